@@ -1,0 +1,184 @@
+// Checker: decides what the IR may contain and reports every problem with its location.
+// Rules live here and only here; the emitters assume a checked IR.
+
+import { Diagnostics, Span } from '../diagnostics.js';
+import type { CrateIr, EnumDecl, Field, FnDecl, RecordDecl, TypeRef } from '../ir/model.js';
+import { camelCase, screamingSnake, unraw } from '../names.js';
+
+type Position = 'param' | 'return' | 'field' | 'inner';
+
+export function checkIr(ir: CrateIr, diags: Diagnostics): void {
+  for (const r of ir.rejected) diags.error(r.span, r.message);
+  for (const fn of ir.functions) checkFn(fn, diags);
+  for (const rec of ir.records) checkRecord(rec, diags);
+  for (const en of ir.enums) checkEnum(en, diags);
+  checkNameClashes(ir, diags);
+}
+
+function checkFn(fn: FnDecl, diags: Diagnostics): void {
+  const what = `function \`${fn.name}\``;
+  if (fn.generics) diags.error(fn.span, `${what} is generic (${fn.generics}): exported functions need concrete types`);
+  if (fn.isUnsafe) diags.error(fn.span, `${what} is \`unsafe\`: the bridge cannot uphold its safety contract; export a safe wrapper`);
+  if (!fn.visibleFromRoot) diags.error(fn.span, `${what} is not visible from the crate root: make it (and its modules) \`pub\` or \`pub(crate)\``);
+  let tokens = 0;
+  for (const p of fn.params) {
+    if (!p.patternOk) diags.error(p.span, `parameter of ${what} uses a pattern: bind it to a plain name`);
+    if (p.type.kind === 'token') {
+      tokens++;
+      if (!fn.isAsync) diags.error(p.type.span, `ferry::CancellationToken can only be a parameter of an \`async fn\`: a sync call cannot be cancelled`);
+      if (tokens === 2) diags.error(p.type.span, `${what} takes more than one CancellationToken`);
+      continue;
+    }
+    checkType(p.type, 'param', diags);
+  }
+  checkReturn(fn.returns, diags);
+}
+
+function checkReturn(t: TypeRef, diags: Diagnostics): void {
+  if (t.kind === 'result') {
+    checkType(t.ok, 'return', diags);
+    if (t.err.kind !== 'named' || t.err.target !== 'error') {
+      const name = t.err.kind === 'named' ? `\`${t.err.name}\`` : `\`${t.err.text}\``;
+      diags.error(t.err.span, `the error type of a Result must be an enum marked #[ferry::export(error)]; ${name} is not`);
+    }
+    return;
+  }
+  if (t.kind === 'stream') {
+    diags.error(t.span, 'returning `impl Stream` is not supported by this version of ferry yet');
+    return;
+  }
+  checkType(t, 'return', diags);
+}
+
+function checkType(t: TypeRef, pos: Position, diags: Diagnostics): void {
+  switch (t.kind) {
+    case 'prim':
+    case 'string':
+    case 'bytes':
+    case 'duration':
+      return;
+    case 'unit':
+      if (pos !== 'return') diags.error(t.span, '`()` can only be a return type');
+      return;
+    case 'vec':
+      checkType(t.elem, 'inner', diags);
+      return;
+    case 'option':
+      if (t.inner.kind === 'option') diags.error(t.span, '`Option<Option<T>>` has no Kotlin equivalent (`T??` is `T?`): use an enum');
+      checkType(t.inner, 'inner', diags);
+      return;
+    case 'map': {
+      if (t.extraArgs > 0) diags.error(t.span, 'a HashMap with a custom hasher cannot cross the bridge: use HashMap<K, V>');
+      const k = t.key;
+      const keyOk = (k.kind === 'prim' && k.prim !== 'f32' && k.prim !== 'f64') || k.kind === 'string';
+      if (!keyOk) diags.error(k.span, `map key \`${k.text}\` is not supported: keys must be integers, bool or String`);
+      else checkType(k, 'inner', diags);
+      checkType(t.value, 'inner', diags);
+      return;
+    }
+    case 'named':
+      switch (t.target) {
+        case 'record':
+        case 'enum':
+          return;
+        case 'error':
+          diags.error(t.span, `error enum \`${t.name}\` can only be used as the E of Result<T, E>`);
+          return;
+        case 'object':
+          diags.error(t.span, `object \`${t.name}\` cannot be passed: objects are not supported by this version of ferry yet`);
+          return;
+        case 'callback':
+          diags.error(t.span, `callback trait \`${t.name}\` cannot be passed: callbacks are not supported by this version of ferry yet`);
+          return;
+        case 'alias':
+          diags.error(t.span, `type alias \`${t.name}\` is not followed: write the type it stands for`);
+          return;
+        case 'unexported':
+          diags.error(t.span, `type \`${t.name}\` is not exported: add #[ferry::export] to its declaration`);
+          return;
+        case 'unknown':
+          diags.error(t.span, `unknown type \`${t.name}\`: only the types of CONTRACT.md §3 and types exported from this crate can cross the bridge`);
+          return;
+      }
+      return;
+    case 'ref':
+      if (pos !== 'param') {
+        diags.error(t.span, pos === 'return'
+          ? `a borrowed return type (\`${t.text}\`) cannot outlive the call: return an owned value`
+          : `a borrowed type (\`${t.text}\`) cannot be stored here: use an owned type`);
+        return;
+      }
+      if (t.mutable) {
+        diags.error(t.span, `\`${t.text}\`: a mutable borrow cannot cross the bridge: take the value and return the result`);
+        return;
+      }
+      if (t.inner.kind !== 'string' && t.inner.kind !== 'bytes') {
+        diags.error(t.span, `\`${t.text}\`: only &str and &[u8] can be borrowed as arguments: take the value by value`);
+      }
+      return;
+    case 'result':
+      diags.error(t.span, 'Result can only be the outermost return type');
+      return;
+    case 'token':
+      diags.error(t.span, 'ferry::CancellationToken can only be a direct parameter of an async fn');
+      return;
+    case 'stream':
+      diags.error(t.span, '`impl Stream` can only be a return type');
+      return;
+    case 'unsupported':
+      diags.error(t.span, `${t.what} cannot cross the bridge${t.hint ? `: ${t.hint}` : ''}`);
+      return;
+  }
+}
+
+function checkFields(owner: string, fields: Field[], diags: Diagnostics, reserved: Set<string>): void {
+  for (const f of fields) {
+    if (f.type.kind === 'token') diags.error(f.type.span, 'ferry::CancellationToken cannot be a field');
+    else if (f.type.kind === 'stream') diags.error(f.type.span, '`impl Stream` cannot be a field');
+    else checkType(f.type, 'field', diags);
+    if (!f.visibleFromRoot) diags.error(f.span, `field \`${f.name}\` of ${owner} is private to its module: make it \`pub\` or \`pub(crate)\``);
+    if (reserved.has(camelCase(f.name))) diags.error(f.span, `field \`${f.name}\` of ${owner} clashes with Kotlin's \`${camelCase(f.name)}\`: rename it`);
+  }
+}
+
+function checkRecord(rec: RecordDecl, diags: Diagnostics): void {
+  const what = `record \`${rec.name}\``;
+  if (rec.generics) diags.error(rec.span, `${what} is generic (${rec.generics}): exported types need concrete fields`);
+  if (rec.style !== 'named') diags.error(rec.span, `${what} is a ${rec.style} struct: a record needs named fields (or mark it #[ferry::export(object)])`);
+  if (!rec.visibleFromRoot) diags.error(rec.span, `${what} is not visible from the crate root: make it (and its modules) \`pub\``);
+  checkFields(what, rec.fields, diags, new Set());
+}
+
+function checkEnum(en: EnumDecl, diags: Diagnostics): void {
+  const what = `${en.isError ? 'error enum' : 'enum'} \`${en.name}\``;
+  if (en.generics) diags.error(en.span, `${what} is generic (${en.generics}): exported types need concrete fields`);
+  if (!en.visibleFromRoot) diags.error(en.span, `${what} is not visible from the crate root: make it (and its modules) \`pub\``);
+  if (en.variants.length === 0) diags.error(en.span, `${what} has no variants: it can never be constructed`);
+  // An exception already has `message` and `cause`; a field by that name would hide them.
+  const reserved = en.isError ? new Set(['message', 'cause', 'stackTrace', 'suppressed', 'localizedMessage']) : new Set<string>();
+  const constants = new Map<string, string>();
+  for (const v of en.variants) {
+    checkFields(`variant \`${en.name}::${v.name}\``, v.fields, diags, reserved);
+    const kotlin = screamingSnake(v.name);
+    const other = constants.get(kotlin);
+    if (other) diags.error(v.span, `variants \`${other}\` and \`${v.name}\` of ${what} both become Kotlin \`${kotlin}\``);
+    constants.set(kotlin, v.name);
+  }
+}
+
+function checkNameClashes(ir: CrateIr, diags: Diagnostics): void {
+  const types = new Map<string, Span>();
+  for (const t of [...ir.records, ...ir.enums]) {
+    const prior = types.get(t.name);
+    if (prior) diags.error(t.span, `type \`${t.name}\` is exported twice (also at ${prior.file}:${prior.line}:${prior.col}): Kotlin names must be unique`);
+    types.set(t.name, t.span);
+  }
+  const fns = new Map<string, FnDecl>();
+  for (const fn of ir.functions) {
+    const kotlin = camelCase(fn.name);
+    const prior = fns.get(kotlin);
+    if (prior) diags.error(fn.span, `function \`${fn.name}\` becomes Kotlin \`${kotlin}\`, as does \`${prior.name}\` (${prior.span.file}:${prior.span.line}:${prior.span.col})`);
+    fns.set(kotlin, fn);
+    if (unraw(fn.name).startsWith('ferry')) diags.error(fn.span, `function \`${fn.name}\`: names starting with \`ferry\` are reserved for the bridge`);
+  }
+}

@@ -1,0 +1,279 @@
+// Rust glue emitter: JNI exports that lift arguments, call the user's function (spawning
+// async ones on ferry's runtime), and lower results; plus wire codecs for exported types.
+
+import type { CrateIr, EnumDecl, FnDecl, RecordDecl, TypeRef } from '../ir/model.js';
+import { jniSymbol, NATIVE_OBJECT } from '../names.js';
+import { JNI_RUST, valueAbi, WIRE_METHOD } from './abi.js';
+
+export const GENERATOR_VERSION = '0.1.0';
+
+class RustTypes {
+  private readonly paths = new Map<string, string>();
+  constructor(ir: CrateIr) {
+    for (const t of [...ir.records, ...ir.enums]) this.paths.set(t.name, t.rustPath);
+  }
+
+  path(name: string): string {
+    return this.paths.get(name)!;
+  }
+
+  /** The owned Rust type a lifted value has. */
+  owned(t: TypeRef): string {
+    switch (t.kind) {
+      case 'prim': return t.prim;
+      case 'unit': return '()';
+      case 'string': return '::std::string::String';
+      case 'bytes': return '::std::vec::Vec<u8>';
+      case 'vec': return `::std::vec::Vec<${this.owned(t.elem)}>`;
+      case 'map': return `::std::collections::HashMap<${this.owned(t.key)}, ${this.owned(t.value)}>`;
+      case 'option': return `::std::option::Option<${this.owned(t.inner)}>`;
+      case 'duration': return '::std::time::Duration';
+      case 'named': return this.path(t.name);
+      case 'ref': return this.owned(t.inner);
+      default: throw new Error(`unchecked type ${t.kind} reached the Rust emitter`);
+    }
+  }
+}
+
+/** Statements writing `expr` (an expression of type `&T`) to `w: &mut Writer`. */
+function encode(t: TypeRef, expr: string, depth: number): string {
+  switch (t.kind) {
+    case 'prim': return `w.${WIRE_METHOD[t.prim]}(*${expr});`;
+    case 'string': return `w.str(${expr});`;
+    case 'bytes': return `w.bytes(${expr});`;
+    case 'duration': return `w.duration(*${expr});`;
+    case 'vec': return `{ let s${depth} = ${expr}; w.len(s${depth}.len()); for e${depth} in s${depth}.iter() { ${encode(t.elem, `e${depth}`, depth + 1)} } }`;
+    case 'map': return `{ let m${depth} = ${expr}; w.len(m${depth}.len()); for (k${depth}, v${depth}) in m${depth}.iter() { ${encode(t.key, `k${depth}`, depth + 1)} ${encode(t.value, `v${depth}`, depth + 1)} } }`;
+    case 'option': return `match ${expr} { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x${depth}) => { w.u8(1); ${encode(t.inner, `x${depth}`, depth + 1)} } }`;
+    case 'named': return `write_${t.name}(w, ${expr});`;
+    default: throw new Error(`cannot encode ${t.kind}`);
+  }
+}
+
+/** An expression reading a `T` from `r: &mut Reader`; `?` propagates wire errors. */
+function decode(t: TypeRef, types: RustTypes, depth: number): string {
+  switch (t.kind) {
+    case 'prim': return `r.${WIRE_METHOD[t.prim]}()?`;
+    case 'string': return 'r.string()?';
+    case 'bytes': return 'r.byte_vec()?';
+    case 'duration': return 'r.duration()?';
+    case 'vec': return `{ let n${depth} = r.len()?; let mut v${depth} = ::std::vec::Vec::with_capacity(r.capacity_hint(n${depth})); for _ in 0..n${depth} { v${depth}.push(${decode(t.elem, types, depth + 1)}); } v${depth} }`;
+    case 'map': return `{ let n${depth} = r.len()?; let mut m${depth} = ::std::collections::HashMap::with_capacity(r.capacity_hint(n${depth})); for _ in 0..n${depth} { let k${depth} = ${decode(t.key, types, depth + 1)}; m${depth}.insert(k${depth}, ${decode(t.value, types, depth + 1)}); } m${depth} }`;
+    case 'option': return `match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(${decode(t.inner, types, depth + 1)}), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }`;
+    case 'named': return `read_${t.name}(r)?`;
+    default: throw new Error(`cannot decode ${t.kind}`);
+  }
+}
+
+function wireBytes(body: string): string {
+  return `{ let mut __w = Writer::new(); let w = &mut __w; ${body} __w.into_bytes() }`;
+}
+
+function recordCodecs(rec: RecordDecl, types: RustTypes): string {
+  const path = types.path(rec.name);
+  const writes = rec.fields.map((f) => `    ${encode(f.type, `&v.${f.name}`, 0)}`).join('\n');
+  const reads = rec.fields.map((f) => `${f.name}: ${decode(f.type, types, 0)}`).join(', ');
+  return `pub(super) fn write_${rec.name}(w: &mut Writer, v: &${path}) {
+${writes}
+}
+
+pub(super) fn read_${rec.name}(r: &mut Reader) -> WireResult<${path}> {
+    Ok(${path} { ${reads} })
+}`;
+}
+
+function variantPattern(path: string, v: EnumDecl['variants'][number]): string {
+  if (v.style === 'unit') return `${path}::${v.name}`;
+  if (v.style === 'tuple') return `${path}::${v.name}(${v.fields.map((_, i) => `f${i}`).join(', ')})`;
+  return `${path}::${v.name} { ${v.fields.map((f) => f.name).join(', ')} }`;
+}
+
+function enumCodecs(en: EnumDecl, types: RustTypes): string {
+  const path = types.path(en.name);
+  const writeArms = en.variants.map((v, i) => {
+    const binding = (f: { name: string }, j: number) => (v.style === 'tuple' ? `f${j}` : f.name);
+    const fields = v.fields.map((f, j) => encode(f.type, binding(f, j), 0)).join(' ');
+    return `        ${variantPattern(path, v)} => { w.u32(${i}); ${fields} }`;
+  }).join('\n');
+  // Errors carry their Display text (when the crate defines one) as the Kotlin message.
+  const message = en.isError
+    ? (en.hasDisplay ? '\n    w.u8(1);\n    w.str(&::std::string::ToString::to_string(v));' : '\n    w.u8(0);')
+    : '';
+  let out = `pub(super) fn write_${en.name}(w: &mut Writer, v: &${path}) {
+    match v {
+${writeArms}
+    }${message}
+}`;
+  if (!en.isError) {
+    const readArms = en.variants.map((v, i) => {
+      let value: string;
+      if (v.style === 'unit') value = `${path}::${v.name}`;
+      else if (v.style === 'tuple') value = `${path}::${v.name}(${v.fields.map((f) => decode(f.type, types, 0)).join(', ')})`;
+      else value = `${path}::${v.name} { ${v.fields.map((f) => `${f.name}: ${decode(f.type, types, 0)}`).join(', ')} }`;
+      return `        ${i} => ${value},`;
+    }).join('\n');
+    out += `
+
+pub(super) fn read_${en.name}(r: &mut Reader) -> WireResult<${path}> {
+    Ok(match r.variant("${en.name}", ${en.variants.length})? {
+${readArms}
+        _ => unreachable!("variant index checked by Reader::variant"),
+    })
+}`;
+  }
+  return out;
+}
+
+/** JNI parameter declaration for one user parameter (tokens have none). */
+function jniParam(name: string, t: TypeRef): string | null {
+  const abi = valueAbi(t);
+  switch (abi.kind) {
+    case 'token': return null;
+    case 'prim': return `${name}: ${JNI_RUST[abi.prim]}`;
+    case 'unit': throw new Error('unit parameter');
+    default: return `${name}: JByteArray<'local>`;
+  }
+}
+
+/** Statement turning the JNI value of a parameter into the owned Rust value. */
+function liftParam(name: string, t: TypeRef, types: RustTypes): string | null {
+  const abi = valueAbi(t);
+  switch (abi.kind) {
+    case 'token': return null;
+    case 'prim':
+      if (abi.prim === 'bool') return `let ${name}: bool = ${name} != 0;`;
+      return `let ${name}: ${abi.prim} = ${name} as ${abi.prim};`;
+    case 'utf8': return `let ${name}: ::std::string::String = jvm::string_arg(env, &${name})?;`;
+    case 'raw-bytes': return `let ${name}: ::std::vec::Vec<u8> = jvm::bytes_arg(env, &${name})?;`;
+    case 'wire': {
+      const inner = t.kind === 'ref' ? t.inner : t;
+      return `let ${name}: ${types.owned(inner)} = { let __bytes = jvm::bytes_arg(env, &${name})?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = ${decode(inner, types, 0)}; __r.finish()?; __v };`;
+    }
+    case 'unit': throw new Error('unit parameter');
+  }
+}
+
+function callArgs(fn: FnDecl): string {
+  return fn.params.map((p) => (p.type.kind === 'token' ? 'token.clone()' : p.type.kind === 'ref' ? `&${p.name}` : p.name)).join(', ');
+}
+
+function primToJni(prim: string, expr: string): string {
+  if (prim === 'bool') return `${expr} as u8`;
+  const jni = JNI_RUST[prim as keyof typeof JNI_RUST];
+  return jni === prim ? expr : `${expr} as ${jni}`;
+}
+
+/** Sync return: an expression of type Result<JniType, Throw>, given `__result`. */
+function syncReturn(t: TypeRef): { jniType: string; expr: string } {
+  if (t.kind === 'result') {
+    const ok = t.ok.kind === 'unit' ? '' : encode(t.ok, 'v', 0);
+    const body = `match &__result { ::std::result::Result::Ok(v) => { w.u8(0); ${ok} } ::std::result::Result::Err(e) => { w.u8(1); write_${(t.err as { name: string }).name}(w, e); } }`;
+    return { jniType: 'jbyteArray', expr: `{ let __bytes = ${wireBytes(body)}; jvm::bytes_return(env, &__bytes) }` };
+  }
+  const abi = valueAbi(t);
+  switch (abi.kind) {
+    case 'unit': return { jniType: '()', expr: 'Ok(())' };
+    case 'prim': return { jniType: JNI_RUST[abi.prim], expr: `Ok(${primToJni(abi.prim, '__result')})` };
+    case 'utf8': return { jniType: 'jbyteArray', expr: 'jvm::bytes_return(env, __result.as_bytes())' };
+    case 'raw-bytes': return { jniType: 'jbyteArray', expr: 'jvm::bytes_return(env, &__result)' };
+    case 'wire': return { jniType: 'jbyteArray', expr: `{ let __bytes = ${wireBytes(encode(t, '&__result', 0))}; jvm::bytes_return(env, &__bytes) }` };
+    case 'token': throw new Error('token return');
+  }
+}
+
+/** Async return: an expression of type Outcome, given `value` (the Ok value or plain result). */
+function asyncOutcome(t: TypeRef, value: string): string {
+  const abi = valueAbi(t);
+  switch (abi.kind) {
+    case 'unit': return 'Outcome::Value(0)';
+    case 'prim':
+      if (abi.prim === 'f32' || abi.prim === 'f64') return `Outcome::Value(${value}.to_bits() as i64)`;
+      return `Outcome::Value(${value} as i64)`;
+    case 'utf8': return `Outcome::Bytes(${value}.into_bytes())`;
+    case 'raw-bytes': return `Outcome::Bytes(${value})`;
+    case 'wire': return `Outcome::Bytes(${wireBytes(encode(t, `&${value}`, 0))})`;
+    case 'token': throw new Error('token return');
+  }
+}
+
+function functionExport(fn: FnDecl, ir: CrateIr, types: RustTypes): string {
+  const symbol = jniSymbol(ir.kotlinPackage, NATIVE_OBJECT, fn.name);
+  const params = fn.params.map((p) => jniParam(p.name, p.type)).filter((p): p is string => p !== null);
+  const lifts = fn.params.map((p) => liftParam(p.name, p.type, types)).filter((l): l is string => l !== null);
+  const call = `${fn.rustPath}(${callArgs(fn)})`;
+  const liftLines = lifts.map((l) => `        ${l}\n`).join('');
+  if (!fn.isAsync) {
+    const ret = syncReturn(fn.returns);
+    const retDecl = ret.jniType === '()' ? '' : ` -> ${ret.jniType}`;
+    return `#[no_mangle]
+pub extern "system" fn ${symbol}<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>${params.map((p) => `, ${p}`).join('')})${retDecl} {
+    jvm::sync_call(&mut env, |env| {
+${liftLines}        let __result = ${call};
+        ${ret.expr}
+    })
+}`;
+  }
+  const r = fn.returns;
+  const outcome = r.kind === 'result'
+    ? `match __result { ::std::result::Result::Ok(__ok) => ${asyncOutcome(r.ok, '__ok')}, ::std::result::Result::Err(__err) => Outcome::Error(${wireBytes(`write_${(r.err as { name: string }).name}(w, &__err);`)}) }`
+    : asyncOutcome(r, '__result');
+  return `#[no_mangle]
+pub extern "system" fn ${symbol}<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong${params.map((p) => `, ${p}`).join('')}) -> jlong {
+    jvm::sync_call(&mut env, |env| {
+${liftLines}        Ok(jvm::spawn_call(completion, move |token| async move {
+            let __result = ${call}.await;
+            ${outcome}
+        }))
+    })
+}`;
+}
+
+function runtimeExports(ir: CrateIr): string {
+  const sym = (m: string) => jniSymbol(ir.kotlinPackage, NATIVE_OBJECT, m);
+  const counter = (m: string, f: string) => `#[no_mangle]
+pub extern "system" fn ${sym(m)}<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
+    ::ferry::diagnostics::${f}() as jlong
+}`;
+  return `#[no_mangle]
+pub extern "system" fn JNI_OnLoad(vm: ::ferry::__private::jni::JavaVM, _reserved: *mut ::std::ffi::c_void) -> jint {
+    jvm::on_load(vm)
+}
+
+#[no_mangle]
+pub extern "system" fn ${sym('ferryCancelCall')}<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, call: jlong) {
+    jvm::cancel_call(call)
+}
+
+${counter('ferryPendingCalls', 'pending_calls')}
+
+${counter('ferryLiveObjects', 'live_objects')}
+
+${counter('ferryOpenStreams', 'open_streams')}`;
+}
+
+export function emitRust(ir: CrateIr): string {
+  const types = new RustTypes(ir);
+  const sections = [
+    runtimeExports(ir),
+    ...ir.records.map((r) => recordCodecs(r, types)),
+    ...ir.enums.map((e) => enumCodecs(e, types)),
+    ...ir.functions.map((f) => functionExport(f, ir, types)),
+  ];
+  const body = sections.join('\n\n').split('\n').map((l) => (l.length > 0 ? `    ${l}` : l)).join('\n');
+  return `// Generated by ferry ${GENERATOR_VERSION} from crate \`${ir.crateName}\`. Do not edit: run \`ferry generate\` again.
+// Pulled into the crate root by \`ferry::include_glue!()\`.
+
+#[doc(hidden)]
+#[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, clippy::all)]
+mod __ferry_glue {
+    use ::ferry::__private::jni::objects::{JByteArray, JClass};
+    use ::ferry::__private::jni::sys::{jbyteArray, jint, jlong};
+    use ::ferry::__private::jni::JNIEnv;
+    use ::ferry::calls::Outcome;
+    use ::ferry::jvm;
+    use ::ferry::wire::{Reader, WireError, WireResult, Writer};
+
+${body}
+}
+`;
+}

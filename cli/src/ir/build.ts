@@ -1,0 +1,231 @@
+// IR builder: resolves the syntax model's types into TypeRefs and collects the exported
+// declarations. It never reports: anything odd is kept in the IR (as `unsupported`,
+// `ref`, an `unexported` name, ...) for the checker to judge with its location.
+
+import type { SynCrate, SynFn, SynItem, SynType } from '../parse/syntax.js';
+import type { CrateIr, EnumDecl, FnDecl, NamedTarget, Prim, RecordDecl, TypeRef } from './model.js';
+
+const PRIMS = new Set(['bool', 'i8', 'i16', 'i32', 'i64', 'u8', 'u16', 'u32', 'u64', 'f32', 'f64']);
+
+const UNSUPPORTED_PRIMS: Record<string, string> = {
+  usize: 'use u64 (or u32): its width differs between targets',
+  isize: 'use i64 (or i32): its width differs between targets',
+  u128: 'use two u64 fields or a String',
+  i128: 'use two u64 fields or a String',
+  char: 'use a String',
+};
+
+export interface CrateMeta {
+  crateName: string;
+  libName: string;
+  kotlinPackage: string;
+}
+
+export function buildIr(crate: SynCrate, meta: CrateMeta): CrateIr {
+  const exportedKinds = new Map<string, NamedTarget>();
+  const declared = new Map<string, NamedTarget>();
+  for (const item of crate.items) {
+    if (item.kind === 'struct') {
+      declared.set(item.name, 'unexported');
+      if (item.export) exportedKinds.set(item.name, item.export.kind === 'object' ? 'object' : 'record');
+    } else if (item.kind === 'enum') {
+      declared.set(item.name, 'unexported');
+      if (item.export) exportedKinds.set(item.name, item.export.kind === 'error' ? 'error' : 'enum');
+    } else if (item.kind === 'type-alias') {
+      declared.set(item.name, 'alias');
+    } else if (item.kind === 'trait') {
+      declared.set(item.name, 'unexported');
+      if (item.export) exportedKinds.set(item.name, 'callback');
+    }
+  }
+  const moduleVisibility = new Map(crate.modules.map((m) => [m.path.join('::'), m.isPublic]));
+  const reachable = (modulePath: string[], itemPublic: boolean): boolean => {
+    if (modulePath.length === 0) return true;
+    // The glue lives at the crate root: a root-level module is visible from there, deeper
+    // modules and the item itself need a `pub` of some kind.
+    for (let i = 2; i <= modulePath.length; i++) {
+      if (!moduleVisibility.get(modulePath.slice(0, i).join('::'))) return false;
+    }
+    return itemPublic;
+  };
+
+  const resolve = (t: SynType): TypeRef => resolveType(t, exportedKinds, declared);
+  const rustPath = (item: SynItem) => ['crate', ...item.modulePath, item.name].join('::');
+
+  const ir: CrateIr = { ...meta, functions: [], records: [], enums: [], rejected: [] };
+  for (const item of crate.items) {
+    const exp = item.export;
+    if (exp && exp.unknownArgs.length > 0) {
+      ir.rejected.push({ span: exp.span, message: `unknown argument \`${exp.unknownArgs.join(', ')}\` to #[ferry::export]: expected nothing, \`object\`, \`error\` or \`callback\`` });
+    }
+    switch (item.kind) {
+      case 'fn':
+        if (exp) ir.functions.push(buildFn(item.fn, rustPath(item), reachable(item.modulePath, item.isPublic), resolve));
+        break;
+      case 'struct':
+        if (!exp) break;
+        if (exp.kind === 'object') {
+          ir.rejected.push({ span: item.span, message: `object \`${item.name}\`: #[ferry::export(object)] is not supported by this version of ferry yet` });
+        } else if (exp.kind !== 'plain') {
+          ir.rejected.push({ span: exp.span, message: `#[ferry::export(${exp.kind})] does not apply to a struct: use #[ferry::export] (record) or #[ferry::export(object)]` });
+        } else {
+          ir.records.push(buildRecord(item, rustPath(item), reachable(item.modulePath, item.isPublic), resolve));
+        }
+        break;
+      case 'enum':
+        if (!exp) break;
+        if (exp.kind === 'object' || exp.kind === 'callback') {
+          ir.rejected.push({ span: exp.span, message: `#[ferry::export(${exp.kind})] does not apply to an enum: use #[ferry::export] or #[ferry::export(error)]` });
+        } else {
+          ir.enums.push(buildEnum(item, rustPath(item), reachable(item.modulePath, item.isPublic), crate, resolve));
+        }
+        break;
+      case 'impl':
+        if (exp) ir.rejected.push({ span: item.span, message: `impl block for \`${item.name}\`: exported methods and objects are not supported by this version of ferry yet` });
+        break;
+      case 'trait':
+        if (exp) ir.rejected.push({ span: item.span, message: `callback trait \`${item.name}\`: #[ferry::export(callback)] is not supported by this version of ferry yet` });
+        break;
+      case 'type-alias':
+        if (exp) ir.rejected.push({ span: item.span, message: `type alias \`${item.name}\` cannot be exported: export the type it names` });
+        break;
+    }
+  }
+  return ir;
+}
+
+function buildFn(fn: SynFn, rustPath: string, visible: boolean, resolve: (t: SynType) => TypeRef): FnDecl {
+  return {
+    name: fn.name,
+    rustPath,
+    span: fn.span,
+    isAsync: fn.isAsync,
+    isUnsafe: fn.isUnsafe,
+    generics: fn.generics,
+    params: fn.params.map((p) => ({ name: p.name, type: resolve(p.type), span: p.span, patternOk: p.patternOk })),
+    returns: fn.returns ? resolve(fn.returns) : { kind: 'unit', span: fn.span, text: '()' },
+    visibleFromRoot: visible,
+  };
+}
+
+function buildRecord(item: Extract<SynItem, { kind: 'struct' }>, rustPath: string, visible: boolean, resolve: (t: SynType) => TypeRef): RecordDecl {
+  return {
+    name: item.name,
+    rustPath,
+    span: item.span,
+    style: item.style,
+    generics: item.generics,
+    fields: item.fields.map((f) => ({ name: f.name, type: resolve(f.type), span: f.span, visibleFromRoot: item.modulePath.length === 0 || f.isPublic })),
+    visibleFromRoot: visible,
+  };
+}
+
+function buildEnum(item: Extract<SynItem, { kind: 'enum' }>, rustPath: string, visible: boolean, crate: SynCrate, resolve: (t: SynType) => TypeRef): EnumDecl {
+  const isError = item.export?.kind === 'error';
+  return {
+    name: item.name,
+    rustPath,
+    span: item.span,
+    generics: item.generics,
+    isError,
+    hasDisplay: crate.displayImpls.has(item.name) || (item.hasErrorAttributes && item.derives.includes('Error')),
+    variants: item.variants.map((v) => ({
+      name: v.name,
+      style: v.style,
+      span: v.span,
+      fields: v.fields.map((f) => ({ name: f.name, type: resolve(f.type), span: f.span, visibleFromRoot: true })),
+    })),
+    visibleFromRoot: visible,
+  };
+}
+
+function lastOf(segments: string[]): string {
+  return segments[segments.length - 1];
+}
+
+/** Matches `std::x::Y`, `x::Y`, `Y` and the `core`/`alloc` spellings. */
+function isStd(segments: string[], ...paths: string[][]): boolean {
+  const joined = segments.join('::');
+  return paths.some((p) => {
+    for (let i = 0; i < p.length; i++) {
+      if (joined === p.slice(i).join('::')) return true;
+    }
+    return false;
+  });
+}
+
+export function resolveType(t: SynType, exported: Map<string, NamedTarget>, declared: Map<string, NamedTarget>): TypeRef {
+  const at = { span: t.span, text: t.text };
+  const again = (x: SynType) => resolveType(x, exported, declared);
+  switch (t.kind) {
+    case 'unit':
+      return { kind: 'unit', ...at };
+    case 'ref': {
+      // `&str` and `&[u8]` borrow the owned String / Vec<u8> the glue lifts.
+      const inner = t.inner;
+      if (inner.kind === 'path' && inner.segments.length === 1 && inner.segments[0] === 'str') {
+        return { kind: 'ref', mutable: t.mutable, inner: { kind: 'string', span: inner.span, text: inner.text }, ...at };
+      }
+      if (inner.kind === 'slice' && inner.inner.kind === 'path' && inner.inner.segments.join('::') === 'u8') {
+        return { kind: 'ref', mutable: t.mutable, inner: { kind: 'bytes', span: inner.span, text: inner.text }, ...at };
+      }
+      return { kind: 'ref', mutable: t.mutable, inner: again(inner), ...at };
+    }
+    case 'slice':
+      return { kind: 'unsupported', what: 'an unsized slice', hint: 'take Vec<T>', ...at };
+    case 'impl': {
+      const stream = t.traits.find((tr) => tr.kind === 'path' && lastOf(tr.segments) === 'Stream');
+      if (stream && stream.kind === 'path') {
+        const item = stream.bindings.find((b) => b.name === 'Item');
+        return { kind: 'stream', item: item ? again(item.type) : null, ...at };
+      }
+      return { kind: 'unsupported', what: `\`${t.text}\``, hint: 'only `impl Stream<Item = T>` can be returned', ...at };
+    }
+    case 'other':
+      return { kind: 'unsupported', what: t.what, hint: t.what === 'a tuple' ? 'use an exported record struct' : t.what === 'a fixed-size array' ? 'use Vec<T>' : null, ...at };
+    case 'path':
+      break;
+  }
+  const segs = t.segments;
+  const name = lastOf(segs);
+  const args = t.args;
+  const arity = (n: number): TypeRef | null =>
+    args.length === n ? null : { kind: 'unsupported', what: `\`${t.text}\``, hint: `${name} takes ${n} type argument${n === 1 ? '' : 's'} here`, ...at };
+  if (segs.length === 1 && PRIMS.has(name)) return { kind: 'prim', prim: name as Prim, ...at };
+  if (segs.length === 1 && name in UNSUPPORTED_PRIMS) return { kind: 'unsupported', what: `\`${name}\``, hint: UNSUPPORTED_PRIMS[name], ...at };
+  if (segs.length === 1 && name === 'str') return { kind: 'unsupported', what: 'an unsized `str`', hint: 'take &str or String', ...at };
+  if (isStd(segs, ['std', 'string', 'String'], ['alloc', 'string', 'String'])) return { kind: 'string', ...at };
+  if (isStd(segs, ['std', 'vec', 'Vec'], ['alloc', 'vec', 'Vec'])) {
+    const bad = arity(1);
+    if (bad) return bad;
+    const elem = again(args[0]);
+    if (elem.kind === 'prim' && elem.prim === 'u8') return { kind: 'bytes', ...at };
+    return { kind: 'vec', elem, ...at };
+  }
+  if (isStd(segs, ['std', 'option', 'Option'], ['core', 'option', 'Option'])) {
+    return arity(1) ?? { kind: 'option', inner: again(args[0]), ...at };
+  }
+  if (isStd(segs, ['std', 'result', 'Result'], ['core', 'result', 'Result'])) {
+    if (args.length !== 2) {
+      const hint = declared.get('Result') === 'alias' || args.length === 1
+        ? 'a `Result` alias with one argument is not followed: write Result<T, E> with the exported error enum'
+        : 'write Result<T, E>';
+      return { kind: 'unsupported', what: `\`${t.text}\``, hint, ...at };
+    }
+    return { kind: 'result', ok: again(args[0]), err: again(args[1]), ...at };
+  }
+  if (isStd(segs, ['std', 'collections', 'HashMap'], ['std', 'collections', 'hash_map', 'HashMap'])) {
+    if (args.length < 2) return arity(2)!;
+    return { kind: 'map', key: again(args[0]), value: again(args[1]), extraArgs: args.length - 2, ...at };
+  }
+  if (isStd(segs, ['std', 'time', 'Duration'], ['core', 'time', 'Duration'], ['tokio', 'time', 'Duration'])) return { kind: 'duration', ...at };
+  if (isStd(segs, ['ferry', 'CancellationToken'])) return { kind: 'token', ...at };
+  if (isStd(segs, ['std', 'sync', 'Arc'], ['std', 'boxed', 'Box'], ['std', 'rc', 'Rc'])) {
+    return { kind: 'unsupported', what: `\`${t.text}\``, hint: name === 'Arc' ? 'Arc<T> is for objects, which this version does not bridge yet' : `pass the value itself, not a ${name}`, ...at };
+  }
+  if (args.length > 0 && exported.has(name)) {
+    return { kind: 'unsupported', what: `\`${t.text}\``, hint: 'exported types cannot be generic', ...at };
+  }
+  const target = exported.get(name) ?? declared.get(name) ?? 'unknown';
+  return { kind: 'named', name, target, ...at };
+}

@@ -1,0 +1,100 @@
+// The typed IR: one description of what crosses the bridge, from which both glues are
+// emitted. Built from the syntax model without judgement; check/ decides what is valid.
+
+import type { Span } from '../diagnostics.js';
+
+export type Prim = 'bool' | 'i8' | 'i16' | 'i32' | 'i64' | 'u8' | 'u16' | 'u32' | 'u64' | 'f32' | 'f64';
+
+export type NamedTarget = 'record' | 'enum' | 'error' | 'object' | 'callback' | 'unexported' | 'alias' | 'unknown';
+
+export type TypeRef = (
+  | { kind: 'prim'; prim: Prim }
+  | { kind: 'unit' }
+  | { kind: 'string' }
+  | { kind: 'bytes' }
+  | { kind: 'vec'; elem: TypeRef }
+  | { kind: 'map'; key: TypeRef; value: TypeRef; extraArgs: number }
+  | { kind: 'option'; inner: TypeRef }
+  | { kind: 'duration' }
+  | { kind: 'named'; name: string; target: NamedTarget }
+  | { kind: 'result'; ok: TypeRef; err: TypeRef }
+  | { kind: 'token' }
+  | { kind: 'ref'; mutable: boolean; inner: TypeRef }
+  | { kind: 'stream'; item: TypeRef | null }
+  | { kind: 'unsupported'; what: string; hint: string | null }
+) & { span: Span; text: string };
+
+export interface Param {
+  name: string;
+  type: TypeRef;
+  span: Span;
+  patternOk: boolean;
+}
+
+export interface FnDecl {
+  name: string;
+  rustPath: string; // `crate::net::fetch`
+  span: Span;
+  isAsync: boolean;
+  isUnsafe: boolean;
+  generics: string | null;
+  params: Param[];
+  returns: TypeRef;
+  visibleFromRoot: boolean;
+}
+
+export interface Field {
+  name: string; // tuple fields: "0", "1", ...
+  type: TypeRef;
+  span: Span;
+  visibleFromRoot: boolean;
+}
+
+export interface Variant {
+  name: string;
+  style: 'unit' | 'tuple' | 'struct';
+  fields: Field[];
+  span: Span;
+}
+
+export interface RecordDecl {
+  name: string;
+  rustPath: string;
+  span: Span;
+  style: 'named' | 'tuple' | 'unit';
+  generics: string | null;
+  fields: Field[];
+  visibleFromRoot: boolean;
+}
+
+export interface EnumDecl {
+  name: string;
+  rustPath: string;
+  span: Span;
+  generics: string | null;
+  isError: boolean;
+  /** The error has a `Display` impl (or thiserror's `#[error]`): its text is the message. */
+  hasDisplay: boolean;
+  variants: Variant[];
+  visibleFromRoot: boolean;
+}
+
+/** Something marked for export that this version cannot bridge yet, or a bad marker. */
+export interface Rejected {
+  span: Span;
+  message: string;
+}
+
+export interface CrateIr {
+  crateName: string; // Cargo package name
+  libName: string; // the native library's name (lib<libName>.so)
+  kotlinPackage: string;
+  functions: FnDecl[];
+  records: RecordDecl[];
+  enums: EnumDecl[];
+  rejected: Rejected[];
+}
+
+export function isUnitType(t: TypeRef): boolean {
+  return t.kind === 'unit';
+}

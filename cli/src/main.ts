@@ -1,0 +1,67 @@
+// The `ferry` command.
+
+import * as path from 'node:path';
+import { FatalError } from './diagnostics.js';
+import { GENERATOR_VERSION } from './emit/rust.js';
+import { generateInMemory, writeOutputs } from './generate.js';
+
+const HELP = `ferry ${GENERATOR_VERSION}: call async Rust (Tokio) from Kotlin as suspend functions
+
+Usage:
+  ferry generate <crate-dir> --kotlin-out <dir>   write the Rust glue (<crate-dir>/.ferry/glue.rs,
+                                                  pulled in by ferry::include_glue!()) and the
+                                                  Kotlin bindings (under <dir>)
+  ferry check <crate-dir>                         report problems only; write nothing
+  ferry --help | --version
+
+On input it cannot bridge, ferry prints every problem as
+  path:line:col: error: <what and why>
+exits with status 1 and writes nothing.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const out = (s: string) => process.stdout.write(`${s}\n`);
+  const err = (s: string) => process.stderr.write(`${s}\n`);
+  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
+    out(HELP);
+    return argv.length === 0 ? 2 : 0;
+  }
+  if (argv.includes('--version') || argv.includes('-V')) {
+    out(`ferry ${GENERATOR_VERSION}`);
+    return 0;
+  }
+  const [command, ...rest] = argv;
+  if (command !== 'generate' && command !== 'check') {
+    err(`ferry: unknown command '${command}'\n\n${HELP}`);
+    return 2;
+  }
+  let crateDir: string | undefined;
+  let kotlinOut: string | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === '--kotlin-out') kotlinOut = rest[++i];
+    else if (rest[i].startsWith('--kotlin-out=')) kotlinOut = rest[i].slice('--kotlin-out='.length);
+    else if (rest[i].startsWith('-')) { err(`ferry: unknown option '${rest[i]}'`); return 2; }
+    else if (!crateDir) crateDir = rest[i];
+    else { err(`ferry: unexpected argument '${rest[i]}'`); return 2; }
+  }
+  if (!crateDir) { err(`ferry ${command}: missing <crate-dir>`); return 2; }
+  if (command === 'generate' && !kotlinOut) { err('ferry generate: missing --kotlin-out <dir>'); return 2; }
+  try {
+    const result = await generateInMemory(path.resolve(crateDir));
+    if (!result.ok) {
+      err(result.diagnostics.format());
+      const n = result.diagnostics.items.length;
+      err(`ferry: ${n} error${n === 1 ? '' : 's'}; nothing was written`);
+      return 1;
+    }
+    if (command === 'check') {
+      out(`ferry: ${crateDir} is ready to bridge (${result.output.ir.functions.length} functions)`);
+      return 0;
+    }
+    const written = writeOutputs(result.output, path.resolve(kotlinOut!));
+    out(`ferry: wrote ${written.length} files (Rust glue: ${path.relative(process.cwd(), result.output.rustGluePath)})`);
+    return 0;
+  } catch (e) {
+    if (e instanceof FatalError) { err(`error: ${e.message}`); return 1; }
+    throw e;
+  }
+}

@@ -1,0 +1,13 @@
+package dev.ferry
+
+/**
+ * What every ferry-generated library exposes to this runtime. Each native library has its
+ * own Tokio runtime and tables, so cancellation and diagnostics go to the library that
+ * owns the call, never to whichever library the JVM happened to bind a symbol to first.
+ */
+interface NativeRuntime {
+    fun cancelCall(call: Long)
+    fun pendingCalls(): Long
+    fun liveObjects(): Long
+    fun openStreams(): Long
+}

@@ -1,0 +1,117 @@
+//! Generation-checked handle tables.
+//!
+//! A handle is `generation << 32 | slot`. A slot's generation changes every time it is
+//! freed, so a stale, double-freed or forged handle never reaches another value: it is
+//! reported as `None`, which the JNI layer turns into an exception. Generation 0 is never
+//! issued, so the handle 0 (Kotlin's "no handle") is always invalid.
+
+use std::sync::Mutex;
+
+struct Slot<T> {
+    generation: u32,
+    value: Option<T>,
+}
+
+pub struct HandleTable<T> {
+    inner: Mutex<Inner<T>>,
+}
+
+struct Inner<T> {
+    slots: Vec<Slot<T>>,
+    free: Vec<u32>,
+    live: usize,
+}
+
+impl<T> Default for HandleTable<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> HandleTable<T> {
+    pub const fn new() -> Self {
+        Self { inner: Mutex::new(Inner { slots: Vec::new(), free: Vec::new(), live: 0 }) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner<T>> {
+        // A panic while holding the lock cannot leave a slot half-written (every update is
+        // a single assignment), so a poisoned lock is still consistent.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn insert(&self, value: T) -> u64 {
+        let mut inner = self.lock();
+        inner.live += 1;
+        if let Some(index) = inner.free.pop() {
+            let slot = &mut inner.slots[index as usize];
+            slot.value = Some(value);
+            return handle(slot.generation, index);
+        }
+        let index = inner.slots.len() as u32;
+        inner.slots.push(Slot { generation: 1, value: Some(value) });
+        handle(1, index)
+    }
+
+    /// Runs `f` on the value behind `handle`, or returns `None` for an invalid handle.
+    pub fn with<R>(&self, handle: u64, f: impl FnOnce(&T) -> R) -> Option<R> {
+        let inner = self.lock();
+        let (generation, index) = split(handle);
+        match inner.slots.get(index as usize) {
+            Some(slot) if slot.generation == generation => slot.value.as_ref().map(f),
+            _ => None,
+        }
+    }
+
+    /// Removes and returns the value; `None` if the handle is stale, forged or freed.
+    pub fn remove(&self, handle: u64) -> Option<T> {
+        let mut inner = self.lock();
+        let (generation, index) = split(handle);
+        let slot = inner.slots.get_mut(index as usize)?;
+        if slot.generation != generation || slot.value.is_none() {
+            return None;
+        }
+        let value = slot.value.take();
+        // Skip 0 on wrap-around so a handle is never 0.
+        slot.generation = slot.generation.wrapping_add(1).max(1);
+        inner.free.push(index);
+        inner.live -= 1;
+        value
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().live
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn handle(generation: u32, index: u32) -> u64 {
+    (u64::from(generation) << 32) | u64::from(index)
+}
+
+fn split(handle: u64) -> (u32, u32) {
+    ((handle >> 32) as u32, handle as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_and_forged_handles_are_rejected() {
+        let table = HandleTable::new();
+        let a = table.insert("a");
+        assert_eq!(table.with(a, |v| *v), Some("a"));
+        assert_eq!(table.remove(a), Some("a"));
+        assert_eq!(table.remove(a), None, "double free");
+        let b = table.insert("b");
+        assert_ne!(a, b, "slot reuse changes the handle");
+        assert_eq!(table.with(a, |v| *v), None, "stale handle");
+        assert_eq!(table.with(0, |v| *v), None, "zero handle");
+        assert_eq!(table.with(b ^ (1 << 40), |v| *v), None, "forged generation");
+        assert_eq!(table.with(12345, |v| *v), None, "forged slot");
+        assert_eq!(table.len(), 1);
+    }
+}

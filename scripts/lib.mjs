@@ -1,0 +1,56 @@
+// Shared helpers for the repository scripts: running commands, locating things.
+
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Runs a command with inherited output; throws on failure unless `allowFail`. */
+export function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: opts.cwd ?? ROOT, stdio: opts.capture ? ['ignore', 'pipe', 'pipe'] : 'inherit', env: { ...process.env, ...(opts.env ?? {}) }, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  if (r.error) throw r.error;
+  if (r.status !== 0 && !opts.allowFail) {
+    if (opts.capture) process.stderr.write(`${r.stdout ?? ''}${r.stderr ?? ''}`);
+    throw new Error(`${cmd} ${args.join(' ')} failed with status ${r.status}`);
+  }
+  return r;
+}
+
+export function step(message) {
+  process.stdout.write(`\n==> ${message}\n`);
+}
+
+/** Newest modification time of any file under `dir` (0 when missing). */
+export function newestMtime(dir, filter = () => true) {
+  if (!fs.existsSync(dir)) return 0;
+  let newest = 0;
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) { if (e.name !== 'target' && e.name !== 'node_modules') walk(p); }
+      else if (filter(p)) newest = Math.max(newest, fs.statSync(p).mtimeMs);
+    }
+  };
+  walk(dir);
+  return newest;
+}
+
+/** Builds a cdylib crate and returns the path of the native library it produced. */
+export function buildNativeLibrary(crateDir, { release = false } = {}) {
+  const args = ['build', '--manifest-path', path.join(crateDir, 'Cargo.toml'), '--lib', '--message-format=json-render-diagnostics'];
+  if (release) args.push('--release');
+  const r = spawnSync('cargo', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`cargo build of ${crateDir} failed`);
+  const manifest = path.resolve(crateDir, 'Cargo.toml');
+  for (const line of r.stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const msg = JSON.parse(line);
+    if (msg.reason === 'compiler-artifact' && path.resolve(msg.manifest_path) === manifest && msg.target.kind.includes('cdylib')) {
+      const lib = msg.filenames.find((f) => /\.(so|dylib|dll)$/.test(f));
+      if (lib) return { libPath: lib, libName: msg.target.name };
+    }
+  }
+  throw new Error(`cargo built ${crateDir} but produced no cdylib (is crate-type = ["cdylib"] set?)`);
+}

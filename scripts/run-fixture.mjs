@@ -1,0 +1,60 @@
+// `npm run fixture -- fixtures/<name>`: generates the fixture's bindings, builds its
+// native library, compiles its Kotlin tests against them and runs them with -Xcheck:jni.
+// Exits non-zero if a test fails, none ran, or the JVM reported a JNI misuse.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { buildNativeLibrary, ROOT, run, step } from './lib.mjs';
+import { setup } from './setup.mjs';
+
+const JNI_WARNING = /WARNING in native method|FATAL ERROR in native method/;
+
+export function runFixture(fixtureArg, { extraJvmArgs = [], label = '' } = {}) {
+  const fixtureDir = path.resolve(fixtureArg);
+  const name = path.basename(fixtureDir) + (label ? `-${label}` : '');
+  if (!fs.existsSync(path.join(fixtureDir, 'Cargo.toml'))) throw new Error(`${fixtureArg}: no Cargo.toml (a fixture is a crate folder)`);
+  const testsDir = path.join(fixtureDir, 'tests');
+  if (!fs.existsSync(testsDir)) throw new Error(`${fixtureArg}: no tests/ folder with Kotlin tests`);
+  const buildDir = path.join(ROOT, 'build', 'fixtures', name);
+  const kotlinOut = path.join(buildDir, 'kotlin');
+
+  step(`${name}: ferry generate`);
+  fs.rmSync(kotlinOut, { recursive: true, force: true });
+  run('node', [path.join(ROOT, 'cli', 'bin', 'ferry.js'), 'generate', fixtureDir, '--kotlin-out', kotlinOut]);
+
+  step(`${name}: cargo build`);
+  const { libPath, libName } = buildNativeLibrary(fixtureDir);
+
+  step(`${name}: Kotlin tests (-Xcheck:jni)`);
+  const jvmArgs = [`-Dferry.lib.${libName}=${libPath}`, ...extraJvmArgs].join(' ');
+  const r = run('mvn', ['-B', '--no-transfer-progress', '-f', path.join(ROOT, 'scripts', 'fixture-pom.xml'), 'test',
+    `-Dferry.generated=${kotlinOut}`, `-Dferry.tests=${testsDir}`, `-Dferry.buildDir=${path.join(buildDir, 'maven')}`, `-Dferry.jvmArgs=${jvmArgs}`,
+  ], { capture: true, allowFail: true });
+  const output = `${r.stdout}${r.stderr}`;
+  process.stdout.write(output);
+  const summaries = [...output.matchAll(/^\[\w+\] Tests run: (\d+), Failures: (\d+), Errors: (\d+), Skipped: (\d+)$/gm)];
+  const total = summaries.length ? Number(summaries[summaries.length - 1][1]) : 0;
+  const reports = path.join(buildDir, 'maven', 'surefire-reports');
+  const dumps = fs.existsSync(reports) ? fs.readdirSync(reports).filter((f) => f.endsWith('.dumpstream') || f.endsWith('-output.txt')) : [];
+  const jniProblems = [output, ...dumps.map((f) => fs.readFileSync(path.join(reports, f), 'utf8'))].some((t) => JNI_WARNING.test(t));
+  if (r.status !== 0) throw new Error(`${name}: Kotlin tests failed`);
+  if (total === 0) throw new Error(`${name}: no test ran`);
+  if (jniProblems) throw new Error(`${name}: -Xcheck:jni reported a JNI misuse (see the output above)`);
+  process.stdout.write(`\n${name}: ${total} tests passed\n`);
+  return total;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const fixture = process.argv[2];
+  if (!fixture) {
+    console.error('usage: npm run fixture -- fixtures/<name>');
+    process.exit(2);
+  }
+  try {
+    setup({ quiet: true });
+    runFixture(fixture);
+  } catch (e) {
+    console.error(`\nfixture failed: ${e.message}`);
+    process.exit(1);
+  }
+}

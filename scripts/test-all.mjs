@@ -1,0 +1,52 @@
+// `npm test`: every test of the repository, from a fresh clone.
+//  1. generator tests (TypeScript: parser, checker, emitters, snapshots, bad input)
+//  2. Rust runtime unit tests (cargo test -p ferry)
+//  3. Kotlin runtime unit tests
+//  4. every fixtures/<name>/ crate with its Kotlin tests, once per Tokio flavour
+//     (multi_thread, current_thread); the tests themselves cover the Kotlin dispatchers.
+// Prints a closing "N passed, M failed" line and exits non-zero if anything failed.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ROOT, run, step } from './lib.mjs';
+import { runFixture } from './run-fixture.mjs';
+import { setup } from './setup.mjs';
+
+const results = [];
+function attempt(name, fn) {
+  try {
+    fn();
+    results.push({ name, ok: true });
+  } catch (e) {
+    console.error(`\n!! ${name} failed: ${e.message}`);
+    results.push({ name, ok: false });
+  }
+}
+
+setup();
+attempt('generator tests', () => { step('generator tests (cli/)'); run('npm', ['test', '-w', 'cli']); });
+attempt('rust runtime tests', () => { step('Rust runtime tests'); run('cargo', ['test', '-p', 'ferry', '-p', 'ferry-macros']); });
+attempt('kotlin runtime tests', () => { step('Kotlin runtime tests'); run('mvn', ['-B', '--no-transfer-progress', '-q', 'test'], { cwd: path.join(ROOT, 'runtime', 'kotlin') }); });
+
+const fixturesDir = path.join(ROOT, 'fixtures');
+const only = process.env.FERRY_FIXTURES ? new Set(process.env.FERRY_FIXTURES.split(',')) : null;
+const fixtures = fs.readdirSync(fixturesDir)
+  .filter((d) => fs.existsSync(path.join(fixturesDir, d, 'Cargo.toml')) && (!only || only.has(d)))
+  .sort();
+const flavours = [
+  { label: '', args: ['-Dferry.tokio.flavor=multi_thread'] },
+  { label: 'current-thread', args: ['-Dferry.tokio.flavor=current_thread'] },
+];
+for (const fixture of fixtures) {
+  for (const flavour of flavours) {
+    const name = `fixture ${fixture}${flavour.label ? ` (${flavour.label})` : ''}`;
+    attempt(name, () => runFixture(path.join(fixturesDir, fixture), { extraJvmArgs: flavour.args, label: flavour.label }));
+  }
+}
+
+const passed = results.filter((r) => r.ok).length;
+const failed = results.length - passed;
+console.log('\n==> summary');
+for (const r of results) console.log(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.name}`);
+console.log(`\nsuites: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
