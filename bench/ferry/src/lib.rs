@@ -1,0 +1,123 @@
+//! The benchmark functions as a ferry user writes them (CONTRACT.md §2): the same bodies
+//! as bench/uniffi and bench/rawjni, marked with `#[ferry::export]`.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+
+ferry::include_glue!();
+
+#[ferry::export]
+pub fn add(a: i32, b: i32) -> i32 {
+    a.wrapping_add(b)
+}
+
+#[ferry::export]
+pub fn echo(s: String) -> String {
+    s
+}
+
+#[ferry::export]
+pub async fn ready(x: i32) -> i32 {
+    x
+}
+
+#[ferry::export]
+pub async fn hop(x: i32) -> i32 {
+    tokio::task::yield_now().await;
+    x
+}
+
+#[ferry::export]
+pub async fn sleep_long(ms: u64) {
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+}
+
+#[ferry::export]
+pub async fn echo_bytes(b: Vec<u8>) -> Vec<u8> {
+    b
+}
+
+// ---- cancel probe ----------------------------------------------------------------------
+
+/// CLOCK_MONOTONIC in nanoseconds: the same clock as the JVM's `System.nanoTime()` on Linux.
+fn monotonic_nanos() -> i64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as i64 * 1_000_000_000 + ts.tv_nsec as i64
+}
+
+static DROPPED_AT: AtomicI64 = AtomicI64::new(-1);
+static STARTED: AtomicI64 = AtomicI64::new(0);
+
+/// Lives in `wait_forever`'s future from its first poll: counts starts, records its Drop.
+struct DropProbe;
+impl DropProbe {
+    fn new() -> Self {
+        STARTED.fetch_add(1, Ordering::AcqRel);
+        DropProbe
+    }
+}
+impl Drop for DropProbe {
+    fn drop(&mut self) {
+        DROPPED_AT.store(monotonic_nanos(), Ordering::Release);
+    }
+}
+
+/// Never completes; its future records the time it is dropped.
+#[ferry::export]
+pub async fn wait_forever() {
+    let _probe = DropProbe::new();
+    std::future::pending::<()>().await;
+}
+
+/// CLOCK_MONOTONIC nanos of the last `wait_forever` drop, or -1; `reset = true` clears it.
+#[ferry::export]
+pub fn probe_dropped_at(reset: bool) -> i64 {
+    if reset {
+        DROPPED_AT.swap(-1, Ordering::AcqRel)
+    } else {
+        DROPPED_AT.load(Ordering::Acquire)
+    }
+}
+
+/// How many `wait_forever` futures have started (been polled once).
+#[ferry::export]
+pub fn probe_started() -> i64 {
+    STARTED.load(Ordering::Acquire)
+}
+
+// ---- stream ----------------------------------------------------------------------------
+// ferry-bench:stream-begin (bench/run.mjs cuts from here to the end marker when the
+// generator cannot export `impl Stream` yet, and builds a staged copy without it)
+
+use futures_core::Stream;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// `0, 1, .., n - 1`, always ready: measures the bridge, not the producer.
+pub struct Count {
+    next: u64,
+    end: u64,
+}
+
+impl Stream for Count {
+    type Item = u64;
+    fn poll_next(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<u64>> {
+        if self.next < self.end {
+            let v = self.next;
+            self.next += 1;
+            Poll::Ready(Some(v))
+        } else {
+            Poll::Ready(None)
+        }
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = (self.end - self.next) as usize;
+        (n, Some(n))
+    }
+}
+
+#[ferry::export]
+pub fn count(n: u64) -> impl Stream<Item = u64> + Send + 'static {
+    Count { next: 0, end: n }
+}
+// ferry-bench:stream-end

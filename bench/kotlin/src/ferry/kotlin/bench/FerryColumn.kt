@@ -1,0 +1,48 @@
+package bench
+
+import bench.ferrygen.add as fAdd
+import bench.ferrygen.echo as fEcho
+import bench.ferrygen.echoBytes as fEchoBytes
+import bench.ferrygen.hop as fHop
+import bench.ferrygen.probeDroppedAt as fProbeDroppedAt
+import bench.ferrygen.probeStarted as fProbeStarted
+import bench.ferrygen.ready as fReady
+import bench.ferrygen.sleepLong as fSleepLong
+import bench.ferrygen.waitForever as fWaitForever
+
+/**
+ * The ferry column: the same functions through ferry's generated bindings
+ * (bench/ferry, Kotlin package `bench.ferrygen`). Compiled only with `mvn -Pferry`, which
+ * bench/run.mjs turns on once `ferry generate bench/ferry` has succeeded; the harness
+ * finds this class by name, so without it the column is null.
+ */
+class FerryColumn : Column("ferry") {
+    override val cases = if (FerryStream.SUPPORTED) Cases.ALL.toSet() else Cases.ALL.toSet() - Cases.STREAM_ITEMS
+
+    override fun setUp() {
+        // dev.ferry loads libferry_bench itself (java.library.path = bench/target/release).
+        check(fAdd(1, 2) == 3)
+    }
+
+    override fun addLoop(n: Int): Long {
+        var s = 0L
+        for (i in 0 until n) s += fAdd(i, 1)
+        return s
+    }
+
+    override fun echoLoop(s: String, n: Int): Long {
+        var t = 0L
+        for (i in 0 until n) t += fEcho(s).length
+        return t
+    }
+
+    override suspend fun ready(x: Int) = fReady(x)
+    override suspend fun hop(x: Int) = fHop(x)
+    override suspend fun sleepLong(ms: Long) = fSleepLong(ms.toULong())
+    override suspend fun waitForever() = fWaitForever()
+    override fun probeDroppedAt(reset: Boolean) = fProbeDroppedAt(reset)
+    override fun probeStarted() = fProbeStarted()
+    override suspend fun echoBytes(b: ByteArray) = fEchoBytes(b)
+
+    override suspend fun streamSum(n: Long): Long = FerryStream.sum(n)
+}

@@ -1,0 +1,58 @@
+package bench
+
+/**
+ * One column of the benchmark: the same operations, each implemented directly against one
+ * bridge so that the hot call sites stay monomorphic. A column lists the case ids it can
+ * run in [cases]; every other case gets `null` in the results.
+ */
+abstract class Column(val key: String) {
+    abstract val cases: Set<String>
+
+    /** Called once before any measurement (load libraries, check results). */
+    open fun setUp() {}
+
+    /** `n` calls of sync `add(i, 1)`; returns a checksum so the JIT cannot drop the calls. */
+    open fun addLoop(n: Int): Long = unsupported()
+
+    /** `n` calls of sync `echo(s)`; returns the summed lengths. */
+    open fun echoLoop(s: String, n: Int): Long = unsupported()
+
+    open suspend fun ready(x: Int): Int = unsupported()
+    open suspend fun hop(x: Int): Int = unsupported()
+    open suspend fun sleepLong(ms: Long): Unit = unsupported()
+
+    /** Never returns; the callee records when its future is dropped (see [probeDroppedAt]). */
+    open suspend fun waitForever(): Unit = unsupported()
+
+    /** `System.nanoTime()`-comparable time of the last `waitForever` drop, or -1; `reset` clears. */
+    open fun probeDroppedAt(reset: Boolean): Long = unsupported()
+
+    /** How many `waitForever` calls have started (their future polled once). */
+    open fun probeStarted(): Long = unsupported()
+
+    open suspend fun echoBytes(b: ByteArray): ByteArray = unsupported()
+
+    /** Collects a `Flow` of `0 until n` and returns the sum. */
+    open suspend fun streamSum(n: Long): Long = unsupported()
+
+    private fun unsupported(): Nothing = throw UnsupportedOperationException("$key does not run this case")
+}
+
+object Cases {
+    const val SYNC_NOOP = "sync_noop"
+    const val SYNC_STRING_ECHO = "sync_string_echo"
+    const val ASYNC_READY = "async_ready"
+    const val ASYNC_HOP_P50 = "async_hop_p50"
+    const val ASYNC_HOP_P99 = "async_hop_p99"
+    const val ASYNC_THROUGHPUT = "async_throughput"
+    const val INFLIGHT_MEMORY = "inflight_memory"
+    const val CANCEL_LATENCY_P50 = "cancel_latency_p50"
+    const val STREAM_ITEMS = "stream_items"
+    const val BULK_BYTES = "bulk_bytes"
+
+    val ALL = listOf(
+        SYNC_NOOP, SYNC_STRING_ECHO, ASYNC_READY, ASYNC_HOP_P50, ASYNC_HOP_P99,
+        ASYNC_THROUGHPUT, INFLIGHT_MEMORY, CANCEL_LATENCY_P50, STREAM_ITEMS, BULK_BYTES,
+    )
+    val ASYNC = setOf(ASYNC_READY, ASYNC_HOP_P50, ASYNC_HOP_P99, ASYNC_THROUGHPUT, INFLIGHT_MEMORY, CANCEL_LATENCY_P50, BULK_BYTES)
+}

@@ -1,0 +1,158 @@
+package bench
+
+import kotlinx.coroutines.CancellableContinuation
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.flow
+import kotlinx.coroutines.suspendCancellableCoroutine
+import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.atomic.AtomicLong
+import kotlin.coroutines.resume
+
+/**
+ * The Kotlin half of the floor (bench/rawjni): `external` functions plus a registry of
+ * suspended continuations that the Rust side resumes with one static upcall,
+ * `complete(id, value)`, from a Tokio worker that is attached to the JVM for good.
+ */
+object RawJni {
+    private val pending = ConcurrentHashMap<Long, CancellableContinuation<Long>>()
+    private val ids = AtomicLong()
+
+    fun load(path: String) = System.load(path)
+
+    /** The upcall (`(JJ)V`), called on a Tokio worker thread. */
+    @JvmStatic
+    fun complete(id: Long, value: Long) {
+        pending.remove(id)?.resume(value)
+    }
+
+    @JvmStatic external fun add(a: Int, b: Int): Int
+    @JvmStatic external fun echo(utf8: ByteArray): ByteArray
+    @JvmStatic external fun readyStart(id: Long, x: Int)
+    @JvmStatic external fun hopStart(id: Long, x: Int)
+    @JvmStatic external fun sleepStart(id: Long, ms: Long): Long
+    @JvmStatic external fun waitForeverStart(id: Long): Long
+    @JvmStatic external fun abort(handle: Long)
+    @JvmStatic external fun freeHandle(handle: Long)
+    @JvmStatic external fun probeDroppedAt(reset: Boolean): Long
+    @JvmStatic external fun probeStarted(): Long
+    @JvmStatic external fun echoBytesStart(id: Long, bytes: ByteArray)
+    @JvmStatic external fun takeBytes(ptr: Long): ByteArray
+    @JvmStatic external fun streamOpen(n: Long): Long
+    @JvmStatic external fun streamNext(handle: Long, out: LongArray): Int
+    @JvmStatic external fun streamWait(handle: Long, id: Long)
+    @JvmStatic external fun streamClose(handle: Long)
+
+    /**
+     * `count(n)` as a `Flow<Long>`: each item is one sync JNI call that polls the Rust
+     * stream inline; only a Pending stream takes the spawn + upcall path.
+     */
+    fun count(n: Long): Flow<Long> = flow {
+        val h = streamOpen(n)
+        val out = LongArray(1)
+        try {
+            while (true) {
+                when (streamNext(h, out)) {
+                    0 -> emit(out[0])
+                    1 -> break
+                    else -> {
+                        val v = suspendCancellableCoroutine<Long> { c ->
+                            val id = ids.incrementAndGet()
+                            pending[id] = c
+                            c.invokeOnCancellation { pending.remove(id) }
+                            streamWait(h, id)
+                        }
+                        if (v == Long.MIN_VALUE) break
+                        emit(v)
+                    }
+                }
+            }
+        } finally {
+            streamClose(h)
+        }
+    }
+
+    fun echo(s: String): String = String(echo(s.encodeToByteArray()), Charsets.UTF_8)
+
+    suspend fun ready(x: Int): Int = suspendCancellableCoroutine<Long> { c ->
+        val id = ids.incrementAndGet()
+        pending[id] = c
+        readyStart(id, x)
+    }.toInt()
+
+    suspend fun hop(x: Int): Int = suspendCancellableCoroutine<Long> { c ->
+        val id = ids.incrementAndGet()
+        pending[id] = c
+        hopStart(id, x)
+    }.toInt()
+
+    /** A cancellable call: abort the Tokio task on cancellation, free its handle after. */
+    private suspend inline fun cancellable(crossinline start: (Long) -> Long): Long {
+        val handle = LongArray(1)
+        try {
+            return suspendCancellableCoroutine { c ->
+                val id = ids.incrementAndGet()
+                pending[id] = c
+                handle[0] = start(id)
+                // Installed after start, so the handle is known; if the caller was
+                // cancelled meanwhile, the handler runs at once.
+                c.invokeOnCancellation {
+                    pending.remove(id)
+                    abort(handle[0])
+                }
+            }
+        } finally {
+            freeHandle(handle[0])
+        }
+    }
+
+    suspend fun sleepLong(ms: Long) {
+        cancellable { id -> sleepStart(id, ms) }
+    }
+
+    suspend fun waitForever() {
+        cancellable { id -> waitForeverStart(id) }
+    }
+
+    suspend fun echoBytes(b: ByteArray): ByteArray {
+        val ptr = suspendCancellableCoroutine<Long> { c ->
+            val id = ids.incrementAndGet()
+            pending[id] = c
+            echoBytesStart(id, b)
+        }
+        return takeBytes(ptr)
+    }
+}
+
+class RawJniColumn(private val libPath: String) : Column("raw_jni") {
+    override val cases = Cases.ALL.toSet()
+
+    override fun setUp() {
+        RawJni.load(libPath)
+    }
+
+    override fun addLoop(n: Int): Long {
+        var s = 0L
+        for (i in 0 until n) s += RawJni.add(i, 1)
+        return s
+    }
+
+    override fun echoLoop(s: String, n: Int): Long {
+        var t = 0L
+        for (i in 0 until n) t += RawJni.echo(s).length
+        return t
+    }
+
+    override suspend fun ready(x: Int) = RawJni.ready(x)
+    override suspend fun hop(x: Int) = RawJni.hop(x)
+    override suspend fun sleepLong(ms: Long) = RawJni.sleepLong(ms)
+    override suspend fun waitForever() = RawJni.waitForever()
+    override fun probeDroppedAt(reset: Boolean) = RawJni.probeDroppedAt(reset)
+    override fun probeStarted() = RawJni.probeStarted()
+    override suspend fun echoBytes(b: ByteArray) = RawJni.echoBytes(b)
+
+    override suspend fun streamSum(n: Long): Long {
+        var sum = 0L
+        RawJni.count(n).collect { sum += it }
+        return sum
+    }
+}

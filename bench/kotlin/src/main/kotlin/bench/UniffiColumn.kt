@@ -1,0 +1,36 @@
+package bench
+
+import uniffi.ferry_bench_uniffi.add as uAdd
+import uniffi.ferry_bench_uniffi.echo as uEcho
+import uniffi.ferry_bench_uniffi.echoBytes as uEchoBytes
+import uniffi.ferry_bench_uniffi.hop as uHop
+import uniffi.ferry_bench_uniffi.probeDroppedAt as uProbeDroppedAt
+import uniffi.ferry_bench_uniffi.probeStarted as uProbeStarted
+import uniffi.ferry_bench_uniffi.ready as uReady
+import uniffi.ferry_bench_uniffi.sleepLong as uSleepLong
+import uniffi.ferry_bench_uniffi.waitForever as uWaitForever
+
+/** The same Rust functions through UniFFI's generated Kotlin (JNA). UniFFI has no streams. */
+class UniffiColumn : Column("uniffi") {
+    override val cases = Cases.ALL.toSet() - Cases.STREAM_ITEMS
+
+    override fun addLoop(n: Int): Long {
+        var s = 0L
+        for (i in 0 until n) s += uAdd(i, 1)
+        return s
+    }
+
+    override fun echoLoop(s: String, n: Int): Long {
+        var t = 0L
+        for (i in 0 until n) t += uEcho(s).length
+        return t
+    }
+
+    override suspend fun ready(x: Int) = uReady(x)
+    override suspend fun hop(x: Int) = uHop(x)
+    override suspend fun sleepLong(ms: Long) = uSleepLong(ms.toULong())
+    override suspend fun waitForever() = uWaitForever()
+    override fun probeDroppedAt(reset: Boolean) = uProbeDroppedAt(reset)
+    override fun probeStarted() = uProbeStarted()
+    override suspend fun echoBytes(b: ByteArray) = uEchoBytes(b)
+}

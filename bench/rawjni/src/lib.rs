@@ -1,0 +1,361 @@
+//! The floor (`raw_jni` column): what a careful person writes by hand with no generator.
+//!
+//! - `JNI_OnLoad` caches the JavaVM, a global ref to `bench.RawJni` and the static method
+//!   id of `RawJni.complete(long id, long value)`.
+//! - One multi-thread Tokio runtime, created once; each worker is attached to the JVM once,
+//!   as a daemon, in `on_thread_start`, and its `JNIEnv*` is kept in a thread-local.
+//! - An async call = `spawn` + one static upcall `(JJ)V` that resumes a continuation the
+//!   Kotlin side keeps in a registry under `id`.
+//! - Nothing is marshalled beyond what a case needs (ints as ints, strings as UTF-8 byte[]).
+
+use std::cell::Cell;
+use std::ffi::c_void;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use jni::objects::{GlobalRef, JByteArray, JClass, JStaticMethodID};
+use jni::signature::{Primitive, ReturnType};
+use jni::sys::{jbyteArray, jint, jlong, jvalue, JNI_ERR, JNI_VERSION_1_8};
+use jni::{JNIEnv, JavaVM};
+use tokio::runtime::Runtime;
+use tokio::task::AbortHandle;
+
+static JVM: OnceLock<JavaVM> = OnceLock::new();
+static CLASS: OnceLock<GlobalRef> = OnceLock::new();
+static COMPLETE: OnceLock<JStaticMethodID> = OnceLock::new();
+static RT: OnceLock<Runtime> = OnceLock::new();
+
+thread_local! {
+    static ENV: Cell<*mut jni::sys::JNIEnv> = const { Cell::new(std::ptr::null_mut()) };
+}
+
+#[no_mangle]
+pub extern "system" fn JNI_OnLoad(vm: *mut jni::sys::JavaVM, _reserved: *mut c_void) -> jint {
+    let vm = match unsafe { JavaVM::from_raw(vm) } {
+        Ok(vm) => vm,
+        Err(_) => return JNI_ERR,
+    };
+    {
+        let mut env = match vm.get_env() {
+            Ok(e) => e,
+            Err(_) => return JNI_ERR,
+        };
+        let cls = match env.find_class("bench/RawJni") {
+            Ok(c) => c,
+            Err(_) => return JNI_ERR,
+        };
+        let mid = match env.get_static_method_id(&cls, "complete", "(JJ)V") {
+            Ok(m) => m,
+            Err(_) => return JNI_ERR,
+        };
+        let global = match env.new_global_ref(&cls) {
+            Ok(g) => g,
+            Err(_) => return JNI_ERR,
+        };
+        let _ = CLASS.set(global);
+        let _ = COMPLETE.set(mid);
+    }
+    let _ = JVM.set(vm);
+    JNI_VERSION_1_8
+}
+
+fn rt() -> &'static Runtime {
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .thread_name("rawjni-worker")
+            .on_thread_start(|| {
+                let vm = JVM.get().expect("JNI_OnLoad ran");
+                // Attached once, for the thread's whole life, as a daemon.
+                let env = vm.attach_current_thread_as_daemon().expect("attach");
+                ENV.with(|c| c.set(env.get_raw()));
+            })
+            .build()
+            .expect("tokio runtime")
+    })
+}
+
+/// The one upcall: `RawJni.complete(id, value)` from a Tokio worker.
+fn complete(id: jlong, value: jlong) {
+    let raw = ENV.with(|c| c.get());
+    let mut env = unsafe { JNIEnv::from_raw(raw) }.expect("worker attached");
+    let cls: &JClass = CLASS.get().unwrap().as_obj().into();
+    let args = [jvalue { j: id }, jvalue { j: value }];
+    let r = unsafe {
+        env.call_static_method_unchecked(
+            cls,
+            *COMPLETE.get().unwrap(),
+            ReturnType::Primitive(Primitive::Void),
+            &args,
+        )
+    };
+    if r.is_err() && env.exception_check().unwrap_or(false) {
+        let _ = env.exception_describe();
+        let _ = env.exception_clear();
+    }
+}
+
+// ---- sync ------------------------------------------------------------------------------
+
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_add(_env: JNIEnv, _cls: JClass, a: jint, b: jint) -> jint {
+    a.wrapping_add(b)
+}
+
+/// `echo(String)`: the Kotlin side passes UTF-8 bytes and builds the String back from them
+/// (JNI's own string functions speak modified UTF-8, which is wrong outside the BMP).
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_echo<'l>(
+    env: JNIEnv<'l>,
+    _cls: JClass<'l>,
+    utf8: JByteArray<'l>,
+) -> jbyteArray {
+    let bytes = env.convert_byte_array(&utf8).expect("byte[]");
+    let s = String::from_utf8(bytes).expect("valid UTF-8");
+    let out = echo(s);
+    env.byte_array_from_slice(out.as_bytes()).expect("byte[]").into_raw()
+}
+
+fn echo(s: String) -> String {
+    s
+}
+
+// ---- async -----------------------------------------------------------------------------
+
+async fn ready(x: i32) -> i32 {
+    x
+}
+
+async fn hop(x: i32) -> i32 {
+    tokio::task::yield_now().await;
+    x
+}
+
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_readyStart(_env: JNIEnv, _cls: JClass, id: jlong, x: jint) {
+    rt().spawn(async move {
+        let v = ready(x).await;
+        complete(id, v as jlong);
+    });
+}
+
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_hopStart(_env: JNIEnv, _cls: JClass, id: jlong, x: jint) {
+    rt().spawn(async move {
+        let v = hop(x).await;
+        complete(id, v as jlong);
+    });
+}
+
+/// Starts a cancellable call: returns a `Box<AbortHandle>` the Kotlin side aborts on
+/// cancellation and frees exactly once (`freeHandle`) after the call is over.
+fn start_cancellable<F>(fut: F) -> jlong
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let handle = rt().spawn(fut).abort_handle();
+    Box::into_raw(Box::new(handle)) as jlong
+}
+
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_sleepStart(_env: JNIEnv, _cls: JClass, id: jlong, ms: jlong) -> jlong {
+    start_cancellable(async move {
+        tokio::time::sleep(Duration::from_millis(ms as u64)).await;
+        complete(id, 0);
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_abort(_env: JNIEnv, _cls: JClass, handle: jlong) {
+    if handle != 0 {
+        unsafe { &*(handle as *const AbortHandle) }.abort();
+    }
+}
+
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_freeHandle(_env: JNIEnv, _cls: JClass, handle: jlong) {
+    if handle != 0 {
+        drop(unsafe { Box::from_raw(handle as *mut AbortHandle) });
+    }
+}
+
+// ---- cancel probe ----------------------------------------------------------------------
+
+fn monotonic_nanos() -> i64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as i64 * 1_000_000_000 + ts.tv_nsec as i64
+}
+
+static DROPPED_AT: AtomicI64 = AtomicI64::new(-1);
+static STARTED: AtomicI64 = AtomicI64::new(0);
+
+/// Lives in `wait_forever`'s future from its first poll: counts starts, records its Drop.
+struct DropProbe;
+impl DropProbe {
+    fn new() -> Self {
+        STARTED.fetch_add(1, Ordering::AcqRel);
+        DropProbe
+    }
+}
+impl Drop for DropProbe {
+    fn drop(&mut self) {
+        DROPPED_AT.store(monotonic_nanos(), Ordering::Release);
+    }
+}
+
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_waitForeverStart(_env: JNIEnv, _cls: JClass, id: jlong) -> jlong {
+    start_cancellable(async move {
+        let _probe = DropProbe::new();
+        std::future::pending::<()>().await;
+        complete(id, 0);
+    })
+}
+
+/// CLOCK_MONOTONIC nanos (same clock as `System.nanoTime()`) of the last probe drop, or -1.
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_probeDroppedAt(_env: JNIEnv, _cls: JClass, reset: jni::sys::jboolean) -> jlong {
+    if reset != 0 {
+        DROPPED_AT.swap(-1, Ordering::AcqRel)
+    } else {
+        DROPPED_AT.load(Ordering::Acquire)
+    }
+}
+
+/// How many `wait_forever` futures have started (been polled once).
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_probeStarted(_env: JNIEnv, _cls: JClass) -> jlong {
+    STARTED.load(Ordering::Acquire)
+}
+
+// ---- bytes -----------------------------------------------------------------------------
+
+async fn echo_bytes(b: Vec<u8>) -> Vec<u8> {
+    b
+}
+
+/// Copies the byte[] in, echoes it on a worker, and completes with a `Box<Vec<u8>>`
+/// pointer that `takeBytes` turns into a new byte[] (one copy out) and frees.
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_echoBytesStart<'l>(
+    env: JNIEnv<'l>,
+    _cls: JClass<'l>,
+    id: jlong,
+    bytes: JByteArray<'l>,
+) {
+    let input = env.convert_byte_array(&bytes).expect("byte[]");
+    rt().spawn(async move {
+        let out = echo_bytes(input).await;
+        complete(id, Box::into_raw(Box::new(out)) as jlong);
+    });
+}
+
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_takeBytes<'l>(env: JNIEnv<'l>, _cls: JClass<'l>, ptr: jlong) -> jbyteArray {
+    let v = unsafe { Box::from_raw(ptr as *mut Vec<u8>) };
+    env.byte_array_from_slice(&v).expect("byte[]").into_raw()
+}
+
+// ---- stream ----------------------------------------------------------------------------
+//
+// The floor for `stream_items`: Kotlin's `flow {}` asks for the next item with one sync
+// JNI call that polls the stream inline on the calling thread (with a no-op waker). Only
+// when the stream is Pending does it fall back to the async path: a Tokio task polls it
+// with a real waker and completes through the same `(JJ)V` upcall (`i64::MIN` = end).
+// Items must fit in an i64 (the bench counts from 0).
+
+use futures_core::Stream;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+
+type BoxStream = Pin<Box<dyn Stream<Item = u64> + Send>>;
+
+struct RawStream {
+    stream: Arc<Mutex<BoxStream>>,
+    task: Mutex<Option<AbortHandle>>,
+}
+
+/// `0, 1, .., n - 1`, always ready: measures the bridge, not the producer.
+struct Count {
+    next: u64,
+    end: u64,
+}
+
+impl Stream for Count {
+    type Item = u64;
+    fn poll_next(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<u64>> {
+        if self.next < self.end {
+            let v = self.next;
+            self.next += 1;
+            Poll::Ready(Some(v))
+        } else {
+            Poll::Ready(None)
+        }
+    }
+}
+
+fn count(n: u64) -> impl Stream<Item = u64> + Send + 'static {
+    Count { next: 0, end: n }
+}
+
+const STREAM_ITEM: jint = 0;
+const STREAM_DONE: jint = 1;
+const STREAM_PENDING: jint = 2;
+const STREAM_END_MARK: jlong = i64::MIN;
+
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_streamOpen(_env: JNIEnv, _cls: JClass, n: jlong) -> jlong {
+    let s = RawStream {
+        stream: Arc::new(Mutex::new(Box::pin(count(n as u64)))),
+        task: Mutex::new(None),
+    };
+    Box::into_raw(Box::new(s)) as jlong
+}
+
+/// Polls inline. ITEM: `out[0]` = the item; DONE; PENDING: call `streamWait`.
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_streamNext<'l>(
+    env: JNIEnv<'l>,
+    _cls: JClass<'l>,
+    handle: jlong,
+    out: jni::objects::JLongArray<'l>,
+) -> jint {
+    let s = unsafe { &*(handle as *const RawStream) };
+    let _rt = rt().enter();
+    let mut cx = Context::from_waker(Waker::noop());
+    let polled = s.stream.lock().unwrap().as_mut().poll_next(&mut cx);
+    match polled {
+        Poll::Ready(Some(v)) => {
+            let _ = env.set_long_array_region(&out, 0, &[v as jlong]);
+            STREAM_ITEM
+        }
+        Poll::Ready(None) => STREAM_DONE,
+        Poll::Pending => STREAM_PENDING,
+    }
+}
+
+/// After PENDING: a Tokio task polls with a real waker and completes `id` with the item
+/// (or `i64::MIN` at the end).
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_streamWait(_env: JNIEnv, _cls: JClass, handle: jlong, id: jlong) {
+    let s = unsafe { &*(handle as *const RawStream) };
+    let stream = s.stream.clone();
+    let task = rt().spawn(async move {
+        let next = std::future::poll_fn(|cx| stream.lock().unwrap().as_mut().poll_next(cx)).await;
+        complete(id, next.map(|v| v as jlong).unwrap_or(STREAM_END_MARK));
+    });
+    *s.task.lock().unwrap() = Some(task.abort_handle());
+}
+
+/// Drops the stream (aborting a pending poll, if any).
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_streamClose(_env: JNIEnv, _cls: JClass, handle: jlong) {
+    let s = unsafe { Box::from_raw(handle as *mut RawStream) };
+    let task = s.task.lock().unwrap().take();
+    if let Some(t) = task {
+        t.abort();
+    }
+}

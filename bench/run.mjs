@@ -1,0 +1,436 @@
+#!/usr/bin/env node
+// ferry's side-by-side benchmark: `npm run bench` (full) or `npm run bench -- --quick`.
+//
+// 1. builds bench/'s own Cargo workspace in release (raw JNI floor, UniFFI crate, uniffi-bindgen)
+// 2. generates UniFFI's Kotlin bindings (library mode)
+// 3. if ferry's generator is built (cli/dist/main.js): `ferry generate bench/ferry`, builds
+//    the ferry crate; any failure here only makes the ferry column null
+// 4. builds the JVM harness (bench/kotlin, Maven; -Pferry when the ferry bindings exist)
+// 5. runs the harness once, all columns in one JVM, and writes bench/results/latest.json,
+//    latest.md and one SVG chart per case, after moving the previous run to results/history/
+//
+// Options: --quick, --no-build (reuse the last build), --only id,id (some cases),
+//          --columns key,key (some columns), --no-ferry (skip the ferry column).
+
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BENCH = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.dirname(BENCH);
+const TARGET = path.join(BENCH, 'target');
+const RELEASE = path.join(TARGET, 'release');
+const GENERATED = path.join(BENCH, 'generated');
+const RESULTS = path.join(BENCH, 'results');
+const KOTLIN = path.join(BENCH, 'kotlin');
+
+const argv = process.argv.slice(2);
+const opt = {
+  quick: argv.includes('--quick'),
+  build: !argv.includes('--no-build'),
+  ferry: !argv.includes('--no-ferry'),
+  only: valueOf('--only'),
+  columns: valueOf('--columns'),
+};
+function valueOf(flag) {
+  const i = argv.indexOf(flag);
+  return i >= 0 && argv[i + 1] ? argv[i + 1] : null;
+}
+
+export const CASES = [
+  { id: 'sync_noop', unit: 'ns/call', better: 'lower', title: 'sync fn(i32, i32) -> i32',
+    measures: 'Wall-clock time per call of a sync `add(i32, i32) -> i32` in a tight loop on one thread (calls divided by elapsed time).',
+    excludes: 'No allocation, no thread switch; Kotlin has no baseline here (the JIT would inline a pure Kotlin call away).' },
+  { id: 'sync_string_echo', unit: 'ns/call', better: 'lower', title: 'sync fn(String) -> String, 64 chars, non-ASCII',
+    measures: 'Time per call of a sync `echo(String) -> String` with a 64-code-point string holding 2-, 3- and 4-byte UTF-8 characters, including both conversions.',
+    excludes: 'No thread switch; raw_jni passes UTF-8 `byte[]` (its Kotlin side encodes and decodes), so JNI\'s modified-UTF-8 string functions are not used.' },
+  { id: 'async_ready', unit: 'ns/call', better: 'lower', title: 'async fn that returns without awaiting',
+    measures: 'Time per call of an `async fn` that returns without awaiting, awaited in a loop from one coroutine (runBlocking), including any thread hand-off the bridge makes.',
+    excludes: 'No concurrency; raw_jni always spawns onto Tokio and resumes through the upcall (no inline fast path), while kotlin_baseline resumes before suspending (it never suspends) and UniFFI polls the future on the calling thread (no thread hop).' },
+  { id: 'async_hop_p50', unit: 'µs', better: 'lower', title: 'async fn awaiting yield_now() once, median',
+    measures: 'Median latency of one sequential call of an `async fn` that awaits `tokio::task::yield_now()` once, from the call to the coroutine running again.',
+    excludes: 'No contention (one call in flight); kotlin_baseline hands the resume to a 2-thread pool instead of Tokio, and UniFFI polls the future on the calling thread (yield_now wakes it at once), so its figure has no thread hop, only its FFI calls.' },
+  { id: 'async_hop_p99', unit: 'µs', better: 'lower', title: 'async fn awaiting yield_now() once, 99th percentile',
+    measures: '99th percentile of the same sequential calls (the tail: thread wake-ups, GC, scheduling).',
+    excludes: 'No contention; the percentile is taken per round and the median over rounds is reported.' },
+  { id: 'async_throughput', unit: 'calls/s', better: 'higher', title: '10,000 coroutines in flight on Dispatchers.Default',
+    measures: 'Completed calls per second of the same hop fn with 10,000 coroutines on `Dispatchers.Default`, each calling it repeatedly.',
+    excludes: 'Includes launching the 10,000 coroutines; the 2-core machine is shared by the JVM dispatcher and Tokio\'s workers.' },
+  { id: 'inflight_memory', unit: 'bytes/call', better: 'lower', title: '100,000 calls suspended in a long Rust sleep',
+    measures: 'Memory per suspended call with 100,000 calls parked in a 1-hour Tokio sleep: growth of the JVM heap used (after GC) plus growth of the process RSS (native memory; the heap is pre-touched so it does not count twice), divided by 100,000.',
+    excludes: 'Excludes memory already held before the calls (runtime start-up, thread stacks of existing threads); malloc is trimmed before the baseline reading, but allocator caching can still hide or add a little.' },
+  { id: 'cancel_latency_p50', unit: 'µs', better: 'lower', title: 'Job.cancel() to the Rust future\'s Drop',
+    measures: 'Median time from `Job.cancel()` to the moment the Rust future\'s `Drop` runs (both read on CLOCK_MONOTONIC, the clock of `System.nanoTime()`).',
+    excludes: 'Excludes the time for the cancelled coroutine to finish; kotlin_baseline\'s figure is the time to its `invokeOnCancellation` handler.' },
+  { id: 'stream_items', unit: 'items/s', better: 'higher', title: 'Flow<ULong> of 10,000,000 items summed',
+    measures: 'Items per second of a `Flow<ULong>` counting up from 0, collected to a sum in one coroutine (10,000,000 items; 2,000,000 with --quick).',
+    excludes: 'UniFFI has no streams (null); raw_jni polls the stream inline with one sync JNI call per item (spawn + upcall only when it is Pending, which this always-ready stream never is); kotlin_baseline is a `channelFlow` fed from a Dispatchers.IO coroutine.' },
+  { id: 'bulk_bytes', unit: 'GB/s', better: 'higher', title: '64 MiB ByteArray echoed by an async fn',
+    measures: 'Bytes in plus bytes out per second (2 x 64 MiB per call, GB = 10^9 bytes) for an `async fn echo_bytes(Vec<u8>) -> Vec<u8>` awaited from a coroutine.',
+    excludes: 'Excludes producing the input array (made once); kotlin_baseline is one `copyOf` on another thread.' },
+];
+
+export const COLUMNS = [
+  { key: 'ferry', label: 'ferry', color: '#d9480f', what: 'the call through ferry\'s generated bindings (bench/ferry)' },
+  { key: 'raw_jni', label: 'raw JNI (floor)', color: '#495057', what: 'hand-written JNI: `extern "system"` fns, a Tokio spawn and one static upcall on a permanently attached worker (bench/rawjni)' },
+  { key: 'kotlin_baseline', label: 'Kotlin baseline', color: '#1c7ed6', what: 'pure Kotlin doing the same hand-off: `suspendCancellableCoroutine` resumed from another thread, `channelFlow` fed from another thread' },
+  { key: 'uniffi', label: 'UniFFI', color: '#2f9e44', what: 'the same Rust functions exported with UniFFI (crates.io `uniffi`), its Kotlin bindings over JNA (bench/uniffi)' },
+];
+
+function log(msg) {
+  process.stdout.write(`[bench] ${msg}\n`);
+}
+
+function run(cmd, args, { cwd = ROOT, env = {}, allowFail = false, quiet = false } = {}) {
+  log(`$ ${cmd} ${args.join(' ')}${cwd !== ROOT ? `   (in ${path.relative(ROOT, cwd) || '.'})` : ''}`);
+  const r = spawnSync(cmd, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    encoding: 'utf8',
+  });
+  const ok = r.status === 0;
+  if (!ok) {
+    if (quiet) process.stdout.write((r.stdout || '') + (r.stderr || ''));
+    const why = r.error ? r.error.message : `exit ${r.status}`;
+    if (!allowFail) {
+      log(`failed: ${cmd} (${why})`);
+      process.exit(1);
+    }
+    log(`(failed: ${why})`);
+  }
+  return ok;
+}
+
+function capture(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return r.status === 0 ? `${r.stdout}${r.stderr}` : '';
+}
+
+const cargoEnv = { CARGO_TARGET_DIR: TARGET };
+
+// ---- 1. the Cargo workspace ------------------------------------------------------------
+function buildCargo() {
+  log('step 1/5: cargo build --release (raw JNI floor, UniFFI crate, uniffi-bindgen)');
+  run('cargo', ['build', '--release', '--manifest-path', path.join(BENCH, 'Cargo.toml')], { env: cargoEnv });
+}
+
+// ---- 2. UniFFI bindings ----------------------------------------------------------------
+function uniffiBindgen() {
+  log('step 2/5: uniffi-bindgen generate --library (Kotlin)');
+  const out = path.join(GENERATED, 'uniffi');
+  fs.rmSync(out, { recursive: true, force: true });
+  run(path.join(RELEASE, 'uniffi-bindgen'), [
+    'generate', '--library', path.join(RELEASE, 'libferry_bench_uniffi.so'),
+    '--language', 'kotlin', '--no-format', '--out-dir', out,
+  ], { cwd: BENCH });
+}
+
+// ---- 3. ferry --------------------------------------------------------------------------
+/** The generator's entry: the `ferry` bin (cli/bin/ferry.js) once cli/dist is built. */
+function ferryCli() {
+  const dist = [path.join(ROOT, 'cli', 'dist', 'src', 'main.js'), path.join(ROOT, 'cli', 'dist', 'main.js')];
+  if (!dist.some((f) => fs.existsSync(f))) return null;
+  const bin = path.join(ROOT, 'cli', 'bin', 'ferry.js');
+  if (fs.existsSync(bin)) return bin;
+  return dist.find((f) => fs.existsSync(f));
+}
+
+/**
+ * A copy of bench/ferry without the stream section (between the `ferry-bench:stream-*`
+ * markers), for while the generator cannot export `impl Stream`: the rest of the ferry
+ * column is measured and `stream_items` is null.
+ */
+function stageWithoutStream() {
+  const src = path.join(BENCH, 'ferry');
+  const dst = path.join(TARGET, 'ferry-nostream');
+  fs.rmSync(dst, { recursive: true, force: true });
+  fs.mkdirSync(path.join(dst, 'src'), { recursive: true });
+  const toml = fs.readFileSync(path.join(src, 'Cargo.toml'), 'utf8')
+    .replace('path = "../../runtime/rust"', `path = ${JSON.stringify(path.join(ROOT, 'runtime', 'rust'))}`);
+  fs.writeFileSync(path.join(dst, 'Cargo.toml'), toml);
+  const lib = fs.readFileSync(path.join(src, 'src', 'lib.rs'), 'utf8')
+    .replace(/\/\/ ferry-bench:stream-begin[\s\S]*?\/\/ ferry-bench:stream-end\n?/, '');
+  fs.writeFileSync(path.join(dst, 'src', 'lib.rs'), lib);
+  return dst;
+}
+
+function buildFerry() {
+  log('step 3/5: ferry generate + build (the ferry column)');
+  if (!opt.ferry) {
+    log('  --no-ferry: ferry column will be null');
+    return { ok: false, why: 'skipped with --no-ferry' };
+  }
+  let cli = ferryCli();
+  if (!cli) {
+    const canBuild = fs.existsSync(path.join(ROOT, 'cli', 'package.json')) && fs.existsSync(path.join(ROOT, 'node_modules'));
+    if (canBuild) {
+      log('  the ferry generator is not built: trying `npm run build -w cli`');
+      run('npm', ['run', 'build', '-w', 'cli'], { allowFail: true });
+      cli = ferryCli();
+    }
+    if (!cli) {
+      log('  ferry generator not built (run `npm install && npm run build -w cli` at the root): ferry column will be null');
+      return { ok: false, why: 'the generator (cli/dist) is not built' };
+    }
+  }
+  if (!fs.existsSync(path.join(ROOT, 'runtime', 'rust', 'Cargo.toml'))) {
+    log('  runtime/rust missing: ferry column will be null');
+    return { ok: false, why: 'runtime/rust is missing' };
+  }
+  const out = path.join(GENERATED, 'ferry');
+  const attempt = (crate, label) => {
+    fs.rmSync(out, { recursive: true, force: true });
+    const rel = path.relative(ROOT, crate);
+    if (!run('node', [cli, 'generate', rel, '--kotlin-out', path.relative(ROOT, out)], { allowFail: true })) {
+      return `\`ferry generate ${label}\` failed`;
+    }
+    if (!run('cargo', ['build', '--release', '--manifest-path', path.join(crate, 'Cargo.toml')], { env: cargoEnv, allowFail: true })) {
+      return `cargo build of ${label} failed`;
+    }
+    return null;
+  };
+  const why = attempt(path.join(BENCH, 'ferry'), 'bench/ferry');
+  if (!why) return { ok: true, stream: true };
+  log(`  ${why}; retrying without the stream function (stream_items will be null for ferry)`);
+  const why2 = attempt(stageWithoutStream(), 'bench/ferry without `count`');
+  if (!why2) return { ok: true, stream: false, note: `${why}; ferry was built without \`count\` (stream_items is null for ferry)` };
+  return { ok: false, why: `${why}; and without the stream: ${why2}` };
+}
+
+// ---- 4. the harness --------------------------------------------------------------------
+function buildHarness(withFerry, withStream) {
+  log(`step 4/5: mvn package (JVM harness${withFerry ? ', with the ferry column' : ''})`);
+  const mvn = ['-q', '-B', 'package'];
+  const ferryRuntime = path.join(ROOT, 'runtime', 'kotlin', 'src', 'main', 'kotlin');
+  if (withFerry) {
+    const args = [...mvn, '-Pferry'];
+    if (withStream) args.push(`-Dferry.stream.dir=${path.join(KOTLIN, 'src', 'ferry-stream', 'kotlin')}`);
+    if (!fs.existsSync(ferryRuntime)) args.push(`-Dferry.runtime.kotlin=${path.join(GENERATED, 'ferry')}`);
+    if (run('mvn', args, { cwd: KOTLIN, allowFail: true })) return true;
+    log('  the harness did not compile with the ferry column; building it without (ferry = null)');
+  }
+  // A FerryColumn.class left from an earlier build with -Pferry would be stale: clean then.
+  const stale = fs.existsSync(path.join(KOTLIN, 'target', 'classes', 'bench', 'FerryColumn.class'));
+  run('mvn', stale ? ['clean', ...mvn] : mvn, { cwd: KOTLIN });
+  return false;
+}
+
+// ---- 5. run and report -----------------------------------------------------------------
+function runHarness(outFile) {
+  log(`step 5/5: running the harness (${opt.quick ? 'quick' : 'full'}); all columns in one JVM`);
+  const cp = [path.join(KOTLIN, 'target', 'ferry-bench.jar'), path.join(KOTLIN, 'target', 'lib', '*')].join(path.delimiter);
+  const args = [
+    '-Xms2g', '-Xmx2g', '-XX:+AlwaysPreTouch', '-XX:+UseG1GC',
+    `-Djna.library.path=${RELEASE}`, `-Djava.library.path=${RELEASE}`,
+    '-cp', cp, 'bench.MainKt', '--out', outFile, '--lib-dir', RELEASE,
+  ];
+  if (opt.quick) args.push('--quick');
+  if (opt.only) args.push('--only', opt.only);
+  if (opt.columns) args.push('--columns', opt.columns);
+  run('java', args, { cwd: KOTLIN });
+}
+
+function machine(jvm) {
+  const rustc = (capture('rustc', ['--version']).match(/rustc (\S+)/) || [])[1] || null;
+  let uniffi = null;
+  try {
+    const lock = fs.readFileSync(path.join(BENCH, 'Cargo.lock'), 'utf8');
+    uniffi = (lock.match(/name = "uniffi"\nversion = "([^"]+)"/) || [])[1] || null;
+  } catch { /* no lock file */ }
+  const cpu = os.cpus()[0];
+  return {
+    cpus: os.cpus().length,
+    jvm: jvm || null,
+    rustc,
+    uniffi,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    cpu_model: cpu ? cpu.model.trim() : null,
+    memory_gib: Math.round(os.totalmem() / 2 ** 30),
+    node: process.versions.node,
+  };
+}
+
+function stampOf(date) {
+  return date.replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
+}
+
+/** Moves the previous run's files to results/history/<its date>/ (never deletes them). */
+function archivePrevious() {
+  const prev = path.join(RESULTS, 'latest.json');
+  if (!fs.existsSync(prev)) return;
+  let stamp;
+  try { stamp = stampOf(JSON.parse(fs.readFileSync(prev, 'utf8')).date); } catch { stamp = null; }
+  if (!stamp) stamp = stampOf(fs.statSync(prev).mtime.toISOString());
+  let dir = path.join(RESULTS, 'history', stamp);
+  for (let i = 2; fs.existsSync(dir); i++) dir = path.join(RESULTS, 'history', `${stamp}-${i}`);
+  fs.mkdirSync(dir, { recursive: true });
+  for (const f of fs.readdirSync(RESULTS)) {
+    if (f === 'latest.json' || f === 'latest.md' || f.endsWith('.svg')) {
+      fs.renameSync(path.join(RESULTS, f), path.join(dir, f));
+    }
+  }
+  log(`previous run kept in ${path.relative(ROOT, dir)}/`);
+}
+
+export function fmtNum(v) {
+  if (v === null || v === undefined) return '—';
+  const a = Math.abs(v);
+  if (a >= 1e6) return `${(v / 1e6).toPrecision(3)} M`;
+  if (a >= 1e4) return `${(v / 1e3).toPrecision(3)} k`;
+  if (a >= 100) return v.toFixed(0);
+  if (a >= 10) return v.toFixed(1);
+  if (a >= 1) return v.toFixed(2);
+  return v.toPrecision(3);
+}
+
+function esc(s) {
+  return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** A hand-written horizontal bar chart: one bar per column, null columns shown as n/a. */
+export function svgChart(c, quick) {
+  const W = 640, rowH = 34, top = 58, left = 150, right = 110;
+  const H = top + COLUMNS.length * rowH + 34;
+  const vals = COLUMNS.map((col) => c[col.key]);
+  const present = vals.filter((v) => typeof v === 'number' && v > 0);
+  const max = present.length ? Math.max(...present) : 1;
+  const min = present.length ? Math.min(...present) : 1;
+  const log = present.length > 1 && max / min > 30;
+  const span = W - left - right;
+  const lo = log ? Math.pow(10, Math.floor(Math.log10(min)) ) : 0;
+  const scale = (v) => {
+    if (!log) return (v / max) * span;
+    const l = Math.log10(v / lo), m = Math.log10(max / lo) || 1;
+    return Math.max(2, (l / m) * span);
+  };
+  const out = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="13">`);
+  out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
+  out.push(`<text x="16" y="24" font-size="16" font-weight="bold" fill="#212529">${esc(c.id)}</text>`);
+  out.push(`<text x="16" y="44" fill="#495057">${esc(c.title || '')} — ${esc(c.unit)}, ${esc(c.better)} is better${log ? ' (log scale)' : ''}${quick ? ' — quick run' : ''}</text>`);
+  COLUMNS.forEach((col, i) => {
+    const y = top + i * rowH;
+    const v = c[col.key];
+    out.push(`<text x="${left - 10}" y="${y + 20}" text-anchor="end" fill="#212529">${esc(col.label)}</text>`);
+    if (typeof v === 'number') {
+      const w = v > 0 ? scale(v) : 0;
+      out.push(`<rect x="${left}" y="${y + 6}" width="${w.toFixed(1)}" height="${rowH - 12}" rx="3" fill="${col.color}"/>`);
+      out.push(`<text x="${(left + w + 8).toFixed(1)}" y="${y + 20}" fill="#212529">${esc(fmtNum(v))} ${esc(c.unit)}</text>`);
+    } else {
+      out.push(`<text x="${left + 4}" y="${y + 20}" fill="#868e96" font-style="italic">n/a (does not apply or not built)</text>`);
+    }
+  });
+  out.push(`<line x1="${left}" y1="${top}" x2="${left}" y2="${top + COLUMNS.length * rowH}" stroke="#adb5bd"/>`);
+  out.push(`<text x="16" y="${H - 12}" font-size="11" fill="#868e96">median of ${c.rounds} rounds after warm-up; ${esc(CASES.find((k) => k.id === c.id)?.excludes ? 'see latest.md for what it excludes' : '')}</text>`);
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}
+
+function markdown(result, notes) {
+  const L = [];
+  const m = result.machine;
+  L.push(`# ferry benchmark — ${result.date}${result.quick ? ' (quick)' : ''}`);
+  L.push('');
+  L.push(`Machine: ${m.cpus} CPUs (${m.cpu_model || 'unknown CPU'}), ${m.memory_gib} GiB, ${m.os}; JVM ${m.jvm}, rustc ${m.rustc}, UniFFI ${m.uniffi}, Node ${m.node}.`);
+  L.push('Each figure is the median over the rounds after warm-up; the columns are measured in one JVM, interleaved round by round. `—` means the column does not apply (or was not built), never a guess. *ferry cost vs floor* is ferry ÷ raw JNI for lower-is-better cases and raw JNI ÷ ferry for higher-is-better ones: above 1× ferry costs more than the floor, below 1× it beats it.');
+  L.push('');
+  L.push('| case | unit | better | ferry | raw JNI (floor) | Kotlin baseline | UniFFI | ferry cost vs floor | rounds |');
+  L.push('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const c of result.cases) {
+    let ratio = '—';
+    if (typeof c.ferry === 'number' && typeof c.raw_jni === 'number' && c.ferry > 0 && c.raw_jni > 0) {
+      // > 1 always means ferry is slower / costlier than the floor, whichever way is better.
+      const r = c.better === 'lower' ? c.ferry / c.raw_jni : c.raw_jni / c.ferry;
+      ratio = `${r.toFixed(2)}×`;
+    }
+    L.push(`| \`${c.id}\` | ${c.unit} | ${c.better} | ${fmtNum(c.ferry)} | ${fmtNum(c.raw_jni)} | ${fmtNum(c.kotlin_baseline)} | ${fmtNum(c.uniffi)} | ${ratio} | ${c.rounds} |`);
+  }
+  L.push('');
+  L.push('## What each case measures (and what it does not include)');
+  L.push('');
+  for (const k of CASES) {
+    L.push(`- **\`${k.id}\`** (${k.unit}, ${k.better} is better): ${k.measures} ${k.excludes} ![${k.id}](${k.id}.svg)`);
+  }
+  L.push('');
+  L.push('## Columns');
+  L.push('');
+  for (const col of COLUMNS) L.push(`- **${col.key}**: ${col.what}.`);
+  L.push('');
+  if (notes.length) {
+    L.push('## Notes on this run');
+    L.push('');
+    for (const n of notes) L.push(`- ${n}`);
+    L.push('');
+  }
+  L.push('A benchmark is not a test: nothing fails on a time. Re-run with `npm run bench` (or `-- --quick`).');
+  return L.join('\n') + '\n';
+}
+
+async function main() {
+  const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const t0 = Date.now();
+  log(`ferry benchmark (${opt.quick ? 'quick' : 'full'}) — ${date}`);
+  let ferry = { ok: false, why: 'not built (--no-build)' };
+  if (opt.build) {
+    buildCargo();
+    uniffiBindgen();
+    ferry = buildFerry();
+    const built = buildHarness(ferry.ok, ferry.stream);
+    if (ferry.ok && !built) ferry = { ok: false, why: 'the harness did not compile against the generated ferry bindings' };
+    if (!ferry.ok && !ferry.why) ferry.why = 'harness did not compile against the ferry bindings';
+  } else {
+    ferry.ok = fs.existsSync(path.join(KOTLIN, 'target', 'classes', 'bench', 'FerryColumn.class'));
+  }
+  log(`build done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+
+  fs.mkdirSync(RESULTS, { recursive: true });
+  const harnessOut = path.join(TARGET, 'harness-result.json');
+  fs.rmSync(harnessOut, { force: true });
+  const t1 = Date.now();
+  runHarness(harnessOut);
+  const h = JSON.parse(fs.readFileSync(harnessOut, 'utf8'));
+  log(`harness done in ${((Date.now() - t1) / 1000).toFixed(0)} s`);
+
+  const byId = new Map(h.cases.map((c) => [c.id, c]));
+  const cases = CASES.filter((k) => byId.has(k.id) || !opt.only).map((k) => {
+    const r = byId.get(k.id) || {};
+    const row = { id: k.id, unit: k.unit, better: k.better };
+    for (const col of COLUMNS) row[col.key] = typeof r[col.key] === 'number' ? r[col.key] : null;
+    row.rounds = r.rounds ?? 0;
+    return row;
+  });
+  const result = { date, quick: opt.quick, machine: machine(h.jvm), cases };
+
+  const notes = [];
+  if (!h.columns.includes('ferry')) notes.push(`The ferry column is null: ${ferry.why || 'it did not load'}.`);
+  else if (ferry.note) notes.push(`ferry: ${ferry.note}.`);
+  notes.push(`Sizes: ${Object.entries(h.sizes).map(([k, v]) => `${k} = ${v.toLocaleString('en-US')}`).join(', ')}.`);
+
+  // A partial run (--only / --columns) never replaces the last complete one.
+  const partial = Boolean(opt.only || opt.columns);
+  const dir = partial ? path.join(RESULTS, 'partial') : RESULTS;
+  if (partial) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+  } else {
+    archivePrevious();
+  }
+  fs.writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
+  fs.writeFileSync(path.join(dir, 'latest.md'), markdown(result, notes));
+  for (const c of cases) {
+    const k = CASES.find((x) => x.id === c.id);
+    fs.writeFileSync(path.join(dir, `${c.id}.svg`), svgChart({ ...c, title: k.title }, opt.quick));
+  }
+  log(`wrote ${path.relative(ROOT, dir)}/latest.json, latest.md and ${cases.length} SVG charts${partial ? ' (partial run: latest results left alone)' : ''}`);
+  console.log('');
+  console.log(markdown(result, notes).split('\n').filter((l) => l.startsWith('|')).join('\n'));
+  log(`total ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

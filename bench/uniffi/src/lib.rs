@@ -1,0 +1,87 @@
+//! The benchmark functions, exported with UniFFI proc-macros (the `uniffi` column).
+//! Kept semantically identical to bench/rawjni and bench/ferry.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+
+uniffi::setup_scaffolding!();
+
+#[uniffi::export]
+pub fn add(a: i32, b: i32) -> i32 {
+    a.wrapping_add(b)
+}
+
+#[uniffi::export]
+pub fn echo(s: String) -> String {
+    s
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+pub async fn ready(x: i32) -> i32 {
+    x
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+pub async fn hop(x: i32) -> i32 {
+    tokio::task::yield_now().await;
+    x
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+pub async fn sleep_long(ms: u64) {
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+pub async fn echo_bytes(b: Vec<u8>) -> Vec<u8> {
+    b
+}
+
+// ---- cancel probe -------------------------------------------------------------------
+
+/// CLOCK_MONOTONIC in nanoseconds: the same clock as the JVM's `System.nanoTime()` on Linux.
+fn monotonic_nanos() -> i64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as i64 * 1_000_000_000 + ts.tv_nsec as i64
+}
+
+static DROPPED_AT: AtomicI64 = AtomicI64::new(-1);
+static STARTED: AtomicI64 = AtomicI64::new(0);
+
+/// Lives in `wait_forever`'s future from its first poll: counts starts, records its Drop.
+struct DropProbe;
+impl DropProbe {
+    fn new() -> Self {
+        STARTED.fetch_add(1, Ordering::AcqRel);
+        DropProbe
+    }
+}
+impl Drop for DropProbe {
+    fn drop(&mut self) {
+        DROPPED_AT.store(monotonic_nanos(), Ordering::Release);
+    }
+}
+
+/// Never completes; its future records the time it is dropped.
+#[uniffi::export(async_runtime = "tokio")]
+pub async fn wait_forever() {
+    let _probe = DropProbe::new();
+    std::future::pending::<()>().await;
+}
+
+/// CLOCK_MONOTONIC nanos (comparable with `System.nanoTime()`) of the last `wait_forever`
+/// drop since the last reset, or -1. `reset = true` clears it.
+#[uniffi::export]
+pub fn probe_dropped_at(reset: bool) -> i64 {
+    if reset {
+        DROPPED_AT.swap(-1, Ordering::AcqRel)
+    } else {
+        DROPPED_AT.load(Ordering::Acquire)
+    }
+}
+
+/// How many `wait_forever` futures have started (been polled once).
+#[uniffi::export]
+pub fn probe_started() -> i64 {
+    STARTED.load(Ordering::Acquire)
+}
