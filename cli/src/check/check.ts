@@ -2,7 +2,8 @@
 // Rules live here and only here; the emitters assume a checked IR.
 
 import { Diagnostics, Span } from '../diagnostics.js';
-import type { CrateIr, EnumDecl, Field, FnDecl, RecordDecl, TypeRef } from '../ir/model.js';
+import type { CrateIr, EnumDecl, Field, FnDecl, ObjectDecl, RecordDecl, TypeRef } from '../ir/model.js';
+import { isObjectParam, methodRole } from '../ir/objects.js';
 import { camelCase, screamingSnake, unraw } from '../names.js';
 
 type Position = 'param' | 'return' | 'field' | 'inner';
@@ -12,6 +13,7 @@ export function checkIr(ir: CrateIr, diags: Diagnostics): void {
   for (const fn of ir.functions) checkFn(fn, diags);
   for (const rec of ir.records) checkRecord(rec, diags);
   for (const en of ir.enums) checkEnum(en, diags);
+  for (const obj of ir.objects) checkObject(obj, diags);
   checkNameClashes(ir, diags);
 }
 
@@ -25,18 +27,43 @@ function checkFn(fn: FnDecl, diags: Diagnostics): void {
     if (!p.patternOk) diags.error(p.span, `parameter of ${what} uses a pattern: bind it to a plain name`);
     if (p.type.kind === 'token') {
       tokens++;
-      if (!fn.isAsync) diags.error(p.type.span, `ferry::CancellationToken can only be a parameter of an \`async fn\`: a sync call cannot be cancelled`);
+      if (!fn.isAsync && fn.returns.kind !== 'stream') diags.error(p.type.span, `ferry::CancellationToken can only be a parameter of an \`async fn\` (or of a function returning \`impl Stream\`): a sync call cannot be cancelled`);
       if (tokens === 2) diags.error(p.type.span, `${what} takes more than one CancellationToken`);
       continue;
     }
     checkType(p.type, 'param', diags);
+    if (!isObjectParam(p.type) && containsObject(p.type)) {
+      diags.error(p.type.span, `\`${p.type.text}\`: an object can only be passed directly, as Arc<T> or &T, not inside another type`);
+    }
   }
   checkReturn(fn.returns, diags);
+  const nestedReturn = fn.returns.kind === 'result' ? fn.returns.ok : fn.returns;
+  if (nestedReturn.kind === 'stream' && containsObject(nestedReturn)) {
+    // Items already sent but never collected (a cancelled collector) would leak their handles.
+    diags.error(nestedReturn.span, `\`${nestedReturn.text}\`: objects cannot be stream items yet: return a stream of ids or records and look the objects up with a method`);
+  } else if (nestedReturn.kind !== 'object' && containsObject(nestedReturn, true)) {
+    diags.error(nestedReturn.span, `\`${nestedReturn.text}\`: inside Vec, Option, HashMap or a stream an object must be returned as Arc<T> (each element becomes its own handle)`);
+  }
+}
+
+/** Whether `t` holds an object somewhere (with `bareOnly`, a bare `T`, not `Arc<T>`). */
+function containsObject(t: TypeRef, bareOnly = false): boolean {
+  switch (t.kind) {
+    case 'object': return !bareOnly || !t.arc;
+    case 'vec': return containsObject(t.elem, bareOnly);
+    case 'option': return containsObject(t.inner, bareOnly);
+    case 'map': return containsObject(t.key, bareOnly) || containsObject(t.value, bareOnly);
+    case 'ref': return containsObject(t.inner, bareOnly);
+    case 'result': return containsObject(t.ok, bareOnly);
+    case 'stream': return t.item !== null && containsObject(t.item, bareOnly);
+    default: return false;
+  }
 }
 
 function checkReturn(t: TypeRef, diags: Diagnostics): void {
   if (t.kind === 'result') {
-    checkType(t.ok, 'return', diags);
+    if (t.ok.kind === 'stream') diags.error(t.ok.span, '`Result<impl Stream, E>` is not supported: return `impl Stream<Item = Result<T, E>>` (the Flow throws E when that item arrives)');
+    else checkType(t.ok, 'return', diags);
     if (t.err.kind !== 'named' || t.err.target !== 'error') {
       const name = t.err.kind === 'named' ? `\`${t.err.name}\`` : `\`${t.err.text}\``;
       diags.error(t.err.span, `the error type of a Result must be an enum marked #[ferry::export(error)]; ${name} is not`);
@@ -44,10 +71,33 @@ function checkReturn(t: TypeRef, diags: Diagnostics): void {
     return;
   }
   if (t.kind === 'stream') {
-    diags.error(t.span, 'returning `impl Stream` is not supported by this version of ferry yet');
+    checkStreamItem(t, diags);
     return;
   }
   checkType(t, 'return', diags);
+}
+
+/** A returned stream: `Item = T` (any returnable T but `()`) or `Item = Result<T, E>`. */
+function checkStreamItem(t: Extract<TypeRef, { kind: 'stream' }>, diags: Diagnostics): void {
+  const item = t.item;
+  if (!item) {
+    diags.error(t.span, `\`${t.text}\` does not name its item type: write \`impl Stream<Item = T>\``);
+    return;
+  }
+  const one = (v: TypeRef) => {
+    if (v.kind === 'unit') diags.error(v.span, 'a stream of `()` carries no data: use a stream of a value (e.g. u64)');
+    else if (v.kind === 'stream') diags.error(v.span, 'a stream of streams cannot cross the bridge: flatten it in Rust');
+    else checkType(v, 'return', diags);
+  };
+  if (item.kind === 'result') {
+    one(item.ok);
+    if (item.err.kind !== 'named' || item.err.target !== 'error') {
+      const name = item.err.kind === 'named' ? `\`${item.err.name}\`` : `\`${item.err.text}\``;
+      diags.error(item.err.span, `the error type of a stream's Result items must be an enum marked #[ferry::export(error)]; ${name} is not`);
+    }
+    return;
+  }
+  one(item);
 }
 
 function checkType(t: TypeRef, pos: Position, diags: Diagnostics): void {
@@ -101,6 +151,10 @@ function checkType(t: TypeRef, pos: Position, diags: Diagnostics): void {
           return;
       }
       return;
+    case 'object':
+      if (pos === 'param' && !t.arc) diags.error(t.span, `object \`${t.name}\` cannot be taken by value (Kotlin keeps owning it): take Arc<${t.name}> or &${t.name}`);
+      if (pos === 'field') diags.error(t.span, `object \`${t.name}\` cannot be a field of an exported record or enum (those are copied across; objects live behind handles): pass the object separately`);
+      return;
     case 'ref':
       if (pos !== 'param') {
         diags.error(t.span, pos === 'return'
@@ -112,7 +166,7 @@ function checkType(t: TypeRef, pos: Position, diags: Diagnostics): void {
         diags.error(t.span, `\`${t.text}\`: a mutable borrow cannot cross the bridge: take the value and return the result`);
         return;
       }
-      if (t.inner.kind !== 'string' && t.inner.kind !== 'bytes') {
+      if (t.inner.kind !== 'string' && t.inner.kind !== 'bytes' && t.inner.kind !== 'object') {
         diags.error(t.span, `\`${t.text}\`: only &str and &[u8] can be borrowed as arguments: take the value by value`);
       }
       return;
@@ -133,6 +187,7 @@ function checkType(t: TypeRef, pos: Position, diags: Diagnostics): void {
 
 function checkFields(owner: string, fields: Field[], diags: Diagnostics, reserved: Set<string>): void {
   for (const f of fields) {
+    if (f.type.kind !== 'object' && containsObject(f.type)) diags.error(f.type.span, `\`${f.type.text}\`: a field of an exported record or enum cannot hold an object (those are copied across; objects live behind handles)`);
     if (f.type.kind === 'token') diags.error(f.type.span, 'ferry::CancellationToken cannot be a field');
     else if (f.type.kind === 'stream') diags.error(f.type.span, '`impl Stream` cannot be a field');
     else checkType(f.type, 'field', diags);
@@ -166,9 +221,44 @@ function checkEnum(en: EnumDecl, diags: Diagnostics): void {
   }
 }
 
+/** Members every generated object class already has (RustObject, Any). */
+const OBJECT_MEMBERS = new Set(['close', 'isClosed', 'ferryHandle', 'toString', 'hashCode', 'equals', 'getClass']);
+
+function checkObject(obj: ObjectDecl, diags: Diagnostics): void {
+  const what = `object \`${obj.name}\``;
+  if (obj.generics) diags.error(obj.span, `${what} is generic (${obj.generics}): exported objects need concrete types`);
+  if (!obj.visibleFromRoot) diags.error(obj.span, `${what} is not visible from the crate root: make it (and its modules) \`pub\``);
+  const kotlinNames = new Map<string, string>();
+  for (const m of obj.methods) {
+    const full = `${obj.name}::${m.name}`;
+    if (m.receiver === 'mut-ref') {
+      diags.error(m.span, `method \`${full}\` takes \`&mut self\`: a Kotlin object is shared between threads (Rust holds it in an Arc), so methods take \`&self\`; use interior mutability (Mutex, atomics)`);
+    } else if (m.receiver === 'value') {
+      diags.error(m.span, `method \`${full}\` takes \`self\` by value (or \`self: Arc<Self>\`): a call cannot consume a Kotlin-owned object; take \`&self\``);
+    }
+    checkFn({ ...m, name: full }, diags);
+    const role = methodRole(m);
+    if (role === 'constructor') {
+      if (m.isAsync) diags.error(m.span, `\`${full}\` is async, but \`new\` becomes the Kotlin constructor, which cannot suspend: make it sync, or give it another name (an async associated fn becomes a suspend fun on the companion object)`);
+      const r = m.returns;
+      const ok = r.kind === 'result' ? r.ok : r;
+      if (ok.kind !== 'object' || ok.name !== obj.name) {
+        diags.error(r.span, `\`${full}\` becomes the Kotlin constructor, so it must return Self, Arc<Self> or Result<Self, E> (it returns \`${r.text}\`); give other constructors another name`);
+      }
+    }
+    const kotlin = camelCase(m.name);
+    if (role === 'method' && OBJECT_MEMBERS.has(kotlin)) diags.error(m.span, `method \`${full}\` becomes Kotlin \`${kotlin}\`, which every object class already has (AutoCloseable / RustObject): rename it`);
+    if (unraw(m.name).startsWith('ferry')) diags.error(m.span, `method \`${full}\`: names starting with \`ferry\` are reserved for the bridge`);
+    const key = `${role === 'method' ? 'member' : 'companion'} ${kotlin}`;
+    const prior = kotlinNames.get(key);
+    if (prior && role !== 'constructor') diags.error(m.span, `\`${full}\` becomes Kotlin \`${kotlin}\`, as does \`${obj.name}::${prior}\``);
+    kotlinNames.set(key, m.name);
+  }
+}
+
 function checkNameClashes(ir: CrateIr, diags: Diagnostics): void {
   const types = new Map<string, Span>();
-  for (const t of [...ir.records, ...ir.enums]) {
+  for (const t of [...ir.records, ...ir.enums, ...ir.objects]) {
     const prior = types.get(t.name);
     if (prior) diags.error(t.span, `type \`${t.name}\` is exported twice (also at ${prior.file}:${prior.line}:${prior.col}): Kotlin names must be unique`);
     types.set(t.name, t.span);

@@ -3,9 +3,12 @@
 // exceptions, and the wire codecs matching the Rust side.
 
 import type { CrateIr, EnumDecl, Field, FnDecl, RecordDecl, TypeRef, Variant } from '../ir/model.js';
-import { camelCase, CODECS_OBJECT, kotlinIdent, NATIVE_OBJECT, screamingSnake } from '../names.js';
+import { camelCase, CODECS_OBJECT, kotlinIdent, NATIVE_OBJECT, screamingSnake, unraw } from '../names.js';
 import { JNI_KOTLIN, USER_KOTLIN, valueAbi, WIRE_METHOD } from './abi.js';
 import { GENERATOR_VERSION } from './rust.js';
+import { isObjectParam, objectNativeFns } from '../ir/objects.js';
+import { emitObjectsFile, keepObjectsAlive, objectDecode, objectNativeArg, objectNativeExternals } from './kotlin-objects.js';
+import { STREAM_IMPORTS, STREAM_NATIVE_PARAMS, streamBody, streamDoc, streamKotlinType } from './kotlin-streams.js';
 
 export interface KotlinFile {
   path: string; // relative to --kotlin-out
@@ -23,8 +26,10 @@ export function kotlinType(t: TypeRef): string {
     case 'option': return `${kotlinType(t.inner)}?`;
     case 'duration': return 'kotlin.time.Duration';
     case 'named': return t.name;
+    case 'object': return t.name;
     case 'ref': return kotlinType(t.inner);
     case 'result': return kotlinType(t.ok);
+    case 'stream': return `kotlinx.coroutines.flow.Flow<${kotlinType(t.item!.kind === 'result' ? t.item!.ok : t.item!)}>`;
     default: throw new Error(`unchecked type ${t.kind} reached the Kotlin emitter`);
   }
 }
@@ -51,7 +56,7 @@ function encode(t: TypeRef, expr: string, depth: number): string {
 }
 
 /** An expression reading a value from `r: WireReader`. */
-function decode(t: TypeRef, depth: number): string {
+export function decode(t: TypeRef, depth: number): string {
   switch (t.kind) {
     case 'prim': return `r.${WIRE_METHOD[t.prim]}()`;
     case 'string': return 'r.string()';
@@ -61,6 +66,7 @@ function decode(t: TypeRef, depth: number): string {
     case 'map': return `r.len().let { n${depth} -> LinkedHashMap<${kotlinType(t.key)}, ${kotlinType(t.value)}>(n${depth}).also { m${depth} -> repeat(n${depth}) { val k${depth} = ${decode(t.key, depth + 1)}; m${depth}[k${depth}] = ${decode(t.value, depth + 1)} } } }`;
     case 'option': return `(if (r.bool()) ${decode(t.inner, depth + 1)} else null)`;
     case 'named': return `${CODECS_OBJECT}.read${t.name}(r)`;
+    case 'object': return objectDecode(t.name);
     default: throw new Error(`cannot decode ${t.kind}`);
   }
 }
@@ -138,17 +144,17 @@ function enumCodec(en: EnumDecl): string {
 // ---------------------------------------------------------------- functions
 
 function nativeParams(fn: FnDecl): string[] {
-  const out: string[] = fn.isAsync ? ['completion: Long'] : [];
+  const out: string[] = fn.returns.kind === 'stream' ? [...STREAM_NATIVE_PARAMS] : fn.isAsync ? ['__completion: Long'] : [];
   for (const p of fn.params) {
     const abi = valueAbi(p.type);
     if (abi.kind === 'token') continue;
-    out.push(`${kotlinIdent(camelCase(p.name))}: ${abi.kind === 'prim' ? JNI_KOTLIN[abi.prim] : 'ByteArray'}`);
+    out.push(`${kotlinIdent(camelCase(p.name))}: ${abi.kind === 'prim' ? JNI_KOTLIN[abi.prim] : isObjectParam(p.type) ? 'Long' : 'ByteArray'}`);
   }
   return out;
 }
 
 function nativeReturn(fn: FnDecl): string {
-  if (fn.isAsync) return 'Long';
+  if (fn.isAsync || fn.returns.kind === 'stream') return 'Long';
   if (fn.returns.kind === 'result') return 'ByteArray';
   const abi = valueAbi(fn.returns);
   if (abi.kind === 'unit') return 'Unit';
@@ -156,7 +162,8 @@ function nativeReturn(fn: FnDecl): string {
   return 'ByteArray';
 }
 
-function nativeArg(name: string, t: TypeRef): string | null {
+export function nativeArg(name: string, t: TypeRef): string | null {
+  if (isObjectParam(t)) return objectNativeArg(name);
   const abi = valueAbi(t);
   switch (abi.kind) {
     case 'token': return null;
@@ -166,7 +173,8 @@ function nativeArg(name: string, t: TypeRef): string | null {
     }
     case 'utf8': return `${name}.encodeToByteArray()`;
     case 'raw-bytes': return name;
-    case 'wire': return `WireWriter().also { w -> ${encode(abi.type, name, 0)} }.toByteArray()`;
+    // The value is bound first so the writer's `w` cannot shadow a parameter named `w`.
+    case 'wire': return `${name}.let { __v -> WireWriter().also { w -> ${encode(abi.type, '__v', 0)} }.toByteArray() }`;
     case 'unit': throw new Error('unit param');
   }
 }
@@ -177,7 +185,7 @@ function returnFromReader(t: TypeRef): string[] {
   return [`val value = ${decode(t, 0)}`, 'r.finish()', 'return value'];
 }
 
-function syncBody(fn: FnDecl, call: string): string[] {
+export function syncBody(fn: FnDecl, call: string): string[] {
   const t = fn.returns;
   if (t.kind === 'result') {
     const err = (t.err as { name: string }).name;
@@ -215,9 +223,9 @@ function asyncValue(t: TypeRef): string[] {
   }
 }
 
-function asyncBody(fn: FnDecl, call: string): string[] {
+export function asyncBody(fn: FnDecl, call: string): string[] {
   const t = fn.returns;
-  const lines = [`val raw = ferryCall(${NATIVE_OBJECT}) { completion -> ${call} }`];
+  const lines = [`val raw = ferryCall(${NATIVE_OBJECT}) { __completion -> ${call} }`];
   if (t.kind === 'result') {
     lines.push(`if (raw is RustError) throw ${CODECS_OBJECT}.read${(t.err as { name: string }).name}(raw.reader())`);
     lines.push(...asyncValue(t.ok));
@@ -230,10 +238,15 @@ function asyncBody(fn: FnDecl, call: string): string[] {
 function wrapper(fn: FnDecl): string {
   const userParams = fn.params.filter((p) => p.type.kind !== 'token').map((p) => `${kotlinIdent(camelCase(p.name))}: ${kotlinType(p.type)}`);
   const args = fn.params.map((p) => nativeArg(kotlinIdent(camelCase(p.name)), p.type)).filter((a): a is string => a !== null);
-  const nativeName = kotlinIdent(fn.name);
-  const call = `${NATIVE_OBJECT}.${nativeName}(${[...(fn.isAsync ? ['completion'] : []), ...args].join(', ')})`;
+  const nativeName = kotlinIdent(unraw(fn.name));
+  if (fn.returns.kind === 'stream') {
+    const h = { kotlinType, decode, nativeArg };
+    const body = streamBody(fn, h, nativeName);
+    return `${streamDoc(fn)}\nfun ${kotlinIdent(camelCase(fn.name))}(${userParams.join(', ')}): ${streamKotlinType(fn, h)} {\n${body.map((l) => `    ${l}`).join('\n')}\n}`;
+  }
+  const call = `${NATIVE_OBJECT}.${nativeName}(${[...(fn.isAsync ? ['__completion'] : []), ...args].join(', ')})`;
   const ret = kotlinType(fn.returns);
-  const body = fn.isAsync ? asyncBody(fn, call) : syncBody(fn, call);
+  const body = keepObjectsAlive(fn, fn.isAsync ? asyncBody(fn, call) : syncBody(fn, call));
   const kind = fn.isAsync ? 'suspend fun' : 'fun';
   const retDecl = ret === 'Unit' ? '' : `: ${ret}`;
   const throwsNote = fn.returns.kind === 'result' ? `\n * @throws ${(fn.returns.err as { name: string }).name} when Rust returns \`Err\`.` : '';
@@ -244,13 +257,14 @@ function wrapper(fn: FnDecl): string {
 }
 
 function nativeObject(ir: CrateIr): string {
-  const externals = ir.functions.map((fn) => `    @JvmStatic external fun ${kotlinIdent(fn.name)}(${nativeParams(fn).join(', ')}): ${nativeReturn(fn)}`).join('\n');
+  const externals = [...ir.functions, ...objectNativeFns(ir.objects)].map((fn) => `    @JvmStatic external fun ${kotlinIdent(unraw(fn.name))}(${nativeParams(fn).join(', ')}): ${nativeReturn(fn)}`).concat(objectNativeExternals(ir)).join('\n');
   return `${HEADER(ir)}
 import dev.ferry.NativeLibrary
 import dev.ferry.NativeRuntime
+import dev.ferry.NativeStreams
 
 /** The native library \`${ir.libName}\`: raw JNI entry points. Use the wrappers instead. */
-internal object ${NATIVE_OBJECT} : NativeRuntime {
+internal object ${NATIVE_OBJECT} : NativeRuntime, NativeStreams {
     init {
         NativeLibrary.load("${ir.libName}", this)
     }
@@ -259,11 +273,15 @@ internal object ${NATIVE_OBJECT} : NativeRuntime {
     @JvmStatic external fun ferryPendingCalls(): Long
     @JvmStatic external fun ferryLiveObjects(): Long
     @JvmStatic external fun ferryOpenStreams(): Long
+    @JvmStatic external fun ferryStreamRequest(stream: Long, n: Long)
+    @JvmStatic external fun ferryStreamClose(stream: Long)
 
     override fun cancelCall(call: Long) = ferryCancelCall(call)
     override fun pendingCalls(): Long = ferryPendingCalls()
     override fun liveObjects(): Long = ferryLiveObjects()
     override fun openStreams(): Long = ferryOpenStreams()
+    override fun requestStream(stream: Long, n: Long) = ferryStreamRequest(stream, n)
+    override fun closeStream(stream: Long) = ferryStreamClose(stream)
 ${externals ? `\n${externals}\n` : ''}}
 `;
 }
@@ -295,6 +313,8 @@ ${codecs.join('\n\n')}${hasErrors ? `${codecs.length ? '\n\n' : ''}    /** The R
 }
 `,
   });
+  const objectsFile = emitObjectsFile(ir, { header: HEADER(ir), kotlinType, decode, nativeArg, syncBody, asyncBody });
+  if (objectsFile) files.push({ path: `${dir}/${base}Objects.kt`, content: objectsFile });
   if (ir.functions.length > 0) {
     files.push({
       path: `${dir}/${base}.kt`,
@@ -303,7 +323,7 @@ import dev.ferry.RustError
 import dev.ferry.WireReader
 import dev.ferry.WireWriter
 import dev.ferry.ferryCall
-
+${ir.functions.some((f) => f.returns.kind === 'stream') ? STREAM_IMPORTS.map((i) => `import ${i}\n`).join('') : ''}
 ${ir.functions.map(wrapper).join('\n\n')}
 `,
     });

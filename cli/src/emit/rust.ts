@@ -2,15 +2,18 @@
 // async ones on ferry's runtime), and lower results; plus wire codecs for exported types.
 
 import type { CrateIr, EnumDecl, FnDecl, RecordDecl, TypeRef } from '../ir/model.js';
-import { jniSymbol, NATIVE_OBJECT } from '../names.js';
+import { jniSymbol, NATIVE_OBJECT, unraw } from '../names.js';
 import { JNI_RUST, valueAbi, WIRE_METHOD } from './abi.js';
+import { objectNativeFns } from '../ir/objects.js';
+import { adaptObjectResult, isObjectParam, objectEncode, objectJniParam, objectLiftParam, objectRuntimeExports } from './rust-objects.js';
+import { STREAM_JNI_PARAMS, streamExportBody, streamRuntimeExports } from './rust-streams.js';
 
 export const GENERATOR_VERSION = '0.1.0';
 
-class RustTypes {
+export class RustTypes {
   private readonly paths = new Map<string, string>();
   constructor(ir: CrateIr) {
-    for (const t of [...ir.records, ...ir.enums]) this.paths.set(t.name, t.rustPath);
+    for (const t of [...ir.records, ...ir.enums, ...ir.objects]) this.paths.set(t.name, t.rustPath);
   }
 
   path(name: string): string {
@@ -29,6 +32,7 @@ class RustTypes {
       case 'option': return `::std::option::Option<${this.owned(t.inner)}>`;
       case 'duration': return '::std::time::Duration';
       case 'named': return this.path(t.name);
+      case 'object': return `::std::sync::Arc<${this.path(t.name)}>`;
       case 'ref': return this.owned(t.inner);
       default: throw new Error(`unchecked type ${t.kind} reached the Rust emitter`);
     }
@@ -36,7 +40,7 @@ class RustTypes {
 }
 
 /** Statements writing `expr` (an expression of type `&T`) to `w: &mut Writer`. */
-function encode(t: TypeRef, expr: string, depth: number): string {
+export function encode(t: TypeRef, expr: string, depth: number): string {
   switch (t.kind) {
     case 'prim': return `w.${WIRE_METHOD[t.prim]}(*${expr});`;
     case 'string': return `w.str(${expr});`;
@@ -46,6 +50,7 @@ function encode(t: TypeRef, expr: string, depth: number): string {
     case 'map': return `{ let m${depth} = ${expr}; w.len(m${depth}.len()); for (k${depth}, v${depth}) in m${depth}.iter() { ${encode(t.key, `k${depth}`, depth + 1)} ${encode(t.value, `v${depth}`, depth + 1)} } }`;
     case 'option': return `match ${expr} { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x${depth}) => { w.u8(1); ${encode(t.inner, `x${depth}`, depth + 1)} } }`;
     case 'named': return `write_${t.name}(w, ${expr});`;
+    case 'object': return objectEncode(expr);
     default: throw new Error(`cannot encode ${t.kind}`);
   }
 }
@@ -65,7 +70,7 @@ function decode(t: TypeRef, types: RustTypes, depth: number): string {
   }
 }
 
-function wireBytes(body: string): string {
+export function wireBytes(body: string): string {
   return `{ let mut __w = Writer::new(); let w = &mut __w; ${body} __w.into_bytes() }`;
 }
 
@@ -126,6 +131,7 @@ ${readArms}
 
 /** JNI parameter declaration for one user parameter (tokens have none). */
 function jniParam(name: string, t: TypeRef): string | null {
+  if (isObjectParam(t)) return objectJniParam(name);
   const abi = valueAbi(t);
   switch (abi.kind) {
     case 'token': return null;
@@ -137,6 +143,7 @@ function jniParam(name: string, t: TypeRef): string | null {
 
 /** Statement turning the JNI value of a parameter into the owned Rust value. */
 function liftParam(name: string, t: TypeRef, types: RustTypes): string | null {
+  if (isObjectParam(t)) return objectLiftParam(name, t, (n) => types.path(n));
   const abi = valueAbi(t);
   switch (abi.kind) {
     case 'token': return null;
@@ -153,8 +160,16 @@ function liftParam(name: string, t: TypeRef, types: RustTypes): string | null {
   }
 }
 
+/**
+ * The local name of a user parameter inside a JNI export. Prefixed, so no user name can
+ * collide with the glue's own (`env`, `completion`, `token`, `r`, `w`, `__result`, ...).
+ */
+export function rustArg(name: string): string {
+  return `arg_${unraw(name)}`;
+}
+
 function callArgs(fn: FnDecl): string {
-  return fn.params.map((p) => (p.type.kind === 'token' ? 'token.clone()' : p.type.kind === 'ref' ? `&${p.name}` : p.name)).join(', ');
+  return fn.params.map((p) => (p.type.kind === 'token' ? 'token.clone()' : p.type.kind === 'ref' ? `&${rustArg(p.name)}` : rustArg(p.name))).join(', ');
 }
 
 function primToJni(prim: string, expr: string): string {
@@ -197,18 +212,24 @@ function asyncOutcome(t: TypeRef, value: string): string {
 }
 
 function functionExport(fn: FnDecl, ir: CrateIr, types: RustTypes): string {
-  const symbol = jniSymbol(ir.kotlinPackage, NATIVE_OBJECT, fn.name);
-  const params = fn.params.map((p) => jniParam(p.name, p.type)).filter((p): p is string => p !== null);
-  const lifts = fn.params.map((p) => liftParam(p.name, p.type, types)).filter((l): l is string => l !== null);
+  const symbol = jniSymbol(ir.kotlinPackage, NATIVE_OBJECT, unraw(fn.name));
+  const params = fn.params.map((p) => jniParam(rustArg(p.name), p.type)).filter((p): p is string => p !== null);
+  const lifts = fn.params.map((p) => liftParam(rustArg(p.name), p.type, types)).filter((l): l is string => l !== null);
   const call = `${fn.rustPath}(${callArgs(fn)})`;
   const liftLines = lifts.map((l) => `        ${l}\n`).join('');
+  if (fn.returns.kind === 'stream') {
+    return `#[no_mangle]
+pub extern "system" fn ${symbol}<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, ${STREAM_JNI_PARAMS}${params.map((p) => `, ${p}`).join('')}) -> jlong {
+${streamExportBody(fn, types, liftLines, call)}
+}`;
+  }
   if (!fn.isAsync) {
     const ret = syncReturn(fn.returns);
     const retDecl = ret.jniType === '()' ? '' : ` -> ${ret.jniType}`;
     return `#[no_mangle]
 pub extern "system" fn ${symbol}<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>${params.map((p) => `, ${p}`).join('')})${retDecl} {
     jvm::sync_call(&mut env, |env| {
-${liftLines}        let __result = ${call};
+${liftLines}        let __result = ${adaptObjectResult(fn.returns, call)};
         ${ret.expr}
     })
 }`;
@@ -221,7 +242,7 @@ ${liftLines}        let __result = ${call};
 pub extern "system" fn ${symbol}<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong${params.map((p) => `, ${p}`).join('')}) -> jlong {
     jvm::sync_call(&mut env, |env| {
 ${liftLines}        Ok(jvm::spawn_call(completion, move |token| async move {
-            let __result = ${call}.await;
+            let __result = ${adaptObjectResult(fn.returns, `${call}.await`)};
             ${outcome}
         }))
     })
@@ -248,7 +269,9 @@ ${counter('ferryPendingCalls', 'pending_calls')}
 
 ${counter('ferryLiveObjects', 'live_objects')}
 
-${counter('ferryOpenStreams', 'open_streams')}`;
+${counter('ferryOpenStreams', 'open_streams')}
+
+${streamRuntimeExports(sym)}${objectRuntimeExports(ir)}`;
 }
 
 export function emitRust(ir: CrateIr): string {
@@ -258,6 +281,7 @@ export function emitRust(ir: CrateIr): string {
     ...ir.records.map((r) => recordCodecs(r, types)),
     ...ir.enums.map((e) => enumCodecs(e, types)),
     ...ir.functions.map((f) => functionExport(f, ir, types)),
+    ...objectNativeFns(ir.objects).map((f) => functionExport(f, ir, types)),
   ];
   const body = sections.join('\n\n').split('\n').map((l) => (l.length > 0 ? `    ${l}` : l)).join('\n');
   return `// Generated by ferry ${GENERATOR_VERSION} from crate \`${ir.crateName}\`. Do not edit: run \`ferry generate\` again.

@@ -4,6 +4,7 @@
 
 import type { SynCrate, SynFn, SynItem, SynType } from '../parse/syntax.js';
 import type { CrateIr, EnumDecl, FnDecl, NamedTarget, Prim, RecordDecl, TypeRef } from './model.js';
+import { buildObjects } from './objects.js';
 
 const PRIMS = new Set(['bool', 'i8', 'i16', 'i32', 'i64', 'u8', 'u16', 'u32', 'u64', 'f32', 'f64']);
 
@@ -52,7 +53,8 @@ export function buildIr(crate: SynCrate, meta: CrateMeta): CrateIr {
   const resolve = (t: SynType): TypeRef => resolveType(t, exportedKinds, declared);
   const rustPath = (item: SynItem) => ['crate', ...item.modulePath, item.name].join('::');
 
-  const ir: CrateIr = { ...meta, functions: [], records: [], enums: [], rejected: [] };
+  const ir: CrateIr = { ...meta, functions: [], records: [], enums: [], objects: [], rejected: [] };
+  ir.objects = buildObjects(crate, resolve, reachable, ir.rejected);
   for (const item of crate.items) {
     const exp = item.export;
     if (exp && exp.unknownArgs.length > 0) {
@@ -65,7 +67,7 @@ export function buildIr(crate: SynCrate, meta: CrateMeta): CrateIr {
       case 'struct':
         if (!exp) break;
         if (exp.kind === 'object') {
-          ir.rejected.push({ span: item.span, message: `object \`${item.name}\`: #[ferry::export(object)] is not supported by this version of ferry yet` });
+          // collected by buildObjects
         } else if (exp.kind !== 'plain') {
           ir.rejected.push({ span: exp.span, message: `#[ferry::export(${exp.kind})] does not apply to a struct: use #[ferry::export] (record) or #[ferry::export(object)]` });
         } else {
@@ -81,8 +83,7 @@ export function buildIr(crate: SynCrate, meta: CrateMeta): CrateIr {
         }
         break;
       case 'impl':
-        if (exp) ir.rejected.push({ span: item.span, message: `impl block for \`${item.name}\`: exported methods and objects are not supported by this version of ferry yet` });
-        break;
+        break; // exported impl blocks: see buildObjects
       case 'trait':
         if (exp) ir.rejected.push({ span: item.span, message: `callback trait \`${item.name}\`: #[ferry::export(callback)] is not supported by this version of ferry yet` });
         break;
@@ -221,11 +222,16 @@ export function resolveType(t: SynType, exported: Map<string, NamedTarget>, decl
   if (isStd(segs, ['std', 'time', 'Duration'], ['core', 'time', 'Duration'], ['tokio', 'time', 'Duration'])) return { kind: 'duration', ...at };
   if (isStd(segs, ['ferry', 'CancellationToken'])) return { kind: 'token', ...at };
   if (isStd(segs, ['std', 'sync', 'Arc'], ['std', 'boxed', 'Box'], ['std', 'rc', 'Rc'])) {
-    return { kind: 'unsupported', what: `\`${t.text}\``, hint: name === 'Arc' ? 'Arc<T> is for objects, which this version does not bridge yet' : `pass the value itself, not a ${name}`, ...at };
+    if (name === 'Arc' && args.length === 1) {
+      const inner = again(args[0]);
+      if (inner.kind === 'object' && !inner.arc) return { kind: 'object', name: inner.name, arc: true, ...at };
+    }
+    return { kind: 'unsupported', what: `\`${t.text}\``, hint: name === 'Arc' ? 'Arc<T> can only wrap an object (a struct marked #[ferry::export(object)])' : `pass the value itself, not a ${name}`, ...at };
   }
   if (args.length > 0 && exported.has(name)) {
     return { kind: 'unsupported', what: `\`${t.text}\``, hint: 'exported types cannot be generic', ...at };
   }
   const target = exported.get(name) ?? declared.get(name) ?? 'unknown';
+  if (target === 'object') return { kind: 'object', name, arc: false, ...at };
   return { kind: 'named', name, target, ...at };
 }

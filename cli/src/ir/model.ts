@@ -21,6 +21,8 @@ export type TypeRef = (
   | { kind: 'token' }
   | { kind: 'ref'; mutable: boolean; inner: TypeRef }
   | { kind: 'stream'; item: TypeRef | null }
+  /** An exported object: `Arc<T>` (`arc`) or the bare `T` / `Self` (constructors, `&T`). */
+  | { kind: 'object'; name: string; arc: boolean }
   | { kind: 'unsupported'; what: string; hint: string | null }
 ) & { span: Span; text: string };
 
@@ -85,6 +87,21 @@ export interface Rejected {
   message: string;
 }
 
+/** An exported fn of an object's impl block; `receiver` is how it takes `self`. */
+export interface MethodDecl extends FnDecl {
+  receiver: 'none' | 'ref' | 'mut-ref' | 'value';
+}
+
+/** `#[ferry::export(object)]` struct with the exported fns of its impl blocks. */
+export interface ObjectDecl {
+  name: string;
+  rustPath: string;
+  span: Span;
+  generics: string | null;
+  visibleFromRoot: boolean;
+  methods: MethodDecl[];
+}
+
 export interface CrateIr {
   crateName: string; // Cargo package name
   libName: string; // the native library's name (lib<libName>.so)
@@ -92,6 +109,7 @@ export interface CrateIr {
   functions: FnDecl[];
   records: RecordDecl[];
   enums: EnumDecl[];
+  objects: ObjectDecl[];
   rejected: Rejected[];
 }
 

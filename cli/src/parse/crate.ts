@@ -37,12 +37,15 @@ export async function parseCrate(rootFile: string, displayBase: string, diags: D
     if (!tree) throw new Error(`tree-sitter failed on ${file}`);
     const ctx: FileContext = { file: display(file), usesFerryExport: /use\s+(::)?ferry::(export\b|\{[^}]*\bexport\b)/.test(source) };
     reportSyntaxErrors(tree.rootNode, ctx, diags);
-    walkItems(tree.rootNode, ctx, modulePath, childDir);
+    walkItems(tree.rootNode, ctx, modulePath, childDir, path.dirname(real));
   };
 
   const display = (file: string): string => path.relative(displayBase, path.resolve(file)) || file;
 
-  const walkItems = (container: Node, ctx: FileContext, modulePath: string[], childDir: string): void => {
+  // `pathBase`: where a `#[path]` on a `mod x;` here is resolved from: the directory of
+  // the source file, or, inside an inline module, that module's directory (Rust reference,
+  // "The path attribute").
+  const walkItems = (container: Node, ctx: FileContext, modulePath: string[], childDir: string, pathBase: string): void => {
     let attrs: Node[] = [];
     for (const node of container.namedChildren) {
       if (!node) continue;
@@ -53,7 +56,7 @@ export async function parseCrate(rootFile: string, displayBase: string, diags: D
       if (node.type === 'line_comment' || node.type === 'block_comment') continue;
       const itemAttrs = attrs;
       attrs = [];
-      if (itemAttrs.some((a) => attributeName(a) === 'cfg' && /\btest\b/.test(a.text))) continue;
+      if (itemAttrs.some(isCfgTest)) continue;
       switch (node.type) {
         case 'mod_item': {
           const name = fieldText(node, 'name');
@@ -62,11 +65,11 @@ export async function parseCrate(rootFile: string, displayBase: string, diags: D
           const nested = [...modulePath, name];
           crate.modules.push({ path: nested, isPublic: hasVisibility(node), span });
           if (body) {
-            walkItems(body, ctx, nested, path.join(childDir, name));
+            walkItems(body, ctx, nested, path.join(childDir, name), path.join(childDir, name));
           } else {
             const explicit = itemAttrs.map(pathAttribute).find((p) => p !== null);
             const candidates = explicit
-              ? [path.join(childDir, '..', explicit)]
+              ? [path.join(pathBase, explicit)]
               : [path.join(childDir, `${name}.rs`), path.join(childDir, name, 'mod.rs')];
             const found = candidates.find((c) => fs.existsSync(c));
             parseFile(found ?? candidates[0], nested, path.join(childDir, name), span);
@@ -160,6 +163,11 @@ function reportSyntaxErrors(root: Node, ctx: FileContext, diags: Diagnostics): v
     for (const c of n.children) if (c && c.hasError) visit(c);
   };
   visit(root);
+}
+
+/** Exactly `#[cfg(test)]`: `cfg(not(test))` or `cfg(feature = "test-utils")` items are real. */
+function isCfgTest(attr: Node): boolean {
+  return /^#\s*\[\s*cfg\s*\(\s*test\s*\)\s*\]$/.test(attr.text);
 }
 
 function spanOf(node: Node, ctx: FileContext): Span {

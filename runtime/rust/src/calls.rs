@@ -5,8 +5,8 @@
 //! entry and makes exactly one upcall that resumes the Kotlin continuation. `cancel`
 //! cancels the token; the task sees it at once, drops the user future (running its
 //! `Drop`s) and makes no upcall, since the Kotlin side has already resumed with
-//! `CancellationException`. `pending()` is the size of the table: calls whose Rust future
-//! still exists.
+//! `CancellationException`. `pending()` is the size of the table: calls neither finished
+//! nor cancelled.
 
 use crate::cancel::CancellationToken;
 use crate::handles::HandleTable;
@@ -53,7 +53,8 @@ where
         let registered = Registered(call);
         let outcome = {
             // Declared inside this block so the user future is dropped before the entry
-            // is removed: `pending()` never reaches 0 while a user `Drop` is still due.
+            // is removed: on completion, `pending()` never reaches 0 while a user `Drop` is
+            // still due.
             let mut future = pin!(CatchUnwind(future));
             let mut cancelled = pin!(token.cancelled());
             poll_fn(|cx| {
@@ -76,8 +77,15 @@ where
 
 /// Cancels a call. Unknown or finished handles are ignored: cancellation races completion
 /// by design, and whichever comes first wins.
+///
+/// The entry is removed here, synchronously: a cancelled call stops counting in
+/// `pending()` as soon as Kotlin's `cancel()` returns (CONTRACT.md §7: "started and not yet
+/// finished or cancelled"). The task then drops the user future at once; the fixtures
+/// prove that drop with counters of their own.
 pub fn cancel(call: u64) {
-    CALLS.with(call, |token| token.cancel());
+    if let Some(token) = CALLS.remove(call) {
+        token.cancel();
+    }
 }
 
 pub fn pending() -> usize {

@@ -6,9 +6,9 @@ pub fn pending_calls() -> u64 {
 }
 
 pub fn live_objects() -> u64 {
-    0
+    crate::objects::live() as u64
 }
 
 pub fn open_streams() -> u64 {
-    0
+    crate::streams::open_count() as u64
 }

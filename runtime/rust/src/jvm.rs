@@ -61,6 +61,7 @@ fn cache_runtime(vm: JavaVM) -> jni::errors::Result<()> {
     if flavor.is_some() || workers.is_some() {
         crate::runtime::configure(crate::runtime::config_from_settings(flavor.as_deref(), workers.as_deref()));
     }
+    crate::streams::cache_jni(&mut env)?;
     let _ = CACHE.set(Cache { vm, completions, complete, rust_panic, illegal_argument, illegal_state });
     Ok(())
 }
@@ -85,6 +86,11 @@ fn system_property(env: &mut JNIEnv, key: &str) -> Option<String> {
     let _ = env.delete_local_ref(value);
     let _ = env.delete_local_ref(key);
     text
+}
+
+/// The cached `JavaVM` (after `JNI_OnLoad`), for upcalls made by other modules.
+pub(crate) fn vm() -> Option<&'static JavaVM> {
+    CACHE.get().map(|c| &c.vm)
 }
 
 fn as_class(global: &GlobalRef) -> &JClass<'static> {

@@ -3,6 +3,8 @@
 //! - [`runtime`]: the Tokio runtime ferry owns (multi-thread by default).
 //! - [`calls`]: async calls from Kotlin: spawn, cancel, complete once.
 //! - [`handles`]: generation-checked handle tables (stale or forged handles are errors).
+//! - [`streams`]: Rust streams behind Kotlin Flows, with credit-based backpressure.
+//! - [`objects`]: the handle registry behind `#[ferry::export(object)]` Kotlin classes.
 //! - [`wire`]: the compact little-endian format compound values cross in.
 //! - [`jvm`]: the JNI layer: `JNI_OnLoad` caching, upcalls, throwing.
 //! - [`CancellationToken`]: cancelled when the Kotlin caller is cancelled.
@@ -14,8 +16,10 @@ pub mod cancel;
 pub mod diagnostics;
 pub mod handles;
 pub mod jvm;
+pub mod objects;
 pub mod panics;
 pub mod runtime;
+pub mod streams;
 pub mod wire;
 
 pub use cancel::CancellationToken;

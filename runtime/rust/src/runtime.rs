@@ -8,7 +8,7 @@
 //! call never attaches a thread.
 
 use std::sync::{Mutex, OnceLock};
-use tokio::runtime::{Builder, Handle, Runtime};
+use tokio::runtime::{Builder, Handle};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Flavor {
@@ -24,7 +24,7 @@ pub struct Config {
 }
 
 static CONFIG: Mutex<Option<Config>> = Mutex::new(None);
-static RUNTIME: OnceLock<(Runtime, Flavor)> = OnceLock::new();
+static RUNTIME: OnceLock<(Handle, Flavor)> = OnceLock::new();
 
 /// Sets the configuration; has no effect once the runtime exists (returns false then).
 pub fn configure(config: Config) -> bool {
@@ -57,14 +57,14 @@ fn config() -> Config {
 
 /// The runtime's handle, creating the runtime on first use.
 pub fn handle() -> &'static Handle {
-    RUNTIME.get_or_init(build).0.handle()
+    &RUNTIME.get_or_init(build).0
 }
 
 pub fn flavor() -> Flavor {
     RUNTIME.get_or_init(build).1
 }
 
-fn build() -> (Runtime, Flavor) {
+fn build() -> (Handle, Flavor) {
     let config = config();
     let mut builder = match config.flavor {
         Flavor::MultiThread => {
@@ -82,17 +82,22 @@ fn build() -> (Runtime, Flavor) {
         .on_thread_start(crate::jvm::attach_current_thread)
         .on_thread_stop(crate::jvm::detach_current_thread);
     let runtime = builder.build().expect("ferry: cannot start the Tokio runtime");
-    if config.flavor == Flavor::CurrentThread {
-        // A current-thread runtime runs tasks only inside `block_on`: give it one
-        // dedicated, JVM-attached thread that drives it forever.
-        let handle = runtime.handle().clone();
-        std::thread::Builder::new()
-            .name("ferry-tokio-driver".into())
-            .spawn(move || {
-                crate::jvm::attach_current_thread();
-                handle.block_on(std::future::pending::<()>());
-            })
-            .expect("ferry: cannot start the Tokio driver thread");
+    let handle = runtime.handle().clone();
+    match config.flavor {
+        // The runtime lives as long as the process (the JVM never unloads the library).
+        Flavor::MultiThread => std::mem::forget(runtime),
+        // A current-thread runtime runs spawned tasks only inside `Runtime::block_on`
+        // (`Handle::block_on` polls just its own future): one dedicated, JVM-attached
+        // thread owns it and drives it forever.
+        Flavor::CurrentThread => {
+            std::thread::Builder::new()
+                .name("ferry-tokio-driver".into())
+                .spawn(move || {
+                    crate::jvm::attach_current_thread();
+                    runtime.block_on(std::future::pending::<()>());
+                })
+                .expect("ferry: cannot start the Tokio driver thread");
+        }
     }
-    (runtime, config.flavor)
+    (handle, config.flavor)
 }

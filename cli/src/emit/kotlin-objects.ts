@@ -1,0 +1,175 @@
+// Kotlin classes for objects (`#[ferry::export(object)]`), see docs/objects.md.
+//
+// `class Name : RustObject, AutoCloseable`: `new` is the constructor, other associated fns
+// live on the companion object, `&self` methods are members (`suspend` when async). An
+// object crosses as a `Long` handle; the Kotlin object owning it is kept reachable
+// (`Reference.reachabilityFence`) until Rust has looked the handle up, so the Cleaner can
+// never release a handle a call is about to use.
+
+import type { CrateIr, FnDecl, MethodDecl, ObjectDecl, TypeRef } from '../ir/model.js';
+import { asNativeFn, isObjectParam, methodRole, SELF_PARAM } from '../ir/objects.js';
+import { camelCase, CODECS_OBJECT, kotlinIdent, NATIVE_OBJECT } from '../names.js';
+import { STREAM_IMPORTS, streamBody, streamDoc, streamKotlinType } from './kotlin-streams.js';
+
+export interface KotlinEmit {
+  header: string;
+  kotlinType: (t: TypeRef) => string;
+  decode: (t: TypeRef, depth: number) => string;
+  nativeArg: (name: string, t: TypeRef) => string | null;
+  syncBody: (fn: FnDecl, call: string) => string[];
+  asyncBody: (fn: FnDecl, call: string) => string[];
+}
+
+/** The generated `HandleRelease` of this library (used by every object class). */
+export const RELEASE_OBJECT = 'FerryObjectRelease';
+
+/** `external fun` lines for objects, added to `FerryNative`. */
+export function objectNativeExternals(ir: CrateIr): string[] {
+  return ir.objects.length > 0 ? ['    @JvmStatic external fun ferryReleaseObject(handle: Long): Boolean'] : [];
+}
+
+/** A handle argument (`Arc<T>` / `&T`): read when the call starts. */
+export function objectNativeArg(name: string): string {
+  return `${name}.ferryHandle()`;
+}
+
+/** A value of object type read from the wire (a fresh handle Rust registered for us). */
+export function objectDecode(name: string): string {
+  return `${name}(r.i64(), dev.ferry.RustObject.Adopt)`;
+}
+
+/**
+ * Wraps body lines so every object argument stays reachable until the native call has
+ * looked its handle up (otherwise the JIT may consider it dead after `ferryHandle()` and
+ * its Cleaner could release the handle first).
+ */
+export function keepObjectsAlive(fn: FnDecl, body: string[]): string[] {
+  const objects = fn.params.filter((p) => isObjectParam(p.type)).map((p) => kotlinIdent(camelCase(p.name)));
+  if (objects.length === 0) return body;
+  return [
+    'try {',
+    ...body.map((l) => `    ${l}`),
+    '} finally {',
+    ...objects.map((o) => `    java.lang.ref.Reference.reachabilityFence(${o})`),
+    '}',
+  ];
+}
+
+function indent(lines: string[], by: string): string {
+  return lines.map((l) => (l.length > 0 ? `${by}${l}` : l)).join('\n');
+}
+
+function userParams(fn: FnDecl, k: KotlinEmit): string {
+  return fn.params
+    .filter((p) => p.type.kind !== 'token' && p.name !== SELF_PARAM)
+    .map((p) => `${kotlinIdent(camelCase(p.name))}: ${k.kotlinType(p.type)}`)
+    .join(', ');
+}
+
+function nativeCall(native: FnDecl, k: KotlinEmit): string {
+  const args = native.params.map((p) => k.nativeArg(kotlinIdent(camelCase(p.name)), p.type)).filter((a): a is string => a !== null);
+  return `${NATIVE_OBJECT}.${kotlinIdent(native.name)}(${[...(native.isAsync ? ['__completion'] : []), ...args].join(', ')})`;
+}
+
+function doc(obj: ObjectDecl, m: MethodDecl, extra = ''): string {
+  const runs = m.isAsync
+    ? 'Runs on ferry\'s Tokio runtime; suspends without blocking. Cancelling the caller drops the Rust future.'
+    : 'Runs on the calling thread.';
+  const t = m.returns;
+  const throwsNote = t.kind === 'result' ? `\n     * @throws ${(t.err as { name: string }).name} when Rust returns \`Err\`.` : '';
+  const closed = m.receiver !== 'none' ? '\n     * @throws IllegalStateException when this object is closed.' : '';
+  return `    /**\n     * Calls Rust \`${obj.rustPath}::${m.name}\`. ${runs}${extra}${throwsNote}${closed}\n     */`;
+}
+
+/** A member or companion function (sync, async or stream). */
+function member(obj: ObjectDecl, m: MethodDecl, k: KotlinEmit): string {
+  const native = asNativeFn(obj, m);
+  const name = kotlinIdent(camelCase(m.name));
+  const params = userParams(native, k);
+  if (m.returns.kind === 'stream') {
+    // The handle is read at each collection; the Flow keeps this object reachable.
+    const h = { kotlinType: k.kotlinType, decode: k.decode, nativeArg: k.nativeArg };
+    const forStream = { ...native, params: native.params.filter((p) => p.name !== SELF_PARAM) };
+    const leading = m.receiver !== 'none' ? ['this@' + obj.name + '.ferryHandle()'] : [];
+    const body = streamBody(forStream, h, kotlinIdent(native.name), leading);
+    const d = streamDoc(native).split('\n').map((l) => `    ${l}`).join('\n');
+    return `${d}\n    fun ${name}(${params}): ${streamKotlinType(native, h)} {\n${indent(body, '        ')}\n    }`;
+  }
+  const call = nativeCall(native, k);
+  let body = m.isAsync ? k.asyncBody(native, call) : k.syncBody(native, call);
+  if (m.receiver !== 'none') body = [`val ${camelCase(SELF_PARAM)} = this`, ...keepObjectsAlive(native, body)];
+  else body = keepObjectsAlive(native, body);
+  const ret = k.kotlinType(m.returns);
+  return `${doc(obj, m)}\n    ${m.isAsync ? 'suspend fun' : 'fun'} ${name}(${params})${ret === 'Unit' ? '' : `: ${ret}`} {\n${indent(body, '        ')}\n    }`;
+}
+
+/** `new` as a secondary constructor plus the private companion helper that calls Rust. */
+function constructor(obj: ObjectDecl, m: MethodDecl, k: KotlinEmit): { ctor: string; helper: string } {
+  const native = asNativeFn(obj, m);
+  const params = userParams(native, k);
+  const argNames = native.params.filter((p) => p.type.kind !== 'token').map((p) => kotlinIdent(camelCase(p.name))).join(', ');
+  const t = m.returns;
+  // Rust writes the new handle as an i64 on the wire (led by the Ok/Err tag for Result).
+  const lines = [`val r = WireReader(${nativeCall(native, k)})`];
+  if (t.kind === 'result') lines.push(`if (r.bool()) throw ${CODECS_OBJECT}.read${(t.err as { name: string }).name}(r)`);
+  lines.push('val handle = r.i64()', 'r.finish()', 'return handle');
+  const helper = `        private fun ferryNew(${params}): Long {\n${indent(keepObjectsAlive(native, lines), '            ')}\n        }`;
+  const ctor = `${doc(obj, m)}\n    constructor(${params}) : this(ferryNew(${argNames}), RustObject.Adopt)`;
+  return { ctor, helper };
+}
+
+function objectClass(obj: ObjectDecl, k: KotlinEmit): string {
+  const members: string[] = [];
+  const companion: string[] = [];
+  let ctor: string | null = null;
+  for (const m of obj.methods) {
+    const role = methodRole(m);
+    if (role === 'constructor') {
+      const c = constructor(obj, m, k);
+      ctor = c.ctor;
+      companion.push(c.helper);
+    } else if (role === 'companion') {
+      companion.push(member(obj, m, k).split('\n').map((l) => (l.length > 0 ? `    ${l}` : l)).join('\n'));
+    } else {
+      members.push(member(obj, m, k));
+    }
+  }
+  const parts = [
+    ...(ctor ? [ctor] : []),
+    ...members,
+    `    companion object${companion.length > 0 ? ` {\n${companion.join('\n\n')}\n    }` : ''}`,
+  ];
+  return `/**
+ * Rust object \`${obj.rustPath}\`, owned through a handle. Call [close] (or use \`use { }\`)
+ * when done; an object never closed is released by a Cleaner once unreachable. Methods of
+ * a closed object throw IllegalStateException; a call already running keeps the Rust value
+ * alive until it ends.
+ */
+class ${obj.name} internal constructor(
+    ferryHandle: Long,
+    @Suppress("UNUSED_PARAMETER") ferryAdopt: RustObject.Adopt,
+) : RustObject(ferryHandle, ${RELEASE_OBJECT}) {
+${parts.join('\n\n')}
+}`;
+}
+
+export function emitObjectsFile(ir: CrateIr, k: KotlinEmit): string | null {
+  if (ir.objects.length === 0) return null;
+  const streams = ir.objects.some((o) => o.methods.some((m) => m.returns.kind === 'stream'));
+  return `${k.header}
+import dev.ferry.RustError
+import dev.ferry.RustObject
+import dev.ferry.WireReader
+import dev.ferry.WireWriter
+import dev.ferry.ferryCall
+${streams ? STREAM_IMPORTS.map((i) => `import ${i}\n`).join('') : ''}
+/** Releases handles of this library's objects (close() and the Cleaner). */
+internal object ${RELEASE_OBJECT} : RustObject.HandleRelease {
+    override fun release(handle: Long) {
+        ${NATIVE_OBJECT}.ferryReleaseObject(handle)
+    }
+}
+
+${ir.objects.map((o) => objectClass(o, k)).join('\n\n')}
+`;
+}

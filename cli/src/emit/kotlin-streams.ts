@@ -1,0 +1,53 @@
+// Kotlin wrappers for functions returning `impl Stream` (docs/streams.md): a plain `fun`
+// returning a cold `Flow<T>`. Arguments are converted (and byte arrays copied) when the
+// function is called; every collection opens a new Rust stream with them.
+
+import type { FnDecl } from '../ir/model.js';
+import { camelCase, CODECS_OBJECT, kotlinIdent, NATIVE_OBJECT } from '../names.js';
+import { valueAbi } from './abi.js';
+import { streamItem } from './rust-streams.js';
+
+/** The leading parameters of a stream function's `external fun`. */
+export const STREAM_NATIVE_PARAMS = ['ferrySink: Long', 'ferryBatch: Int', 'ferryCredit: Int'];
+
+export interface KotlinHelpers {
+  kotlinType: (t: FnDecl['returns']) => string;
+  decode: (t: FnDecl['returns'], depth: number) => string;
+  nativeArg: (name: string, t: FnDecl['returns']) => string | null;
+}
+
+/**
+ * The body lines of a stream wrapper. `target` is the receiver of the native call
+ * (`FerryNative`), `leading` native arguments that come before the user's (e.g. an
+ * object handle), already evaluated.
+ */
+export function streamBody(fn: FnDecl, h: KotlinHelpers, nativeName: string, leading: string[] = []): string[] {
+  const { ok, err } = streamItem(fn);
+  const lines: string[] = [];
+  const args: string[] = [];
+  fn.params.forEach((p, i) => {
+    const name = kotlinIdent(camelCase(p.name));
+    const arg = h.nativeArg(name, p.type);
+    if (arg === null) return;
+    // A ByteArray is copied now: later changes by the caller must not reach the stream.
+    const value = valueAbi(p.type).kind === 'raw-bytes' ? `${name}.copyOf()` : arg;
+    lines.push(`val ferryArg${i} = ${value}`);
+    args.push(`ferryArg${i}`);
+  });
+  const call = `${NATIVE_OBJECT}.${nativeName}(${['ferrySink', 'ferryBatch', 'ferryCredit', ...leading, ...args].join(', ')})`;
+  const error = err ? `{ r -> ${CODECS_OBJECT}.read${err}(r) }` : 'null';
+  lines.push(`return ferryFlow(${NATIVE_OBJECT}, { ferrySink, ferryBatch, ferryCredit -> ${call} }, ${error}) { r -> ${h.decode(ok, 0)} }`);
+  return lines;
+}
+
+export function streamKotlinType(fn: FnDecl, h: KotlinHelpers): string {
+  return `Flow<${h.kotlinType(streamItem(fn).ok)}>`;
+}
+
+export function streamDoc(fn: FnDecl): string {
+  const { err } = streamItem(fn);
+  const throwsNote = err ? `\n * The Flow throws ${err} when Rust yields \`Err\`, and ends there.` : '';
+  return `/**\n * Streams Rust \`${fn.rustPath}\` as a cold Flow: each collection runs the Rust function again.\n * Rust produces items only as fast as the collector consumes them (see FerryStreams for the\n * bound); cancelling the collector drops the Rust stream.${throwsNote}\n */`;
+}
+
+export const STREAM_IMPORTS = ['dev.ferry.ferryFlow', 'kotlinx.coroutines.flow.Flow'];

@@ -1,0 +1,147 @@
+// IR for objects (`#[ferry::export(object)]` structs and their `#[ferry::export] impl`
+// blocks). Like build.ts it never reports: it records what it finds (receivers, generics,
+// impl blocks for things that are not objects) and the checker judges.
+
+import type { SynCrate, SynFn, SynItem, SynType } from '../parse/syntax.js';
+import type { FnDecl, MethodDecl, ObjectDecl, Rejected, TypeRef } from './model.js';
+
+type Resolve = (t: SynType) => TypeRef;
+
+/** `Self` in a method signature means the impl's type. */
+export function substituteSelf(t: SynType, name: string): SynType {
+  switch (t.kind) {
+    case 'path':
+      return {
+        ...t,
+        segments: t.segments.length === 1 && t.segments[0] === 'Self' ? [name] : t.segments,
+        args: t.args.map((a) => substituteSelf(a, name)),
+        bindings: t.bindings.map((b) => ({ ...b, type: substituteSelf(b.type, name) })),
+      };
+    case 'ref':
+    case 'slice':
+      return { ...t, inner: substituteSelf(t.inner, name) };
+    case 'impl':
+      return { ...t, traits: t.traits.map((x) => substituteSelf(x, name)) };
+    default:
+      return t;
+  }
+}
+
+function buildMethod(fn: SynFn, owner: ObjectDecl, visible: boolean, resolve: Resolve): MethodDecl {
+  const r = (t: SynType) => resolve(substituteSelf(t, owner.name));
+  return {
+    name: fn.name,
+    rustPath: `${owner.rustPath}::${fn.name}`,
+    span: fn.span,
+    isAsync: fn.isAsync,
+    isUnsafe: fn.isUnsafe,
+    generics: fn.generics,
+    params: fn.params.map((p) => ({ name: p.name, type: r(p.type), span: p.span, patternOk: p.patternOk })),
+    returns: fn.returns ? r(fn.returns) : { kind: 'unit', span: fn.span, text: '()' },
+    visibleFromRoot: visible,
+    receiver: fn.selfParam,
+  };
+}
+
+/**
+ * Collects the exported objects and the exported fns of their impl blocks. A fn is
+ * exported when its impl block carries `#[ferry::export]` or the fn itself does.
+ */
+export function buildObjects(
+  crate: SynCrate,
+  resolve: Resolve,
+  reachable: (modulePath: string[], itemPublic: boolean) => boolean,
+  rejected: Rejected[],
+): ObjectDecl[] {
+  const objects = new Map<string, ObjectDecl>();
+  const structs = new Map<string, SynItem>();
+  for (const item of crate.items) {
+    if (item.kind !== 'struct') continue;
+    structs.set(item.name, item);
+    if (item.export?.kind !== 'object') continue;
+    objects.set(item.name, {
+      name: item.name,
+      rustPath: ['crate', ...item.modulePath, item.name].join('::'),
+      span: item.span,
+      generics: item.generics,
+      visibleFromRoot: reachable(item.modulePath, item.isPublic),
+      methods: [],
+    });
+  }
+  for (const item of crate.items) {
+    if (item.kind !== 'impl') continue;
+    const marked = item.methods.filter((m) => m.export);
+    if (!item.export && marked.length === 0) continue;
+    const at = item.export?.span ?? marked[0].span;
+    if (item.export && item.export.kind !== 'plain') {
+      rejected.push({ span: item.export.span, message: `#[ferry::export(${item.export.kind})] does not apply to an impl block: use #[ferry::export]` });
+      continue;
+    }
+    const owner = objects.get(item.name);
+    if (item.traitName) {
+      rejected.push({ span: at, message: `\`impl ${item.traitName} for ${item.name}\`: only inherent impl blocks (\`impl ${item.name} { .. }\`) can be exported` });
+      continue;
+    }
+    if (!owner) {
+      const what = structs.has(item.name) ? `\`${item.name}\` is not marked #[ferry::export(object)]` : `\`${item.name}\` is not an exported struct of this crate`;
+      rejected.push({ span: at, message: `impl block for \`${item.name}\`: ${what}; only objects have exported methods` });
+      continue;
+    }
+    if (item.generics) {
+      rejected.push({ span: at, message: `impl block for \`${item.name}\` is generic (${item.generics}): exported methods need concrete types` });
+      continue;
+    }
+    const fns = item.export ? item.methods : marked;
+    for (const m of fns) {
+      // A method is callable from the glue (a child of the crate root) when it is `pub`,
+      // or when the impl lives in the root module (privacy is per module).
+      const visible = owner.visibleFromRoot && (item.modulePath.length === 0 || m.isPublic);
+      owner.methods.push(buildMethod(m, owner, visible, resolve));
+    }
+  }
+  return [...objects.values()];
+}
+
+// ---------------------------------------------------------------- shared by the emitters
+
+export type MethodRole = 'constructor' | 'companion' | 'method';
+
+export function methodRole(m: MethodDecl): MethodRole {
+  if (m.receiver !== 'none') return 'method';
+  return m.name === 'new' ? 'constructor' : 'companion';
+}
+
+/** Name of the `FerryNative` entry point (and JNI symbol) of an object's fn. */
+export function nativeName(obj: ObjectDecl, m: MethodDecl): string {
+  return `${obj.name}_${m.name.replace(/^r#/, '')}`;
+}
+
+export const SELF_PARAM = 'ferry_self';
+
+/**
+ * An object's fn as a plain function for the shared emitters: methods get the receiver as
+ * a first `&T` parameter (`T::method(&this, ..)` is the same call as `this.method(..)`).
+ */
+export function asNativeFn(obj: ObjectDecl, m: MethodDecl): FnDecl {
+  const params = [...m.params];
+  if (m.receiver !== 'none') {
+    const self: TypeRef = { kind: 'ref', mutable: false, inner: { kind: 'object', name: obj.name, arc: false, span: m.span, text: obj.name }, span: m.span, text: `&${obj.name}` };
+    params.unshift({ name: SELF_PARAM, type: self, span: m.span, patternOk: true });
+  }
+  return { ...m, name: nativeName(obj, m), params };
+}
+
+/** Every object fn as a native function, in emission order. */
+export function objectNativeFns(objects: ObjectDecl[]): FnDecl[] {
+  return objects.flatMap((o) => o.methods.map((m) => asNativeFn(o, m)));
+}
+
+/** `Arc<T>` or `&T` of an object: crosses as a `long` handle. */
+export function isObjectParam(t: TypeRef): boolean {
+  return t.kind === 'object' || (t.kind === 'ref' && t.inner.kind === 'object');
+}
+
+export function objectParamName(t: TypeRef): string {
+  const inner = t.kind === 'ref' ? t.inner : t;
+  return (inner as { name: string }).name;
+}

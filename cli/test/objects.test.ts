@@ -1,0 +1,105 @@
+// Objects (`#[ferry::export(object)]`): the checker's rules, located, and the shape of
+// both glues. The runtime behaviour is proven from Kotlin by fixtures/objects.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { assertContains, diagnose, generate } from './helpers.js';
+
+const E = (line: number, col: number, msg: string) => `src/lib.rs:${line}:${col}: error: ${msg}`;
+
+const OBJECT = '#[ferry::export(object)]\npub struct Thing { v: u32 }\n'; // lines 1-2
+
+describe('objects: checker', () => {
+  const cases: { name: string; body: string; expected: string[] }[] = [
+    { name: '&mut self', body: 'pub fn bump(&mut self) {}',
+      expected: [E(5, 12, 'method `Thing::bump` takes `&mut self`: a Kotlin object is shared between threads (Rust holds it in an Arc), so methods take `&self`; use interior mutability (Mutex, atomics)')] },
+    { name: 'self by value', body: 'pub fn consume(self) {}',
+      expected: [E(5, 12, 'method `Thing::consume` takes `self` by value (or `self: Arc<Self>`): a call cannot consume a Kotlin-owned object; take `&self`')] },
+    { name: 'generic method', body: 'pub fn g<T: Copy>(&self, v: u32) {}',
+      expected: [E(5, 12, 'function `Thing::g` is generic (<T: Copy>): exported functions need concrete types')] },
+    { name: 'async new', body: 'pub async fn new() -> Self { Thing { v: 0 } }',
+      expected: [E(5, 18, '`Thing::new` is async, but `new` becomes the Kotlin constructor, which cannot suspend: make it sync, or give it another name (an async associated fn becomes a suspend fun on the companion object)')] },
+    { name: 'new returning something else', body: 'pub fn new() -> u32 { 0 }',
+      expected: [E(5, 21, '`Thing::new` becomes the Kotlin constructor, so it must return Self, Arc<Self> or Result<Self, E> (it returns `u32`); give other constructors another name')] },
+    { name: 'object by value', body: 'pub fn take(&self, other: Thing) {}',
+      expected: [E(5, 31, 'object `Thing` cannot be taken by value (Kotlin keeps owning it): take Arc<Thing> or &Thing')] },
+    { name: 'object inside a Vec argument', body: 'pub fn take(&self, others: Vec<std::sync::Arc<Thing>>) {}',
+      expected: [E(5, 32, '`Vec<std::sync::Arc<Thing>>`: an object can only be passed directly, as Arc<T> or &T, not inside another type')] },
+    { name: 'bare object inside a Vec result', body: 'pub fn give(&self) -> Vec<Thing> { vec![] }',
+      expected: [E(5, 27, '`Vec<Thing>`: inside Vec, Option, HashMap or a stream an object must be returned as Arc<T> (each element becomes its own handle)')] },
+    { name: 'method named close', body: 'pub fn close(&self) {}',
+      expected: [E(5, 12, 'method `Thing::close` becomes Kotlin `close`, which every object class already has (AutoCloseable / RustObject): rename it')] },
+  ];
+  for (const c of cases) {
+    test(c.name, async () => {
+      const lines = await diagnose(`${OBJECT}#[ferry::export]\nimpl Thing {\n    ${c.body}\n}\n`);
+      assert.deepEqual(lines, c.expected);
+    });
+  }
+
+  test('impl block of a type that is not an object', async () => {
+    assert.deepEqual(await diagnose('pub struct P;\n#[ferry::export]\nimpl P { pub fn f(&self) {} }\n'),
+      [E(2, 1, 'impl block for `P`: `P` is not marked #[ferry::export(object)]; only objects have exported methods')]);
+  });
+
+  test('trait impl', async () => {
+    assert.deepEqual(await diagnose(`${OBJECT}#[ferry::export]\nimpl Clone for Thing { fn clone(&self) -> Self { Thing { v: self.v } } }\n`),
+      [E(3, 1, '`impl Clone for Thing`: only inherent impl blocks (`impl Thing { .. }`) can be exported')]);
+  });
+
+  test('object as a record field', async () => {
+    assert.deepEqual(await diagnose(`${OBJECT}#[ferry::export]\npub struct R { pub t: std::sync::Arc<Thing> }\n`),
+      [E(4, 23, 'object `Thing` cannot be a field of an exported record or enum (those are copied across; objects live behind handles): pass the object separately')]);
+  });
+});
+
+describe('objects: codegen', () => {
+  const lib = `use std::sync::Arc;
+#[ferry::export(error)]
+pub enum E { Bad }
+#[ferry::export(object)]
+pub struct Thing { v: u32 }
+#[ferry::export]
+impl Thing {
+    pub fn new(v: u32) -> Result<Self, E> { Ok(Thing { v }) }
+    pub fn shared() -> Arc<Self> { Arc::new(Thing { v: 0 }) }
+    pub fn get(&self) -> u32 { self.v }
+    pub async fn later(&self, other: &Thing) -> Vec<Arc<Thing>> { vec![] }
+}
+#[ferry::export]
+pub fn pick(a: Arc<Thing>) -> Option<Arc<Thing>> { Some(a) }
+`;
+
+  test('Kotlin class: constructor, companion, members, handles', async () => {
+    const out = await generate(lib);
+    const k = out.kotlin['ferry/demo/DemoObjects.kt'];
+    assert.ok(k, Object.keys(out.kotlin).join(', '));
+    assertContains(k, 'class Thing internal constructor(');
+    assertContains(k, ') : RustObject(ferryHandle, FerryObjectRelease) {');
+    assertContains(k, 'constructor(v: UInt) : this(ferryNew(v), RustObject.Adopt)');
+    assertContains(k, 'if (r.bool()) throw FerryCodecs.readE(r)');
+    assertContains(k, 'fun shared(): Thing {');
+    assertContains(k, 'fun get(): UInt {');
+    assertContains(k, 'suspend fun later(other: Thing): List<Thing> {');
+    assertContains(k, 'FerryNative.Thing_later(__completion, ferrySelf.ferryHandle(), other.ferryHandle())');
+    assertContains(k, 'java.lang.ref.Reference.reachabilityFence(other)');
+    assertContains(out.kotlinAll, '@JvmStatic external fun Thing_get(ferrySelf: Long): Int');
+    assertContains(out.kotlinAll, '@JvmStatic external fun ferryReleaseObject(handle: Long): Boolean');
+    assertContains(out.kotlinAll, 'fun pick(a: Thing): Thing? {');
+  });
+
+  test('Rust glue: lookups, registrations, release', async () => {
+    const out = await generate(lib);
+    assertContains(out.rust, 'let arg_ferry_self: ::std::sync::Arc<crate::Thing> = ::ferry::objects::get::<crate::Thing>(arg_ferry_self, "Thing")?;');
+    assertContains(out.rust, 'crate::Thing::new(arg_v)).map(::std::sync::Arc::new)');
+    assertContains(out.rust, 'w.i64(::ferry::objects::register(::std::sync::Arc::clone(');
+    assertContains(out.rust, 'Java_ferry_demo_FerryNative_ferryReleaseObject');
+    assertContains(out.rust, 'crate::Thing::later(&arg_ferry_self, &arg_other).await');
+  });
+
+  test('no object machinery without objects', async () => {
+    const out = await generate('#[ferry::export]\npub fn f() {}\n');
+    assert.ok(!out.rust.includes('ferryReleaseObject'));
+    assert.ok(!out.kotlinAll.includes('ferryReleaseObject'));
+  });
+});

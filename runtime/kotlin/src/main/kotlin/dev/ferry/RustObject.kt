@@ -1,0 +1,65 @@
+package dev.ferry
+
+import java.lang.ref.Cleaner
+import java.lang.ref.Reference
+import java.util.concurrent.atomic.AtomicLong
+
+/**
+ * Base class of every generated object class (`#[ferry::export(object)]`): owns one Rust
+ * handle, which holds one `Arc` of the Rust value.
+ *
+ * - [close] releases the handle. It is idempotent and thread-safe; afterwards every method
+ *   throws [IllegalStateException]. A call already running keeps the Rust value alive
+ *   until it ends (it cloned the `Arc` when it started).
+ * - An object that is never closed is released by a [Cleaner] once it is unreachable. The
+ *   cleaning action holds only the handle and the library's release function, never the
+ *   Kotlin object.
+ */
+abstract class RustObject protected constructor(handle: Long, release: HandleRelease) : AutoCloseable {
+    /** Releases a handle in the native library that issued it (generated per library). */
+    fun interface HandleRelease {
+        fun release(handle: Long)
+    }
+
+    /** Marker for the generated constructors that adopt a handle Rust already issued. */
+    object Adopt
+
+    /** The cleaning action: releases the handle at most once, whoever asks first. */
+    private class Owner(handle: Long, private val release: HandleRelease) : Runnable {
+        val handle = AtomicLong(handle)
+
+        override fun run() {
+            val h = handle.getAndSet(0L)
+            if (h != 0L) release.release(h)
+        }
+    }
+
+    private val owner = Owner(handle, release)
+    private val cleanable: Cleaner.Cleanable = CLEANER.register(this, owner)
+
+    /**
+     * The Rust handle, for generated code. Throws [IllegalStateException] once closed.
+     * Callers must keep this object reachable until Rust has looked the handle up (the
+     * generated code does, with [Reference.reachabilityFence]).
+     */
+    fun ferryHandle(): Long {
+        val h = owner.handle.get()
+        check(h != 0L) { "${javaClass.simpleName} is closed" }
+        return h
+    }
+
+    /** True once [close] was called (or the object was cleaned). */
+    val isClosed: Boolean
+        get() = owner.handle.get() == 0L
+
+    /** Releases the Rust handle. Idempotent and thread-safe. */
+    override fun close() {
+        cleanable.clean()
+    }
+
+    override fun toString(): String = "${javaClass.simpleName}(${if (isClosed) "closed" else "handle=0x${owner.handle.get().toString(16)}"})"
+
+    companion object {
+        private val CLEANER: Cleaner = Cleaner.create()
+    }
+}

@@ -1,0 +1,158 @@
+package dev.ferry
+
+import kotlinx.coroutines.CancellableContinuation
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.flow
+import kotlinx.coroutines.suspendCancellableCoroutine
+import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.ConcurrentLinkedQueue
+import java.util.concurrent.atomic.AtomicLong
+import java.util.concurrent.atomic.AtomicReference
+import kotlin.coroutines.ContinuationInterceptor
+import kotlin.coroutines.resume
+
+/** What a ferry-generated library exposes for the streams it opens. */
+interface NativeStreams {
+    /** Grants the Rust stream [n] more items of credit. */
+    fun requestStream(stream: Long, n: Long)
+
+    /** Cancels the Rust stream: it is dropped at once and delivers nothing more. */
+    fun closeStream(stream: Long)
+}
+
+/**
+ * Backpressure settings of the Flows backed by Rust streams (docs/streams.md), read when a
+ * collection starts from the system properties `ferry.stream.batch` (most items in one
+ * batch, default 512) and `ferry.stream.window` (most items Rust may produce ahead of the
+ * collector, default 1024, at least `batch`).
+ */
+object FerryStreams {
+    const val DEFAULT_BATCH = 512
+    const val DEFAULT_WINDOW = 1024
+
+    @JvmStatic
+    fun batch(): Int = (Integer.getInteger("ferry.stream.batch") ?: DEFAULT_BATCH).coerceIn(1, 1 shl 20)
+
+    @JvmStatic
+    fun window(): Int = (Integer.getInteger("ferry.stream.window") ?: DEFAULT_WINDOW).coerceIn(batch(), 1 shl 24)
+}
+
+/**
+ * The sink registry: Rust holds only a sink id and delivers batches with one upcall,
+ * [deliver], made from a Tokio thread. The upcall never runs collector code: it queues the
+ * batch and resumes the collector through its own dispatcher.
+ */
+object Streams {
+    private const val ITEMS = 0
+    private const val END = 1
+    private const val ERROR = 2
+    private const val PANIC = 3
+
+    private val nextId = AtomicLong(1)
+    private val sinks = ConcurrentHashMap<Long, Sink>()
+
+    internal class Message(val status: Int, val payload: ByteArray?)
+
+    /** One collection's mailbox: a queue and at most one waiting collector. */
+    internal class Sink {
+        private val queue = ConcurrentLinkedQueue<Message>()
+        private val waiter = AtomicReference<CancellableContinuation<Unit>?>(null)
+
+        fun offer(message: Message) {
+            queue.add(message)
+            waiter.getAndSet(null)?.let(::wake)
+        }
+
+        suspend fun take(): Message {
+            while (true) {
+                queue.poll()?.let { return it }
+                suspendCancellableCoroutine { c ->
+                    waiter.set(c)
+                    // A message that arrived before the waiter was visible: wake ourselves.
+                    if (queue.isNotEmpty() && waiter.compareAndSet(c, null)) c.resume(Unit)
+                }
+            }
+        }
+
+        private fun wake(c: CancellableContinuation<Unit>) {
+            val dispatcher = c.context[ContinuationInterceptor] as? CoroutineDispatcher
+            if (dispatcher == null || !dispatcher.isDispatchNeeded(c.context)) {
+                // Unconfined: resuming here would run the collector on a Tokio worker.
+                Dispatchers.Default.dispatch(c.context, Runnable { c.resume(Unit) })
+            } else {
+                c.resume(Unit)
+            }
+        }
+    }
+
+    internal fun register(sink: Sink): Long {
+        val id = nextId.getAndIncrement()
+        sinks[id] = sink
+        return id
+    }
+
+    internal fun forget(id: Long) {
+        sinks.remove(id)
+    }
+
+    /** Sinks of collections still running (for tests of the registry itself). */
+    fun sinkCount(): Int = sinks.size
+
+    /** The upcall. Runs on a Tokio thread. */
+    @JvmStatic
+    fun deliver(id: Long, status: Int, payload: ByteArray?) {
+        sinks[id]?.offer(Message(status, payload))
+    }
+
+    internal const val STATUS_ITEMS = ITEMS
+    internal const val STATUS_END = END
+    internal const val STATUS_ERROR = ERROR
+    internal const val STATUS_PANIC = PANIC
+}
+
+/**
+ * A cold Flow backed by a Rust stream. Every collection calls [open] (which starts the Rust
+ * function and returns the stream handle), then emits the items of each batch Rust delivers,
+ * granting credit back after each batch. Leaving the collection early (cancellation,
+ * `take`, `first`, a timeout, an exception downstream) closes the Rust stream.
+ *
+ * [open] receives the sink id, the batch size and the initial credit. [item] reads one item;
+ * [error] reads the encoded `Err(e)` of a `Result` item (null when items are not Results).
+ */
+fun <T> ferryFlow(
+    library: NativeStreams,
+    open: (sink: Long, batch: Int, credit: Int) -> Long,
+    error: ((WireReader) -> Throwable)?,
+    item: (WireReader) -> T,
+): Flow<T> = flow {
+    val sink = Streams.Sink()
+    val id = Streams.register(sink)
+    var stream = 0L
+    try {
+        stream = open(id, FerryStreams.batch(), FerryStreams.window())
+        while (true) {
+            val message = sink.take()
+            when (message.status) {
+                Streams.STATUS_ITEMS -> {
+                    val r = WireReader(message.payload!!)
+                    val n = r.len()
+                    for (i in 0 until n) emit(item(r))
+                    r.finish()
+                    library.requestStream(stream, n.toLong())
+                }
+                Streams.STATUS_END -> return@flow
+                Streams.STATUS_ERROR -> {
+                    val read = error ?: throw IllegalStateException("ferry: an error item from a stream without Result items")
+                    throw read(WireReader(message.payload!!))
+                }
+                Streams.STATUS_PANIC -> throw RustPanicException(message.payload!!.decodeToString())
+                else -> throw IllegalStateException("ferry: unknown stream status ${message.status}")
+            }
+        }
+    } finally {
+        Streams.forget(id)
+        if (stream != 0L) library.closeStream(stream)
+    }
+}

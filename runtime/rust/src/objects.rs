@@ -1,0 +1,99 @@
+//! Objects passed to Kotlin by handle (`#[ferry::export(object)]`).
+//!
+//! Every object handed to Kotlin gets its own handle: a slot in one generation-checked
+//! table holding a type-erased `Arc<dyn Any + Send + Sync>`. Two handles to the same Rust
+//! value hold two `Arc`s, so closing one never frees what the other still owns.
+//!
+//! - A call clones the `Arc` out of the table when it starts ([`get`]), so a call in
+//!   flight keeps the value alive even if Kotlin closes the handle meanwhile; the Rust
+//!   value drops when its last `Arc` (handle or call) is gone.
+//! - A stale, forged, double-freed or wrong-type handle is an error
+//!   (`IllegalStateException` in Kotlin), never undefined behaviour: the table checks the
+//!   generation and [`get`] checks the type with a downcast.
+//! - [`live`] is the number of handles not yet released (`FerryDiagnostics.liveObjects()`).
+
+use crate::handles::HandleTable;
+use crate::jvm::Throw;
+use std::any::Any;
+use std::sync::Arc;
+
+type Erased = Arc<dyn Any + Send + Sync>;
+
+static OBJECTS: HandleTable<Erased> = HandleTable::new();
+
+/// Registers a new handle owning one `Arc` of `value`. Never returns 0.
+pub fn register<T: Any + Send + Sync>(value: Arc<T>) -> i64 {
+    OBJECTS.insert(value as Erased) as i64
+}
+
+/// The value behind `handle` if it is live and holds a `T`.
+pub fn lookup<T: Any + Send + Sync>(handle: i64) -> Result<Arc<T>, LookupError> {
+    let erased = OBJECTS.with(handle as u64, Arc::clone).ok_or(LookupError::Closed)?;
+    erased.downcast::<T>().map_err(|_| LookupError::WrongType)
+}
+
+/// Why a handle did not resolve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LookupError {
+    /// Released (closed or cleaned), never issued, or forged.
+    Closed,
+    /// A live handle of another object type.
+    WrongType,
+}
+
+/// [`lookup`] for the generated glue: failures become `IllegalStateException`.
+pub fn get<T: Any + Send + Sync>(handle: i64, type_name: &str) -> Result<Arc<T>, Throw> {
+    lookup::<T>(handle).map_err(|e| match e {
+        LookupError::Closed => Throw::IllegalState(format!("{type_name} is closed (or the handle is invalid)")),
+        LookupError::WrongType => Throw::IllegalState(format!("handle does not refer to a {type_name}")),
+    })
+}
+
+/// Releases a handle; `false` if it was already released or never valid. The Rust value
+/// drops here (on the calling thread) when this was its last `Arc`, outside the table's
+/// lock, so a `Drop` may itself use objects.
+pub fn release(handle: i64) -> bool {
+    let removed = OBJECTS.remove(handle as u64);
+    let released = removed.is_some();
+    drop(removed);
+    released
+}
+
+/// Handles not yet released.
+pub fn live() -> usize {
+    OBJECTS.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+
+    struct Tracked;
+    impl Drop for Tracked {
+        fn drop(&mut self) {
+            DROPS.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn handles_own_arcs_and_reject_misuse() {
+        let value = Arc::new(Tracked);
+        let a = register(Arc::clone(&value));
+        let b = register(value);
+        assert_ne!(a, b);
+        assert!(lookup::<Tracked>(a).is_ok());
+        assert_eq!(lookup::<String>(a).err(), Some(LookupError::WrongType));
+        let in_flight = lookup::<Tracked>(b).unwrap();
+        assert!(release(a));
+        assert!(!release(a), "double free is reported, not UB");
+        assert_eq!(lookup::<Tracked>(a).err(), Some(LookupError::Closed));
+        assert!(release(b));
+        assert_eq!(DROPS.load(Ordering::SeqCst), 0, "a call in flight keeps the value");
+        drop(in_flight);
+        assert_eq!(DROPS.load(Ordering::SeqCst), 1);
+        assert_eq!(lookup::<Tracked>(0).err(), Some(LookupError::Closed));
+    }
+}

@@ -1,0 +1,396 @@
+//! Rust streams behind Kotlin `Flow`s, with credit-based backpressure (docs/streams.md).
+//!
+//! A collection of the Flow calls the generated `open` export, which registers the stream
+//! in a handle table and spawns one task on ferry's runtime. The task first runs the user
+//! function (so nothing runs before `collect`, and every `collect` runs it again), then
+//! loops: wait for credit, poll the stream while items are immediately ready (at most
+//! `min(credit, batch)` items, and at most [`BATCH_BYTES`] of encoded data), deliver them
+//! in one upcall `Streams.deliver(sink, ITEMS, bytes)`, subtract them from the credit.
+//! Kotlin grants credit back (`request`) only after it has emitted a whole batch, so the
+//! items produced and not yet emitted never exceed the initial credit (the window).
+//!
+//! The stream ends with one terminal upcall (END, ERROR or PANIC), made after the user
+//! stream has been dropped and its entry removed, so `open()` is already 0 when the
+//! collector sees the end. `close` (a cancelled collector, `take`, `first`, a timeout)
+//! cancels the task, which drops the user stream at once and makes no further upcall.
+
+use crate::cancel::CancellationToken;
+use crate::handles::HandleTable;
+use crate::panics;
+use crate::wire::Writer;
+use futures_core::Stream;
+use std::future::{poll_fn, Future};
+use std::pin::pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::Poll;
+use tokio::sync::Notify;
+
+/// Upper bound of encoded bytes in one batch (a batch may exceed it by one item): large
+/// items are delivered in smaller batches instead of one huge array.
+pub const BATCH_BYTES: usize = 1 << 20;
+
+/// Delivery status codes understood by `dev.ferry.Streams.deliver`.
+pub mod status {
+    pub const ITEMS: i32 = 0;
+    pub const END: i32 = 1;
+    pub const ERROR: i32 = 2;
+    pub const PANIC: i32 = 3;
+}
+
+/// What the task hands to the JVM: a batch of items or the end of the stream.
+#[derive(Debug)]
+pub enum Signal {
+    /// `u32` count, then the wire-encoded items.
+    Items(Vec<u8>),
+    End,
+    /// A wire-encoded error enum value (`Err(e)` as an item).
+    Error(Vec<u8>),
+    Panic(String),
+}
+
+struct Shared {
+    credit: AtomicU64,
+    more: Notify,
+    cancel: CancellationToken,
+}
+
+static STREAMS: HandleTable<Arc<Shared>> = HandleTable::new();
+
+/// Removes the stream's entry when the task ends, however it ends.
+struct Registered(u64);
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        STREAMS.remove(self.0);
+    }
+}
+
+/// Spawns the task behind one collection. `make(token)` produces the user's stream (it
+/// runs inside the task); `encode` writes one item, or returns the encoded error that ends
+/// the stream; `deliver` makes the upcall. Returns the stream handle.
+pub fn open<F, Fut, S, E, D>(batch: usize, credit: u64, make: F, mut encode: E, deliver: D) -> u64
+where
+    F: FnOnce(CancellationToken) -> Fut,
+    Fut: Future<Output = S> + Send + 'static,
+    S: Stream + Send + 'static,
+    E: FnMut(&mut Writer, S::Item) -> Result<(), Vec<u8>> + Send + 'static,
+    D: Fn(Signal) + Send + Sync + 'static,
+{
+    let batch = batch.max(1);
+    let token = CancellationToken::new();
+    let shared = Arc::new(Shared { credit: AtomicU64::new(credit.max(1)), more: Notify::new(), cancel: token.clone() });
+    let handle = STREAMS.insert(shared.clone());
+    let future = make(token.clone());
+    crate::runtime::handle().spawn(async move {
+        let registered = Registered(handle);
+        let end = {
+            // Declared in this block so the user stream (and the future that made it) is
+            // dropped before the entry is removed and before the terminal upcall.
+            let mut cancelled = pin!(token.cancelled());
+            let mut future = pin!(panics::CatchUnwind(future));
+            let made = poll_fn(|cx| {
+                if cancelled.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(None);
+                }
+                future.as_mut().poll(cx).map(Some)
+            })
+            .await;
+            match made {
+                None => None,
+                Some(Err(panic)) => Some(Signal::Panic(panic)),
+                Some(Ok(stream)) => {
+                    let mut stream = pin!(stream);
+                    run(&shared, stream.as_mut(), cancelled.as_mut(), batch, &mut encode, &deliver).await
+                }
+            }
+        };
+        drop(registered);
+        if let Some(end) = end {
+            deliver(end);
+        }
+    });
+    handle
+}
+
+/// The credit loop. Returns the terminal signal, or `None` when cancelled.
+async fn run<S, E, D>(
+    shared: &Shared,
+    mut stream: std::pin::Pin<&mut S>,
+    mut cancelled: std::pin::Pin<&mut impl Future<Output = ()>>,
+    batch: usize,
+    encode: &mut E,
+    deliver: &D,
+) -> Option<Signal>
+where
+    S: Stream,
+    E: FnMut(&mut Writer, S::Item) -> Result<(), Vec<u8>>,
+    D: Fn(Signal),
+{
+    loop {
+        // Wait for demand. `notify_one` stores a permit when nobody waits, so a grant
+        // that lands between the load and the wait is not lost.
+        let credit = loop {
+            let credit = shared.credit.load(Ordering::Acquire);
+            if credit > 0 {
+                break credit;
+            }
+            let mut more = pin!(shared.more.notified());
+            let woke = poll_fn(|cx| {
+                if cancelled.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(false);
+                }
+                more.as_mut().poll(cx).map(|_| true)
+            })
+            .await;
+            if !woke {
+                return None;
+            }
+        };
+        let limit = (credit as usize).min(batch);
+        let mut w = Writer { buf: Vec::with_capacity(64) };
+        w.u32(0); // the count, patched below
+        let mut count = 0usize;
+        let mut end: Option<Signal> = None;
+        let ready = poll_fn(|cx| {
+            if cancelled.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(false);
+            }
+            while count < limit && w.buf.len() < BATCH_BYTES {
+                match panics::catch(|| stream.as_mut().poll_next(cx)) {
+                    Err(panic) => {
+                        end = Some(Signal::Panic(panic));
+                        break;
+                    }
+                    Ok(Poll::Ready(Some(item))) => match encode(&mut w, item) {
+                        Ok(()) => count += 1,
+                        Err(error) => {
+                            end = Some(Signal::Error(error));
+                            break;
+                        }
+                    },
+                    Ok(Poll::Ready(None)) => {
+                        end = Some(Signal::End);
+                        break;
+                    }
+                    Ok(Poll::Pending) if count == 0 => return Poll::Pending,
+                    Ok(Poll::Pending) => break,
+                }
+            }
+            Poll::Ready(true)
+        })
+        .await;
+        if !ready {
+            return None;
+        }
+        if count > 0 {
+            w.buf[..4].copy_from_slice(&(count as u32).to_le_bytes());
+            shared.credit.fetch_sub(count as u64, Ordering::AcqRel);
+            deliver(Signal::Items(w.buf));
+        }
+        if end.is_some() {
+            return end;
+        }
+        // Let other tasks run between batches of an always-ready stream.
+        tokio::task::yield_now().await;
+    }
+}
+
+/// Grants `n` more items of credit (Kotlin has emitted a batch). Unknown or finished
+/// handles are ignored: the stream may have ended meanwhile.
+pub fn request(stream: u64, n: u64) {
+    if let Some(shared) = STREAMS.with(stream, Arc::clone) {
+        shared.credit.fetch_add(n, Ordering::AcqRel);
+        shared.more.notify_one();
+    }
+}
+
+/// Cancels a stream: its task drops the user stream at once and delivers nothing more.
+pub fn close(stream: u64) {
+    if let Some(shared) = STREAMS.with(stream, Arc::clone) {
+        shared.cancel.cancel();
+    }
+}
+
+/// Streams whose Rust side still exists (not ended, not dropped).
+pub fn open_count() -> usize {
+    STREAMS.len()
+}
+
+// ---------------------------------------------------------------- JNI
+
+use jni::objects::{GlobalRef, JClass, JObject, JStaticMethodID};
+use jni::signature::{Primitive, ReturnType};
+use jni::sys::{jint, jlong, jvalue};
+use jni::JNIEnv;
+use std::sync::OnceLock;
+
+struct JniCache {
+    streams: GlobalRef,
+    deliver: JStaticMethodID,
+}
+
+static JNI: OnceLock<JniCache> = OnceLock::new();
+
+/// Called from `JNI_OnLoad`: caches `dev.ferry.Streams.deliver(long, int, byte[])`.
+pub(crate) fn cache_jni(env: &mut JNIEnv) -> jni::errors::Result<()> {
+    let class = env.find_class("dev/ferry/Streams")?;
+    let deliver = env.get_static_method_id(&class, "deliver", "(JI[B)V")?;
+    let streams = env.new_global_ref(&class)?;
+    let _ = env.delete_local_ref(class);
+    let _ = JNI.set(JniCache { streams, deliver });
+    Ok(())
+}
+
+/// The body of a generated stream export: opens the stream for the Kotlin sink `sink`
+/// with the collector's batch size and initial credit (the window).
+pub fn open_for_sink<F, Fut, S, E>(sink: jlong, batch: jint, credit: jint, make: F, encode: E) -> jlong
+where
+    F: FnOnce(CancellationToken) -> Fut,
+    Fut: Future<Output = S> + Send + 'static,
+    S: Stream + Send + 'static,
+    E: FnMut(&mut Writer, S::Item) -> Result<(), Vec<u8>> + Send + 'static,
+{
+    let batch = usize::try_from(batch).unwrap_or(1);
+    let credit = u64::try_from(credit).unwrap_or(1);
+    open(batch, credit, make, encode, move |signal| deliver(sink, signal)) as jlong
+}
+
+/// The upcall `Streams.deliver(sink, status, payload)`, from a runtime thread.
+fn deliver(sink: jlong, signal: Signal) {
+    let (Some(vm), Some(cache)) = (crate::jvm::vm(), JNI.get()) else { return };
+    let Ok(mut env) = vm.attach_current_thread_as_daemon() else { return };
+    let (status, payload) = match signal {
+        Signal::Items(b) => (status::ITEMS, Some(b)),
+        Signal::End => (status::END, None),
+        Signal::Error(b) => (status::ERROR, Some(b)),
+        Signal::Panic(m) => (status::PANIC, Some(m.into_bytes())),
+    };
+    let payload = match payload {
+        None => JObject::null(),
+        Some(bytes) => match env.byte_array_from_slice(&bytes) {
+            Ok(array) => JObject::from(array),
+            Err(_) => {
+                // Out of memory for the batch: end the Flow with an exception rather than
+                // leave the collector waiting (the items cannot be delivered).
+                clear_exception(&mut env);
+                if status == status::PANIC {
+                    return;
+                }
+                return deliver(sink, Signal::Panic("ferry: could not allocate a stream batch".into()));
+            }
+        },
+    };
+    let args = [jvalue { j: sink }, jvalue { i: status }, jvalue { l: payload.as_raw() }];
+    // SAFETY: the method id was resolved on this class with signature (JI[B)V and the
+    // arguments match it.
+    let _ = unsafe {
+        env.call_static_method_unchecked(
+            <&JClass>::from(cache.streams.as_obj()),
+            cache.deliver,
+            ReturnType::Primitive(Primitive::Void),
+            &args,
+        )
+    };
+    clear_exception(&mut env);
+    // Runtime threads stay attached, so no native frame frees this local: delete it.
+    if !payload.is_null() {
+        let _ = env.delete_local_ref(payload);
+    }
+}
+
+fn clear_exception(env: &mut JNIEnv) {
+    if env.exception_check().unwrap_or(false) {
+        let _ = env.exception_describe();
+        let _ = env.exception_clear();
+    }
+}
+
+/// `ferryStreamRequest(stream, n)`.
+pub fn request_jni(stream: jlong, n: jlong) {
+    if n > 0 {
+        request(stream as u64, n as u64);
+    }
+}
+
+/// `ferryStreamClose(stream)`.
+pub fn close_jni(stream: jlong) {
+    close(stream as u64);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicBool;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    struct Count {
+        next: u64,
+        produced: Arc<AtomicU64>,
+        dropped: Arc<AtomicBool>,
+    }
+
+    impl Stream for Count {
+        type Item = u64;
+        fn poll_next(mut self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> Poll<Option<u64>> {
+            self.next += 1;
+            self.produced.fetch_add(1, Ordering::SeqCst);
+            Poll::Ready(Some(self.next - 1))
+        }
+    }
+
+    impl Drop for Count {
+        fn drop(&mut self) {
+            self.dropped.store(true, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn credit_bounds_the_producer_and_close_drops_the_stream() {
+        let produced = Arc::new(AtomicU64::new(0));
+        let dropped = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = mpsc::channel::<Signal>();
+        let tx = std::sync::Mutex::new(tx);
+        let (p, d) = (produced.clone(), dropped.clone());
+        let handle = open(
+            100,
+            250,
+            move |_| async move { Count { next: 0, produced: p, dropped: d } },
+            |w, item| {
+                w.u64(item);
+                Ok(())
+            },
+            move |s| tx.lock().unwrap().send(s).unwrap(),
+        );
+        let expected = std::cell::Cell::new(0u64);
+        let take = |n: usize| {
+            for _ in 0..n {
+                let Signal::Items(bytes) = rx.recv_timeout(Duration::from_secs(5)).unwrap() else { panic!("not items") };
+                let mut r = crate::wire::Reader::new(&bytes);
+                let count = r.u32().unwrap();
+                for _ in 0..count {
+                    assert_eq!(r.u64().unwrap(), expected.get());
+                    expected.set(expected.get() + 1);
+                }
+                r.finish().unwrap();
+                request(handle, u64::from(count));
+            }
+        };
+        take(3); // 100 + 100 + 50: the credit of 250
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(produced.load(Ordering::SeqCst) <= expected.get() + 250);
+        take(10);
+        assert!(produced.load(Ordering::SeqCst) <= expected.get() + 250);
+        assert_eq!(open_count(), 1);
+        close(handle);
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while open_count() != 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert!(dropped.load(Ordering::SeqCst));
+        assert_eq!(open_count(), 0);
+        close(handle); // a stale handle is ignored
+        request(handle, 5);
+    }
+}
