@@ -46,6 +46,12 @@ mod __ferry_glue {
         ::ferry::streams::close_jni(stream)
     }
 
+    #[no_mangle]
+    pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryReleaseObject<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: jlong) -> u8 {
+        // A panicking Drop of the last Arc becomes a RustPanicException from close().
+        jvm::sync_call(&mut env, |_env| Ok(::ferry::objects::release(handle) as u8))
+    }
+
     pub(super) fn write_Ping(w: &mut Writer, v: &crate::Ping) {
         w.str(&v.reply);
         w.duration(*&v.round_trip);
@@ -64,6 +70,38 @@ mod __ferry_glue {
 
     pub(super) fn read_Summary(r: &mut Reader) -> WireResult<crate::Summary> {
         Ok(crate::Summary { pings: r.u32()?, bytes_echoed: r.u64()?, slowest: r.duration()?, elapsed: r.duration()? })
+    }
+
+    pub(super) fn write_ClientStats(w: &mut Writer, v: &crate::ClientStats) {
+        w.u16(*&v.port);
+        w.u32(*&v.connections);
+        w.u64(*&v.messages);
+        w.u64(*&v.bytes);
+    }
+
+    pub(super) fn read_ClientStats(r: &mut Reader) -> WireResult<crate::ClientStats> {
+        Ok(crate::ClientStats { port: r.u16()?, connections: r.u32()?, messages: r.u64()?, bytes: r.u64()? })
+    }
+
+    pub(super) fn write_Progress(w: &mut Writer, v: &crate::Progress) {
+        w.u32(*&v.chunk);
+        w.u32(*&v.chunks);
+        w.u64(*&v.bytes);
+        w.duration(*&v.elapsed);
+    }
+
+    pub(super) fn read_Progress(r: &mut Reader) -> WireResult<crate::Progress> {
+        Ok(crate::Progress { chunk: r.u32()?, chunks: r.u32()?, bytes: r.u64()?, elapsed: r.duration()? })
+    }
+
+    pub(super) fn write_Counters(w: &mut Writer, v: &crate::Counters) {
+        w.u64(*&v.clients_dropped);
+        w.u64(*&v.chunks_echoed);
+        w.u64(*&v.transfers_dropped);
+    }
+
+    pub(super) fn read_Counters(r: &mut Reader) -> WireResult<crate::Counters> {
+        Ok(crate::Counters { clients_dropped: r.u64()?, chunks_echoed: r.u64()?, transfers_dropped: r.u64()? })
     }
 
     pub(super) fn write_NetError(w: &mut Writer, v: &crate::NetError) {
@@ -144,6 +182,58 @@ mod __ferry_glue {
         jvm::sync_call(&mut env, |env| {
             let __result = crate::job_stats();
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.u64(*e0); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
+        })
+    }
+
+    #[no_mangle]
+    pub extern "system" fn Java_dev_ferry_demo_FerryNative_transfer<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_port: i16, arg_chunks: i32, arg_chunk_kib: i32, arg_pause: JByteArray<'local>) -> jlong {
+        jvm::sync_call(&mut env, |env| {
+            let arg_port: u16 = arg_port as u16;
+            let arg_chunks: u32 = arg_chunks as u32;
+            let arg_chunk_kib: u32 = arg_chunk_kib as u32;
+            let arg_pause: ::std::time::Duration = { let __bytes = jvm::bytes_arg(env, &arg_pause)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = r.duration()?; __r.finish()?; __v };
+            Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+                move |token| async move { crate::transfer(arg_port, arg_chunks, arg_chunk_kib, arg_pause) },
+                |w: &mut Writer, __item: ::std::result::Result<crate::Progress, crate::NetError>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; write_Progress(w, v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) } },
+            ))
+        })
+    }
+
+    #[no_mangle]
+    pub extern "system" fn Java_dev_ferry_demo_FerryNative_counters<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
+        jvm::sync_call(&mut env, |env| {
+            let __result = crate::counters();
+            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Counters(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
+        })
+    }
+
+    #[no_mangle]
+    pub extern "system" fn Java_dev_ferry_demo_FerryNative_EchoClient_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_port: i16) -> jbyteArray {
+        jvm::sync_call(&mut env, |env| {
+            let arg_port: u16 = arg_port as u16;
+            let __result = ::std::sync::Arc::new(crate::EchoClient::new(arg_port));
+            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
+        })
+    }
+
+    #[no_mangle]
+    pub extern "system" fn Java_dev_ferry_demo_FerryNative_EchoClient_1send<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_ferry_self: jlong, arg_message: JByteArray<'local>) -> jlong {
+        jvm::sync_call(&mut env, |env| {
+            let arg_ferry_self: ::std::sync::Arc<crate::EchoClient> = ::ferry::objects::get::<crate::EchoClient>(arg_ferry_self, "EchoClient")?;
+            let arg_message: ::std::string::String = jvm::string_arg(env, &arg_message)?;
+            Ok(jvm::spawn_call(completion, move |token| async move {
+                let __result = crate::EchoClient::send(&arg_ferry_self, arg_message).await;
+                match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Ping(w, &__ok); __w.into_bytes() }), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) }
+            }))
+        })
+    }
+
+    #[no_mangle]
+    pub extern "system" fn Java_dev_ferry_demo_FerryNative_EchoClient_1stats<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> jbyteArray {
+        jvm::sync_call(&mut env, |env| {
+            let arg_ferry_self: ::std::sync::Arc<crate::EchoClient> = ::ferry::objects::get::<crate::EchoClient>(arg_ferry_self, "EchoClient")?;
+            let __result = crate::EchoClient::stats(&arg_ferry_self);
+            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_ClientStats(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
     }
 }

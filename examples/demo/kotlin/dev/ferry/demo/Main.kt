@@ -4,9 +4,14 @@ import dev.ferry.FerryDiagnostics
 import dev.ferry.RustPanicException
 import kotlinx.coroutines.TimeoutCancellationException
 import kotlinx.coroutines.delay
+import kotlinx.coroutines.flow.collect
+import kotlinx.coroutines.flow.take
+import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
+import kotlinx.coroutines.withTimeoutOrNull
 import kotlin.system.exitProcess
+import kotlin.time.Duration.Companion.milliseconds
 
 private fun say(title: String) = println("\n\u001B[1m== $title\u001B[0m")
 private fun explain(text: String) = println("   $text")
@@ -57,9 +62,54 @@ fun main() = runBlocking {
     explain("steps done: ${after[0] - before[0]} (not 50); Rust futures dropped: ${after[1] - before[1]}")
     explain("Cancelling the coroutine dropped the Rust future at its next await and cancelled its token.")
 
-    say("6. Nothing leaked")
+    say("6. A Rust object is an AutoCloseable Kotlin class")
+    val countersBefore = counters()
+    val liveBefore = FerryDiagnostics.liveObjects()
+    val client = EchoClient(port)
+    explain("EchoClient(port) ran Rust's EchoClient::new; Kotlin holds a handle: liveObjects went $liveBefore -> ${FerryDiagnostics.liveObjects()}.")
+    client.use {
+        val first = it.send("first message")
+        val second = it.send("second message")
+        explain("send() is an async Rust method, a suspend fun here: \"${first.reply}\" (${first.roundTrip}), \"${second.reply}\" (${second.roundTrip})")
+        val stats = it.stats()
+        explain("stats() is a sync method: ${stats.messages} messages, ${stats.bytes} bytes over ${stats.connections} connection, kept open in Rust between calls.")
+    }
+    explain("use { } closed it: liveObjects=${FerryDiagnostics.liveObjects()}, and the Rust value's Drop ran (EchoClients dropped: ${counters().clientsDropped - countersBefore.clientsDropped}).")
+    try {
+        client.stats()
+        explain("unexpected: a closed EchoClient answered")
+    } catch (e: IllegalStateException) {
+        explain("calling it after close throws IllegalStateException: \"${e.message}\"; close() itself is idempotent: ${runCatching { client.close() }.isSuccess}")
+    }
+
+    say("7. A Rust stream is a cold Kotlin Flow")
+    val progress = transfer(port, chunks = 5u, chunkKib = 64u, pause = 30.milliseconds)
+    explain("transfer() returned a Flow<Progress> without running any Rust; collect starts the Rust stream:")
+    progress.collect { p ->
+        explain("  chunk ${p.chunk}/${p.chunks}: ${p.bytes / 1024u} KiB sent and echoed back over loopback, ${p.elapsed}")
+    }
+    explain("Rust polls the stream only while the collector has credit (-Dferry.stream.window, default 1024 items ahead):")
+    explain("a slow collector never makes Rust buffer without bound, and no item is ever dropped.")
+    val echoedBefore = counters().chunksEchoed
+    val droppedBefore = counters().transfersDropped
+    val firstThree = transfer(port, chunks = 1000u, chunkKib = 64u, pause = 30.milliseconds).take(3).toList()
+    // The Rust side drops the stream on its Tokio task right after take(3) cancels the collection.
+    withTimeoutOrNull(1000) { while (FerryDiagnostics.openStreams() != 0L || counters().transfersDropped == droppedBefore) delay(5) }
+    delay(100) // a few pauses' worth: a transfer that kept running would echo more chunks
+    val afterTake = counters()
+    explain("take(3) of a 1000-chunk transfer got chunks ${firstThree.map { it.chunk }}, then cancelled the collection:")
+    explain("the Rust stream was dropped (Drops: ${afterTake.transfersDropped - droppedBefore}, openStreams=${FerryDiagnostics.openStreams()}) after echoing ${afterTake.chunksEchoed - echoedBefore} chunks, not 1000.")
+    try {
+        transfer(1u, chunks = 3u, chunkKib = 1u, pause = 0.milliseconds).collect { }
+    } catch (e: NetError.ConnectionRefused) {
+        explain("A Result item's Err ends the Flow with a typed exception: NetError.ConnectionRefused \"${e.message}\"")
+    }
+
+    say("8. Nothing leaked")
     explain("FerryDiagnostics: pendingCalls=${FerryDiagnostics.pendingCalls()}, liveObjects=${FerryDiagnostics.liveObjects()}, openStreams=${FerryDiagnostics.openStreams()}")
-    val clean = FerryDiagnostics.pendingCalls() == 0L && after[1] - before[1] == 1uL
+    val clean = FerryDiagnostics.pendingCalls() == 0L && FerryDiagnostics.liveObjects() == 0L &&
+        FerryDiagnostics.openStreams() == 0L && after[1] - before[1] == 1uL &&
+        counters().clientsDropped - countersBefore.clientsDropped == 1uL
     println(if (clean) "\ndemo finished cleanly." else "\ndemo finished, but something was left behind.")
     if (!clean) exitProcess(1)
 }

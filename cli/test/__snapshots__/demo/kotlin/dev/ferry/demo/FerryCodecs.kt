@@ -24,6 +24,32 @@ internal object FerryCodecs {
 
     fun readSummary(r: WireReader): Summary = Summary(pings = r.u32(), bytesEchoed = r.u64(), slowest = r.duration(), elapsed = r.duration())
 
+    fun writeClientStats(w: WireWriter, v: ClientStats) {
+        w.u16(v.port)
+        w.u32(v.connections)
+        w.u64(v.messages)
+        w.u64(v.bytes)
+    }
+
+    fun readClientStats(r: WireReader): ClientStats = ClientStats(port = r.u16(), connections = r.u32(), messages = r.u64(), bytes = r.u64())
+
+    fun writeProgress(w: WireWriter, v: Progress) {
+        w.u32(v.chunk)
+        w.u32(v.chunks)
+        w.u64(v.bytes)
+        w.duration(v.elapsed)
+    }
+
+    fun readProgress(r: WireReader): Progress = Progress(chunk = r.u32(), chunks = r.u32(), bytes = r.u64(), elapsed = r.duration())
+
+    fun writeCounters(w: WireWriter, v: Counters) {
+        w.u64(v.clientsDropped)
+        w.u64(v.chunksEchoed)
+        w.u64(v.transfersDropped)
+    }
+
+    fun readCounters(r: WireReader): Counters = Counters(clientsDropped = r.u64(), chunksEchoed = r.u64(), transfersDropped = r.u64())
+
     fun readNetError(r: WireReader): NetError = when (r.variant("NetError", 2)) {
         0 -> NetError.ConnectionRefused(r.u16(), r.readMessage())
         1 -> NetError.Io(r.string(), r.readMessage())

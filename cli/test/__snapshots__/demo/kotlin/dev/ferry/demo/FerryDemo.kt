@@ -7,6 +7,8 @@ import dev.ferry.RustError
 import dev.ferry.WireReader
 import dev.ferry.WireWriter
 import dev.ferry.ferryCall
+import dev.ferry.ferryFlow
+import kotlinx.coroutines.flow.Flow
 
 /**
  * Calls Rust `crate::start_echo_server`. Runs on ferry's Tokio runtime; suspends without blocking. Cancelling the caller drops the Rust future.
@@ -72,6 +74,30 @@ suspend fun longJob(steps: UInt): UInt {
 fun jobStats(): List<ULong> {
     val r = WireReader(FerryNative.job_stats())
     val value = List(r.len()) { r.u64() }
+    r.finish()
+    return value
+}
+
+/**
+ * Streams Rust `crate::transfer` as a cold Flow: each collection runs the Rust function again.
+ * Rust produces items only as fast as the collector consumes them (see FerryStreams for the
+ * bound); cancelling the collector drops the Rust stream.
+ * The Flow throws NetError when Rust yields `Err`, and ends there.
+ */
+fun transfer(port: UShort, chunks: UInt, chunkKib: UInt, pause: kotlin.time.Duration): Flow<Progress> {
+    val ferryArg0 = port.toShort()
+    val ferryArg1 = chunks.toInt()
+    val ferryArg2 = chunkKib.toInt()
+    val ferryArg3 = pause.let { __v -> WireWriter().also { w -> w.duration(__v) }.toByteArray() }
+    return ferryFlow(FerryNative, { ferrySink, ferryBatch, ferryCredit -> FerryNative.transfer(ferrySink, ferryBatch, ferryCredit, ferryArg0, ferryArg1, ferryArg2, ferryArg3) }, { r -> FerryCodecs.readNetError(r) }) { r -> FerryCodecs.readProgress(r) }
+}
+
+/**
+ * Calls Rust `crate::counters`. Runs on the calling thread.
+ */
+fun counters(): Counters {
+    val r = WireReader(FerryNative.counters())
+    val value = FerryCodecs.readCounters(r)
     r.finish()
     return value
 }

@@ -15,6 +15,26 @@ data class Summary(
     val elapsed: kotlin.time.Duration,
 )
 
+data class ClientStats(
+    val port: UShort,
+    val connections: UInt,
+    val messages: ULong,
+    val bytes: ULong,
+)
+
+data class Progress(
+    val chunk: UInt,
+    val chunks: UInt,
+    val bytes: ULong,
+    val elapsed: kotlin.time.Duration,
+)
+
+data class Counters(
+    val clientsDropped: ULong,
+    val chunksEchoed: ULong,
+    val transfersDropped: ULong,
+)
+
 sealed class NetError(message: String) : Exception(message) {
     class ConnectionRefused(val port: UShort, message: String? = null) : NetError(message ?: "ConnectionRefused(port=$port)")
     class Io(val reason: String, message: String? = null) : NetError(message ?: "Io(reason=$reason)")

@@ -34,4 +34,10 @@ internal object FerryNative : NativeRuntime, NativeStreams {
     @JvmStatic external fun divide(a: Int, b: Int): Int
     @JvmStatic external fun long_job(__completion: Long, steps: Int): Long
     @JvmStatic external fun job_stats(): ByteArray
+    @JvmStatic external fun transfer(ferrySink: Long, ferryBatch: Int, ferryCredit: Int, port: Short, chunks: Int, chunkKib: Int, pause: ByteArray): Long
+    @JvmStatic external fun counters(): ByteArray
+    @JvmStatic external fun EchoClient_new(port: Short): ByteArray
+    @JvmStatic external fun EchoClient_send(__completion: Long, ferrySelf: Long, message: ByteArray): Long
+    @JvmStatic external fun EchoClient_stats(ferrySelf: Long): ByteArray
+    @JvmStatic external fun ferryReleaseObject(handle: Long): Boolean
 }
