@@ -1,19 +1,21 @@
 //! Async calls from Kotlin (the callback-to-suspend adapter).
 //!
-//! `spawn` registers a cancellation token in a handle table, spawns the future on the
-//! runtime and returns the call handle. When the future finishes, the task removes its
-//! entry and makes exactly one upcall that resumes the Kotlin continuation. `cancel`
-//! cancels the token; the task sees it at once, drops the user future (running its
-//! `Drop`s) and makes no upcall, since the Kotlin side has already resumed with
-//! `CancellationException`. `pending()` is the size of the table: calls neither finished
-//! nor cancelled.
+//! `start` first polls the future once on the calling thread (inside the runtime's
+//! context, so Tokio timers and `spawn` work). A future that is already done finishes
+//! there, with no thread hop and no registration. Otherwise it is registered (its
+//! cancellation token in a handle table) and spawned on the runtime; when it finishes, the
+//! task removes its entry and makes exactly one upcall that resumes the Kotlin
+//! continuation. `cancel` removes the entry and cancels the token; the task sees it at
+//! once, drops the user future (running its `Drop`s) and makes no upcall, since the Kotlin
+//! side has already resumed with `CancellationException`. `pending()` is the size of the
+//! table: calls neither finished nor cancelled.
 
 use crate::cancel::CancellationToken;
 use crate::handles::HandleTable;
 use crate::panics::CatchUnwind;
 use std::future::{poll_fn, Future};
-use std::pin::pin;
-use std::task::Poll;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
 
 static CALLS: HandleTable<CancellationToken> = HandleTable::new();
 
@@ -30,6 +32,15 @@ pub enum Outcome {
     Panic(String),
 }
 
+/// How `start` left the call.
+#[derive(Debug)]
+pub enum Started {
+    /// Done on its first poll, on the calling thread.
+    Finished(Outcome),
+    /// Running on the runtime; the handle for [`cancel`].
+    Running(u64),
+}
+
 /// Removes the call's entry when the task ends, however it ends.
 struct Registered(u64);
 
@@ -39,40 +50,55 @@ impl Drop for Registered {
     }
 }
 
-/// Spawns `make(token)` on the ferry runtime; `complete` receives its outcome unless the
-/// call was cancelled first. Returns the call handle for [`cancel`].
-pub fn spawn<F, Fut>(make: F, complete: impl FnOnce(Outcome) + Send + 'static) -> u64
+/// Starts `make(token)`. With `poll_inline`, the first poll happens here, on the calling
+/// thread; `complete` receives the outcome of a call that went on to run on the runtime,
+/// unless it was cancelled first.
+pub fn start<F, Fut>(make: F, poll_inline: bool, complete: impl FnOnce(Outcome) + Send + 'static) -> Started
 where
     F: FnOnce(CancellationToken) -> Fut,
     Fut: Future<Output = Outcome> + Send + 'static,
 {
     let token = CancellationToken::new();
-    let call = CALLS.insert(token.clone());
-    let future = make(token.clone());
-    crate::runtime::handle().spawn(async move {
-        let registered = Registered(call);
-        let outcome = {
-            // Declared inside this block so the user future is dropped before the entry
-            // is removed: on completion, `pending()` never reaches 0 while a user `Drop` is
-            // still due.
-            let mut future = pin!(CatchUnwind(future));
-            let mut cancelled = pin!(token.cancelled());
-            poll_fn(|cx| {
-                if cancelled.as_mut().poll(cx).is_ready() {
-                    return Poll::Ready(None);
-                }
-                future.as_mut().poll(cx).map(Some)
-            })
-            .await
-        };
-        drop(registered);
-        match outcome {
-            None => {} // cancelled: Kotlin already resumed the coroutine
-            Some(Ok(outcome)) => complete(outcome),
-            Some(Err(panic)) => complete(Outcome::Panic(panic)),
+    let mut future = Box::pin(CatchUnwind(make(token.clone())));
+    if poll_inline {
+        let _context = crate::runtime::handle().enter();
+        // The no-op waker is never needed: a pending future is polled again by its task
+        // right after the spawn below, and that poll registers the task's waker.
+        let mut cx = Context::from_waker(Waker::noop());
+        if let Poll::Ready(result) = future.as_mut().poll(&mut cx) {
+            return Started::Finished(result.unwrap_or_else(Outcome::Panic));
         }
-    });
-    call
+    }
+    let call = CALLS.insert(token.clone());
+    crate::runtime::handle().spawn(run(call, token, future, complete));
+    Started::Running(call)
+}
+
+async fn run<Fut>(
+    call: u64,
+    token: CancellationToken,
+    mut future: Pin<Box<CatchUnwind<Fut>>>,
+    complete: impl FnOnce(Outcome),
+) where
+    Fut: Future<Output = Outcome>,
+{
+    let registered = Registered(call);
+    let outcome = poll_fn(|cx| {
+        if token.poll_cancelled(cx) {
+            return Poll::Ready(None);
+        }
+        future.as_mut().poll(cx).map(Some)
+    })
+    .await;
+    // The user future is dropped before the entry is removed: on completion, `pending()`
+    // never reaches 0 while a user `Drop` is still due.
+    drop(future);
+    drop(registered);
+    match outcome {
+        None => {} // cancelled: Kotlin already resumed the coroutine
+        Some(Ok(outcome)) => complete(outcome),
+        Some(Err(panic)) => complete(Outcome::Panic(panic)),
+    }
 }
 
 /// Cancels a call. Unknown or finished handles are ignored: cancellation races completion

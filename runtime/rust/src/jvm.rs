@@ -17,8 +17,7 @@ use std::sync::OnceLock;
 
 struct Cache {
     vm: JavaVM,
-    completions: GlobalRef,
-    complete: JStaticMethodID,
+    complete: Upcall,
     rust_panic: GlobalRef,
     illegal_argument: GlobalRef,
     illegal_state: GlobalRef,
@@ -51,8 +50,7 @@ fn cache_runtime(vm: JavaVM) -> jni::errors::Result<()> {
         let class = env.find_class(name)?;
         env.new_global_ref(class)
     };
-    let completions = global_class(&mut env, "dev/ferry/Completions")?;
-    let complete = env.get_static_method_id(as_class(&completions), "complete", "(JIJ[B)V")?;
+    let complete = Upcall::resolve(&mut env, "dev/ferry/Completions", "complete", "(JIJ[B)V")?;
     let rust_panic = global_class(&mut env, "dev/ferry/RustPanicException")?;
     let illegal_argument = global_class(&mut env, "java/lang/IllegalArgumentException")?;
     let illegal_state = global_class(&mut env, "java/lang/IllegalStateException")?;
@@ -62,7 +60,7 @@ fn cache_runtime(vm: JavaVM) -> jni::errors::Result<()> {
         crate::runtime::configure(crate::runtime::config_from_settings(flavor.as_deref(), workers.as_deref()));
     }
     crate::streams::cache_jni(&mut env)?;
-    let _ = CACHE.set(Cache { vm, completions, complete, rust_panic, illegal_argument, illegal_state });
+    let _ = CACHE.set(Cache { vm, complete, rust_panic, illegal_argument, illegal_state });
     Ok(())
 }
 
@@ -199,23 +197,96 @@ pub fn bytes_return(env: &mut JNIEnv, bytes: &[u8]) -> Result<jbyteArray, Throw>
     Ok(env.byte_array_from_slice(bytes)?.into_raw())
 }
 
+/// Set in a completion id by Kotlin when the first poll must not run on the calling thread
+/// (a `MainCoroutineDispatcher` caller, or `-Dferry.inlineFirstPoll=false`).
+const NO_INLINE_POLL: jlong = 1 << 62;
+/// Added to the status of a completion made on the calling thread, inside the call.
+const INLINE: i32 = 16;
+
 /// Starts an async call; `completion` is the Kotlin continuation's registry id. Returns
-/// the call handle Kotlin passes to `cancel_call`.
+/// the call handle Kotlin passes to `cancel_call`, or 0 when the call already finished on
+/// its first poll (then the continuation was completed before this returns).
 pub fn spawn_call<F, Fut>(completion: jlong, make: F) -> jlong
 where
     F: FnOnce(crate::CancellationToken) -> Fut,
     Fut: Future<Output = Outcome> + Send + 'static,
 {
-    calls::spawn(make, move |outcome| complete(completion, outcome)) as jlong
+    let poll_inline = completion & NO_INLINE_POLL == 0;
+    let completion = completion & !NO_INLINE_POLL;
+    match calls::start(make, poll_inline, move |outcome| complete(completion, outcome, 0)) {
+        calls::Started::Running(call) => call as jlong,
+        calls::Started::Finished(outcome) => {
+            complete(completion, outcome, INLINE);
+            0
+        }
+    }
 }
 
 pub fn cancel_call(call: jlong) {
     calls::cancel(call as u64);
 }
 
-/// The one upcall of an async call: `Completions.complete(id, status, value, payload)`.
-fn complete(completion: jlong, outcome: Outcome) {
+const MAX_UPCALL_ARGS: usize = 4;
+
+/// A cached static `void` method whose last parameter is a `byte[]` (at most
+/// `MAX_UPCALL_ARGS` parameters in all).
+pub(crate) struct Upcall {
+    pub class: GlobalRef,
+    pub method: JStaticMethodID,
+}
+
+impl Upcall {
+    pub(crate) fn resolve(env: &mut JNIEnv, class: &str, name: &str, signature: &str) -> jni::errors::Result<Self> {
+        let local = env.find_class(class)?;
+        let method = env.get_static_method_id(&local, name, signature)?;
+        let class = env.new_global_ref(&local)?;
+        let _ = env.delete_local_ref(local);
+        Ok(Self { class, method })
+    }
+
+    /// Calls the method with `args` followed by `payload` (a new `byte[]`, or null).
+    /// `Err` when the array could not be allocated: the call was not made.
+    pub(crate) fn call(&self, env: &mut JNIEnv, args: &[jvalue], payload: Option<&[u8]>) -> Result<(), ()> {
+        let payload = match payload {
+            None => JObject::null(),
+            Some(bytes) => match env.byte_array_from_slice(bytes) {
+                Ok(array) => JObject::from(array),
+                Err(_) => {
+                    clear_exception(env);
+                    return Err(());
+                }
+            },
+        };
+        // On the stack: this runs once per completed call and per stream batch.
+        let mut all = [jvalue { j: 0 }; MAX_UPCALL_ARGS];
+        all[..args.len()].copy_from_slice(args);
+        all[args.len()] = jvalue { l: payload.as_raw() };
+        // SAFETY: the method id was resolved on this class with a signature whose
+        // parameters are `args` followed by a `byte[]`, returning void.
+        let _ = unsafe {
+            env.call_static_method_unchecked(
+                as_class(&self.class),
+                self.method,
+                ReturnType::Primitive(Primitive::Void),
+                &all[..=args.len()],
+            )
+        };
+        clear_exception(env);
+        // Runtime threads stay attached for their whole life, so no returning native
+        // frame frees their local references: delete explicitly.
+        if !payload.is_null() {
+            let _ = env.delete_local_ref(payload);
+        }
+        Ok(())
+    }
+}
+
+/// The one upcall of an async call: `Completions.complete(id, status, value, payload)`,
+/// from a runtime thread, or (with `INLINE`) from the calling thread inside the call.
+fn complete(completion: jlong, outcome: Outcome, flags: i32) {
     let Some(cache) = CACHE.get() else { return };
+    // The calling thread is attached (it is inside a native method); runtime threads
+    // attached themselves when they started.
     let Ok(mut env) = cache.vm.attach_current_thread_as_daemon() else { return };
     let (status, value, payload) = match outcome {
         Outcome::Value(v) => (status::VALUE, v, None),
@@ -223,43 +294,15 @@ fn complete(completion: jlong, outcome: Outcome) {
         Outcome::Error(b) => (status::ERROR, 0, Some(b)),
         Outcome::Panic(m) => (status::PANIC, 0, Some(m.into_bytes())),
     };
-    let payload = match payload {
-        None => JObject::null(),
-        Some(bytes) => match env.byte_array_from_slice(&bytes) {
-            Ok(array) => JObject::from(array),
-            Err(_) => {
-                // Out of memory for the result: resume the caller with an exception
-                // rather than leave it suspended forever.
-                clear_exception(&mut env);
-                return complete(completion, Outcome::Panic("ferry: could not allocate the result".into()));
-            }
-        },
-    };
-    let args = [
-        jvalue { j: completion },
-        jvalue { i: status },
-        jvalue { j: value },
-        jvalue { l: payload.as_raw() },
-    ];
-    // SAFETY: the method id was resolved for this class with signature (JIJ[B)V and the
-    // arguments match it.
-    let _ = unsafe {
-        env.call_static_method_unchecked(
-            as_class(&cache.completions),
-            cache.complete,
-            ReturnType::Primitive(Primitive::Void),
-            &args,
-        )
-    };
-    clear_exception(&mut env);
-    // Runtime threads stay attached for their whole life, so their local references are
-    // never freed by a returning native frame: delete explicitly.
-    if !payload.is_null() {
-        let _ = env.delete_local_ref(payload);
+    let args = [jvalue { j: completion }, jvalue { i: status | flags }, jvalue { j: value }];
+    if cache.complete.call(&mut env, &args, payload.as_deref()).is_err() {
+        // Out of memory for the result: resume the caller with an exception rather than
+        // leave it suspended forever.
+        let _ = cache.complete.call(&mut env, &[args[0], jvalue { i: status::PANIC | flags }, args[2]], Some(b"ferry: could not allocate the result"));
     }
 }
 
-fn clear_exception(env: &mut JNIEnv) {
+pub(crate) fn clear_exception(env: &mut JNIEnv) {
     if env.exception_check().unwrap_or(false) {
         let _ = env.exception_describe();
         let _ = env.exception_clear();

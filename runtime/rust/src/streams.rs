@@ -206,39 +206,33 @@ pub fn request(stream: u64, n: u64) {
 }
 
 /// Cancels a stream: its task drops the user stream at once and delivers nothing more.
+///
+/// The entry is removed here, synchronously, so `open()` is right as soon as the
+/// collection that closed it returns (a `take(3)` followed at once by a check of
+/// `FerryDiagnostics.openStreams()`); the fixtures prove the drop itself with counters.
 pub fn close(stream: u64) {
-    if let Some(shared) = STREAMS.with(stream, Arc::clone) {
+    if let Some(shared) = STREAMS.remove(stream) {
         shared.cancel.cancel();
     }
 }
 
-/// Streams whose Rust side still exists (not ended, not dropped).
+/// Streams neither ended nor closed.
 pub fn open_count() -> usize {
     STREAMS.len()
 }
 
 // ---------------------------------------------------------------- JNI
 
-use jni::objects::{GlobalRef, JClass, JObject, JStaticMethodID};
-use jni::signature::{Primitive, ReturnType};
+use crate::jvm::Upcall;
 use jni::sys::{jint, jlong, jvalue};
 use jni::JNIEnv;
 use std::sync::OnceLock;
 
-struct JniCache {
-    streams: GlobalRef,
-    deliver: JStaticMethodID,
-}
-
-static JNI: OnceLock<JniCache> = OnceLock::new();
+static DELIVER: OnceLock<Upcall> = OnceLock::new();
 
 /// Called from `JNI_OnLoad`: caches `dev.ferry.Streams.deliver(long, int, byte[])`.
 pub(crate) fn cache_jni(env: &mut JNIEnv) -> jni::errors::Result<()> {
-    let class = env.find_class("dev/ferry/Streams")?;
-    let deliver = env.get_static_method_id(&class, "deliver", "(JI[B)V")?;
-    let streams = env.new_global_ref(&class)?;
-    let _ = env.delete_local_ref(class);
-    let _ = JNI.set(JniCache { streams, deliver });
+    let _ = DELIVER.set(Upcall::resolve(env, "dev/ferry/Streams", "deliver", "(JI[B)V")?);
     Ok(())
 }
 
@@ -258,7 +252,7 @@ where
 
 /// The upcall `Streams.deliver(sink, status, payload)`, from a runtime thread.
 fn deliver(sink: jlong, signal: Signal) {
-    let (Some(vm), Some(cache)) = (crate::jvm::vm(), JNI.get()) else { return };
+    let (Some(vm), Some(upcall)) = (crate::jvm::vm(), DELIVER.get()) else { return };
     let Ok(mut env) = vm.attach_current_thread_as_daemon() else { return };
     let (status, payload) = match signal {
         Signal::Items(b) => (status::ITEMS, Some(b)),
@@ -266,43 +260,11 @@ fn deliver(sink: jlong, signal: Signal) {
         Signal::Error(b) => (status::ERROR, Some(b)),
         Signal::Panic(m) => (status::PANIC, Some(m.into_bytes())),
     };
-    let payload = match payload {
-        None => JObject::null(),
-        Some(bytes) => match env.byte_array_from_slice(&bytes) {
-            Ok(array) => JObject::from(array),
-            Err(_) => {
-                // Out of memory for the batch: end the Flow with an exception rather than
-                // leave the collector waiting (the items cannot be delivered).
-                clear_exception(&mut env);
-                if status == status::PANIC {
-                    return;
-                }
-                return deliver(sink, Signal::Panic("ferry: could not allocate a stream batch".into()));
-            }
-        },
-    };
-    let args = [jvalue { j: sink }, jvalue { i: status }, jvalue { l: payload.as_raw() }];
-    // SAFETY: the method id was resolved on this class with signature (JI[B)V and the
-    // arguments match it.
-    let _ = unsafe {
-        env.call_static_method_unchecked(
-            <&JClass>::from(cache.streams.as_obj()),
-            cache.deliver,
-            ReturnType::Primitive(Primitive::Void),
-            &args,
-        )
-    };
-    clear_exception(&mut env);
-    // Runtime threads stay attached, so no native frame frees this local: delete it.
-    if !payload.is_null() {
-        let _ = env.delete_local_ref(payload);
-    }
-}
-
-fn clear_exception(env: &mut JNIEnv) {
-    if env.exception_check().unwrap_or(false) {
-        let _ = env.exception_describe();
-        let _ = env.exception_clear();
+    let args = [jvalue { j: sink }, jvalue { i: status }];
+    if upcall.call(&mut env, &args, payload.as_deref()).is_err() && status != status::PANIC {
+        // Out of memory for the batch: end the Flow with an exception rather than leave
+        // the collector waiting (the items cannot be delivered).
+        deliver(sink, Signal::Panic("ferry: could not allocate a stream batch".into()));
     }
 }
 

@@ -3,9 +3,10 @@ package dev.ferry
 import kotlinx.coroutines.CancellableContinuation
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.MainCoroutineDispatcher
 import kotlinx.coroutines.suspendCancellableCoroutine
-import java.util.concurrent.ConcurrentHashMap
-import java.util.concurrent.atomic.AtomicLong
+import java.util.concurrent.atomic.AtomicInteger
+import kotlin.coroutines.Continuation
 import kotlin.coroutines.ContinuationInterceptor
 
 /** An `Err(e)` from Rust, still encoded: the generated wrapper decodes and throws it. */
@@ -16,69 +17,144 @@ class RustError(val payload: ByteArray) {
 /**
  * The continuation registry of the callback-to-suspend adapter. Rust holds only the
  * registry id of a suspended caller (no JNI global reference per call) and completes it
- * with one upcall to [complete], made from a Tokio thread.
+ * with one upcall to [complete]: from a Tokio thread, or from the calling thread itself
+ * when the Rust future was already done on its first poll.
+ *
+ * An id is `generation << 32 | slot`. Slots are reused; the generation makes a late
+ * completion for a reused slot (a call cancelled while its result was on the way) miss
+ * instead of resuming the wrong caller.
  */
 object Completions {
     private const val VALUE = 0
     private const val BYTES = 1
     private const val ERROR = 2
     private const val PANIC = 3
+    /** Status flag: the upcall is made on the calling thread, inside the call. */
+    private const val INLINE = 16
 
-    private val nextId = AtomicLong(1)
-    private val waiting = ConcurrentHashMap<Long, CancellableContinuation<Any?>>()
+    /** Id flag telling Rust not to poll the future on the calling thread. */
+    const val NO_INLINE_POLL: Long = 1L shl 62
 
-    fun register(continuation: CancellableContinuation<Any?>): Long {
-        val id = nextId.getAndIncrement()
-        waiting[id] = continuation
-        return id
+    /**
+     * Whether Rust may poll a future once on the calling thread before handing it to Tokio
+     * (`-Dferry.inlineFirstPoll=false` turns it off). Never done for a caller on a
+     * [MainCoroutineDispatcher]: user code up to the first `.await` would run on the UI thread.
+     */
+    @JvmField
+    val inlineFirstPoll: Boolean = System.getProperty("ferry.inlineFirstPoll")?.toBoolean() ?: true
+
+    /**
+     * How long a caller that is the only call in flight spins for its result before it
+     * suspends (`-Dferry.spinMicros`, 0 turns it off). A result that arrives within the spin
+     * resumes the caller without waking its thread; with more calls in flight nobody spins.
+     */
+    @JvmField
+    val spinNanos: Long = (System.getProperty("ferry.spinMicros")?.toLongOrNull() ?: 20L) * 1_000
+
+    private val lock = Any()
+    private var slots = arrayOfNulls<CancellableContinuation<Any?>>(256)
+    private var generations = IntArray(256)
+    private var free = IntArray(256) { 255 - it }
+    private var freeCount = 256
+    private val inFlight = AtomicInteger()
+
+    fun register(continuation: CancellableContinuation<Any?>): Long = synchronized(lock) {
+        if (freeCount == 0) grow()
+        val slot = free[--freeCount]
+        slots[slot] = continuation
+        val generation = (generations[slot] + 1) and 0x3FFF_FFFF
+        generations[slot] = generation
+        inFlight.incrementAndGet()
+        (generation.toLong() shl 32) or slot.toLong()
+    }
+
+    private fun grow() {
+        val old = slots.size
+        slots = slots.copyOf(old * 2)
+        generations = generations.copyOf(old * 2)
+        free = IntArray(old * 2)
+        for (i in 0 until old) free[i] = old * 2 - 1 - i
+        freeCount = old
+    }
+
+    /** Removes and returns the continuation registered under [id], if it is still there. */
+    private fun take(id: Long): CancellableContinuation<Any?>? = synchronized(lock) {
+        val slot = (id and 0xFFFF_FFFFL).toInt()
+        if (slot >= slots.size || generations[slot].toLong() != (id ushr 32)) return null
+        val continuation = slots[slot] ?: return null
+        slots[slot] = null
+        free[freeCount++] = slot
+        inFlight.decrementAndGet()
+        continuation
     }
 
     fun forget(id: Long) {
-        waiting.remove(id)
+        take(id)
     }
 
     /** Continuations still waiting for Rust (for tests of the registry itself). */
-    fun waitingCount(): Int = waiting.size
+    fun waitingCount(): Int = inFlight.get()
 
-    /** The upcall. Runs on a Tokio thread, so it must never run the caller's code here. */
+    @PublishedApi
+    internal fun onlyCallInFlight(): Boolean = inFlight.get() <= 1
+
+    /** The upcall. From a Tokio thread it must never run the caller's code there. */
     @JvmStatic
     fun complete(id: Long, status: Int, value: Long, payload: ByteArray?) {
-        val continuation = waiting.remove(id) ?: return // cancelled meanwhile
-        val result: Result<Any?> = when (status) {
+        val continuation = take(id) ?: return // cancelled meanwhile
+        val result: Result<Any?> = when (status and INLINE.inv()) {
             VALUE -> Result.success(value)
             BYTES -> Result.success(payload)
             ERROR -> Result.success(RustError(payload!!))
             PANIC -> Result.failure(RustPanicException(payload!!.decodeToString()))
             else -> Result.failure(IllegalStateException("ferry: unknown completion status $status"))
         }
-        val dispatcher = continuation.context[ContinuationInterceptor] as? CoroutineDispatcher
-        if (dispatcher == null || !dispatcher.isDispatchNeeded(continuation.context)) {
-            // Unconfined (or no dispatcher): resuming here would run Kotlin code on a Tokio
-            // worker. Hand it to Dispatchers.Default instead.
-            Dispatchers.Default.dispatch(continuation.context, Runnable { continuation.resumeWith(result) })
+        if (status and INLINE != 0) {
+            continuation.resumeWith(result) // the caller's own thread, before it suspends
         } else {
-            continuation.resumeWith(result)
+            resumeOffRuntimeThread(continuation, result)
         }
     }
 }
 
 /**
+ * Resumes [continuation] from a Tokio thread. Under `Dispatchers.Unconfined` (or with no
+ * dispatcher) resuming in place would run Kotlin code on the Tokio worker, so the resume
+ * is handed to `Dispatchers.Default` instead.
+ */
+internal fun <T> resumeOffRuntimeThread(continuation: Continuation<T>, result: Result<T>) {
+    val dispatcher = continuation.context[ContinuationInterceptor] as? CoroutineDispatcher
+    if (dispatcher == null || !dispatcher.isDispatchNeeded(continuation.context)) {
+        Dispatchers.Default.dispatch(continuation.context, Runnable { continuation.resumeWith(result) })
+    } else {
+        continuation.resumeWith(result)
+    }
+}
+
+/**
  * Suspends until the Rust call started by [start] completes. [start] receives the
- * completion id and returns the Rust call handle, used to cancel the call if the caller is
- * cancelled first.
+ * completion id and returns the Rust call handle (0 when the call already completed on
+ * the calling thread), used to cancel the call if the caller is cancelled first.
  */
 suspend inline fun ferryCall(library: NativeRuntime, crossinline start: (Long) -> Long): Any? =
     suspendCancellableCoroutine { continuation ->
+        val onMain = continuation.context[ContinuationInterceptor] is MainCoroutineDispatcher
         val id = Completions.register(continuation)
         val call = try {
-            start(id)
+            start(if (Completions.inlineFirstPoll && !onMain) id else id or Completions.NO_INLINE_POLL)
         } catch (t: Throwable) {
             Completions.forget(id)
             throw t
         }
-        // Installed after start: if the caller was cancelled meanwhile, this runs at once.
-        continuation.invokeOnCancellation {
-            Completions.forget(id)
-            library.cancelCall(call)
+        if (call != 0L) {
+            if (!onMain && Completions.spinNanos > 0 && Completions.onlyCallInFlight()) {
+                val deadline = System.nanoTime() + Completions.spinNanos
+                while (!continuation.isCompleted && System.nanoTime() < deadline) Thread.onSpinWait()
+            }
+            // Installed after start: if the caller was cancelled meanwhile, this runs at once.
+            continuation.invokeOnCancellation {
+                Completions.forget(id)
+                library.cancelCall(call)
+            }
         }
     }

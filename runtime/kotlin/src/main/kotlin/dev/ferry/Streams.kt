@@ -76,15 +76,7 @@ object Streams {
             }
         }
 
-        private fun wake(c: CancellableContinuation<Unit>) {
-            val dispatcher = c.context[ContinuationInterceptor] as? CoroutineDispatcher
-            if (dispatcher == null || !dispatcher.isDispatchNeeded(c.context)) {
-                // Unconfined: resuming here would run the collector on a Tokio worker.
-                Dispatchers.Default.dispatch(c.context, Runnable { c.resume(Unit) })
-            } else {
-                c.resume(Unit)
-            }
-        }
+        private fun wake(c: CancellableContinuation<Unit>) = resumeOffRuntimeThread(c, Result.success(Unit))
     }
 
     internal fun register(sink: Sink): Long {
