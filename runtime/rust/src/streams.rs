@@ -346,12 +346,12 @@ mod tests {
         assert!(produced.load(Ordering::SeqCst) <= expected.get() + 250);
         assert_eq!(open_count(), 1);
         close(handle);
+        assert_eq!(open_count(), 0, "a closed stream stops counting at once");
         let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        while open_count() != 0 && std::time::Instant::now() < deadline {
+        while !dropped.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(1));
         }
-        assert!(dropped.load(Ordering::SeqCst));
-        assert_eq!(open_count(), 0);
+        assert!(dropped.load(Ordering::SeqCst), "the task dropped the user stream");
         close(handle); // a stale handle is ignored
         request(handle, 5);
     }

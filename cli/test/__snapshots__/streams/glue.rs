@@ -46,6 +46,12 @@ mod __ferry_glue {
         ::ferry::streams::close_jni(stream)
     }
 
+    #[no_mangle]
+    pub extern "system" fn Java_fixtures_streams_FerryNative_ferryReleaseObject<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: jlong) -> u8 {
+        // A panicking Drop of the last Arc becomes a RustPanicException from close().
+        jvm::sync_call(&mut env, |_env| Ok(::ferry::objects::release(handle) as u8))
+    }
+
     pub(super) fn write_Point(w: &mut Writer, v: &crate::Point) {
         w.i32(*&v.x);
         w.i32(*&v.y);
@@ -54,6 +60,16 @@ mod __ferry_glue {
 
     pub(super) fn read_Point(r: &mut Reader) -> WireResult<crate::Point> {
         Ok(crate::Point { x: r.i32()?, y: r.i32()?, label: r.string()? })
+    }
+
+    pub(super) fn write_Message(w: &mut Writer, v: &crate::Message) {
+        w.str(&v.room);
+        w.u64(*&v.seq);
+        w.str(&v.text);
+    }
+
+    pub(super) fn read_Message(r: &mut Reader) -> WireResult<crate::Message> {
+        Ok(crate::Message { room: r.string()?, seq: r.u64()?, text: r.string()? })
     }
 
     pub(super) fn write_StreamError(w: &mut Writer, v: &crate::StreamError) {
@@ -253,6 +269,48 @@ mod __ferry_glue {
     pub extern "system" fn Java_fixtures_streams_FerryNative_subscribers<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i32 {
         jvm::sync_call(&mut env, |env| {
             let __result = crate::subscribers();
+            Ok(__result as i32)
+        })
+    }
+
+    #[no_mangle]
+    pub extern "system" fn Java_fixtures_streams_FerryNative_Room_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_name: JByteArray<'local>) -> jbyteArray {
+        jvm::sync_call(&mut env, |env| {
+            let arg_name: ::std::string::String = jvm::string_arg(env, &arg_name)?;
+            let __result = ::std::sync::Arc::new(crate::Room::new(arg_name));
+            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
+        })
+    }
+
+    #[no_mangle]
+    pub extern "system" fn Java_fixtures_streams_FerryNative_Room_1messages<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_ferry_self: jlong) -> jlong {
+        jvm::sync_call(&mut env, |env| {
+            let arg_ferry_self: ::std::sync::Arc<crate::Room> = ::ferry::objects::get::<crate::Room>(arg_ferry_self, "Room")?;
+            Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+                move |token| async move { crate::Room::messages(&arg_ferry_self) },
+                |w: &mut Writer, __item: ::std::result::Result<crate::Message, crate::StreamError>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; write_Message(w, v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_StreamError(w, &__err); __w.into_bytes() }) } },
+            ))
+        })
+    }
+
+    #[no_mangle]
+    pub extern "system" fn Java_fixtures_streams_FerryNative_Room_1post<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_ferry_self: jlong, arg_seq: i64, arg_text: JByteArray<'local>) -> jlong {
+        jvm::sync_call(&mut env, |env| {
+            let arg_ferry_self: ::std::sync::Arc<crate::Room> = ::ferry::objects::get::<crate::Room>(arg_ferry_self, "Room")?;
+            let arg_seq: u64 = arg_seq as u64;
+            let arg_text: ::std::string::String = jvm::string_arg(env, &arg_text)?;
+            Ok(jvm::spawn_call(completion, move |token| async move {
+                let __result = crate::Room::post(&arg_ferry_self, arg_seq, arg_text).await;
+                Outcome::Value(__result as i64)
+            }))
+        })
+    }
+
+    #[no_mangle]
+    pub extern "system" fn Java_fixtures_streams_FerryNative_Room_1listeners<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> i32 {
+        jvm::sync_call(&mut env, |env| {
+            let arg_ferry_self: ::std::sync::Arc<crate::Room> = ::ferry::objects::get::<crate::Room>(arg_ferry_self, "Room")?;
+            let __result = crate::Room::listeners(&arg_ferry_self);
             Ok(__result as i32)
         })
     }
