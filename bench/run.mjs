@@ -138,25 +138,6 @@ function ferryCli() {
   return dist.find((f) => fs.existsSync(f));
 }
 
-/**
- * A copy of bench/ferry without the stream section (between the `ferry-bench:stream-*`
- * markers), for while the generator cannot export `impl Stream`: the rest of the ferry
- * column is measured and `stream_items` is null.
- */
-function stageWithoutStream() {
-  const src = path.join(BENCH, 'ferry');
-  const dst = path.join(TARGET, 'ferry-nostream');
-  fs.rmSync(dst, { recursive: true, force: true });
-  fs.mkdirSync(path.join(dst, 'src'), { recursive: true });
-  const toml = fs.readFileSync(path.join(src, 'Cargo.toml'), 'utf8')
-    .replace('path = "../../runtime/rust"', `path = ${JSON.stringify(path.join(ROOT, 'runtime', 'rust'))}`);
-  fs.writeFileSync(path.join(dst, 'Cargo.toml'), toml);
-  const lib = fs.readFileSync(path.join(src, 'src', 'lib.rs'), 'utf8')
-    .replace(/\/\/ ferry-bench:stream-begin[\s\S]*?\/\/ ferry-bench:stream-end\n?/, '');
-  fs.writeFileSync(path.join(dst, 'src', 'lib.rs'), lib);
-  return dst;
-}
-
 function buildFerry() {
   log('step 3/5: ferry generate + build (the ferry column)');
   if (!opt.ferry) {
@@ -193,21 +174,16 @@ function buildFerry() {
     return null;
   };
   const why = attempt(path.join(BENCH, 'ferry'), 'bench/ferry');
-  if (!why) return { ok: true, stream: true };
-  log(`  ${why}; retrying without the stream function (stream_items will be null for ferry)`);
-  const why2 = attempt(stageWithoutStream(), 'bench/ferry without `count`');
-  if (!why2) return { ok: true, stream: false, note: `${why}; ferry was built without \`count\` (stream_items is null for ferry)` };
-  return { ok: false, why: `${why}; and without the stream: ${why2}` };
+  return why ? { ok: false, why } : { ok: true };
 }
 
 // ---- 4. the harness --------------------------------------------------------------------
-function buildHarness(withFerry, withStream) {
+function buildHarness(withFerry) {
   log(`step 4/5: mvn package (JVM harness${withFerry ? ', with the ferry column' : ''})`);
   const mvn = ['-q', '-B', 'package'];
   const ferryRuntime = path.join(ROOT, 'runtime', 'kotlin', 'src', 'main', 'kotlin');
   if (withFerry) {
     const args = [...mvn, '-Pferry'];
-    if (withStream) args.push(`-Dferry.stream.dir=${path.join(KOTLIN, 'src', 'ferry-stream', 'kotlin')}`);
     if (!fs.existsSync(ferryRuntime)) args.push(`-Dferry.runtime.kotlin=${path.join(GENERATED, 'ferry')}`);
     if (run('mvn', args, { cwd: KOTLIN, allowFail: true })) return true;
     log('  the harness did not compile with the ferry column; building it without (ferry = null)');
@@ -225,6 +201,8 @@ function runHarness(outFile) {
   const args = [
     '-Xms2g', '-Xmx2g', '-XX:+AlwaysPreTouch', '-XX:+UseG1GC',
     `-Djna.library.path=${RELEASE}`, `-Djava.library.path=${RELEASE}`,
+    // e.g. FERRY_BENCH_JVM_ARGS="-Dferry.spinMicros=0" to compare ferry's settings
+    ...(process.env.FERRY_BENCH_JVM_ARGS ? process.env.FERRY_BENCH_JVM_ARGS.split(/\s+/).filter(Boolean) : []),
     '-cp', cp, 'bench.MainKt', '--out', outFile, '--lib-dir', RELEASE,
   ];
   if (opt.quick) args.push('--quick');
@@ -378,7 +356,7 @@ async function main() {
     buildCargo();
     uniffiBindgen();
     ferry = buildFerry();
-    const built = buildHarness(ferry.ok, ferry.stream);
+    const built = buildHarness(ferry.ok);
     if (ferry.ok && !built) ferry = { ok: false, why: 'the harness did not compile against the generated ferry bindings' };
     if (!ferry.ok && !ferry.why) ferry.why = 'harness did not compile against the ferry bindings';
   } else {
@@ -406,7 +384,6 @@ async function main() {
 
   const notes = [];
   if (!h.columns.includes('ferry')) notes.push(`The ferry column is null: ${ferry.why || 'it did not load'}.`);
-  else if (ferry.note) notes.push(`ferry: ${ferry.note}.`);
   notes.push(`Sizes: ${Object.entries(h.sizes).map(([k, v]) => `${k} = ${v.toLocaleString('en-US')}`).join(', ')}.`);
 
   // A partial run (--only / --columns) never replaces the last complete one.

@@ -86,8 +86,6 @@ pub fn probe_started() -> i64 {
 }
 
 // ---- stream ----------------------------------------------------------------------------
-// ferry-bench:stream-begin (bench/run.mjs cuts from here to the end marker when the
-// generator cannot export `impl Stream` yet, and builds a staged copy without it)
 
 use futures_core::Stream;
 use std::pin::Pin;
@@ -120,4 +118,3 @@ impl Stream for Count {
 pub fn count(n: u64) -> impl Stream<Item = u64> + Send + 'static {
     Count { next: 0, end: n }
 }
-// ferry-bench:stream-end

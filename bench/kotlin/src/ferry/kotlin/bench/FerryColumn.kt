@@ -17,7 +17,7 @@ import bench.ferrygen.waitForever as fWaitForever
  * finds this class by name, so without it the column is null.
  */
 class FerryColumn : Column("ferry") {
-    override val cases = if (FerryStream.SUPPORTED) Cases.ALL.toSet() else Cases.ALL.toSet() - Cases.STREAM_ITEMS
+    override val cases = Cases.ALL.toSet()
 
     override fun setUp() {
         // dev.ferry loads libferry_bench itself (java.library.path = bench/target/release).
