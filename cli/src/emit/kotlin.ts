@@ -282,7 +282,7 @@ internal object ${NATIVE_OBJECT} : NativeRuntime, NativeStreams {
     override fun openStreams(): Long = ferryOpenStreams()
     override fun requestStream(stream: Long, n: Long) = ferryStreamRequest(stream, n)
     override fun closeStream(stream: Long) = ferryStreamClose(stream)
-${externals ? `\n${externals}\n` : ''}}
+${ir.objects.length > 0 ? '    override fun releaseObject(handle: Long) {\n        ferryReleaseObject(handle)\n    }\n' : ''}${externals ? `\n${externals}\n` : ''}}
 `;
 }
 

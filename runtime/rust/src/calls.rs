@@ -32,11 +32,14 @@ pub enum Outcome {
     Panic(String),
 }
 
+/// An outcome with the object handles its encoding registered (see [`crate::objects::track`]).
+pub type Completed = (Outcome, Vec<i64>);
+
 /// How `start` left the call.
 #[derive(Debug)]
 pub enum Started {
     /// Done on its first poll, on the calling thread.
-    Finished(Outcome),
+    Finished(Completed),
     /// Running on the runtime; the handle for [`cancel`].
     Running(u64),
 }
@@ -53,7 +56,7 @@ impl Drop for Registered {
 /// Starts `make(token)`. With `poll_inline`, the first poll happens here, on the calling
 /// thread; `complete` receives the outcome of a call that went on to run on the runtime,
 /// unless it was cancelled first.
-pub fn start<F, Fut>(make: F, poll_inline: bool, complete: impl FnOnce(Outcome) + Send + 'static) -> Started
+pub fn start<F, Fut>(make: F, poll_inline: bool, complete: impl FnOnce(Completed) + Send + 'static) -> Started
 where
     F: FnOnce(CancellationToken) -> Fut,
     Fut: Future<Output = Outcome> + Send + 'static,
@@ -65,8 +68,8 @@ where
         // The no-op waker is never needed: a pending future is polled again by its task
         // right after the spawn below, and that poll registers the task's waker.
         let mut cx = Context::from_waker(Waker::noop());
-        if let Poll::Ready(result) = future.as_mut().poll(&mut cx) {
-            return Started::Finished(result.unwrap_or_else(Outcome::Panic));
+        if let (Poll::Ready(result), handles) = crate::objects::track(|| future.as_mut().poll(&mut cx)) {
+            return Started::Finished((result.unwrap_or_else(Outcome::Panic), handles));
         }
     }
     let call = CALLS.insert(token.clone());
@@ -78,7 +81,7 @@ async fn run<Fut>(
     call: u64,
     token: CancellationToken,
     mut future: Pin<Box<CatchUnwind<Fut>>>,
-    complete: impl FnOnce(Outcome),
+    complete: impl FnOnce(Completed),
 ) where
     Fut: Future<Output = Outcome>,
 {
@@ -87,7 +90,10 @@ async fn run<Fut>(
         if token.poll_cancelled(cx) {
             return Poll::Ready(None);
         }
-        future.as_mut().poll(cx).map(Some)
+        match crate::objects::track(|| future.as_mut().poll(cx)) {
+            (Poll::Ready(result), handles) => Poll::Ready(Some((result, handles))),
+            (Poll::Pending, _) => Poll::Pending,
+        }
     })
     .await;
     // The user future is dropped before the entry is removed: on completion, `pending()`
@@ -96,8 +102,8 @@ async fn run<Fut>(
     drop(registered);
     match outcome {
         None => {} // cancelled: Kotlin already resumed the coroutine
-        Some(Ok(outcome)) => complete(outcome),
-        Some(Err(panic)) => complete(Outcome::Panic(panic)),
+        Some((Ok(outcome), handles)) => complete((outcome, handles)),
+        Some((Err(panic), handles)) => complete((Outcome::Panic(panic), handles)),
     }
 }
 

@@ -50,7 +50,7 @@ fn cache_runtime(vm: JavaVM) -> jni::errors::Result<()> {
         let class = env.find_class(name)?;
         env.new_global_ref(class)
     };
-    let complete = Upcall::resolve(&mut env, "dev/ferry/Completions", "complete", "(JIJ[B)V")?;
+    let complete = Upcall::resolve(&mut env, "dev/ferry/Completions", "complete", "(JIJ[B)Z")?;
     let rust_panic = global_class(&mut env, "dev/ferry/RustPanicException")?;
     let illegal_argument = global_class(&mut env, "java/lang/IllegalArgumentException")?;
     let illegal_state = global_class(&mut env, "java/lang/IllegalStateException")?;
@@ -202,6 +202,9 @@ pub fn bytes_return(env: &mut JNIEnv, bytes: &[u8]) -> Result<jbyteArray, Throw>
 const NO_INLINE_POLL: jlong = 1 << 62;
 /// Added to the status of a completion made on the calling thread, inside the call.
 const INLINE: i32 = 16;
+/// Added to the status when the payload ends with object handles: `i64`s, then their
+/// `u32` count. Kotlin strips them and releases them if the result is never delivered.
+const HANDLES: i32 = 32;
 
 /// Starts an async call; `completion` is the Kotlin continuation's registry id. Returns
 /// the call handle Kotlin passes to `cancel_call`, or 0 when the call already finished on
@@ -213,10 +216,10 @@ where
 {
     let poll_inline = completion & NO_INLINE_POLL == 0;
     let completion = completion & !NO_INLINE_POLL;
-    match calls::start(make, poll_inline, move |outcome| complete(completion, outcome, 0)) {
+    match calls::start(make, poll_inline, move |done| complete(completion, done, 0)) {
         calls::Started::Running(call) => call as jlong,
-        calls::Started::Finished(outcome) => {
-            complete(completion, outcome, INLINE);
+        calls::Started::Finished(done) => {
+            complete(completion, done, INLINE);
             0
         }
     }
@@ -244,9 +247,18 @@ impl Upcall {
         Ok(Self { class, method })
     }
 
-    /// Calls the method with `args` followed by `payload` (a new `byte[]`, or null).
+    /// Calls the (void) method with `args` followed by `payload` (a new `byte[]`, or null).
     /// `Err` when the array could not be allocated: the call was not made.
     pub(crate) fn call(&self, env: &mut JNIEnv, args: &[jvalue], payload: Option<&[u8]>) -> Result<(), ()> {
+        self.invoke(env, args, payload, ReturnType::Primitive(Primitive::Void)).map(|_| ())
+    }
+
+    /// As [`Upcall::call`], for a method returning `boolean`; a Java exception counts as false.
+    pub(crate) fn call_bool(&self, env: &mut JNIEnv, args: &[jvalue], payload: Option<&[u8]>) -> Result<bool, ()> {
+        self.invoke(env, args, payload, ReturnType::Primitive(Primitive::Boolean))
+    }
+
+    fn invoke(&self, env: &mut JNIEnv, args: &[jvalue], payload: Option<&[u8]>, ret: ReturnType) -> Result<bool, ()> {
         let payload = match payload {
             None => JObject::null(),
             Some(bytes) => match env.byte_array_from_slice(bytes) {
@@ -262,43 +274,64 @@ impl Upcall {
         all[..args.len()].copy_from_slice(args);
         all[args.len()] = jvalue { l: payload.as_raw() };
         // SAFETY: the method id was resolved on this class with a signature whose
-        // parameters are `args` followed by a `byte[]`, returning void.
-        let _ = unsafe {
-            env.call_static_method_unchecked(
-                as_class(&self.class),
-                self.method,
-                ReturnType::Primitive(Primitive::Void),
-                &all[..=args.len()],
-            )
+        // parameters are `args` followed by a `byte[]`, returning `ret`.
+        let returned = unsafe {
+            env.call_static_method_unchecked(as_class(&self.class), self.method, ret, &all[..=args.len()])
         };
+        let answer = returned.ok().and_then(|v| v.z().ok()).unwrap_or(false);
         clear_exception(env);
         // Runtime threads stay attached for their whole life, so no returning native
         // frame frees their local references: delete explicitly.
         if !payload.is_null() {
             let _ = env.delete_local_ref(payload);
         }
-        Ok(())
+        Ok(answer)
     }
 }
 
 /// The one upcall of an async call: `Completions.complete(id, status, value, payload)`,
 /// from a runtime thread, or (with `INLINE`) from the calling thread inside the call.
-fn complete(completion: jlong, outcome: Outcome, flags: i32) {
-    let Some(cache) = CACHE.get() else { return };
+/// Objects registered for the result are released here if Kotlin did not take it (the
+/// caller was cancelled meanwhile); if Kotlin took it, Kotlin owns them.
+fn complete(completion: jlong, (outcome, handles): calls::Completed, flags: i32) {
+    let delivered = deliver_completion(completion, outcome, &handles, flags);
+    if !delivered {
+        for handle in handles {
+            crate::objects::release(handle);
+        }
+    }
+}
+
+fn deliver_completion(completion: jlong, outcome: Outcome, handles: &[i64], flags: i32) -> bool {
+    let Some(cache) = CACHE.get() else { return false };
     // The calling thread is attached (it is inside a native method); runtime threads
     // attached themselves when they started.
-    let Ok(mut env) = cache.vm.attach_current_thread_as_daemon() else { return };
-    let (status, value, payload) = match outcome {
+    let Ok(mut env) = cache.vm.attach_current_thread_as_daemon() else { return false };
+    let (status, value, mut payload) = match outcome {
         Outcome::Value(v) => (status::VALUE, v, None),
         Outcome::Bytes(b) => (status::BYTES, 0, Some(b)),
         Outcome::Error(b) => (status::ERROR, 0, Some(b)),
         Outcome::Panic(m) => (status::PANIC, 0, Some(m.into_bytes())),
     };
+    let mut flags = flags;
+    if !handles.is_empty() {
+        let bytes = payload.get_or_insert_with(Vec::new);
+        for h in handles {
+            bytes.extend_from_slice(&h.to_le_bytes());
+        }
+        bytes.extend_from_slice(&(handles.len() as u32).to_le_bytes());
+        flags |= HANDLES;
+    }
     let args = [jvalue { j: completion }, jvalue { i: status | flags }, jvalue { j: value }];
-    if cache.complete.call(&mut env, &args, payload.as_deref()).is_err() {
+    match cache.complete.call_bool(&mut env, &args, payload.as_deref()) {
+        Ok(delivered) => delivered,
         // Out of memory for the result: resume the caller with an exception rather than
-        // leave it suspended forever.
-        let _ = cache.complete.call(&mut env, &[args[0], jvalue { i: status::PANIC | flags }, args[2]], Some(b"ferry: could not allocate the result"));
+        // leave it suspended forever (the objects are then released by our caller).
+        Err(()) => {
+            let panic = [args[0], jvalue { i: status::PANIC | (flags & INLINE) }, args[2]];
+            let _ = cache.complete.call_bool(&mut env, &panic, Some(b"ferry: could not allocate the result"));
+            false
+        }
     }
 }
 

@@ -23,7 +23,26 @@ static OBJECTS: HandleTable<Erased> = HandleTable::new();
 
 /// Registers a new handle owning one `Arc` of `value`. Never returns 0.
 pub fn register<T: Any + Send + Sync>(value: Arc<T>) -> i64 {
-    OBJECTS.insert(value as Erased) as i64
+    let handle = OBJECTS.insert(value as Erased) as i64;
+    TRACKED.with(|t| {
+        if let Some(list) = t.borrow_mut().as_mut() {
+            list.push(handle);
+        }
+    });
+    handle
+}
+
+thread_local! {
+    static TRACKED: std::cell::RefCell<Option<Vec<i64>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` and returns the handles it registered: the objects inside an async result,
+/// which must be released if the result never reaches its Kotlin caller.
+pub fn track<R>(f: impl FnOnce() -> R) -> (R, Vec<i64>) {
+    let outer = TRACKED.with(|t| t.borrow_mut().replace(Vec::new()));
+    let result = f();
+    let handles = TRACKED.with(|t| std::mem::replace(&mut *t.borrow_mut(), outer)).unwrap_or_default();
+    (result, handles)
 }
 
 /// The value behind `handle` if it is live and holds a `T`.

@@ -31,6 +31,8 @@ object Completions {
     private const val PANIC = 3
     /** Status flag: the upcall is made on the calling thread, inside the call. */
     private const val INLINE = 16
+    /** Status flag: the payload ends with object handles (`i64`s, then their `u32` count). */
+    private const val HANDLES = 32
 
     /** Id flag telling Rust not to poll the future on the calling thread. */
     const val NO_INLINE_POLL: Long = 1L shl 62
@@ -53,15 +55,17 @@ object Completions {
 
     private val lock = Any()
     private var slots = arrayOfNulls<CancellableContinuation<Any?>>(256)
+    private var libraries = arrayOfNulls<NativeRuntime>(256)
     private var generations = IntArray(256)
     private var free = IntArray(256) { 255 - it }
     private var freeCount = 256
     private val inFlight = AtomicInteger()
 
-    fun register(continuation: CancellableContinuation<Any?>): Long = synchronized(lock) {
+    fun register(continuation: CancellableContinuation<Any?>, library: NativeRuntime): Long = synchronized(lock) {
         if (freeCount == 0) grow()
         val slot = free[--freeCount]
         slots[slot] = continuation
+        libraries[slot] = library
         val generation = (generations[slot] + 1) and 0x3FFF_FFFF
         generations[slot] = generation
         inFlight.incrementAndGet()
@@ -71,21 +75,26 @@ object Completions {
     private fun grow() {
         val old = slots.size
         slots = slots.copyOf(old * 2)
+        libraries = libraries.copyOf(old * 2)
         generations = generations.copyOf(old * 2)
         free = IntArray(old * 2)
         for (i in 0 until old) free[i] = old * 2 - 1 - i
         freeCount = old
     }
 
-    /** Removes and returns the continuation registered under [id], if it is still there. */
-    private fun take(id: Long): CancellableContinuation<Any?>? = synchronized(lock) {
+    private class Waiting(val continuation: CancellableContinuation<Any?>, val library: NativeRuntime)
+
+    /** Removes and returns what was registered under [id], if it is still there. */
+    private fun take(id: Long): Waiting? = synchronized(lock) {
         val slot = (id and 0xFFFF_FFFFL).toInt()
         if (slot >= slots.size || generations[slot].toLong() != (id ushr 32)) return null
         val continuation = slots[slot] ?: return null
+        val library = libraries[slot]!!
         slots[slot] = null
+        libraries[slot] = null
         free[freeCount++] = slot
         inFlight.decrementAndGet()
-        continuation
+        Waiting(continuation, library)
     }
 
     fun forget(id: Long) {
@@ -98,22 +107,43 @@ object Completions {
     @PublishedApi
     internal fun onlyCallInFlight(): Boolean = inFlight.get() <= 1
 
-    /** The upcall. From a Tokio thread it must never run the caller's code there. */
+    /**
+     * The upcall. From a Tokio thread it must never run the caller's code there. Returns
+     * false when the caller is gone (cancelled meanwhile): Rust then releases the objects
+     * the result holds. When the caller is cancelled after this took the result, the
+     * objects are released here, through the library that made them.
+     */
     @JvmStatic
-    fun complete(id: Long, status: Int, value: Long, payload: ByteArray?) {
-        val continuation = take(id) ?: return // cancelled meanwhile
-        val result: Result<Any?> = when (status and INLINE.inv()) {
+    fun complete(id: Long, status: Int, value: Long, payload: ByteArray?): Boolean {
+        val (continuation, library) = take(id)?.let { it.continuation to it.library } ?: return false
+        var body = payload
+        var handles: LongArray? = null
+        if (status and HANDLES != 0) {
+            val bytes = payload!!
+            val r = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+            val count = r.getInt(bytes.size - 4)
+            val start = bytes.size - 4 - 8 * count
+            handles = LongArray(count) { r.getLong(start + 8 * it) }
+            body = bytes.copyOf(start)
+        }
+        val result: Result<Any?> = when (status and (INLINE or HANDLES).inv()) {
             VALUE -> Result.success(value)
-            BYTES -> Result.success(payload)
-            ERROR -> Result.success(RustError(payload!!))
-            PANIC -> Result.failure(RustPanicException(payload!!.decodeToString()))
+            BYTES -> Result.success(body)
+            ERROR -> Result.success(RustError(body!!))
+            PANIC -> Result.failure(RustPanicException(body!!.decodeToString()))
             else -> Result.failure(IllegalStateException("ferry: unknown completion status $status"))
         }
-        if (status and INLINE != 0) {
-            continuation.resumeWith(result) // the caller's own thread, before it suspends
+        val resume = if (handles == null) {
+            { continuation.resumeWith(result) }
         } else {
-            resumeOffRuntimeThread(continuation, result)
+            { continuation.resume(result.getOrNull()) { _ -> handles.forEach(library::releaseObject) } }
         }
+        if (status and INLINE != 0) {
+            resume() // the caller's own thread, before it suspends
+        } else {
+            resumeOffRuntimeThread(continuation, resume)
+        }
+        return true
     }
 }
 
@@ -122,12 +152,15 @@ object Completions {
  * dispatcher) resuming in place would run Kotlin code on the Tokio worker, so the resume
  * is handed to `Dispatchers.Default` instead.
  */
-internal fun <T> resumeOffRuntimeThread(continuation: Continuation<T>, result: Result<T>) {
+internal fun <T> resumeOffRuntimeThread(continuation: Continuation<T>, result: Result<T>) =
+    resumeOffRuntimeThread(continuation) { continuation.resumeWith(result) }
+
+internal fun resumeOffRuntimeThread(continuation: Continuation<*>, resume: () -> Unit) {
     val dispatcher = continuation.context[ContinuationInterceptor] as? CoroutineDispatcher
     if (dispatcher == null || !dispatcher.isDispatchNeeded(continuation.context)) {
-        Dispatchers.Default.dispatch(continuation.context, Runnable { continuation.resumeWith(result) })
+        Dispatchers.Default.dispatch(continuation.context, Runnable { resume() })
     } else {
-        continuation.resumeWith(result)
+        resume()
     }
 }
 
@@ -139,7 +172,7 @@ internal fun <T> resumeOffRuntimeThread(continuation: Continuation<T>, result: R
 suspend inline fun ferryCall(library: NativeRuntime, crossinline start: (Long) -> Long): Any? =
     suspendCancellableCoroutine { continuation ->
         val onMain = continuation.context[ContinuationInterceptor] is MainCoroutineDispatcher
-        val id = Completions.register(continuation)
+        val id = Completions.register(continuation, library)
         val call = try {
             start(if (Completions.inlineFirstPoll && !onMain) id else id or Completions.NO_INLINE_POLL)
         } catch (t: Throwable) {

@@ -10,4 +10,7 @@ interface NativeRuntime {
     fun pendingCalls(): Long
     fun liveObjects(): Long
     fun openStreams(): Long
+
+    /** Releases an object handle whose result never reached its caller (libraries with objects). */
+    fun releaseObject(handle: Long) {}
 }

@@ -26,6 +26,9 @@ internal object FerryNative : NativeRuntime, NativeStreams {
     override fun openStreams(): Long = ferryOpenStreams()
     override fun requestStream(stream: Long, n: Long) = ferryStreamRequest(stream, n)
     override fun closeStream(stream: Long) = ferryStreamClose(stream)
+    override fun releaseObject(handle: Long) {
+        ferryReleaseObject(handle)
+    }
 
     @JvmStatic external fun merge(a: Long, b: Long): ByteArray
     @JvmStatic external fun slow(__completion: Long, ms: Long): Long

@@ -26,6 +26,9 @@ internal object FerryNative : NativeRuntime, NativeStreams {
     override fun openStreams(): Long = ferryOpenStreams()
     override fun requestStream(stream: Long, n: Long) = ferryStreamRequest(stream, n)
     override fun closeStream(stream: Long) = ferryStreamClose(stream)
+    override fun releaseObject(handle: Long) {
+        ferryReleaseObject(handle)
+    }
 
     @JvmStatic external fun start_echo_server(__completion: Long): Long
     @JvmStatic external fun ping(__completion: Long, port: Short, message: ByteArray): Long
