@@ -4,6 +4,8 @@
 //  3. Kotlin runtime unit tests
 //  4. every fixtures/<name>/ crate with its Kotlin tests, once per Tokio flavour
 //     (multi_thread, current_thread); the tests themselves cover the Kotlin dispatchers.
+//     fixtures/objects runs once more with -Dferry.reclaimer=phantom: the Cleaner-less
+//     fallback that Android before API 33 uses (see docs/objects.md).
 // Prints a closing "N passed, M failed" line and exits non-zero if anything failed.
 
 import * as fs from 'node:fs';
@@ -41,6 +43,11 @@ for (const fixture of fixtures) {
   for (const flavour of flavours) {
     const name = `fixture ${fixture}${flavour.label ? ` (${flavour.label})` : ''}`;
     attempt(name, () => runFixture(path.join(fixturesDir, fixture), { extraJvmArgs: flavour.args, label: flavour.label }));
+  }
+  if (fixture === 'objects') {
+    attempt(`fixture ${fixture} (phantom reclaimer)`, () => runFixture(path.join(fixturesDir, fixture), {
+      extraJvmArgs: ['-Dferry.tokio.flavor=multi_thread', '-Dferry.reclaimer=phantom'], label: 'phantom-reclaimer',
+    }));
   }
 }
 

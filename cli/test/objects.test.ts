@@ -82,7 +82,8 @@ pub fn pick(a: Arc<Thing>) -> Option<Arc<Thing>> { Some(a) }
     assertContains(k, 'fun get(): UInt {');
     assertContains(k, 'suspend fun later(other: Thing): List<Thing> {');
     assertContains(k, 'FerryNative.Thing_later(__completion, ferrySelf.ferryHandle(), other.ferryHandle())');
-    assertContains(k, 'java.lang.ref.Reference.reachabilityFence(other)');
+    assertContains(k, 'dev.ferry.keepAlive(other)');
+    assert.ok(!k.includes('reachabilityFence'), 'generated code must not call reachabilityFence (Android API 28+)');
     assertContains(out.kotlinAll, '@JvmStatic external fun Thing_get(ferrySelf: Long): Int');
     assertContains(out.kotlinAll, '@JvmStatic external fun ferryReleaseObject(handle: Long): Boolean');
     assertContains(out.kotlinAll, 'fun pick(a: Thing): Thing? {');

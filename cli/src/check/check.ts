@@ -17,6 +17,9 @@ export function checkIr(ir: CrateIr, diags: Diagnostics): void {
   checkNameClashes(ir, diags);
 }
 
+/** Root packages the generated Kotlin refers to by qualified name inside wrappers. */
+const GENERATED_CODE_PACKAGES = new Set(['dev', 'kotlin', 'kotlinx', 'java']);
+
 function checkFn(fn: FnDecl, diags: Diagnostics): void {
   const what = `function \`${fn.name}\``;
   if (fn.generics) diags.error(fn.span, `${what} is generic (${fn.generics}): exported functions need concrete types`);
@@ -25,6 +28,10 @@ function checkFn(fn: FnDecl, diags: Diagnostics): void {
   let tokens = 0;
   for (const p of fn.params) {
     if (!p.patternOk) diags.error(p.span, `parameter of ${what} uses a pattern: bind it to a plain name`);
+    const kotlinName = camelCase(p.name);
+    if (GENERATED_CODE_PACKAGES.has(kotlinName)) {
+      diags.error(p.span, `parameter \`${p.name}\` of ${what} would hide the Kotlin package \`${kotlinName}\` that the generated code names (\`${kotlinName}.…\`): rename it`);
+    }
     if (p.type.kind === 'token') {
       tokens++;
       if (!fn.isAsync && fn.returns.kind !== 'stream') diags.error(p.type.span, `ferry::CancellationToken can only be a parameter of an \`async fn\` (or of a function returning \`impl Stream\`): a sync call cannot be cancelled`);

@@ -3,7 +3,8 @@
 // `class Name : RustObject, AutoCloseable`: `new` is the constructor, other associated fns
 // live on the companion object, `&self` methods are members (`suspend` when async). An
 // object crosses as a `Long` handle; the Kotlin object owning it is kept reachable
-// (`Reference.reachabilityFence`) until Rust has looked the handle up, so the Cleaner can
+// (`dev.ferry.keepAlive`: `Reference.reachabilityFence` where the runtime has it, an
+// equivalent on older Android) until Rust has looked the handle up, so the reclaimer can
 // never release a handle a call is about to use.
 
 import type { CrateIr, FnDecl, MethodDecl, ObjectDecl, TypeRef } from '../ir/model.js';
@@ -41,7 +42,8 @@ export function objectDecode(name: string): string {
 /**
  * Wraps body lines so every object argument stays reachable until the native call has
  * looked its handle up (otherwise the JIT may consider it dead after `ferryHandle()` and
- * its Cleaner could release the handle first).
+ * its reclaimer could release the handle first). `dev.ferry.keepAlive` rather than
+ * `Reference.reachabilityFence`, which Android only has from API 28.
  */
 export function keepObjectsAlive(fn: FnDecl, body: string[]): string[] {
   const objects = fn.params.filter((p) => isObjectParam(p.type)).map((p) => kotlinIdent(camelCase(p.name)));
@@ -50,7 +52,7 @@ export function keepObjectsAlive(fn: FnDecl, body: string[]): string[] {
     'try {',
     ...body.map((l) => `    ${l}`),
     '} finally {',
-    ...objects.map((o) => `    java.lang.ref.Reference.reachabilityFence(${o})`),
+    ...objects.map((o) => `    dev.ferry.keepAlive(${o})`),
     '}',
   ];
 }

@@ -2,8 +2,9 @@
 // declarations. It never reports: anything odd is kept in the IR (as `unsupported`,
 // `ref`, an `unexported` name, ...) for the checker to judge with its location.
 
-import type { SynCrate, SynFn, SynItem, SynType } from '../parse/syntax.js';
-import type { CrateIr, EnumDecl, FnDecl, NamedTarget, Prim, RecordDecl, TypeRef } from './model.js';
+import type { SynCrate, SynItem, SynType } from '../parse/syntax.js';
+import type { CrateIr, EnumDecl, NamedTarget, Prim, RecordDecl, TypeRef } from './model.js';
+import { buildFn } from './functions.js';
 import { buildObjects } from './objects.js';
 
 const PRIMS = new Set(['bool', 'i8', 'i16', 'i32', 'i64', 'u8', 'u16', 'u32', 'u64', 'f32', 'f64']);
@@ -93,20 +94,6 @@ export function buildIr(crate: SynCrate, meta: CrateMeta): CrateIr {
     }
   }
   return ir;
-}
-
-function buildFn(fn: SynFn, rustPath: string, visible: boolean, resolve: (t: SynType) => TypeRef): FnDecl {
-  return {
-    name: fn.name,
-    rustPath,
-    span: fn.span,
-    isAsync: fn.isAsync,
-    isUnsafe: fn.isUnsafe,
-    generics: fn.generics,
-    params: fn.params.map((p) => ({ name: p.name, type: resolve(p.type), span: p.span, patternOk: p.patternOk })),
-    returns: fn.returns ? resolve(fn.returns) : { kind: 'unit', span: fn.span, text: '()' },
-    visibleFromRoot: visible,
-  };
 }
 
 function buildRecord(item: Extract<SynItem, { kind: 'struct' }>, rustPath: string, visible: boolean, resolve: (t: SynType) => TypeRef): RecordDecl {

@@ -4,6 +4,7 @@
 
 import type { SynCrate, SynFn, SynItem, SynType } from '../parse/syntax.js';
 import type { FnDecl, MethodDecl, ObjectDecl, Rejected, TypeRef } from './model.js';
+import { buildFn } from './functions.js';
 
 type Resolve = (t: SynType) => TypeRef;
 
@@ -29,18 +30,7 @@ export function substituteSelf(t: SynType, name: string): SynType {
 
 function buildMethod(fn: SynFn, owner: ObjectDecl, visible: boolean, resolve: Resolve): MethodDecl {
   const r = (t: SynType) => resolve(substituteSelf(t, owner.name));
-  return {
-    name: fn.name,
-    rustPath: `${owner.rustPath}::${fn.name}`,
-    span: fn.span,
-    isAsync: fn.isAsync,
-    isUnsafe: fn.isUnsafe,
-    generics: fn.generics,
-    params: fn.params.map((p) => ({ name: p.name, type: r(p.type), span: p.span, patternOk: p.patternOk })),
-    returns: fn.returns ? r(fn.returns) : { kind: 'unit', span: fn.span, text: '()' },
-    visibleFromRoot: visible,
-    receiver: fn.selfParam,
-  };
+  return { ...buildFn(fn, `${owner.rustPath}::${fn.name}`, visible, r), receiver: fn.selfParam };
 }
 
 /**

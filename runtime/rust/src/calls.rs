@@ -3,7 +3,7 @@
 //! `start` first polls the future once on the calling thread (inside the runtime's
 //! context, so Tokio timers and `spawn` work). A future that is already done finishes
 //! there, with no thread hop and no registration. Otherwise it is registered (its
-//! cancellation token in a handle table) and spawned on the runtime; when it finishes, the
+//! cancellation token, under the Kotlin completion id) and spawned on the runtime; when it finishes, the
 //! task removes its entry and makes exactly one upcall that resumes the Kotlin
 //! continuation. `cancel` removes the entry and cancels the token; the task sees it at
 //! once, drops the user future (running its `Drop`s) and makes no upcall, since the Kotlin
@@ -11,13 +11,42 @@
 //! table: calls neither finished nor cancelled.
 
 use crate::cancel::CancellationToken;
-use crate::handles::HandleTable;
 use crate::panics::CatchUnwind;
+use std::collections::HashMap;
 use std::future::{poll_fn, Future};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::pin::Pin;
+use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
-static CALLS: HandleTable<CancellationToken> = HandleTable::new();
+/// Running calls by their Kotlin completion id. Keyed by that id (not by a handle of our
+/// own) because Kotlin knows it before the call starts: a cancel can always name the call,
+/// and a cancel that lands once the call is registered reaches it before `Job.cancel()`
+/// returns. Ids are unique while live (a slot plus a generation on the Kotlin side).
+static CALLS: Mutex<Option<HashMap<i64, CancellationToken, BuildHasherDefault<IdHasher>>>> = Mutex::new(None);
+
+fn calls() -> MutexGuard<'static, Option<HashMap<i64, CancellationToken, BuildHasherDefault<IdHasher>>>> {
+    // Every update is a single insert or remove, so a poisoned lock is still consistent.
+    CALLS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Ids are already well spread (slot | generation << 32): one multiply mixes them enough.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn write_i64(&mut self, id: i64) {
+        self.0 = (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
 
 /// What an async call produced, in the shape the upcall carries it.
 #[derive(Debug)]
@@ -40,23 +69,25 @@ pub type Completed = (Outcome, Vec<i64>);
 pub enum Started {
     /// Done on its first poll, on the calling thread.
     Finished(Completed),
-    /// Running on the runtime; the handle for [`cancel`].
-    Running(u64),
+    /// Running on the runtime; [`cancel`] takes its completion id.
+    Running,
 }
 
 /// Removes the call's entry when the task ends, however it ends.
-struct Registered(u64);
+struct Registered(i64);
 
 impl Drop for Registered {
     fn drop(&mut self) {
-        CALLS.remove(self.0);
+        if let Some(map) = calls().as_mut() {
+            map.remove(&self.0);
+        }
     }
 }
 
 /// Starts `make(token)`. With `poll_inline`, the first poll happens here, on the calling
 /// thread; `complete` receives the outcome of a call that went on to run on the runtime,
 /// unless it was cancelled first.
-pub fn start<F, Fut>(make: F, poll_inline: bool, complete: impl FnOnce(Completed) + Send + 'static) -> Started
+pub fn start<F, Fut>(id: i64, make: F, poll_inline: bool, complete: impl FnOnce(Completed) + Send + 'static) -> Started
 where
     F: FnOnce(CancellationToken) -> Fut,
     Fut: Future<Output = Outcome> + Send + 'static,
@@ -72,13 +103,13 @@ where
             return Started::Finished((result.unwrap_or_else(Outcome::Panic), handles));
         }
     }
-    let call = CALLS.insert(token.clone());
-    crate::runtime::handle().spawn(run(call, token, future, complete));
-    Started::Running(call)
+    calls().get_or_insert_with(HashMap::default).insert(id, token.clone());
+    crate::runtime::handle().spawn(run(id, token, future, complete));
+    Started::Running
 }
 
 async fn run<Fut>(
-    call: u64,
+    call: i64,
     token: CancellationToken,
     mut future: Pin<Box<CatchUnwind<Fut>>>,
     complete: impl FnOnce(Completed),
@@ -114,12 +145,13 @@ async fn run<Fut>(
 /// `pending()` as soon as Kotlin's `cancel()` returns (CONTRACT.md §7: "started and not yet
 /// finished or cancelled"). The task then drops the user future at once; the fixtures
 /// prove that drop with counters of their own.
-pub fn cancel(call: u64) {
-    if let Some(token) = CALLS.remove(call) {
+pub fn cancel(id: i64) {
+    let token = calls().as_mut().and_then(|map| map.remove(&id));
+    if let Some(token) = token {
         token.cancel();
     }
 }
 
 pub fn pending() -> usize {
-    CALLS.len()
+    calls().as_ref().map_or(0, HashMap::len)
 }

@@ -206,9 +206,10 @@ const INLINE: i32 = 16;
 /// `u32` count. Kotlin strips them and releases them if the result is never delivered.
 const HANDLES: i32 = 32;
 
-/// Starts an async call; `completion` is the Kotlin continuation's registry id. Returns
-/// the call handle Kotlin passes to `cancel_call`, or 0 when the call already finished on
-/// its first poll (then the continuation was completed before this returns).
+/// Starts an async call; `completion` is the Kotlin continuation's registry id, which
+/// also names the call for `cancel_call`. Returns 1 while the call runs, or 0 when it
+/// already finished on its first poll (then the continuation was completed before this
+/// returns).
 pub fn spawn_call<F, Fut>(completion: jlong, make: F) -> jlong
 where
     F: FnOnce(crate::CancellationToken) -> Fut,
@@ -216,8 +217,8 @@ where
 {
     let poll_inline = completion & NO_INLINE_POLL == 0;
     let completion = completion & !NO_INLINE_POLL;
-    match calls::start(make, poll_inline, move |done| complete(completion, done, 0)) {
-        calls::Started::Running(call) => call as jlong,
+    match calls::start(completion, make, poll_inline, move |done| complete(completion, done, 0)) {
+        calls::Started::Running => 1,
         calls::Started::Finished(done) => {
             complete(completion, done, INLINE);
             0
@@ -225,8 +226,9 @@ where
     }
 }
 
-pub fn cancel_call(call: jlong) {
-    calls::cancel(call as u64);
+/// Cancels the call started with this completion id (unknown ids are ignored).
+pub fn cancel_call(completion: jlong) {
+    calls::cancel(completion & !NO_INLINE_POLL);
 }
 
 const MAX_UPCALL_ARGS: usize = 4;

@@ -101,6 +101,17 @@ object Completions {
         take(id)
     }
 
+    /**
+     * The caller of [id] was cancelled: forget it and cancel its Rust call, which Rust
+     * knows by the same id. Runs inside `Job.cancel()`, so a call Rust has registered is
+     * cancelled (and no longer pending) when that returns.
+     */
+    @PublishedApi
+    internal fun cancel(id: Long) {
+        val waiting = take(id) ?: return // completed already
+        waiting.library.cancelCall(id)
+    }
+
     /** Continuations still waiting for Rust (for tests of the registry itself). */
     fun waitingCount(): Int = inFlight.get()
 
@@ -166,28 +177,30 @@ internal fun resumeOffRuntimeThread(continuation: Continuation<*>, resume: () ->
 
 /**
  * Suspends until the Rust call started by [start] completes. [start] receives the
- * completion id and returns the Rust call handle (0 when the call already completed on
- * the calling thread), used to cancel the call if the caller is cancelled first.
+ * completion id (which also names the call for cancellation) and returns 0 when the call
+ * already completed on the calling thread, non-zero while it runs.
  */
 suspend inline fun ferryCall(library: NativeRuntime, crossinline start: (Long) -> Long): Any? =
     suspendCancellableCoroutine { continuation ->
         val onMain = continuation.context[ContinuationInterceptor] is MainCoroutineDispatcher
         val id = Completions.register(continuation, library)
-        val call = try {
+        // Installed before the call starts: a cancel at any later moment cancels the Rust
+        // call by its id before `cancel()` returns.
+        continuation.invokeOnCancellation { Completions.cancel(id) }
+        val running = try {
             start(if (Completions.inlineFirstPoll && !onMain) id else id or Completions.NO_INLINE_POLL)
         } catch (t: Throwable) {
             Completions.forget(id)
             throw t
         }
-        if (call != 0L) {
-            if (!onMain && Completions.spinNanos > 0 && Completions.onlyCallInFlight()) {
+        if (running != 0L) {
+            if (continuation.isCancelled) {
+                // Cancelled while starting: the handler may have run before Rust registered
+                // the call, so cancel once more now that it surely has (a repeat is a no-op).
+                library.cancelCall(id)
+            } else if (!onMain && Completions.spinNanos > 0 && Completions.onlyCallInFlight()) {
                 val deadline = System.nanoTime() + Completions.spinNanos
                 while (!continuation.isCompleted && System.nanoTime() < deadline) Thread.onSpinWait()
-            }
-            // Installed after start: if the caller was cancelled meanwhile, this runs at once.
-            continuation.invokeOnCancellation {
-                Completions.forget(id)
-                library.cancelCall(call)
             }
         }
     }

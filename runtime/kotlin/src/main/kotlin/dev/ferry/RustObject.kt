@@ -1,7 +1,5 @@
 package dev.ferry
 
-import java.lang.ref.Cleaner
-import java.lang.ref.Reference
 import java.util.concurrent.atomic.AtomicLong
 
 /**
@@ -11,9 +9,10 @@ import java.util.concurrent.atomic.AtomicLong
  * - [close] releases the handle. It is idempotent and thread-safe; afterwards every method
  *   throws [IllegalStateException]. A call already running keeps the Rust value alive
  *   until it ends (it cloned the `Arc` when it started).
- * - An object that is never closed is released by a [Cleaner] once it is unreachable. The
- *   cleaning action holds only the handle and the library's release function, never the
- *   Kotlin object.
+ * - An object that is never closed is released once it is unreachable, by [Reclaimer]
+ *   (`java.lang.ref.Cleaner` where it exists, else phantom references drained by the
+ *   `ferry-reclaimer` thread; Android before API 33). The cleaning action holds only the
+ *   handle and the library's release function, never the Kotlin object.
  */
 abstract class RustObject protected constructor(handle: Long, release: HandleRelease) : AutoCloseable {
     /** Releases a handle in the native library that issued it (generated per library). */
@@ -35,12 +34,12 @@ abstract class RustObject protected constructor(handle: Long, release: HandleRel
     }
 
     private val owner = Owner(handle, release)
-    private val cleanable: Cleaner.Cleanable = CLEANER.register(this, owner)
+    private val cleanable: Reclaimable = Reclaimer.DEFAULT.register(this, owner)
 
     /**
      * The Rust handle, for generated code. Throws [IllegalStateException] once closed.
      * Callers must keep this object reachable until Rust has looked the handle up (the
-     * generated code does, with [Reference.reachabilityFence]).
+     * generated code does, with [keepAlive]).
      */
     fun ferryHandle(): Long {
         val h = owner.handle.get()
@@ -58,8 +57,4 @@ abstract class RustObject protected constructor(handle: Long, release: HandleRel
     }
 
     override fun toString(): String = "${javaClass.simpleName}(${if (isClosed) "closed" else "handle=0x${owner.handle.get().toString(16)}"})"
-
-    companion object {
-        private val CLEANER: Cleaner = Cleaner.create()
-    }
 }

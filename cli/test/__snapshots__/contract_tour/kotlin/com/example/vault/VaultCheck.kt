@@ -18,8 +18,8 @@ fun merge(a: Vault, b: Vault): List<String> {
         r.finish()
         return value
     } finally {
-        java.lang.ref.Reference.reachabilityFence(a)
-        java.lang.ref.Reference.reachabilityFence(b)
+        dev.ferry.keepAlive(a)
+        dev.ferry.keepAlive(b)
     }
 }
 

@@ -49,7 +49,7 @@ class Vault internal constructor(
             r.finish()
             return value
         } finally {
-            java.lang.ref.Reference.reachabilityFence(ferrySelf)
+            dev.ferry.keepAlive(ferrySelf)
         }
     }
 
@@ -65,7 +65,7 @@ class Vault internal constructor(
             if (raw is RustError) throw FerryCodecs.readVaultError(raw.reader())
             return raw as ByteArray
         } finally {
-            java.lang.ref.Reference.reachabilityFence(ferrySelf)
+            dev.ferry.keepAlive(ferrySelf)
         }
     }
 
@@ -81,7 +81,7 @@ class Vault internal constructor(
             r.finish()
             return value
         } finally {
-            java.lang.ref.Reference.reachabilityFence(ferrySelf)
+            dev.ferry.keepAlive(ferrySelf)
         }
     }
 
@@ -97,7 +97,7 @@ class Vault internal constructor(
             r.finish()
             return value
         } finally {
-            java.lang.ref.Reference.reachabilityFence(ferrySelf)
+            dev.ferry.keepAlive(ferrySelf)
         }
     }
 

@@ -46,7 +46,7 @@ class EchoClient internal constructor(
             r.finish()
             return value
         } finally {
-            java.lang.ref.Reference.reachabilityFence(ferrySelf)
+            dev.ferry.keepAlive(ferrySelf)
         }
     }
 
@@ -62,7 +62,7 @@ class EchoClient internal constructor(
             r.finish()
             return value
         } finally {
-            java.lang.ref.Reference.reachabilityFence(ferrySelf)
+            dev.ferry.keepAlive(ferrySelf)
         }
     }
 
