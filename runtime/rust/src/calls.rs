@@ -23,9 +23,10 @@ use std::task::{Context, Poll, Waker};
 /// own) because Kotlin knows it before the call starts: a cancel can always name the call,
 /// and a cancel that lands once the call is registered reaches it before `Job.cancel()`
 /// returns. Ids are unique while live (a slot plus a generation on the Kotlin side).
-static CALLS: Mutex<Option<HashMap<i64, CancellationToken, BuildHasherDefault<IdHasher>>>> = Mutex::new(None);
+static CALLS: Mutex<HashMap<i64, CancellationToken, BuildHasherDefault<IdHasher>>> =
+    Mutex::new(HashMap::with_hasher(BuildHasherDefault::new()));
 
-fn calls() -> MutexGuard<'static, Option<HashMap<i64, CancellationToken, BuildHasherDefault<IdHasher>>>> {
+fn calls() -> MutexGuard<'static, HashMap<i64, CancellationToken, BuildHasherDefault<IdHasher>>> {
     // Every update is a single insert or remove, so a poisoned lock is still consistent.
     CALLS.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -78,9 +79,7 @@ struct Registered(i64);
 
 impl Drop for Registered {
     fn drop(&mut self) {
-        if let Some(map) = calls().as_mut() {
-            map.remove(&self.0);
-        }
+        calls().remove(&self.0);
     }
 }
 
@@ -103,7 +102,7 @@ where
             return Started::Finished((result.unwrap_or_else(Outcome::Panic), handles));
         }
     }
-    calls().get_or_insert_with(HashMap::default).insert(id, token.clone());
+    calls().insert(id, token.clone());
     crate::runtime::handle().spawn(run(id, token, future, complete));
     Started::Running
 }
@@ -146,12 +145,12 @@ async fn run<Fut>(
 /// finished or cancelled"). The task then drops the user future at once; the fixtures
 /// prove that drop with counters of their own.
 pub fn cancel(id: i64) {
-    let token = calls().as_mut().and_then(|map| map.remove(&id));
+    let token = calls().remove(&id);
     if let Some(token) = token {
         token.cancel();
     }
 }
 
 pub fn pending() -> usize {
-    calls().as_ref().map_or(0, HashMap::len)
+    calls().len()
 }

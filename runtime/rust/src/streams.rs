@@ -87,10 +87,9 @@ where
         let end = {
             // Declared in this block so the user stream (and the future that made it) is
             // dropped before the entry is removed and before the terminal upcall.
-            let mut cancelled = pin!(token.cancelled());
             let mut future = pin!(panics::CatchUnwind(future));
             let made = poll_fn(|cx| {
-                if cancelled.as_mut().poll(cx).is_ready() {
+                if token.poll_cancelled(cx) {
                     return Poll::Ready(None);
                 }
                 future.as_mut().poll(cx).map(Some)
@@ -101,7 +100,7 @@ where
                 Some(Err(panic)) => Some(Signal::Panic(panic)),
                 Some(Ok(stream)) => {
                     let mut stream = pin!(stream);
-                    run(&shared, stream.as_mut(), cancelled.as_mut(), batch, &mut encode, &deliver).await
+                    run(&shared, stream.as_mut(), &token, batch, &mut encode, &deliver).await
                 }
             }
         };
@@ -117,7 +116,7 @@ where
 async fn run<S, E, D>(
     shared: &Shared,
     mut stream: std::pin::Pin<&mut S>,
-    mut cancelled: std::pin::Pin<&mut impl Future<Output = ()>>,
+    token: &CancellationToken,
     batch: usize,
     encode: &mut E,
     deliver: &D,
@@ -137,7 +136,7 @@ where
             }
             let mut more = pin!(shared.more.notified());
             let woke = poll_fn(|cx| {
-                if cancelled.as_mut().poll(cx).is_ready() {
+                if token.poll_cancelled(cx) {
                     return Poll::Ready(false);
                 }
                 more.as_mut().poll(cx).map(|_| true)
@@ -153,7 +152,7 @@ where
         let mut count = 0usize;
         let mut end: Option<Signal> = None;
         let ready = poll_fn(|cx| {
-            if cancelled.as_mut().poll(cx).is_ready() {
+            if token.poll_cancelled(cx) {
                 return Poll::Ready(false);
             }
             while count < limit && w.buf.len() < BATCH_BYTES {
