@@ -40,5 +40,6 @@ export function readCrateConfig(crateDir: string): CrateConfig {
   if (!Array.isArray(crateTypes) || !crateTypes.includes('cdylib')) {
     throw new FatalError(`${manifest}: the crate must build a native library for the JVM to load: add [lib] crate-type = ["cdylib"]`);
   }
-  return { crateDir, crateName, libName, kotlinPackage, libRoot };
+  const allowPanicAbort = toml.package?.metadata?.ferry?.['allow-panic-abort'] === true;
+  return { crateDir, crateName, libName, kotlinPackage, libRoot, allowPanicAbort };
 }

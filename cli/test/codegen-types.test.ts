@@ -40,13 +40,13 @@ pub fn load() -> UserProfile { todo!() }
     val zzzLast: Boolean,
 )`);
     const kc = codecs(out);
-    assertContains(kc, 'fun writeUserProfile(w: WireWriter, v: UserProfile) {');
-    assertContains(kc, 'fun readUserProfile(r: WireReader): UserProfile = UserProfile(userName = r.string(), ageYears = r.u8(),');
+    assertContains(kc, 'fun writeUserProfile(w: WireWriter, v: UserProfile) = w.nested {');
+    assertContains(kc, 'fun readUserProfile(r: WireReader): UserProfile = r.nested { UserProfile(userName = r.string(), ageYears = r.u8(),');
     assert.ok(kc.indexOf('w.string(v.userName)') < kc.indexOf('w.u8(v.ageYears)'), 'writes in declaration order');
     assertContains(out.rust, 'pub(super) fn write_UserProfile(w: &mut Writer, v: &crate::UserProfile) {');
     assertContains(out.rust, 'pub(super) fn read_UserProfile(r: &mut Reader) -> WireResult<crate::UserProfile> {');
     assertContains(out.rust, 'w.str(&v.user_name);');
-    assertContains(out.rust, 'Ok(crate::UserProfile { user_name: r.string()?, age_years: r.u8()?,');
+    assertContains(out.rust, 'let v = crate::UserProfile { user_name: r.string()?, age_years: r.u8()?,');
     assert.ok(out.rust.indexOf('w.str(&v.user_name);') < out.rust.indexOf('w.u8(*&v.age_years)') || out.rust.includes('w.u8(*&v.age_years);'));
   });
 
@@ -107,7 +107,7 @@ describe('codegen: enums', () => {
     assertContains(kc, 'is Shape.Circle -> { w.i32(0); w.f64(v.radiusM) }');
     assertContains(kc, 'Shape.Empty -> { w.i32(1) }');
     assertContains(kc, '2 -> Shape.Pair(r.i32(), r.string())');
-    assertContains(out.rust, 'crate::Shape::Circle { radius_m } => { w.u32(0); w.f64(*radius_m); }');
+    assertContains(out.rust, 'crate::Shape::Circle { radius_m: f0 } => { w.u32(0); w.f64(*f0); }');
     assertContains(out.rust, 'crate::Shape::Pair(f0, f1) => { w.u32(2); w.i32(*f0); w.str(f1); }');
     assertContains(out.rust, '2 => crate::Shape::Pair(r.i32()?, r.string()?),');
   });

@@ -5,6 +5,7 @@
 import type { FnDecl } from '../ir/model.js';
 import { camelCase, CODECS_OBJECT, kotlinIdent, NATIVE_OBJECT } from '../names.js';
 import { valueAbi } from './abi.js';
+import { isObjectParam } from '../ir/objects.js';
 import { streamItem } from './rust-streams.js';
 
 /** The leading parameters of a stream function's `external fun`. */
@@ -25,16 +26,27 @@ export function streamBody(fn: FnDecl, h: KotlinHelpers, nativeName: string, lea
   const { ok, err } = streamItem(fn);
   const lines: string[] = [];
   const args: string[] = [];
+  const objects: string[] = [];
   fn.params.forEach((p, i) => {
     const name = kotlinIdent(camelCase(p.name));
     const arg = h.nativeArg(name, p.type);
     if (arg === null) return;
+    if (isObjectParam(p.type)) {
+      // The Flow holds the object itself, not its handle: a handle alone would let the
+      // reclaimer release it before a later collection. Its handle is read when each
+      // collection starts and the object is kept reachable until Rust has looked it up.
+      lines.push(`val ferryArg${i} = ${name}`);
+      args.push(h.nativeArg(`ferryArg${i}`, p.type)!);
+      objects.push(`ferryArg${i}`);
+      return;
+    }
     // A ByteArray is copied now: later changes by the caller must not reach the stream.
     const value = valueAbi(p.type).kind === 'raw-bytes' ? `${name}.copyOf()` : arg;
     lines.push(`val ferryArg${i} = ${value}`);
     args.push(`ferryArg${i}`);
   });
-  const call = `${NATIVE_OBJECT}.${nativeName}(${['ferrySink', 'ferryBatch', 'ferryCredit', ...leading, ...args].join(', ')})`;
+  let call = `${NATIVE_OBJECT}.${nativeName}(${['ferrySink', 'ferryBatch', 'ferryCredit', ...leading, ...args].join(', ')})`;
+  if (objects.length > 0) call = `try { ${call} } finally { ${objects.map((o) => `dev.ferry.keepAlive(${o})`).join('; ')} }`;
   const error = err ? `{ r -> ${CODECS_OBJECT}.read${err}(r) }` : 'null';
   lines.push(`return ferryFlow(${NATIVE_OBJECT}, { ferrySink, ferryBatch, ferryCredit -> ${call} }, ${error}) { r -> ${h.decode(ok, 0)} }`);
   return lines;

@@ -9,6 +9,7 @@ import { GENERATOR_VERSION } from './rust.js';
 import { isObjectParam, objectNativeFns } from '../ir/objects.js';
 import { emitObjectsFile, keepObjectsAlive, objectDecode, objectNativeArg, objectNativeExternals } from './kotlin-objects.js';
 import { STREAM_IMPORTS, STREAM_NATIVE_PARAMS, streamBody, streamDoc, streamKotlinType } from './kotlin-streams.js';
+import { WireSizes } from './wire-size.js';
 
 export interface KotlinFile {
   path: string; // relative to --kotlin-out
@@ -55,6 +56,17 @@ function encode(t: TypeRef, expr: string, depth: number): string {
   }
 }
 
+/**
+ * Minimum wire sizes of the crate being emitted, for the collection counts in [decode].
+ * Set by [emitKotlin] before anything is emitted (emission is synchronous, one crate at a time).
+ */
+let sizes: WireSizes | null = null;
+
+function minSize(t: TypeRef): number {
+  if (!sizes) throw new Error('decode() called outside emitKotlin()');
+  return sizes.of(t);
+}
+
 /** An expression reading a value from `r: WireReader`. */
 export function decode(t: TypeRef, depth: number): string {
   switch (t.kind) {
@@ -62,8 +74,8 @@ export function decode(t: TypeRef, depth: number): string {
     case 'string': return 'r.string()';
     case 'bytes': return 'r.bytes()';
     case 'duration': return 'r.duration()';
-    case 'vec': return `List(r.len()) { ${decode(t.elem, depth + 1)} }`;
-    case 'map': return `r.len().let { n${depth} -> LinkedHashMap<${kotlinType(t.key)}, ${kotlinType(t.value)}>(n${depth}).also { m${depth} -> repeat(n${depth}) { val k${depth} = ${decode(t.key, depth + 1)}; m${depth}[k${depth}] = ${decode(t.value, depth + 1)} } } }`;
+    case 'vec': return `r.list(${minSize(t.elem)}) { ${decode(t.elem, depth + 1)} }`;
+    case 'map': return `r.map<${kotlinType(t.key)}, ${kotlinType(t.value)}>(${minSize(t.key) + minSize(t.value)}) { m${depth} -> val k${depth} = ${decode(t.key, depth + 1)}; m${depth}[k${depth}] = ${decode(t.value, depth + 1)} }`;
     case 'option': return `(if (r.bool()) ${decode(t.inner, depth + 1)} else null)`;
     case 'named': return `${CODECS_OBJECT}.read${t.name}(r)`;
     case 'object': return objectDecode(t.name);
@@ -117,13 +129,13 @@ function recordCodec(rec: RecordDecl): string {
   const names = rec.fields.map((f) => fieldName(f, 'named', rec.fields.length));
   const writes = rec.fields.map((f, i) => `        ${encode(f.type, `v.${names[i]}`, 0)}`).join('\n');
   const reads = rec.fields.map((f, i) => `${names[i]} = ${decode(f.type, 0)}`).join(', ');
-  return `    fun write${rec.name}(w: WireWriter, v: ${rec.name}) {\n${writes}\n    }\n\n    fun read${rec.name}(r: WireReader): ${rec.name} = ${rec.name}(${reads})`;
+  return `    fun write${rec.name}(w: WireWriter, v: ${rec.name}) = w.nested {\n${writes}\n    }\n\n    fun read${rec.name}(r: WireReader): ${rec.name} = r.nested { ${rec.name}(${reads}) }`;
 }
 
 function enumCodec(en: EnumDecl): string {
   const count = en.variants.length;
   if (isPlainEnum(en)) {
-    return `    fun write${en.name}(w: WireWriter, v: ${en.name}) = w.i32(v.ordinal)\n\n    fun read${en.name}(r: WireReader): ${en.name} = ${en.name}.entries[r.variant("${en.name}", ${count})]`;
+    return `    fun write${en.name}(w: WireWriter, v: ${en.name}) = w.i32(v.ordinal)\n\n    fun read${en.name}(r: WireReader): ${en.name} = ${en.name}.entries[r.variant("${en.name}", ${count})]`; // no nesting: nothing to bound
   }
   const construct = (v: Variant, extra: string[]) => {
     const args = [...v.fields.map((f) => decode(f.type, 0)), ...extra];
@@ -131,14 +143,14 @@ function enumCodec(en: EnumDecl): string {
     return `${en.name}.${v.name}(${args.join(', ')})`;
   };
   const readArms = en.variants.map((v, i) => `        ${i} -> ${construct(v, en.isError ? ['r.readMessage()'] : [])}`).join('\n');
-  const read = `    fun read${en.name}(r: WireReader): ${en.name} = when (r.variant("${en.name}", ${count})) {\n${readArms}\n        else -> error("unreachable: variant index checked")\n    }`;
+  const read = `    fun read${en.name}(r: WireReader): ${en.name} = r.nested {\n        when (r.variant("${en.name}", ${count})) {\n${readArms.split('\n').map((l) => `    ${l}`).join('\n')}\n            else -> error("unreachable: variant index checked")\n        }\n    }`;
   if (en.isError) return read;
   const writeArms = en.variants.map((v, i) => {
     const head = v.fields.length === 0 ? `${en.name}.${v.name}` : `is ${en.name}.${v.name}`;
     const fields = v.fields.map((f) => `; ${encode(f.type, `v.${fieldName(f, v.style, v.fields.length)}`, 0)}`).join('');
     return `            ${head} -> { w.i32(${i})${fields} }`;
   }).join('\n');
-  return `    fun write${en.name}(w: WireWriter, v: ${en.name}) {\n        when (v) {\n${writeArms}\n        }\n    }\n\n${read}`;
+  return `    fun write${en.name}(w: WireWriter, v: ${en.name}) = w.nested {\n        when (v) {\n${writeArms}\n        }\n    }\n\n${read}`;
 }
 
 // ---------------------------------------------------------------- functions
@@ -291,6 +303,7 @@ function pascal(name: string): string {
 }
 
 export function emitKotlin(ir: CrateIr): KotlinFile[] {
+  sizes = new WireSizes(ir);
   const dir = ir.kotlinPackage.split('.').join('/');
   const base = pascal(ir.crateName);
   const files: KotlinFile[] = [{ path: `${dir}/${NATIVE_OBJECT}.kt`, content: nativeObject(ir) }];

@@ -45,7 +45,6 @@ export function objectRuntimeExports(ir: CrateIr): string {
 
 #[no_mangle]
 pub extern "system" fn ${symbol}<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: jlong) -> u8 {
-    // A panicking Drop of the last Arc becomes a RustPanicException from close().
-    jvm::sync_call(&mut env, |_env| Ok(::ferry::objects::release(handle) as u8))
+    jvm::release_object(&mut env, handle)
 }`;
 }

@@ -7,13 +7,16 @@ import { JNI_RUST, valueAbi, WIRE_METHOD } from './abi.js';
 import { objectNativeFns } from '../ir/objects.js';
 import { adaptObjectResult, isObjectParam, objectEncode, objectJniParam, objectLiftParam, objectRuntimeExports } from './rust-objects.js';
 import { STREAM_JNI_PARAMS, streamExportBody, streamRuntimeExports } from './rust-streams.js';
+import { WireSizes } from './wire-size.js';
 
 export const GENERATOR_VERSION = '0.1.0';
 
 export class RustTypes {
   private readonly paths = new Map<string, string>();
+  readonly sizes: WireSizes;
   constructor(ir: CrateIr) {
     for (const t of [...ir.records, ...ir.enums, ...ir.objects]) this.paths.set(t.name, t.rustPath);
+    this.sizes = new WireSizes(ir);
   }
 
   path(name: string): string {
@@ -62,8 +65,14 @@ function decode(t: TypeRef, types: RustTypes, depth: number): string {
     case 'string': return 'r.string()?';
     case 'bytes': return 'r.byte_vec()?';
     case 'duration': return 'r.duration()?';
-    case 'vec': return `{ let n${depth} = r.len()?; let mut v${depth} = ::std::vec::Vec::with_capacity(r.capacity_hint(n${depth})); for _ in 0..n${depth} { v${depth}.push(${decode(t.elem, types, depth + 1)}); } v${depth} }`;
-    case 'map': return `{ let n${depth} = r.len()?; let mut m${depth} = ::std::collections::HashMap::with_capacity(r.capacity_hint(n${depth})); for _ in 0..n${depth} { let k${depth} = ${decode(t.key, types, depth + 1)}; m${depth}.insert(k${depth}, ${decode(t.value, types, depth + 1)}); } m${depth} }`;
+    case 'vec': {
+      const min = types.sizes.of(t.elem);
+      return `{ let n${depth} = r.count(${min})?; let mut v${depth} = ::std::vec::Vec::with_capacity(r.capacity_hint(n${depth}, ${min})); for _ in 0..n${depth} { v${depth}.push(${decode(t.elem, types, depth + 1)}); } v${depth} }`;
+    }
+    case 'map': {
+      const min = types.sizes.of(t.key) + types.sizes.of(t.value);
+      return `{ let n${depth} = r.count(${min})?; let mut m${depth} = ::std::collections::HashMap::with_capacity(r.capacity_hint(n${depth}, ${min})); for _ in 0..n${depth} { let k${depth} = ${decode(t.key, types, depth + 1)}; m${depth}.insert(k${depth}, ${decode(t.value, types, depth + 1)}); } m${depth} }`;
+    }
     case 'option': return `match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(${decode(t.inner, types, depth + 1)}), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }`;
     case 'named': return `read_${t.name}(r)?`;
     default: throw new Error(`cannot decode ${t.kind}`);
@@ -79,35 +88,45 @@ function recordCodecs(rec: RecordDecl, types: RustTypes): string {
   const writes = rec.fields.map((f) => `    ${encode(f.type, `&v.${f.name}`, 0)}`).join('\n');
   const reads = rec.fields.map((f) => `${f.name}: ${decode(f.type, types, 0)}`).join(', ');
   return `pub(super) fn write_${rec.name}(w: &mut Writer, v: &${path}) {
+    w.enter();
 ${writes}
+    w.leave();
 }
 
 pub(super) fn read_${rec.name}(r: &mut Reader) -> WireResult<${path}> {
-    Ok(${path} { ${reads} })
+    r.enter()?;
+    let v = ${path} { ${reads} };
+    r.leave();
+    Ok(v)
 }`;
 }
 
 function variantPattern(path: string, v: EnumDecl['variants'][number]): string {
   if (v.style === 'unit') return `${path}::${v.name}`;
   if (v.style === 'tuple') return `${path}::${v.name}(${v.fields.map((_, i) => `f${i}`).join(', ')})`;
-  return `${path}::${v.name} { ${v.fields.map((f) => f.name).join(', ')} }`;
+  return `${path}::${v.name} { ${v.fields.map((f, j) => `${f.name}: f${j}`).join(', ')} }`;
 }
 
 function enumCodecs(en: EnumDecl, types: RustTypes): string {
   const path = types.path(en.name);
   const writeArms = en.variants.map((v, i) => {
-    const binding = (f: { name: string }, j: number) => (v.style === 'tuple' ? `f${j}` : f.name);
-    const fields = v.fields.map((f, j) => encode(f.type, binding(f, j), 0)).join(' ');
+    // Fields are bound as f0, f1, ... in both styles: a field named like the glue's own
+    // locals (`w`, `v`) cannot shadow them.
+    const fields = v.fields.map((f, j) => encode(f.type, `f${j}`, 0)).join(' ');
     return `        ${variantPattern(path, v)} => { w.u32(${i}); ${fields} }`;
   }).join('\n');
   // Errors carry their Display text (when the crate defines one) as the Kotlin message.
   const message = en.isError
     ? (en.hasDisplay ? '\n    w.u8(1);\n    w.str(&::std::string::ToString::to_string(v));' : '\n    w.u8(0);')
     : '';
-  let out = `pub(super) fn write_${en.name}(w: &mut Writer, v: &${path}) {
+  // Enums with data count as a nesting level (as in the Kotlin codecs); plain ones hold
+  // nothing, so neither side counts them.
+  const plain = !en.isError && en.variants.every((v) => v.style === 'unit');
+  const [enter, leave, readEnter, readLeave] = plain ? ['', '', '', ''] : ['\n    w.enter();', '\n    w.leave();', '\n    r.enter()?;', '\n    r.leave();'];
+  let out = `pub(super) fn write_${en.name}(w: &mut Writer, v: &${path}) {${enter}
     match v {
 ${writeArms}
-    }${message}
+    }${message}${leave}
 }`;
   if (!en.isError) {
     const readArms = en.variants.map((v, i) => {
@@ -119,11 +138,12 @@ ${writeArms}
     }).join('\n');
     out += `
 
-pub(super) fn read_${en.name}(r: &mut Reader) -> WireResult<${path}> {
-    Ok(match r.variant("${en.name}", ${en.variants.length})? {
+pub(super) fn read_${en.name}(r: &mut Reader) -> WireResult<${path}> {${readEnter}
+    let v = match r.variant("${en.name}", ${en.variants.length})? {
 ${readArms}
         _ => unreachable!("variant index checked by Reader::variant"),
-    })
+    };${readLeave}
+    Ok(v)
 }`;
   }
   return out;
@@ -211,6 +231,18 @@ function asyncOutcome(t: TypeRef, value: string): string {
   }
 }
 
+/** Whether a value of `t` can hold object handles. */
+function mentionsObject(t: TypeRef): boolean {
+  switch (t.kind) {
+    case 'object': return true;
+    case 'vec': return mentionsObject(t.elem);
+    case 'option': return mentionsObject(t.inner);
+    case 'map': return mentionsObject(t.key) || mentionsObject(t.value);
+    case 'result': return mentionsObject(t.ok) || mentionsObject(t.err);
+    default: return false;
+  }
+}
+
 function functionExport(fn: FnDecl, ir: CrateIr, types: RustTypes): string {
   const symbol = jniSymbol(ir.kotlinPackage, NATIVE_OBJECT, unraw(fn.name));
   const params = fn.params.map((p) => jniParam(rustArg(p.name), p.type)).filter((p): p is string => p !== null);
@@ -226,9 +258,12 @@ ${streamExportBody(fn, types, liftLines, call)}
   if (!fn.isAsync) {
     const ret = syncReturn(fn.returns);
     const retDecl = ret.jniType === '()' ? '' : ` -> ${ret.jniType}`;
+    // A result holding objects registers handles; if the call fails afterwards, the
+    // tracked variant releases them.
+    const runner = mentionsObject(fn.returns) ? 'sync_call_tracked' : 'sync_call';
     return `#[no_mangle]
 pub extern "system" fn ${symbol}<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>${params.map((p) => `, ${p}`).join('')})${retDecl} {
-    jvm::sync_call(&mut env, |env| {
+    jvm::${runner}(&mut env, |env| {
 ${liftLines}        let __result = ${adaptObjectResult(fn.returns, call)};
         ${ret.expr}
     })
@@ -287,7 +322,12 @@ export function emitRust(ir: CrateIr): string {
   return `// Generated by ferry ${GENERATOR_VERSION} from crate \`${ir.crateName}\`. Do not edit: run \`ferry generate\` again.
 // Pulled into the crate root by \`ferry::include_glue!()\`.
 
-#[doc(hidden)]
+${ir.allowPanicAbort ? '' : `// Catching panics at the bridge needs unwinding: with panic = "abort" a panic would kill
+// the app instead of throwing RustPanicException.
+#[cfg(panic = "abort")]
+compile_error!("ferry: this crate is built with panic = \\"abort\\", so a Rust panic would abort the process instead of reaching Kotlin as RustPanicException. Build with panic = \\"unwind\\" (the default), or accept aborts with \`allow-panic-abort = true\` under [package.metadata.ferry] in Cargo.toml and run ferry generate again.");
+
+`}#[doc(hidden)]
 #[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, clippy::all)]
 mod __ferry_glue {
     use ::ferry::__private::jni::objects::{JByteArray, JClass};

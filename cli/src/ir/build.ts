@@ -21,6 +21,8 @@ export interface CrateMeta {
   crateName: string;
   libName: string;
   kotlinPackage: string;
+  /** `[package.metadata.ferry] allow-panic-abort = true`: the user accepts that a panic aborts. */
+  allowPanicAbort?: boolean;
 }
 
 export function buildIr(crate: SynCrate, meta: CrateMeta): CrateIr {

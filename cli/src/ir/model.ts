@@ -106,6 +106,7 @@ export interface CrateIr {
   crateName: string; // Cargo package name
   libName: string; // the native library's name (lib<libName>.so)
   kotlinPackage: string;
+  allowPanicAbort?: boolean;
   functions: FnDecl[];
   records: RecordDecl[];
   enums: EnumDecl[];

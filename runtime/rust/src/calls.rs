@@ -17,7 +17,7 @@ use std::future::{poll_fn, Future};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::pin::Pin;
 use std::sync::{Mutex, MutexGuard};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 /// Running calls by their Kotlin completion id. Keyed by that id (not by a handle of our
 /// own) because Kotlin knows it before the call starts: a cancel can always name the call,
@@ -86,6 +86,10 @@ impl Drop for Registered {
 /// Starts `make(token)`. With `poll_inline`, the first poll happens here, on the calling
 /// thread; `complete` receives the outcome of a call that went on to run on the runtime,
 /// unless it was cancelled first.
+///
+/// Whatever user code does (panic in a poll, in a `Drop` of the future's captures, while
+/// encoding the result), the caller gets exactly one outcome: a panic replaces the result,
+/// and the object handles a failed result had registered are released here, in Rust.
 pub fn start<F, Fut>(id: i64, make: F, poll_inline: bool, complete: impl FnOnce(Completed) + Send + 'static) -> Started
 where
     F: FnOnce(CancellationToken) -> Fut,
@@ -95,16 +99,55 @@ where
     let mut future = Box::pin(CatchUnwind(make(token.clone())));
     if poll_inline {
         let _context = crate::runtime::handle().enter();
-        // The no-op waker is never needed: a pending future is polled again by its task
-        // right after the spawn below, and that poll registers the task's waker.
-        let mut cx = Context::from_waker(Waker::noop());
+        // A real waker, not a no-op one: it relays to the task spawned below, so a future
+        // that keeps only the waker of its first poll is still woken.
+        let waker = token.relay_waker();
+        let mut cx = Context::from_waker(&waker);
         if let (Poll::Ready(result), handles) = crate::objects::track(|| future.as_mut().poll(&mut cx)) {
-            return Started::Finished((result.unwrap_or_else(Outcome::Panic), handles));
+            return Started::Finished(finish(result, handles, future));
         }
     }
     calls().insert(id, token.clone());
     crate::runtime::handle().spawn(run(id, token, future, complete));
     Started::Running
+}
+
+/// The outcome of a future that is done, after dropping it: a `Drop` that panics while the
+/// future is dropped turns a result into that panic. A failed call's handles are released.
+fn finish<Fut>(result: Result<Outcome, String>, handles: Vec<i64>, future: Pin<Box<CatchUnwind<Fut>>>) -> Completed {
+    let dropped = crate::panics::catch(move || drop(future));
+    match (result, dropped) {
+        (Ok(outcome), Ok(())) => (outcome, handles),
+        (Err(panic), _) | (Ok(_), Err(panic)) => {
+            crate::objects::release_all(&handles);
+            (Outcome::Panic(panic), Vec::new())
+        }
+    }
+}
+
+/// Completes the caller if the task ends without doing so (a bug of ours or an unwinding
+/// we did not foresee): the caller then gets a `RustPanicException` instead of waiting
+/// forever. After a cancel the Kotlin side has already resumed and ignores it.
+struct CompleteOnce<C: FnOnce(Completed)>(Option<C>);
+
+impl<C: FnOnce(Completed)> CompleteOnce<C> {
+    fn complete(mut self, done: Completed) {
+        if let Some(c) = self.0.take() {
+            c(done);
+        }
+    }
+
+    fn cancelled(mut self) {
+        self.0 = None;
+    }
+}
+
+impl<C: FnOnce(Completed)> Drop for CompleteOnce<C> {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.take() {
+            c((Outcome::Panic("ferry: the call's task ended without a result".into()), Vec::new()));
+        }
+    }
 }
 
 async fn run<Fut>(
@@ -115,6 +158,7 @@ async fn run<Fut>(
 ) where
     Fut: Future<Output = Outcome>,
 {
+    let complete = CompleteOnce(Some(complete));
     let registered = Registered(call);
     let outcome = poll_fn(|cx| {
         if token.poll_cancelled(cx) {
@@ -126,14 +170,21 @@ async fn run<Fut>(
         }
     })
     .await;
-    // The user future is dropped before the entry is removed: on completion, `pending()`
-    // never reaches 0 while a user `Drop` is still due.
-    drop(future);
-    drop(registered);
     match outcome {
-        None => {} // cancelled: Kotlin already resumed the coroutine
-        Some((Ok(outcome), handles)) => complete((outcome, handles)),
-        Some((Err(panic), handles)) => complete((Outcome::Panic(panic), handles)),
+        None => {
+            // Cancelled: Kotlin already resumed the coroutine. The user future is dropped
+            // now; a panic in its `Drop` has no caller left to tell (the hook printed it).
+            let _ = crate::panics::catch(move || drop(future));
+            drop(registered);
+            complete.cancelled();
+        }
+        Some((result, handles)) => {
+            // The user future is dropped (in `finish`) before the entry is removed: on
+            // completion, `pending()` never reaches 0 while a user `Drop` is still due.
+            let done = finish(result, handles, future);
+            drop(registered);
+            complete.complete(done);
+        }
     }
 }
 
@@ -153,4 +204,69 @@ pub fn cancel(id: i64) {
 
 pub fn pending() -> usize {
     calls().len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{mpsc, Arc};
+    use std::time::Duration;
+
+    /// Pending on its first poll; keeps only the waker of that first poll (a legal but
+    /// unusual future) and asks another thread to wake it.
+    struct KeepsFirstWaker {
+        first: Option<std::task::Waker>,
+        woken: Arc<AtomicBool>,
+    }
+
+    impl Future for KeepsFirstWaker {
+        type Output = Outcome;
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
+            if self.woken.load(Ordering::SeqCst) {
+                return Poll::Ready(Outcome::Value(42));
+            }
+            if self.first.is_none() {
+                let waker = cx.waker().clone();
+                self.first = Some(waker.clone());
+                let woken = Arc::clone(&self.woken);
+                std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_millis(20));
+                    woken.store(true, Ordering::SeqCst);
+                    waker.wake();
+                });
+            }
+            Poll::Pending
+        }
+    }
+
+    #[test]
+    fn a_future_keeping_its_inline_poll_waker_is_still_woken() {
+        let (tx, rx) = mpsc::channel();
+        let make = |_| KeepsFirstWaker { first: None, woken: Arc::new(AtomicBool::new(false)) };
+        let started = start(9_001, make, true, move |done: Completed| tx.send(done.0).unwrap());
+        assert!(matches!(started, Started::Running));
+        let outcome = rx.recv_timeout(Duration::from_secs(5)).expect("woken through the relay waker");
+        assert!(matches!(outcome, Outcome::Value(42)));
+    }
+
+    struct PanicsOnDrop;
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            panic!("capture dropped");
+        }
+    }
+
+    #[test]
+    fn a_panicking_drop_at_the_end_of_the_body_becomes_the_outcome() {
+        let captured = PanicsOnDrop;
+        let started = start(9_002, move |_| async move { let _keep = captured; Outcome::Value(1) }, true, |_| {});
+        match started {
+            Started::Finished((Outcome::Panic(m), handles)) => {
+                assert!(m.contains("capture dropped"));
+                assert!(handles.is_empty());
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }

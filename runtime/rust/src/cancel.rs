@@ -10,7 +10,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Waker};
+use std::task::{Context, Wake, Waker};
 use tokio::sync::Notify;
 
 /// Cancelled when the Kotlin coroutine that made the call is cancelled.
@@ -80,6 +80,30 @@ impl CancellationToken {
         }
         // A cancel between the first check and storing the waker found no waker to wake.
         self.is_cancelled()
+    }
+
+    /// A waker for polling the user future before the bridge task exists (the inline first
+    /// poll): waking it wakes whatever task [`poll_cancelled`](Self::poll_cancelled) has
+    /// registered by then. A wake that comes before any task registered needs no relay,
+    /// because the task polls the future as soon as it starts. So a future that keeps the
+    /// waker of its first poll (and never takes a newer one) is still woken. It shares the
+    /// token's allocation: no extra allocation per call.
+    pub(crate) fn relay_waker(&self) -> Waker {
+        Waker::from(Arc::clone(&self.0))
+    }
+}
+
+impl Wake for Inner {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        // Cloned out of the lock: waking a task may run arbitrary code (never under our lock).
+        let task = self.task.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(task) = task {
+            task.wake();
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use crate::calls::{self, Outcome};
 use crate::wire::WireError;
 use jni::objects::{GlobalRef, JByteArray, JClass, JObject, JStaticMethodID, JString, JValue};
 use jni::signature::{Primitive, ReturnType};
-use jni::sys::{jbyteArray, jint, jlong, jvalue, JNI_ERR, JNI_VERSION_1_8};
+use jni::sys::{jbyteArray, jint, jlong, jvalue, JNI_ERR, JNI_VERSION_1_6};
 use jni::{JNIEnv, JavaVM};
 use std::future::Future;
 use std::sync::OnceLock;
@@ -34,9 +34,12 @@ pub mod status {
 }
 
 /// Body of the generated `JNI_OnLoad`.
+///
+/// Returns JNI 1.6: Android's runtime accepts only 1.2, 1.4 and 1.6 from `JNI_OnLoad`
+/// (anything else fails `System.loadLibrary`), and nothing here needs a later version.
 pub fn on_load(vm: JavaVM) -> jint {
     match cache_runtime(vm) {
-        Ok(()) => JNI_VERSION_1_8,
+        Ok(()) => JNI_VERSION_1_6,
         Err(e) => {
             eprintln!("ferry: JNI_OnLoad failed ({e}); is the dev.ferry runtime on the classpath?");
             JNI_ERR
@@ -164,7 +167,23 @@ jni_default!(() = (), i8 = 0, u8 = 0, i16 = 0, u16 = 0, i32 = 0, i64 = 0, f32 = 
 /// Runs a synchronous call: a panic or a `Throw` becomes a Java exception.
 #[inline]
 pub fn sync_call<R: JniDefault>(env: &mut JNIEnv, f: impl FnOnce(&mut JNIEnv) -> Result<R, Throw>) -> R {
-    match crate::panics::catch(|| f(env)) {
+    let result = crate::panics::catch(|| f(env));
+    returned(env, result)
+}
+
+/// [`sync_call`] for calls whose result may hold objects: if the call fails after the
+/// result registered handles (a panic in a later `Drop` or encoder, a result array that
+/// cannot be allocated), those handles are released instead of leaking.
+pub fn sync_call_tracked<R: JniDefault>(env: &mut JNIEnv, f: impl FnOnce(&mut JNIEnv) -> Result<R, Throw>) -> R {
+    let (result, handles) = crate::objects::track(|| crate::panics::catch(|| f(env)));
+    if !matches!(result, Ok(Ok(_))) {
+        crate::objects::release_all(&handles);
+    }
+    returned(env, result)
+}
+
+fn returned<R: JniDefault>(env: &mut JNIEnv, result: Result<Result<R, Throw>, String>) -> R {
+    match result {
         Ok(Ok(r)) => r,
         Ok(Err(t)) => {
             throw(env, t);
@@ -175,6 +194,13 @@ pub fn sync_call<R: JniDefault>(env: &mut JNIEnv, f: impl FnOnce(&mut JNIEnv) ->
             R::jni_default()
         }
     }
+}
+
+/// Releases an object handle for Kotlin (`close()`, the reclaimer, a result whose caller
+/// was cancelled). Returns whether the handle was live; a panic in the value's `Drop`
+/// becomes a `RustPanicException` after the handle has been released.
+pub fn release_object(env: &mut JNIEnv, handle: jlong) -> u8 {
+    sync_call(env, |_env| crate::objects::release(handle).map(u8::from).map_err(Throw::Panic))
 }
 
 /// A `byte[]` argument as owned bytes; `null` is an `IllegalArgumentException`.
@@ -298,9 +324,7 @@ impl Upcall {
 fn complete(completion: jlong, (outcome, handles): calls::Completed, flags: i32) {
     let delivered = deliver_completion(completion, outcome, &handles, flags);
     if !delivered {
-        for handle in handles {
-            crate::objects::release(handle);
-        }
+        crate::objects::release_all(&handles);
     }
 }
 

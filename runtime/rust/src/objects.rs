@@ -36,13 +36,32 @@ thread_local! {
     static TRACKED: std::cell::RefCell<Option<Vec<i64>>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Runs `f` and returns the handles it registered: the objects inside an async result,
-/// which must be released if the result never reaches its Kotlin caller.
+/// Runs `f` and returns the handles it registered: the objects inside a result, which
+/// must be released if the result never reaches its Kotlin caller. Nests, and restores the
+/// outer tracking even if `f` unwinds.
 pub fn track<R>(f: impl FnOnce() -> R) -> (R, Vec<i64>) {
-    let outer = TRACKED.with(|t| t.borrow_mut().replace(Vec::new()));
+    struct Restore(Option<Option<Vec<i64>>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            if let Some(outer) = self.0.take() {
+                TRACKED.with(|t| *t.borrow_mut() = outer);
+            }
+        }
+    }
+    let mut restore = Restore(Some(TRACKED.with(|t| t.borrow_mut().replace(Vec::new()))));
     let result = f();
+    let outer = restore.0.take().expect("set above");
     let handles = TRACKED.with(|t| std::mem::replace(&mut *t.borrow_mut(), outer)).unwrap_or_default();
     (result, handles)
+}
+
+/// Releases the handles of a result that will never reach Kotlin (the call failed or was
+/// cancelled after the result was built). A panicking `Drop` neither stops the loop nor
+/// escapes: Rust's panic hook has already reported it, and there is no caller to tell.
+pub fn release_all(handles: &[i64]) {
+    for &handle in handles {
+        let _ = release(handle);
+    }
 }
 
 /// The value behind `handle` if it is live and holds a `T`.
@@ -68,14 +87,15 @@ pub fn get<T: Any + Send + Sync>(handle: i64, type_name: &str) -> Result<Arc<T>,
     })
 }
 
-/// Releases a handle; `false` if it was already released or never valid. The Rust value
-/// drops here (on the calling thread) when this was its last `Arc`, outside the table's
-/// lock, so a `Drop` may itself use objects.
-pub fn release(handle: i64) -> bool {
+/// Releases a handle: `Ok(false)` if it was already released or never valid. The Rust
+/// value drops here (on the calling thread) when this was its last `Arc`, outside the
+/// table's lock, so a `Drop` may itself use objects. A panic in that `Drop` is caught and
+/// returned as `Err(message)`; the handle is released all the same.
+pub fn release(handle: i64) -> Result<bool, String> {
     let removed = OBJECTS.remove(handle as u64);
     let released = removed.is_some();
-    drop(removed);
-    released
+    crate::panics::catch(move || drop(removed))?;
+    Ok(released)
 }
 
 /// Handles not yet released.
@@ -106,10 +126,10 @@ mod tests {
         assert!(lookup::<Tracked>(a).is_ok());
         assert_eq!(lookup::<String>(a).err(), Some(LookupError::WrongType));
         let in_flight = lookup::<Tracked>(b).unwrap();
-        assert!(release(a));
-        assert!(!release(a), "double free is reported, not UB");
+        assert_eq!(release(a), Ok(true));
+        assert_eq!(release(a), Ok(false), "double free is reported, not UB");
         assert_eq!(lookup::<Tracked>(a).err(), Some(LookupError::Closed));
-        assert!(release(b));
+        assert_eq!(release(b), Ok(true));
         assert_eq!(DROPS.load(Ordering::SeqCst), 0, "a call in flight keeps the value");
         drop(in_flight);
         assert_eq!(DROPS.load(Ordering::SeqCst), 1);

@@ -69,6 +69,12 @@ impl Drop for Registered {
 /// Spawns the task behind one collection. `make(token)` produces the user's stream (it
 /// runs inside the task); `encode` writes one item, or returns the encoded error that ends
 /// the stream; `deliver` makes the upcall. Returns the stream handle.
+///
+/// Every place user code runs is guarded: the function making the stream, `poll_next`,
+/// `encode` (an error's `Display`) and the `Drop` of the stream. A panic in any of them
+/// delivers the items taken before it and then ends the Flow with PANIC; a panic in the
+/// `Drop` of a stream that ended normally turns END into PANIC. Should the task still end
+/// without a terminal signal, [`Terminal`] delivers one, so a collector never waits forever.
 pub fn open<F, Fut, S, E, D>(batch: usize, credit: u64, make: F, mut encode: E, deliver: D) -> u64
 where
     F: FnOnce(CancellationToken) -> Fut,
@@ -83,33 +89,73 @@ where
     let handle = STREAMS.insert(shared.clone());
     let future = make(token.clone());
     crate::runtime::handle().spawn(async move {
+        let terminal = Terminal(Some(&deliver));
         let registered = Registered(handle);
-        let end = {
-            // Declared in this block so the user stream (and the future that made it) is
-            // dropped before the entry is removed and before the terminal upcall.
-            let mut future = pin!(panics::CatchUnwind(future));
-            let made = poll_fn(|cx| {
-                if token.poll_cancelled(cx) {
-                    return Poll::Ready(None);
-                }
-                future.as_mut().poll(cx).map(Some)
-            })
-            .await;
-            match made {
-                None => None,
-                Some(Err(panic)) => Some(Signal::Panic(panic)),
-                Some(Ok(stream)) => {
-                    let mut stream = pin!(stream);
-                    run(&shared, stream.as_mut(), &token, batch, &mut encode, &deliver).await
-                }
-            }
-        };
+        let end = drive(&shared, future, &token, batch, &mut encode, &deliver).await;
+        // The user stream is gone by now: the entry is removed before the terminal upcall.
         drop(registered);
-        if let Some(end) = end {
-            deliver(end);
-        }
+        terminal.end(end);
     });
     handle
+}
+
+/// Makes the user's stream and runs the credit loop; every user value is dropped here,
+/// under a panic guard. Returns the terminal signal, or `None` when cancelled.
+async fn drive<Fut, S, E, D>(
+    shared: &Shared,
+    future: Fut,
+    token: &CancellationToken,
+    batch: usize,
+    encode: &mut E,
+    deliver: &D,
+) -> Option<Signal>
+where
+    Fut: Future<Output = S>,
+    S: Stream,
+    E: FnMut(&mut Writer, S::Item) -> Result<(), Vec<u8>>,
+    D: Fn(Signal),
+{
+    let mut making = Box::pin(panics::CatchUnwind(future));
+    let made = poll_fn(|cx| {
+        if token.poll_cancelled(cx) {
+            return Poll::Ready(None);
+        }
+        making.as_mut().poll(cx).map(Some)
+    })
+    .await;
+    // Cancelled before the stream existed: this drops the function's arguments.
+    let _ = panics::catch(move || drop(making));
+    let mut stream = match made? {
+        Err(panic) => return Some(Signal::Panic(panic)),
+        Ok(stream) => Box::pin(stream),
+    };
+    let end = run(shared, stream.as_mut(), token, batch, encode, deliver).await;
+    match (end, panics::catch(move || drop(stream))) {
+        (Some(Signal::End), Err(panic)) => Some(Signal::Panic(panic)),
+        // An earlier end wins; a cancelled stream has nobody left to tell.
+        (end, _) => end,
+    }
+}
+
+/// Delivers the terminal signal exactly once, also when the task unwinds.
+struct Terminal<'a, D: Fn(Signal)>(Option<&'a D>);
+
+impl<D: Fn(Signal)> Terminal<'_, D> {
+    fn end(mut self, signal: Option<Signal>) {
+        let deliver = self.0.take().expect("ended once");
+        if let Some(signal) = signal {
+            deliver(signal);
+        }
+    }
+}
+
+impl<D: Fn(Signal)> Drop for Terminal<'_, D> {
+    fn drop(&mut self) {
+        if let Some(deliver) = self.0.take() {
+            // After a close, Kotlin has forgotten the sink and ignores this.
+            deliver(Signal::Panic("ferry: the stream's task ended without a result".into()));
+        }
+    }
 }
 
 /// The credit loop. Returns the terminal signal, or `None` when cancelled.
@@ -147,7 +193,7 @@ where
             }
         };
         let limit = (credit as usize).min(batch);
-        let mut w = Writer { buf: Vec::with_capacity(64) };
+        let mut w = Writer::with_capacity(64);
         w.u32(0); // the count, patched below
         let mut count = 0usize;
         let mut end: Option<Signal> = None;
@@ -161,13 +207,23 @@ where
                         end = Some(Signal::Panic(panic));
                         break;
                     }
-                    Ok(Poll::Ready(Some(item))) => match encode(&mut w, item) {
-                        Ok(()) => count += 1,
-                        Err(error) => {
-                            end = Some(Signal::Error(error));
-                            break;
+                    Ok(Poll::Ready(Some(item))) => {
+                        let mark = w.buf.len();
+                        match panics::catch(|| encode(&mut w, item)) {
+                            Ok(Ok(())) => count += 1,
+                            Ok(Err(error)) => {
+                                end = Some(Signal::Error(error));
+                                break;
+                            }
+                            // A panicking encoder (an error's `Display`): the items before it
+                            // are still delivered, without the half-written one.
+                            Err(panic) => {
+                                w.buf.truncate(mark);
+                                end = Some(Signal::Panic(panic));
+                                break;
+                            }
                         }
-                    },
+                    }
                     Ok(Poll::Ready(None)) => {
                         end = Some(Signal::End);
                         break;
@@ -353,5 +409,83 @@ mod tests {
         assert!(dropped.load(Ordering::SeqCst), "the task dropped the user stream");
         close(handle); // a stale handle is ignored
         request(handle, 5);
+    }
+}
+
+#[cfg(test)]
+mod fault_tests {
+    use super::*;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    /// Yields `items`, then ends; its `Drop` panics.
+    struct PanicOnDrop(std::vec::IntoIter<u32>);
+
+    impl Stream for PanicOnDrop {
+        type Item = u32;
+        fn poll_next(mut self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> Poll<Option<u32>> {
+            Poll::Ready(self.0.next())
+        }
+    }
+
+    impl Drop for PanicOnDrop {
+        fn drop(&mut self) {
+            panic!("stream drop panicked");
+        }
+    }
+
+    fn collect<S, E>(stream: S, encode: E) -> (Vec<u32>, Signal)
+    where
+        S: Stream + Send + 'static,
+        E: FnMut(&mut Writer, S::Item) -> Result<(), Vec<u8>> + Send + 'static,
+    {
+        let (tx, rx) = mpsc::channel::<Signal>();
+        let tx = std::sync::Mutex::new(tx);
+        open(2, 100, move |_| async move { stream }, encode, move |s| tx.lock().unwrap().send(s).unwrap());
+        let mut items = Vec::new();
+        loop {
+            match rx.recv_timeout(Duration::from_secs(5)).expect("the stream must end, not hang") {
+                Signal::Items(bytes) => {
+                    let mut r = crate::wire::Reader::new(&bytes);
+                    for _ in 0..r.u32().unwrap() {
+                        items.push(r.u32().unwrap());
+                    }
+                    r.finish().unwrap();
+                }
+                end => return (items, end),
+            }
+        }
+    }
+
+    #[test]
+    fn a_panicking_drop_after_the_last_item_ends_the_flow_with_that_panic() {
+        let (items, end) = collect(PanicOnDrop(vec![0, 1, 2].into_iter()), |w, i| {
+            w.u32(i);
+            Ok(())
+        });
+        assert_eq!(items, [0, 1, 2]);
+        assert!(matches!(end, Signal::Panic(ref m) if m.contains("stream drop panicked")), "{end:?}");
+    }
+
+    struct Items(std::vec::IntoIter<u32>);
+
+    impl Stream for Items {
+        type Item = u32;
+        fn poll_next(mut self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> Poll<Option<u32>> {
+            Poll::Ready(self.0.next())
+        }
+    }
+
+    #[test]
+    fn a_panicking_encoder_keeps_the_items_before_it() {
+        let (items, end) = collect(Items(vec![7, 8, 9, 10].into_iter()), |w, i| {
+            w.u32(i);
+            if i == 9 {
+                panic!("display panicked");
+            }
+            Ok(())
+        });
+        assert_eq!(items, [7, 8], "delivered before the panic, without the half-written item");
+        assert!(matches!(end, Signal::Panic(ref m) if m.contains("display panicked")), "{end:?}");
     }
 }

@@ -20,9 +20,18 @@ impl std::error::Error for WireError {}
 
 pub type WireResult<T> = Result<T, WireError>;
 
+/// How deeply records and enums may nest inside one value, on every side and in both
+/// directions. A bound keeps a malicious or accidental input (a `Tree` nested a million
+/// levels deep) from overflowing the stack of whichever thread decodes it.
+pub const MAX_DEPTH: u32 = 128;
+
+/// Most elements in one collection of values that encode to no bytes at all.
+pub const MAX_EMPTY_ELEMENTS: usize = 1 << 20;
+
 #[derive(Default)]
 pub struct Writer {
     pub buf: Vec<u8>,
+    depth: u32,
 }
 
 macro_rules! put_fixed {
@@ -47,8 +56,28 @@ impl Writer {
         Self::default()
     }
 
+    pub fn with_capacity(bytes: usize) -> Self {
+        Self { buf: Vec::with_capacity(bytes), depth: 0 }
+    }
+
     pub fn into_bytes(self) -> Vec<u8> {
         self.buf
+    }
+
+    /// Entering a record or enum value. Panics (caught at the bridge, so the call throws
+    /// `RustPanicException`) beyond [`MAX_DEPTH`]: Kotlin would refuse such a value.
+    #[inline]
+    pub fn enter(&mut self) {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            self.depth = 0;
+            panic!("ferry: the value nests records or enums more than {MAX_DEPTH} levels deep, which cannot cross to Kotlin");
+        }
+    }
+
+    #[inline]
+    pub fn leave(&mut self) {
+        self.depth -= 1;
     }
 
     put_fixed!(u8: u8, i8: i8, u16: u16, i16: i16, u32: u32, i32: i32, u64: u64, i64: i64, f32: f32, f64: f64);
@@ -80,11 +109,27 @@ impl Writer {
 pub struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
+    depth: u32,
 }
 
 impl<'a> Reader<'a> {
     pub fn new(buf: &'a [u8]) -> Self {
-        Self { buf, pos: 0 }
+        Self { buf, pos: 0, depth: 0 }
+    }
+
+    /// Entering a record or enum value; an error beyond [`MAX_DEPTH`].
+    #[inline]
+    pub fn enter(&mut self) -> WireResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(WireError(format!("records or enums nested more than {MAX_DEPTH} levels deep")));
+        }
+        Ok(())
+    }
+
+    #[inline]
+    pub fn leave(&mut self) {
+        self.depth -= 1;
     }
 
     fn take(&mut self, n: usize) -> WireResult<&'a [u8]> {
@@ -110,9 +155,27 @@ impl<'a> Reader<'a> {
         Ok(self.u32()? as usize)
     }
 
-    /// A capacity hint that cannot be used to make us preallocate absurd amounts.
-    pub fn capacity_hint(&self, n: usize) -> usize {
-        n.min(self.buf.len() - self.pos)
+    /// The element count of a collection whose elements take at least `min_size` encoded
+    /// bytes each: an error when the remaining input cannot hold that many, so a forged
+    /// count fails at once instead of after a long loop.
+    /// Elements that may take no bytes (records without fields) are limited to
+    /// [`MAX_EMPTY_ELEMENTS`].
+    pub fn count(&mut self, min_size: usize) -> WireResult<usize> {
+        let n = self.len()?;
+        let remaining = self.buf.len() - self.pos;
+        let fits = if min_size == 0 { n <= MAX_EMPTY_ELEMENTS } else { n.saturating_mul(min_size) <= remaining };
+        if !fits {
+            return Err(WireError(format!("{n} elements of at least {min_size} bytes, but {remaining} bytes remain")));
+        }
+        Ok(n)
+    }
+
+    /// A capacity to preallocate for `n` elements of at least `min_size` bytes: never more
+    /// than the remaining input can hold, so a forged count cannot make us reserve absurd
+    /// amounts (elements that may take no bytes get a small fixed allowance).
+    pub fn capacity_hint(&self, n: usize, min_size: usize) -> usize {
+        let remaining = self.buf.len() - self.pos;
+        n.min(if min_size == 0 { 1024 } else { remaining / min_size })
     }
 
     pub fn string(&mut self) -> WireResult<String> {
@@ -173,6 +236,25 @@ mod tests {
         assert!(r.bool().unwrap());
         assert_eq!(r.duration().unwrap(), Duration::new(u64::MAX, 999_999_999));
         r.finish().unwrap();
+    }
+
+    #[test]
+    fn forged_counts_and_depths_are_errors() {
+        let mut r = Reader::new(&[0xff, 0xff, 0xff, 0x7f, 1, 2, 3, 4]);
+        assert!(r.count(8).is_err(), "2^31 u64s cannot fit in 4 bytes");
+        let r = Reader::new(&[0; 64]);
+        assert_eq!(r.capacity_hint(usize::MAX, 8), 8);
+        assert_eq!(r.capacity_hint(usize::MAX, 0), 1024);
+        let mut r = Reader::new(&[]);
+        for _ in 0..MAX_DEPTH {
+            r.enter().unwrap();
+        }
+        assert!(r.enter().is_err());
+        let mut w = Writer::new();
+        for _ in 0..MAX_DEPTH {
+            w.enter();
+        }
+        assert!(crate::panics::catch(move || w.enter()).is_err());
     }
 
     #[test]

@@ -2,6 +2,7 @@ package dev.ferry
 
 import java.nio.ByteBuffer
 import java.nio.ByteOrder
+import java.nio.charset.CharacterCodingException
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.nanoseconds
 import kotlin.time.Duration.Companion.seconds
@@ -13,6 +14,31 @@ import kotlin.time.Duration.Companion.seconds
 class WireWriter(initialCapacity: Int = 64) {
     private var buf = ByteArray(initialCapacity)
     private var size = 0
+    private var depth = 0
+
+    /**
+     * Writes one record or enum value. Values nesting records or enums more than
+     * [MAX_DEPTH] levels deep are refused with [IllegalArgumentException] before anything
+     * reaches Rust (Rust refuses them too).
+     */
+    inline fun nested(write: () -> Unit) {
+        enter()
+        write()
+        leave()
+    }
+
+    @PublishedApi
+    internal fun enter() {
+        if (++depth > MAX_DEPTH) {
+            depth = 0
+            throw IllegalArgumentException("ferry: the value nests records or enums more than $MAX_DEPTH levels deep, which cannot cross to Rust")
+        }
+    }
+
+    @PublishedApi
+    internal fun leave() {
+        depth--
+    }
 
     private fun room(n: Int): Int {
         if (size + n > buf.size) buf = buf.copyOf(maxOf(buf.size * 2, size + n))
@@ -56,19 +82,28 @@ class WireWriter(initialCapacity: Int = 64) {
     fun toByteArray(): ByteArray = buf.copyOf(size)
 }
 
-/** Reads the wire format; a malformed buffer is an [IllegalStateException], never a crash. */
+/**
+ * Reads the wire format. Malformed input (truncated, a forged length or count, invalid
+ * UTF-8, an unknown tag or variant, nesting deeper than [MAX_DEPTH]) is an
+ * [IllegalStateException], never a crash, an `OutOfMemoryError` or a `StackOverflowError`.
+ */
 class WireReader(bytes: ByteArray) {
     private val buf: ByteBuffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN)
+    private var depth = 0
 
-    fun i8(): Byte = buf.get()
+    private fun need(n: Int) {
+        if (buf.remaining() < n) malformed("needed $n bytes at offset ${buf.position()}, have ${buf.remaining()}")
+    }
+
+    fun i8(): Byte { need(1); return buf.get() }
     fun bool(): Boolean = when (val b = i8().toInt()) {
         0 -> false
         1 -> true
-        else -> throw IllegalStateException("ferry: bool byte $b")
+        else -> malformed("bool byte $b")
     }
-    fun i16(): Short = buf.getShort()
-    fun i32(): Int = buf.getInt()
-    fun i64(): Long = buf.getLong()
+    fun i16(): Short { need(2); return buf.getShort() }
+    fun i32(): Int { need(4); return buf.getInt() }
+    fun i64(): Long { need(8); return buf.getLong() }
     fun u8(): UByte = i8().toUByte()
     fun u16(): UShort = i16().toUShort()
     fun u32(): UInt = i32().toUInt()
@@ -77,38 +112,99 @@ class WireReader(bytes: ByteArray) {
     fun f64(): Double = Double.fromBits(i64())
     fun len(): Int {
         val n = i32()
-        if (n < 0 || n.toLong() > Int.MAX_VALUE) throw IllegalStateException("ferry: length ${n.toUInt()} too large")
+        if (n < 0) malformed("length ${n.toUInt()} too large")
         return n
+    }
+
+    /**
+     * The count of a collection whose elements take at least [minSize] bytes each; a count
+     * the remaining input cannot hold is malformed. Elements that may take no bytes at all
+     * (records without fields) are limited to [MAX_EMPTY_ELEMENTS].
+     */
+    fun count(minSize: Int): Int {
+        val n = len()
+        val fits = if (minSize == 0) n <= MAX_EMPTY_ELEMENTS else n.toLong() * minSize <= buf.remaining()
+        if (!fits) malformed("$n elements of at least $minSize bytes, but ${buf.remaining()} bytes remain")
+        return n
+    }
+
+    /** A list of [count] elements, each read by [element]. */
+    inline fun <T> list(minSize: Int, element: () -> T): List<T> {
+        val n = count(minSize)
+        val out = ArrayList<T>(n)
+        repeat(n) { out.add(element()) }
+        return out
+    }
+
+    /** A map of [count] entries, each read into the map by [entry]. */
+    inline fun <K, V> map(minSize: Int, entry: (MutableMap<K, V>) -> Unit): Map<K, V> {
+        val n = count(minSize)
+        val out = LinkedHashMap<K, V>(n)
+        repeat(n) { entry(out) }
+        return out
+    }
+
+    /** Reads one record or enum value, refusing nesting deeper than [MAX_DEPTH]. */
+    inline fun <T> nested(read: () -> T): T {
+        enter()
+        val value = read()
+        leave()
+        return value
+    }
+
+    @PublishedApi
+    internal fun enter() {
+        if (++depth > MAX_DEPTH) malformed("records or enums nested more than $MAX_DEPTH levels deep")
+    }
+
+    @PublishedApi
+    internal fun leave() {
+        depth--
     }
 
     fun bytes(): ByteArray {
         val n = len()
-        if (n > buf.remaining()) throw IllegalStateException("ferry: length $n past the end")
+        if (n > buf.remaining()) malformed("length $n past the end")
         return ByteArray(n).also { buf.get(it) }
     }
 
-    fun string(): String = bytes().decodeToString()
+    /** Strict UTF-8: invalid sequences are malformed input, not replaced. */
+    fun string(): String = try {
+        bytes().decodeToString(throwOnInvalidSequence = true)
+    } catch (e: CharacterCodingException) {
+        malformed("invalid UTF-8 in a string")
+    }
 
     /** Seconds past Kotlin's range (about 146 years at full precision) become `INFINITE`. */
     fun duration(): Duration {
         val secs = i64()
         val nanos = i32()
+        if (nanos < 0 || nanos >= 1_000_000_000) malformed("duration nanos ${nanos.toUInt()}")
         if (secs < 0 || secs > MAX_DURATION_SECONDS) return Duration.INFINITE
         return secs.seconds + nanos.nanoseconds
     }
 
     fun variant(typeName: String, count: Int): Int {
         val v = i32()
-        if (v < 0 || v >= count) throw IllegalStateException("ferry: $typeName has no variant ${v.toUInt()}")
+        if (v < 0 || v >= count) malformed("$typeName has no variant ${v.toUInt()}")
         return v
     }
 
     fun finish() {
-        if (buf.hasRemaining()) throw IllegalStateException("ferry: ${buf.remaining()} trailing bytes")
+        if (buf.hasRemaining()) malformed("${buf.remaining()} trailing bytes")
     }
+
+    private fun malformed(what: String): Nothing = throw IllegalStateException("ferry: malformed value from Rust: $what")
 
     private companion object {
         // Kotlin's Duration holds up to Long.MAX_VALUE / 2 milliseconds.
         const val MAX_DURATION_SECONDS = Long.MAX_VALUE / 2 / 1000
+        const val MAX_EMPTY_ELEMENTS = 1 shl 20
     }
 }
+
+/**
+ * How deeply records and enums may nest inside one value crossing the bridge, in either
+ * direction (the same bound as the Rust runtime's `wire::MAX_DEPTH`).
+ */
+const val MAX_DEPTH = 128

@@ -8,37 +8,41 @@ import dev.ferry.WireWriter
 
 /** Wire codecs for the exported types, mirroring the Rust glue. */
 internal object FerryCodecs {
-    fun writeEntry(w: WireWriter, v: Entry) {
+    fun writeEntry(w: WireWriter, v: Entry) = w.nested {
         w.string(v.key)
         w.u64(v.size)
         FerryCodecs.writeLevel(w, v.level)
         v.tags?.let { o0 -> w.bool(true); w.len(o0.size); for (e1 in o0) { w.string(e1) } } ?: w.bool(false)
     }
 
-    fun readEntry(r: WireReader): Entry = Entry(key = r.string(), size = r.u64(), level = FerryCodecs.readLevel(r), tags = (if (r.bool()) List(r.len()) { r.string() } else null))
+    fun readEntry(r: WireReader): Entry = r.nested { Entry(key = r.string(), size = r.u64(), level = FerryCodecs.readLevel(r), tags = (if (r.bool()) r.list(4) { r.string() } else null)) }
 
     fun writeLevel(w: WireWriter, v: Level) = w.i32(v.ordinal)
 
     fun readLevel(r: WireReader): Level = Level.entries[r.variant("Level", 2)]
 
-    fun writeShape(w: WireWriter, v: Shape) {
+    fun writeShape(w: WireWriter, v: Shape) = w.nested {
         when (v) {
             Shape.Dot -> { w.i32(0) }
             is Shape.Line -> { w.i32(1); w.f32(v.len) }
         }
     }
 
-    fun readShape(r: WireReader): Shape = when (r.variant("Shape", 2)) {
-        0 -> Shape.Dot
-        1 -> Shape.Line(r.f32())
-        else -> error("unreachable: variant index checked")
+    fun readShape(r: WireReader): Shape = r.nested {
+        when (r.variant("Shape", 2)) {
+            0 -> Shape.Dot
+            1 -> Shape.Line(r.f32())
+            else -> error("unreachable: variant index checked")
+        }
     }
 
-    fun readVaultError(r: WireReader): VaultError = when (r.variant("VaultError", 3)) {
-        0 -> VaultError.NotFound(r.string(), r.readMessage())
-        1 -> VaultError.Locked(r.readMessage())
-        2 -> VaultError.Invalid(r.string(), r.readMessage())
-        else -> error("unreachable: variant index checked")
+    fun readVaultError(r: WireReader): VaultError = r.nested {
+        when (r.variant("VaultError", 3)) {
+            0 -> VaultError.NotFound(r.string(), r.readMessage())
+            1 -> VaultError.Locked(r.readMessage())
+            2 -> VaultError.Invalid(r.string(), r.readMessage())
+            else -> error("unreachable: variant index checked")
+        }
     }
 
     /** The Rust error's Display text, when the crate defines one. */

@@ -14,7 +14,7 @@ import dev.ferry.ferryCall
 fun merge(a: Vault, b: Vault): List<String> {
     try {
         val r = WireReader(FerryNative.merge(a.ferryHandle(), b.ferryHandle()))
-        val value = List(r.len()) { r.string() }
+        val value = r.list(4) { r.string() }
         r.finish()
         return value
     } finally {

@@ -77,7 +77,7 @@ class Vault internal constructor(
         val ferrySelf = this
         try {
             val r = WireReader(FerryNative.Vault_keys(ferrySelf.ferryHandle()))
-            val value = List(r.len()) { r.string() }
+            val value = r.list(4) { r.string() }
             r.finish()
             return value
         } finally {

@@ -8,52 +8,54 @@ import dev.ferry.WireWriter
 
 /** Wire codecs for the exported types, mirroring the Rust glue. */
 internal object FerryCodecs {
-    fun writePing(w: WireWriter, v: Ping) {
+    fun writePing(w: WireWriter, v: Ping) = w.nested {
         w.string(v.reply)
         w.duration(v.roundTrip)
     }
 
-    fun readPing(r: WireReader): Ping = Ping(reply = r.string(), roundTrip = r.duration())
+    fun readPing(r: WireReader): Ping = r.nested { Ping(reply = r.string(), roundTrip = r.duration()) }
 
-    fun writeSummary(w: WireWriter, v: Summary) {
+    fun writeSummary(w: WireWriter, v: Summary) = w.nested {
         w.u32(v.pings)
         w.u64(v.bytesEchoed)
         w.duration(v.slowest)
         w.duration(v.elapsed)
     }
 
-    fun readSummary(r: WireReader): Summary = Summary(pings = r.u32(), bytesEchoed = r.u64(), slowest = r.duration(), elapsed = r.duration())
+    fun readSummary(r: WireReader): Summary = r.nested { Summary(pings = r.u32(), bytesEchoed = r.u64(), slowest = r.duration(), elapsed = r.duration()) }
 
-    fun writeClientStats(w: WireWriter, v: ClientStats) {
+    fun writeClientStats(w: WireWriter, v: ClientStats) = w.nested {
         w.u16(v.port)
         w.u32(v.connections)
         w.u64(v.messages)
         w.u64(v.bytes)
     }
 
-    fun readClientStats(r: WireReader): ClientStats = ClientStats(port = r.u16(), connections = r.u32(), messages = r.u64(), bytes = r.u64())
+    fun readClientStats(r: WireReader): ClientStats = r.nested { ClientStats(port = r.u16(), connections = r.u32(), messages = r.u64(), bytes = r.u64()) }
 
-    fun writeProgress(w: WireWriter, v: Progress) {
+    fun writeProgress(w: WireWriter, v: Progress) = w.nested {
         w.u32(v.chunk)
         w.u32(v.chunks)
         w.u64(v.bytes)
         w.duration(v.elapsed)
     }
 
-    fun readProgress(r: WireReader): Progress = Progress(chunk = r.u32(), chunks = r.u32(), bytes = r.u64(), elapsed = r.duration())
+    fun readProgress(r: WireReader): Progress = r.nested { Progress(chunk = r.u32(), chunks = r.u32(), bytes = r.u64(), elapsed = r.duration()) }
 
-    fun writeCounters(w: WireWriter, v: Counters) {
+    fun writeCounters(w: WireWriter, v: Counters) = w.nested {
         w.u64(v.clientsDropped)
         w.u64(v.chunksEchoed)
         w.u64(v.transfersDropped)
     }
 
-    fun readCounters(r: WireReader): Counters = Counters(clientsDropped = r.u64(), chunksEchoed = r.u64(), transfersDropped = r.u64())
+    fun readCounters(r: WireReader): Counters = r.nested { Counters(clientsDropped = r.u64(), chunksEchoed = r.u64(), transfersDropped = r.u64()) }
 
-    fun readNetError(r: WireReader): NetError = when (r.variant("NetError", 2)) {
-        0 -> NetError.ConnectionRefused(r.u16(), r.readMessage())
-        1 -> NetError.Io(r.string(), r.readMessage())
-        else -> error("unreachable: variant index checked")
+    fun readNetError(r: WireReader): NetError = r.nested {
+        when (r.variant("NetError", 2)) {
+            0 -> NetError.ConnectionRefused(r.u16(), r.readMessage())
+            1 -> NetError.Io(r.string(), r.readMessage())
+            else -> error("unreachable: variant index checked")
+        }
     }
 
     /** The Rust error's Display text, when the crate defines one. */

@@ -73,7 +73,7 @@ suspend fun longJob(steps: UInt): UInt {
  */
 fun jobStats(): List<ULong> {
     val r = WireReader(FerryNative.job_stats())
-    val value = List(r.len()) { r.u64() }
+    val value = r.list(8) { r.u64() }
     r.finish()
     return value
 }

@@ -1,0 +1,114 @@
+// Codegen for the fault paths (docs/reliability.md), checked in both output languages:
+// bounded collection counts and nesting depth in every decoder, handle tracking for sync
+// results holding objects, Flows keeping object arguments reachable, the panic = "abort"
+// guard, and glue that compiles whatever the user's field names are.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { assertContains, assertNotContains, cargoToml, generate, type Outputs } from './helpers.js';
+
+const kotlinFile = (out: Outputs, suffix: string): string => {
+  const f = Object.entries(out.kotlin).find(([p]) => p.endsWith(suffix));
+  assert.ok(f, `no *${suffix} among ${Object.keys(out.kotlin).join(', ')}`);
+  return f[1];
+};
+
+describe('codegen: fault bounds', () => {
+  test('collection counts are checked against the smallest encoding of an element', async () => {
+    const out = await generate(`use std::collections::HashMap;
+#[ferry::export]
+pub struct Tree { pub label: String, pub children: Vec<Tree> }
+#[ferry::export]
+pub enum Shape { Dot, Circle { r: f64 } }
+#[ferry::export]
+pub struct Bag { pub ids: Vec<u64>, pub names: Vec<String>, pub trees: Vec<Tree>, pub shapes: Vec<Shape>, pub by: HashMap<u16, Option<bool>> }
+#[ferry::export]
+pub fn echo(b: Bag) -> Bag { b }
+`);
+    // u64: 8; String: a 4-byte length; Tree: 4 (label) + 4 (children count); Shape: 4 (variant);
+    // a u16 key (2) with an Option tag (1).
+    assertContains(out.rust, 'r.count(8)?');
+    assertContains(out.rust, 'r.capacity_hint(n0, 8)');
+    assertContains(out.rust, 'r.count(4)?');
+    assertContains(out.rust, 'Vec::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { v0.push(read_Tree(r)?); }');
+    assertContains(out.rust, 'HashMap::with_capacity(r.capacity_hint(n0, 3))');
+    const codecs = kotlinFile(out, 'FerryCodecs.kt');
+    assertContains(codecs, 'ids = r.list(8) { r.u64() }');
+    assertContains(codecs, 'trees = r.list(8) { FerryCodecs.readTree(r) }');
+    assertContains(codecs, 'shapes = r.list(4) { FerryCodecs.readShape(r) }');
+    assertContains(codecs, 'by = r.map<UShort, Boolean?>(3) {');
+  });
+
+  test('records and data enums count a nesting level on both sides; plain enums do not', async () => {
+    const out = await generate(`#[ferry::export]
+pub struct Tree { pub children: Vec<Tree>, pub kind: Kind, pub level: Level }
+#[ferry::export]
+pub enum Kind { Leaf, Node(u32) }
+#[ferry::export]
+pub enum Level { Low, High }
+#[ferry::export]
+pub fn echo(t: Tree) -> Tree { t }
+`);
+    assertContains(out.rust, 'pub(super) fn write_Tree(w: &mut Writer, v: &crate::Tree) {\n        w.enter();');
+    assertContains(out.rust, 'pub(super) fn read_Tree(r: &mut Reader) -> WireResult<crate::Tree> {\n        r.enter()?;');
+    assertContains(out.rust, 'pub(super) fn read_Kind(r: &mut Reader) -> WireResult<crate::Kind> {\n        r.enter()?;');
+    assertContains(out.rust, 'pub(super) fn read_Level(r: &mut Reader) -> WireResult<crate::Level> {\n        let v = match');
+    const codecs = kotlinFile(out, 'FerryCodecs.kt');
+    assertContains(codecs, 'fun writeTree(w: WireWriter, v: Tree) = w.nested {');
+    assertContains(codecs, 'fun readTree(r: WireReader): Tree = r.nested {');
+    assertContains(codecs, 'fun readKind(r: WireReader): Kind = r.nested {');
+    assertContains(codecs, 'fun writeLevel(w: WireWriter, v: Level) = w.i32(v.ordinal)');
+  });
+
+  test('a sync function whose result holds objects releases them if it fails afterwards', async () => {
+    const out = await generate(`use std::sync::Arc;
+#[ferry::export(object)]
+pub struct Conn {}
+#[ferry::export]
+impl Conn { pub fn new() -> Self { Conn {} } }
+#[ferry::export]
+pub fn open_all(n: u32) -> Vec<Arc<Conn>> { todo!() }
+#[ferry::export]
+pub fn count(n: u32) -> u32 { n }
+`);
+    assert.match(out.rust, /fn Java_\w+_open_1all[^{]+\{\n\s+jvm::sync_call_tracked\(/);
+    assert.match(out.rust, /fn Java_\w+_count[^{]+\{\n\s+jvm::sync_call\(/);
+    assertContains(out.rust, 'jvm::release_object(&mut env, handle)');
+  });
+
+  test('a Flow keeps its object arguments, not their handles, and reads the handle per collection', async () => {
+    const out = await generate(`use std::sync::Arc;
+use futures_core::Stream;
+#[ferry::export(object)]
+pub struct Feed {}
+#[ferry::export]
+impl Feed { pub fn new() -> Self { Feed {} } }
+#[ferry::export]
+pub fn watch(feed: Arc<Feed>, from: u32) -> impl Stream<Item = u32> { todo!() }
+`);
+    const kotlin = kotlinFile(out, 'Demo.kt');
+    assertContains(kotlin, 'val ferryArg0 = feed\n');
+    assertNotContains(kotlin, 'val ferryArg0 = feed.ferryHandle()');
+    assertContains(kotlin, 'try { FerryNative.watch(ferrySink, ferryBatch, ferryCredit, ferryArg0.ferryHandle(), ferryArg1) } finally { dev.ferry.keepAlive(ferryArg0) }');
+  });
+
+  test('the glue refuses panic = "abort" unless the crate accepts aborts', async () => {
+    const guarded = await generate('#[ferry::export]\npub fn f() {}\n');
+    assertContains(guarded.rust, '#[cfg(panic = "abort")]\ncompile_error!("ferry: this crate is built with panic = \\"abort\\"');
+    const accepted = await generate({
+      lib: '#[ferry::export]\npub fn f() {}\n',
+      cargoToml: `${cargoToml('demo')}\n[package.metadata.ferry]\nallow-panic-abort = true\n`,
+    });
+    assertNotContains(accepted.rust, 'compile_error!');
+  });
+
+  test("data-enum fields named like the glue's locals are bound under glue names", async () => {
+    const out = await generate(`#[ferry::export]
+pub enum Shape { Rect { w: u32, h: u32 }, Named { v: String, r: u8 } }
+#[ferry::export]
+pub fn echo(s: Shape) -> Shape { s }
+`);
+    assertContains(out.rust, 'crate::Shape::Rect { w: f0, h: f1 } => { w.u32(0); w.u32(*f0); w.u32(*f1); }');
+    assertContains(out.rust, 'crate::Shape::Named { v: f0, r: f1 } => { w.u32(1); w.str(f0); w.u8(*f1); }');
+  });
+});
