@@ -103,4 +103,22 @@ pub fn pick(a: Arc<Thing>) -> Option<Arc<Thing>> { Some(a) }
     assert.ok(!out.rust.includes('ferryReleaseObject'));
     assert.ok(!out.kotlinAll.includes('ferryReleaseObject'));
   });
+
+  test('an exported impl block exports its pub methods only; private helpers stay Rust-only', async () => {
+    const out = await generate(`use std::collections::HashSet;
+#[ferry::export(object)]
+pub struct Store { keys: HashSet<String> }
+#[ferry::export]
+impl Store {
+    pub fn new() -> Self { Store { keys: HashSet::new() } }
+    pub fn size(&self) -> u32 { self.helper(&self.keys) }
+    fn helper(&self, keys: &HashSet<String>) -> u32 { keys.len() as u32 }
+    pub(crate) fn internal(&self) {}
+}
+`);
+    assert.ok(out.kotlinAll.includes('fun size(): UInt'), 'pub method crosses');
+    assert.ok(!out.kotlinAll.includes('helper'), 'a private helper (with a type ferry cannot bridge) is not exported');
+    assert.ok(!out.rust.includes('helper'));
+    assert.ok(out.kotlinAll.includes('fun internal()'), 'pub(crate) is pub to the glue, which lives in the crate');
+  });
 });

@@ -81,7 +81,9 @@ export function buildObjects(
       rejected.push({ span: at, message: `impl block for \`${item.name}\` is generic (${item.generics}): exported methods need concrete types` });
       continue;
     }
-    const fns = item.export ? item.methods : marked;
+    // An exported impl block exports its `pub` methods; private helpers stay Rust-only
+    // (unless marked one by one with #[ferry::export]).
+    const fns = item.export ? item.methods.filter((m) => m.isPublic || m.export) : marked;
     for (const m of fns) {
       // A method is callable from the glue (a child of the crate root) when it is `pub`,
       // or when the impl lives in the root module (privacy is per module).

@@ -651,4 +651,14 @@ mod __ferry_glue {
             }))
         })
     }
+
+    #[no_mangle]
+    pub extern "system" fn Java_fixtures_functions_FerryNative_first_1poll_1thread<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong) -> jlong {
+        jvm::sync_call(&mut env, |env| {
+            Ok(jvm::spawn_call(completion, move |token| async move {
+                let __result = crate::first_poll_thread().await;
+                Outcome::Bytes(__result.into_bytes())
+            }))
+        })
+    }
 }
