@@ -28,6 +28,8 @@ export async function generateInMemory(crateDir: string, displayBase = process.c
   const config = readCrateConfig(crateDir);
   const diags = new Diagnostics();
   const syntax = await parseCrate(config.libRoot, displayBase, diags);
+  // Source that does not parse cannot be judged for the macro either.
+  if (!diags.hasErrors) checkIncludesGlue(config.libRoot, displayBase, diags);
   const ir = buildIr(syntax, config);
   checkIr(ir, diags);
   if (diags.hasErrors) return { ok: false, diagnostics: diags };
@@ -35,6 +37,25 @@ export async function generateInMemory(crateDir: string, displayBase = process.c
     ok: true,
     output: { ir, rustGlue: emitRust(ir), rustGluePath: path.join(crateDir, '.ferry', 'glue.rs'), kotlin: emitKotlin(ir) },
   };
+}
+
+/**
+ * Without `ferry::include_glue!()` at the crate root the library builds and loads but
+ * exports no JNI symbol, and the first call fails with a bare `UnsatisfiedLinkError`:
+ * report it here, where the fix is obvious. Comments are ignored; the macro may be
+ * named through a `use`.
+ */
+function checkIncludesGlue(libRoot: string, displayBase: string, diags: Diagnostics): void {
+  let text: string;
+  try {
+    text = fs.readFileSync(libRoot, 'utf8');
+  } catch {
+    return; // the parser has reported it
+  }
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ');
+  if (/(^|[^\w])include_glue\s*!\s*[({[]/.test(code)) return;
+  const file = path.relative(displayBase, libRoot) || libRoot;
+  diags.error({ file, line: 1, col: 1 }, 'the crate root never calls `ferry::include_glue!()`: without it the library exports nothing to Kotlin and the first call fails with UnsatisfiedLinkError; add `ferry::include_glue!();` at the top level of this file');
 }
 
 /**

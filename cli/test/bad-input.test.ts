@@ -166,7 +166,7 @@ describe('bad input: one problem each, exact diagnostics', () => {
   }
 
   test('syntax error', async () => {
-    const lines = await diagnose('#[ferry::export]\npub fn ok() {}\n\npub fn broken( {\n');
+    const lines = await diagnose({ lib: '#[ferry::export]\npub fn ok() {}\n\npub fn broken( {\n', exactLib: true });
     assert.ok(lines.length >= 1, 'at least one diagnostic');
     for (const l of lines) assert.match(l, /^src\/lib\.rs:4:\d+: error: syntax error/);
   });

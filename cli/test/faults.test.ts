@@ -5,7 +5,7 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertContains, assertNotContains, cargoToml, generate, type Outputs } from './helpers.js';
+import { assertContains, assertNotContains, cargoToml, diagnose, generate, run, type Outputs } from './helpers.js';
 
 const kotlinFile = (out: Outputs, suffix: string): string => {
   const f = Object.entries(out.kotlin).find(([p]) => p.endsWith(suffix));
@@ -110,5 +110,14 @@ pub fn echo(s: Shape) -> Shape { s }
 `);
     assertContains(out.rust, 'crate::Shape::Rect { w: f0, h: f1 } => { w.u32(0); w.u32(*f0); w.u32(*f1); }');
     assertContains(out.rust, 'crate::Shape::Named { v: f0, r: f1 } => { w.u32(1); w.str(f0); w.u8(*f1); }');
+  });
+
+  test('a crate root without ferry::include_glue!() is reported, also when it is only in a comment', async () => {
+    const missing = await diagnose({ lib: '#[ferry::export]\npub fn f() {}\n', exactLib: true });
+    assert.deepEqual(missing, ['src/lib.rs:1:1: error: the crate root never calls `ferry::include_glue!()`: without it the library exports nothing to Kotlin and the first call fails with UnsatisfiedLinkError; add `ferry::include_glue!();` at the top level of this file']);
+    const commented = await diagnose({ lib: '// ferry::include_glue!();\n/* include_glue!() */\n#[ferry::export]\npub fn f() {}\n', exactLib: true });
+    assert.equal(commented.length, 1);
+    const viaUse = await run({ lib: 'use ferry::include_glue;\ninclude_glue! {}\n#[ferry::export]\npub fn f() {}\n', exactLib: true });
+    assert.ok(viaUse.ok, 'named through a use');
   });
 });

@@ -26,6 +26,11 @@ export interface CrateSpec {
   kotlinPackage?: string;
   /** Replaces the whole Cargo.toml. */
   cargoToml?: string;
+  /**
+   * Leave `lib` as written. By default `ferry::include_glue!();` is appended (after the
+   * last line, so reported line numbers stay as written) unless `lib` already names it.
+   */
+  exactLib?: boolean;
 }
 
 const tempDirs: string[] = [];
@@ -59,7 +64,8 @@ export function makeCrate(spec: CrateSpec | string): string {
   const dir = tempDir();
   fs.writeFileSync(path.join(dir, 'Cargo.toml'), s.cargoToml ?? cargoToml(s.name, s.kotlinPackage));
   fs.mkdirSync(path.join(dir, 'src'));
-  fs.writeFileSync(path.join(dir, 'src', 'lib.rs'), s.lib);
+  const lib = s.exactLib || s.lib.includes('include_glue') ? s.lib : `${s.lib}\nferry::include_glue!();\n`;
+  fs.writeFileSync(path.join(dir, 'src', 'lib.rs'), lib);
   for (const [rel, content] of Object.entries(s.files ?? {})) {
     const file = path.join(dir, 'src', rel);
     fs.mkdirSync(path.dirname(file), { recursive: true });
