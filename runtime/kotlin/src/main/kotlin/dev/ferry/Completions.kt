@@ -5,7 +5,6 @@ import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.MainCoroutineDispatcher
 import kotlinx.coroutines.suspendCancellableCoroutine
-import java.util.concurrent.atomic.AtomicInteger
 import kotlin.coroutines.Continuation
 import kotlin.coroutines.ContinuationInterceptor
 
@@ -53,49 +52,15 @@ object Completions {
     @JvmField
     val spinNanos: Long = (System.getProperty("ferry.spinMicros")?.toLongOrNull() ?: 20L) * 1_000
 
-    private val lock = Any()
-    private var slots = arrayOfNulls<CancellableContinuation<Any?>>(256)
-    private var libraries = arrayOfNulls<NativeRuntime>(256)
-    private var generations = IntArray(256)
-    private var free = IntArray(256) { 255 - it }
-    private var freeCount = 256
-    private val inFlight = AtomicInteger()
+    /** Continuations waiting for Rust; the slot and generation logic lives there. */
+    private val slots = ContinuationSlots<CancellableContinuation<Any?>, NativeRuntime>()
 
-    fun register(continuation: CancellableContinuation<Any?>, library: NativeRuntime): Long = synchronized(lock) {
-        if (freeCount == 0) grow()
-        val slot = free[--freeCount]
-        slots[slot] = continuation
-        libraries[slot] = library
-        val generation = (generations[slot] + 1) and 0x3FFF_FFFF
-        generations[slot] = generation
-        inFlight.incrementAndGet()
-        (generation.toLong() shl 32) or slot.toLong()
-    }
-
-    private fun grow() {
-        val old = slots.size
-        slots = slots.copyOf(old * 2)
-        libraries = libraries.copyOf(old * 2)
-        generations = generations.copyOf(old * 2)
-        free = IntArray(old * 2)
-        for (i in 0 until old) free[i] = old * 2 - 1 - i
-        freeCount = old
-    }
-
-    private class Waiting(val continuation: CancellableContinuation<Any?>, val library: NativeRuntime)
+    fun register(continuation: CancellableContinuation<Any?>, library: NativeRuntime): Long =
+        slots.register(continuation, library)
 
     /** Removes and returns what was registered under [id], if it is still there. */
-    private fun take(id: Long): Waiting? = synchronized(lock) {
-        val slot = (id and 0xFFFF_FFFFL).toInt()
-        if (slot >= slots.size || generations[slot].toLong() != (id ushr 32)) return null
-        val continuation = slots[slot] ?: return null
-        val library = libraries[slot]!!
-        slots[slot] = null
-        libraries[slot] = null
-        free[freeCount++] = slot
-        inFlight.decrementAndGet()
-        Waiting(continuation, library)
-    }
+    private fun take(id: Long): ContinuationSlots.Taken<CancellableContinuation<Any?>, NativeRuntime>? =
+        slots.take(id)
 
     fun forget(id: Long) {
         take(id)
@@ -113,10 +78,10 @@ object Completions {
     }
 
     /** Continuations still waiting for Rust (for tests of the registry itself). */
-    fun waitingCount(): Int = inFlight.get()
+    fun waitingCount(): Int = slots.waitingCount()
 
     @PublishedApi
-    internal fun onlyCallInFlight(): Boolean = inFlight.get() <= 1
+    internal fun onlyCallInFlight(): Boolean = slots.waitingCount() <= 1
 
     /**
      * The upcall. From a Tokio thread it must never run the caller's code there. Returns

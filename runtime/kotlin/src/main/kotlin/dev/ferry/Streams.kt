@@ -55,14 +55,20 @@ object Streams {
 
     internal class Message(val status: Int, val payload: ByteArray?)
 
-    /** One collection's mailbox: a queue and at most one waiting collector. */
-    internal class Sink {
+    /**
+     * One collection's mailbox: a queue and at most one waiting collector. [wake] resumes a
+     * collector that was waiting when a message arrived: off the Tokio thread that offered
+     * it; the mailbox model tests (`SinkLincheckTest`) resume in place instead.
+     */
+    internal class Sink(
+        private val wake: (CancellableContinuation<Unit>) -> Unit = { resumeOffRuntimeThread(it, Result.success(Unit)) },
+    ) {
         private val queue = ConcurrentLinkedQueue<Message>()
         private val waiter = AtomicReference<CancellableContinuation<Unit>?>(null)
 
         fun offer(message: Message) {
             queue.add(message)
-            waiter.getAndSet(null)?.let(::wake)
+            waiter.getAndSet(null)?.let(wake)
         }
 
         suspend fun take(): Message {
@@ -75,8 +81,6 @@ object Streams {
                 }
             }
         }
-
-        private fun wake(c: CancellableContinuation<Unit>) = resumeOffRuntimeThread(c, Result.success(Unit))
     }
 
     internal fun register(sink: Sink): Long {
