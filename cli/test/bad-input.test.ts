@@ -85,8 +85,8 @@ const cases: Case[] = [
     expected: [E(4, 13, 'error enum `MyErr` can only be used as the E of Result<T, E>')] },
   { name: 'error enum as a record field', lib: '#[ferry::export(error)]\npub enum MyErr { A }\n#[ferry::export]\npub struct R { pub e: MyErr }\n',
     expected: [E(4, 23, 'error enum `MyErr` can only be used as the E of Result<T, E>')] },
-  { name: 'error field named `message`', lib: '#[ferry::export(error)]\npub enum E {\n    Bad { message: String },\n}\n',
-    expected: [E(3, 11, 'field `message` of variant `E::Bad` clashes with Kotlin\'s `message`: rename it')] },
+  { name: 'error field named `message` that is not text', lib: '#[ferry::export(error)]\npub enum E {\n    Bad { message: u32 },\n}\n',
+    expected: [E(3, 11, 'field `message` of variant `E::Bad` becomes the Kotlin exception\'s `message`, so it must be a String or Option<String>')] },
   { name: 'error field named `cause`', lib: '#[ferry::export(error)]\npub enum E {\n    Bad { code: i32, cause: String },\n}\n',
     expected: [E(3, 22, 'field `cause` of variant `E::Bad` clashes with Kotlin\'s `cause`: rename it')] },
   { name: 'enum without variants', lib: '#[ferry::export]\npub enum Never {}\n',
@@ -191,7 +191,7 @@ describe('bad input: every problem of a crate is reported', () => {
       '#[ferry::export]', // 8
       'pub fn c(t: ferry::CancellationToken) -> Result<i32, String> { Ok(1) }', // 9
       '#[ferry::export(error)]', // 10
-      'pub enum Oops { Bad { message: String }, Worse }', // 11
+      'pub enum Oops { Bad { message: i64 }, Worse }', // 11
       '#[ferry::export]', // 12
       'pub fn d(o: Oops, x: Unknown) {}', // 13
       '#[ferry::export(whatever)]', // 14
@@ -225,7 +225,7 @@ describe('bad input: every problem of a crate is reported', () => {
       E(7, 38, '`Option<Option<T>>` has no Kotlin equivalent (`T??` is `T?`): use an enum'),
       E(9, 13, TOKEN_SYNC),
       E(9, 54, 'the error type of a Result must be an enum marked #[ferry::export(error)]; `String` is not'),
-      E(11, 23, 'field `message` of variant `Oops::Bad` clashes with Kotlin\'s `message`: rename it'),
+      E(11, 23, 'field `message` of variant `Oops::Bad` becomes the Kotlin exception\'s `message`, so it must be a String or Option<String>'),
       E(13, 13, 'error enum `Oops` can only be used as the E of Result<T, E>'),
       E(13, 22, UNKNOWN('Unknown')),
       E(14, 1, 'unknown argument `whatever` to #[ferry::export]: expected nothing, `object`, `error` or `callback`'),

@@ -171,4 +171,16 @@ describe('codegen: files', () => {
     assert.equal(a.rust, b.rust);
     assert.deepEqual(a.kotlin, b.kotlin);
   });
+
+  test('an error variant\'s message field is the exception\'s message', async () => {
+    const out = await generate(`#[ferry::export(error)]
+pub enum ApiError { Rejected { code: u16, message: String }, Gone { message: Option<String> }, Other }
+#[ferry::export]
+pub fn f() -> Result<(), ApiError> { Ok(()) }
+`);
+    const t = types(out);
+    assertContains(t, 'class Rejected(val code: UShort, override val message: String, ferryDisplay: String? = null) : ApiError(message)');
+    assertContains(t, 'class Gone(override val message: String?, ferryDisplay: String? = null) : ApiError(message ?: "Gone(message=$message)")');
+    assertContains(t, 'class Other(message: String? = null) : ApiError(message ?: "Other")');
+  });
 });

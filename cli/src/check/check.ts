@@ -216,8 +216,17 @@ function checkEnum(en: EnumDecl, diags: Diagnostics): void {
   if (en.generics) diags.error(en.span, `${what} is generic (${en.generics}): exported types need concrete fields`);
   if (!en.visibleFromRoot) diags.error(en.span, `${what} is not visible from the crate root: make it (and its modules) \`pub\``);
   if (en.variants.length === 0) diags.error(en.span, `${what} has no variants: it can never be constructed`);
-  // An exception already has `message` and `cause`; a field by that name would hide them.
-  const reserved = en.isError ? new Set(['message', 'cause', 'stackTrace', 'suppressed', 'localizedMessage']) : new Set<string>();
+  // An exception already has `cause` and the rest; a field by that name would hide them.
+  // A `message` field becomes the exception's message, so it must be text.
+  const reserved = en.isError ? new Set(['cause', 'stackTrace', 'suppressed', 'localizedMessage']) : new Set<string>();
+  if (en.isError) {
+    for (const v of en.variants) {
+      const m = v.style === 'struct' ? v.fields.find((f) => f.name === 'message') : undefined;
+      if (m && !isMessageType(m.type)) {
+        diags.error(m.span, `field \`message\` of variant \`${en.name}::${v.name}\` becomes the Kotlin exception's \`message\`, so it must be a String or Option<String>`);
+      }
+    }
+  }
   const constants = new Map<string, string>();
   for (const v of en.variants) {
     checkFields(`variant \`${en.name}::${v.name}\``, v.fields, diags, reserved);
@@ -226,6 +235,11 @@ function checkEnum(en: EnumDecl, diags: Diagnostics): void {
     if (other) diags.error(v.span, `variants \`${other}\` and \`${v.name}\` of ${what} both become Kotlin \`${kotlin}\``);
     constants.set(kotlin, v.name);
   }
+}
+
+/** Whether a field can be an exception's `message` (`String` or `Option<String>`). */
+export function isMessageType(t: TypeRef): boolean {
+  return t.kind === 'string' || (t.kind === 'option' && t.inner.kind === 'string');
 }
 
 /** Members every generated object class already has (RustObject, Any). */

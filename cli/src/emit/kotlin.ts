@@ -10,6 +10,7 @@ import { isObjectParam, objectNativeFns } from '../ir/objects.js';
 import { emitObjectsFile, keepObjectsAlive, objectDecode, objectNativeArg, objectNativeExternals } from './kotlin-objects.js';
 import { STREAM_IMPORTS, STREAM_NATIVE_PARAMS, streamBody, streamDoc, streamKotlinType } from './kotlin-streams.js';
 import { WireSizes } from './wire-size.js';
+import { isMessageType } from '../check/check.js';
 
 export interface KotlinFile {
   path: string; // relative to --kotlin-out
@@ -112,6 +113,14 @@ function enumClass(en: EnumDecl): string {
     const variants = en.variants.map((v) => {
       const props = v.fields.map((f) => fieldName(f, v.style, v.fields.length));
       const shown = props.length === 0 ? v.name : `${v.name}(${props.map((p) => `${p.replace(/`/g, '')}=\$${p}`).join(', ')})`;
+      const messageField = v.style === 'struct' ? v.fields.find((f) => f.name === 'message' && isMessageType(f.type)) : undefined;
+      if (messageField) {
+        // The variant's own `message` is the exception's `message` (also when it is None);
+        // Rust's Display text, still sent, gives way to it.
+        const fields = v.fields.map((f) => (f === messageField ? `override val message: ${kotlinType(f.type)}` : `val ${fieldName(f, v.style, v.fields.length)}: ${kotlinType(f.type)}`));
+        const base = messageField.type.kind === 'string' ? 'message' : `message ?: "${shown}"`;
+        return `    class ${v.name}(${[...fields, 'ferryDisplay: String? = null'].join(', ')}) : ${en.name}(${base})`;
+      }
       const params = [variantFields(v), 'message: String? = null'].filter((s) => s.length > 0).join(', ');
       return `    class ${v.name}(${params}) : ${en.name}(message ?: "${shown}")`;
     }).join('\n');

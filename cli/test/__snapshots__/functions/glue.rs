@@ -137,6 +137,17 @@ mod __ferry_glue {
         w.leave();
     }
 
+    pub(super) fn write_ServerError(w: &mut Writer, v: &crate::ServerError) {
+        w.enter();
+        match v {
+            crate::ServerError::Rejected { code: f0, message: f1 } => { w.u32(0); w.u16(*f0); w.str(f1); }
+            crate::ServerError::Unreachable { message: f0 } => { w.u32(1); match f0 { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.str(x0); } } }
+        }
+        w.u8(1);
+        w.str(&::std::string::ToString::to_string(v));
+        w.leave();
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_add<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_a: i32, arg_b: i32) -> i32 {
         jvm::sync_call(&mut env, |env| {
@@ -658,6 +669,27 @@ mod __ferry_glue {
             Ok(jvm::spawn_call(completion, move |token| async move {
                 let __result = crate::first_poll_thread().await;
                 Outcome::Bytes(__result.into_bytes())
+            }))
+        })
+    }
+
+    #[no_mangle]
+    pub extern "system" fn Java_fixtures_functions_FerryNative_reject<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_code: i16, arg_message: JByteArray<'local>) -> jbyteArray {
+        jvm::sync_call(&mut env, |env| {
+            let arg_code: u16 = arg_code as u16;
+            let arg_message: ::std::string::String = jvm::string_arg(env, &arg_message)?;
+            let __result = crate::reject(arg_code, arg_message);
+            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0);  } ::std::result::Result::Err(e) => { w.u8(1); write_ServerError(w, e); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
+        })
+    }
+
+    #[no_mangle]
+    pub extern "system" fn Java_fixtures_functions_FerryNative_unreachable_1server<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_message: JByteArray<'local>) -> jlong {
+        jvm::sync_call(&mut env, |env| {
+            let arg_message: ::std::option::Option<::std::string::String> = { let __bytes = jvm::bytes_arg(env, &arg_message)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(r.string()?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
+            Ok(jvm::spawn_call(completion, move |token| async move {
+                let __result = crate::unreachable_server(arg_message).await;
+                match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(__ok as i64), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_ServerError(w, &__err); __w.into_bytes() }) }
             }))
         })
     }

@@ -3,7 +3,6 @@ package dev.ferry
 import kotlinx.coroutines.CancellableContinuation
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.MainCoroutineDispatcher
 import kotlinx.coroutines.suspendCancellableCoroutine
 import kotlin.coroutines.Continuation
 import kotlin.coroutines.ContinuationInterceptor
@@ -38,8 +37,8 @@ object Completions {
 
     /**
      * Whether Rust may poll a future once on the calling thread before handing it to Tokio
-     * (`-Dferry.inlineFirstPoll=false` turns it off). Never done for a caller on a
-     * [MainCoroutineDispatcher]: user code up to the first `.await` would run on the UI thread.
+     * (`-Dferry.inlineFirstPoll=false` turns it off). Never done on a UI thread, see
+     * [InlinePolling]: user code up to the first `.await` would run there.
      */
     @JvmField
     val inlineFirstPoll: Boolean = System.getProperty("ferry.inlineFirstPoll")?.toBoolean() ?: true
@@ -88,31 +87,43 @@ object Completions {
      * false when the caller is gone (cancelled meanwhile): Rust then releases the objects
      * the result holds. When the caller is cancelled after this took the result, the
      * objects are released here, through the library that made them.
+     *
+     * Once the caller is taken it is always resumed: should anything here fail (an
+     * `OutOfMemoryError` copying the payload, a malformed payload), the caller gets that
+     * exception instead of waiting forever.
      */
     @JvmStatic
     fun complete(id: Long, status: Int, value: Long, payload: ByteArray?): Boolean {
         val (continuation, library) = take(id)?.let { it.continuation to it.library } ?: return false
-        var body = payload
         var handles: LongArray? = null
-        if (status and HANDLES != 0) {
-            val bytes = payload!!
-            val r = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN)
-            val count = r.getInt(bytes.size - 4)
-            val start = bytes.size - 4 - 8 * count
-            handles = LongArray(count) { r.getLong(start + 8 * it) }
-            body = bytes.copyOf(start)
+        val result: Result<Any?> = try {
+            var body = payload
+            if (status and HANDLES != 0) {
+                val bytes = payload!!
+                val r = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                val count = r.getInt(bytes.size - 4)
+                val start = bytes.size - 4 - 8 * count
+                handles = LongArray(count) { r.getLong(start + 8 * it) }
+                body = bytes.copyOf(start)
+            }
+            when (status and (INLINE or HANDLES).inv()) {
+                VALUE -> Result.success(value)
+                BYTES -> Result.success(body)
+                ERROR -> Result.success(RustError(body!!))
+                PANIC -> Result.failure(RustPanicException(body!!.decodeToString()))
+                else -> Result.failure(IllegalStateException("ferry: unknown completion status $status"))
+            }
+        } catch (t: Throwable) {
+            Result.failure(t)
         }
-        val result: Result<Any?> = when (status and (INLINE or HANDLES).inv()) {
-            VALUE -> Result.success(value)
-            BYTES -> Result.success(body)
-            ERROR -> Result.success(RustError(body!!))
-            PANIC -> Result.failure(RustPanicException(body!!.decodeToString()))
-            else -> Result.failure(IllegalStateException("ferry: unknown completion status $status"))
-        }
-        val resume = if (handles == null) {
+        val owned = handles
+        // Rust sends handles only with a value; a failure never resumes as null, and the
+        // handles of a result nobody will see are released here.
+        if (owned != null && result.isFailure) releaseQuietly(library, owned)
+        val resume: () -> Unit = if (owned == null || result.isFailure) {
             { continuation.resumeWith(result) }
         } else {
-            { continuation.resume(result.getOrNull()) { _ -> handles.forEach(library::releaseObject) } }
+            { continuation.resume(result.getOrNull()) { _ -> releaseQuietly(library, owned) } }
         }
         if (status and INLINE != 0) {
             resume() // the caller's own thread, before it suspends
@@ -120,6 +131,20 @@ object Completions {
             resumeOffRuntimeThread(continuation, resume)
         }
         return true
+    }
+
+    /**
+     * Releases the handles of a result nobody will see. A panicking Rust `Drop` is
+     * reported by Rust's panic hook; it must neither stop the loop nor reach a coroutine
+     * exception handler (this runs inside cancellation handlers).
+     */
+    private fun releaseQuietly(library: NativeRuntime, handles: LongArray) {
+        for (handle in handles) {
+            try {
+                library.releaseObject(handle)
+            } catch (_: RustPanicException) {
+            }
+        }
     }
 }
 
@@ -144,26 +169,33 @@ internal fun resumeOffRuntimeThread(continuation: Continuation<*>, resume: () ->
  * Suspends until the Rust call started by [start] completes. [start] receives the
  * completion id (which also names the call for cancellation) and returns 0 when the call
  * already completed on the calling thread, non-zero while it runs.
+ *
+ * A call that fails while starting (a closed object, an argument Rust cannot lift) resumes
+ * the caller with that exception rather than throwing out of the suspending block: a
+ * continuation that is never resumed would stay attached to its parent Job, retaining
+ * memory for as long as a long-lived scope lives.
  */
 suspend inline fun ferryCall(library: NativeRuntime, crossinline start: (Long) -> Long): Any? =
     suspendCancellableCoroutine { continuation ->
-        val onMain = continuation.context[ContinuationInterceptor] is MainCoroutineDispatcher
+        val onUi = InlinePolling.onUiThread(continuation.context)
         val id = Completions.register(continuation, library)
         // Installed before the call starts: a cancel at any later moment cancels the Rust
         // call by its id before `cancel()` returns.
         continuation.invokeOnCancellation { Completions.cancel(id) }
         val running = try {
-            start(if (Completions.inlineFirstPoll && !onMain) id else id or Completions.NO_INLINE_POLL)
+            start(if (Completions.inlineFirstPoll && !onUi) id else id or Completions.NO_INLINE_POLL)
         } catch (t: Throwable) {
             Completions.forget(id)
-            throw t
+            // Not yet resumed unless cancelled meanwhile (then the exception has no taker).
+            if (!continuation.isCompleted) continuation.resumeWith(Result.failure(t))
+            return@suspendCancellableCoroutine
         }
         if (running != 0L) {
             if (continuation.isCancelled) {
                 // Cancelled while starting: the handler may have run before Rust registered
                 // the call, so cancel once more now that it surely has (a repeat is a no-op).
                 library.cancelCall(id)
-            } else if (!onMain && Completions.spinNanos > 0 && Completions.onlyCallInFlight()) {
+            } else if (!onUi && Completions.spinNanos > 0 && Completions.onlyCallInFlight()) {
                 val deadline = System.nanoTime() + Completions.spinNanos
                 while (!continuation.isCompleted && System.nanoTime() < deadline) Thread.onSpinWait()
             }

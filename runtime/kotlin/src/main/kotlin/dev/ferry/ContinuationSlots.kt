@@ -59,7 +59,7 @@ internal class ContinuationSlots<C : Any, L : Any>(initialCapacity: Int = 256) {
     /** Removes and returns what was registered under [id], if it is still there. */
     fun take(id: Long): Taken<C, L>? = synchronized(lock) {
         val slot = (id and 0xFFFF_FFFFL).toInt()
-        if (slot >= continuations.size || generations[slot].toLong() != (id ushr 32)) return null
+        if (slot < 0 || slot >= continuations.size || generations[slot].toLong() != (id ushr 32)) return null
         val continuation = continuations[slot] ?: return null
         val library = libraries[slot]!!
         continuations[slot] = null
