@@ -130,7 +130,7 @@ describe('codegen: compound values and errors in signatures', () => {
     assertContains(body, 'let arg_d: ::std::time::Duration =');
     assertContains(body, 'r.duration()?');
     const wrapper = kotlinFunBody(out.kotlinAll, 'mix');
-    assert.match(wrapper, /^fun mix\(v: List<Int>, o: String\?, m: Map<String, UByte>, d: kotlin\.time\.Duration\): List<String>\? \{/);
+    assert.match(wrapper, /^fun mix\(v: List<Int>, o: String\? = null, m: Map<String, UByte>, d: kotlin\.time\.Duration\): List<String>\? \{/);
     assertContains(wrapper, 'v.let { __v -> WireWriter().also { w -> w.len(__v.size); for (e0 in __v) { w.i32(e0) } }.toByteArray() }');
     assertContains(wrapper, 'w.duration(__v)');
     assertContains(wrapper, 'val r = WireReader(');

@@ -15,6 +15,7 @@ import { STREAM_IMPORTS, streamBody, streamDoc, streamKotlinType } from './kotli
 export interface KotlinEmit {
   header: string;
   kotlinType: (t: TypeRef) => string;
+  userParam: (p: FnDecl['params'][number]) => string;
   decode: (t: TypeRef, depth: number) => string;
   nativeArg: (name: string, t: TypeRef) => string | null;
   syncBody: (fn: FnDecl, call: string) => string[];
@@ -64,7 +65,7 @@ function indent(lines: string[], by: string): string {
 function userParams(fn: FnDecl, k: KotlinEmit): string {
   return fn.params
     .filter((p) => p.type.kind !== 'token' && p.name !== SELF_PARAM)
-    .map((p) => `${kotlinIdent(camelCase(p.name))}: ${k.kotlinType(p.type)}`)
+    .map((p) => k.userParam(p))
     .join(', ');
 }
 

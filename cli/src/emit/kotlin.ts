@@ -256,8 +256,15 @@ export function asyncBody(fn: FnDecl, call: string): string[] {
   return lines;
 }
 
+/** A parameter of a generated Kotlin function; an `Option<T>` one defaults to `null`. */
+export function userParam(p: FnDecl['params'][number]): string {
+  const name = kotlinIdent(camelCase(p.name));
+  const t = p.type.kind === 'ref' ? p.type.inner : p.type;
+  return `${name}: ${kotlinType(p.type)}${t.kind === 'option' ? ' = null' : ''}`;
+}
+
 function wrapper(fn: FnDecl): string {
-  const userParams = fn.params.filter((p) => p.type.kind !== 'token').map((p) => `${kotlinIdent(camelCase(p.name))}: ${kotlinType(p.type)}`);
+  const userParams = fn.params.filter((p) => p.type.kind !== 'token').map((p) => userParam(p));
   const args = fn.params.map((p) => nativeArg(kotlinIdent(camelCase(p.name)), p.type)).filter((a): a is string => a !== null);
   const nativeName = kotlinIdent(unraw(fn.name));
   if (fn.returns.kind === 'stream') {
@@ -335,7 +342,7 @@ ${codecs.join('\n\n')}${hasErrors ? `${codecs.length ? '\n\n' : ''}    /** The R
 }
 `,
   });
-  const objectsFile = emitObjectsFile(ir, { header: HEADER(ir), kotlinType, decode, nativeArg, syncBody, asyncBody });
+  const objectsFile = emitObjectsFile(ir, { header: HEADER(ir), kotlinType, userParam, decode, nativeArg, syncBody, asyncBody });
   if (objectsFile) files.push({ path: `${dir}/${base}Objects.kt`, content: objectsFile });
   if (ir.functions.length > 0) {
     files.push({
