@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { FatalError } from './diagnostics.js';
 import { GENERATOR_VERSION } from './emit/rust.js';
 import { generateInMemory, writeOutputs } from './generate.js';
+import type { CrateIr, FnDecl } from './ir/model.js';
 
 const HELP = `ferry ${GENERATOR_VERSION}: call async Rust (Tokio) from Kotlin as suspend functions
 
@@ -54,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
       return 1;
     }
     if (command === 'check') {
-      out(`ferry: ${crateDir} is ready to bridge (${result.output.ir.functions.length} functions)`);
+      out(`ferry: ${crateDir} is ready to bridge: ${summarize(result.output.ir)}`);
       return 0;
     }
     const written = writeOutputs(result.output, path.resolve(kotlinOut!));
@@ -64,4 +65,25 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof FatalError) { err(`error: ${e.message}`); return 1; }
     throw e;
   }
+}
+
+/** What `check` found, counted per kind: "3 functions (1 async, 1 stream), 1 object with 4 methods, ...". */
+export function summarize(ir: CrateIr): string {
+  const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+  const fns = ir.functions;
+  const detail = (list: FnDecl[]) => {
+    const streams = list.filter((f) => f.returns.kind === 'stream').length;
+    const async = list.filter((f) => f.isAsync && f.returns.kind !== 'stream').length;
+    const parts = [async > 0 ? `${async} async` : '', streams > 0 ? count(streams, 'stream') : ''].filter(Boolean);
+    return parts.length ? ` (${parts.join(', ')})` : '';
+  };
+  const methods = ir.objects.flatMap((o) => o.methods);
+  const errors = ir.enums.filter((e) => e.isError).length;
+  return [
+    `${count(fns.length, 'function')}${detail(fns)}`,
+    `${count(ir.objects.length, 'object')} with ${count(methods.length, 'method')}${detail(methods)}`,
+    count(ir.records.length, 'record'),
+    count(ir.enums.length - errors, 'enum'),
+    count(errors, 'error enum'),
+  ].join(', ');
 }

@@ -121,4 +121,28 @@ impl Store {
     assert.ok(!out.rust.includes('helper'));
     assert.ok(out.kotlinAll.includes('fun internal()'), 'pub(crate) is pub to the glue, which lives in the crate');
   });
+
+  test('ferry check summarises functions, objects, methods, streams, records and enums', async () => {
+    const { summarize } = await import('../src/main.js');
+    const out = await generate(`use std::sync::Arc;
+use futures_core::Stream;
+#[ferry::export(object)]
+pub struct Feed {}
+#[ferry::export]
+impl Feed {
+    pub fn new() -> Self { Feed {} }
+    pub async fn next(&self) -> u32 { 0 }
+    pub fn items(&self) -> impl Stream<Item = u32> { todo!() }
+}
+#[ferry::export]
+pub struct Point { pub x: i32 }
+#[ferry::export(error)]
+pub enum Oops { Bad }
+#[ferry::export]
+pub async fn ping() -> Result<Point, Oops> { todo!() }
+#[ferry::export]
+pub fn one() -> u32 { 1 }
+`);
+    assert.equal(summarize(out.output.ir), '2 functions (1 async), 1 object with 3 methods (1 async, 1 stream), 1 record, 0 enums, 1 error enum');
+  });
 });
