@@ -183,4 +183,50 @@ pub fn f() -> Result<(), ApiError> { Ok(()) }
     assertContains(t, 'class Gone(override val message: String?, ferryDisplay: String? = null) : ApiError(message ?: "Gone(message=$message)")');
     assertContains(t, 'class Other(message: String? = null) : ApiError(message ?: "Other")');
   });
+
+  test('Rust doc comments become KDoc on functions, records, fields, enums, variants, objects and methods', async () => {
+    const out = await generate(`/// A point on the map.
+#[ferry::export]
+#[derive(Debug)]
+pub struct Point {
+    /// East-west, in metres.
+    pub x: i32,
+    pub y: i32,
+}
+/// How loud.
+#[ferry::export]
+pub enum Level {
+    /// Barely.
+    Low,
+    High,
+}
+/** A counter
+ * shared by threads. */
+#[ferry::export(object)]
+pub struct Counter {}
+#[ferry::export]
+impl Counter {
+    pub fn new() -> Self { Counter {} }
+    /// Adds one; a comment that says */ safely.
+    pub fn bump(&self) -> u32 { 1 }
+}
+/// Moves \`p\` one step.
+///
+/// Second paragraph.
+#[ferry::export]
+pub fn step(p: Point) -> Point { p }
+// A plain comment is not documentation.
+#[ferry::export]
+pub fn plain() {}
+`);
+    const t = types(out);
+    assertContains(t, '/**\n * A point on the map.\n */\ndata class Point(\n    /**\n     * East-west, in metres.\n     */\n    val x: Int,\n    val y: Int,');
+    assertContains(t, '/**\n * How loud.\n */\nenum class Level {\n    /**\n     * Barely.\n     */\n    LOW,\n    HIGH,');
+    const objects = Object.entries(out.kotlin).find(([p]) => p.endsWith('Objects.kt'))![1];
+    assertContains(objects, '/**\n * A counter\n * shared by threads.\n *\n * Rust object `crate::Counter`');
+    assertContains(objects, '    /**\n     * Adds one; a comment that says *&#47; safely.\n     *\n     * Calls Rust `crate::Counter::bump`.');
+    const fns = Object.entries(out.kotlin).find(([p]) => p.endsWith('Demo.kt'))![1];
+    assertContains(fns, '/**\n * Moves `p` one step.\n *\n * Second paragraph.\n *\n * Calls Rust `crate::step`. Runs on the calling thread.\n */\nfun step(p: Point): Point {');
+    assertContains(fns, '/**\n * Calls Rust `crate::plain`. Runs on the calling thread.\n */\nfun plain() {');
+  });
 });

@@ -11,6 +11,7 @@ import type { CrateIr, FnDecl, MethodDecl, ObjectDecl, TypeRef } from '../ir/mod
 import { asNativeFn, isObjectParam, methodRole, SELF_PARAM } from '../ir/objects.js';
 import { camelCase, CODECS_OBJECT, kotlinIdent, NATIVE_OBJECT } from '../names.js';
 import { STREAM_IMPORTS, streamBody, streamDoc, streamKotlinType } from './kotlin-streams.js';
+import { kdoc } from './kdoc.js';
 
 export interface KotlinEmit {
   header: string;
@@ -74,14 +75,15 @@ function nativeCall(native: FnDecl, k: KotlinEmit): string {
   return `${NATIVE_OBJECT}.${kotlinIdent(native.name)}(${[...(native.isAsync ? ['__completion'] : []), ...args].join(', ')})`;
 }
 
-function doc(obj: ObjectDecl, m: MethodDecl, extra = ''): string {
+function doc(obj: ObjectDecl, m: MethodDecl): string {
   const runs = m.isAsync
     ? 'Runs on ferry\'s Tokio runtime; suspends without blocking. Cancelling the caller drops the Rust future.'
     : 'Runs on the calling thread.';
   const t = m.returns;
-  const throwsNote = t.kind === 'result' ? `\n     * @throws ${(t.err as { name: string }).name} when Rust returns \`Err\`.` : '';
-  const closed = m.receiver !== 'none' ? '\n     * @throws IllegalStateException when this object is closed.' : '';
-  return `    /**\n     * Calls Rust \`${obj.rustPath}::${m.name}\`. ${runs}${extra}${throwsNote}${closed}\n     */`;
+  const notes = [`Calls Rust \`${obj.rustPath}::${m.name}\`. ${runs}`];
+  if (t.kind === 'result') notes.push(`@throws ${(t.err as { name: string }).name} when Rust returns \`Err\`.`);
+  if (m.receiver !== 'none') notes.push('@throws IllegalStateException when this object is closed.');
+  return kdoc(m.docs, notes, '    ').trimEnd();
 }
 
 /** A member or companion function (sync, async or stream). */
@@ -142,13 +144,12 @@ function objectClass(obj: ObjectDecl, k: KotlinEmit): string {
     ...members,
     `    companion object${companion.length > 0 ? ` {\n${companion.join('\n\n')}\n    }` : ''}`,
   ];
-  return `/**
- * Rust object \`${obj.rustPath}\`, owned through a handle. Call [close] (or use \`use { }\`)
- * when done; an object never closed is released by a Cleaner once unreachable. Methods of
- * a closed object throw IllegalStateException; a call already running keeps the Rust value
- * alive until it ends.
- */
-class ${obj.name} internal constructor(
+  return `${kdoc(obj.docs, [
+    `Rust object \`${obj.rustPath}\`, owned through a handle. Call [close] (or use \`use { }\`)`,
+    'when done; an object never closed is released by a Cleaner once unreachable. Methods of',
+    'a closed object throw IllegalStateException; a call already running keeps the Rust value',
+    'alive until it ends.',
+  ])}class ${obj.name} internal constructor(
     ferryHandle: Long,
     @Suppress("UNUSED_PARAMETER") ferryAdopt: RustObject.Adopt,
 ) : RustObject(ferryHandle, ${RELEASE_OBJECT}) {

@@ -6,6 +6,7 @@ import type { FnDecl } from '../ir/model.js';
 import { camelCase, CODECS_OBJECT, kotlinIdent, NATIVE_OBJECT } from '../names.js';
 import { valueAbi } from './abi.js';
 import { isObjectParam } from '../ir/objects.js';
+import { kdoc } from './kdoc.js';
 import { streamItem } from './rust-streams.js';
 
 /** The leading parameters of a stream function's `external fun`. */
@@ -58,8 +59,13 @@ export function streamKotlinType(fn: FnDecl, h: KotlinHelpers): string {
 
 export function streamDoc(fn: FnDecl): string {
   const { err } = streamItem(fn);
-  const throwsNote = err ? `\n * The Flow throws ${err} when Rust yields \`Err\`, and ends there.` : '';
-  return `/**\n * Streams Rust \`${fn.rustPath}\` as a cold Flow: each collection runs the Rust function again.\n * Rust produces items only as fast as the collector consumes them (see FerryStreams for the\n * bound); cancelling the collector drops the Rust stream.${throwsNote}\n */`;
+  const notes = [
+    `Streams Rust \`${fn.rustPath}\` as a cold Flow: each collection runs the Rust function again.`,
+    'Rust produces items only as fast as the collector consumes them (see FerryStreams for the',
+    'bound); cancelling the collector drops the Rust stream.',
+  ];
+  if (err) notes.push(`The Flow throws ${err} when Rust yields \`Err\`, and ends there.`);
+  return kdoc(fn.docs, notes).trimEnd();
 }
 
 export const STREAM_IMPORTS = ['dev.ferry.ferryFlow', 'kotlinx.coroutines.flow.Flow'];

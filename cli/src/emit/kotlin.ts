@@ -11,6 +11,7 @@ import { emitObjectsFile, keepObjectsAlive, objectDecode, objectNativeArg, objec
 import { STREAM_IMPORTS, STREAM_NATIVE_PARAMS, streamBody, streamDoc, streamKotlinType } from './kotlin-streams.js';
 import { WireSizes } from './wire-size.js';
 import { isMessageType } from '../check/check.js';
+import { kdoc } from './kdoc.js';
 
 export interface KotlinFile {
   path: string; // relative to --kotlin-out
@@ -93,8 +94,8 @@ package ${ir.kotlinPackage.split('.').map(kotlinIdent).join('.')}
 // ---------------------------------------------------------------- types
 
 function recordClass(rec: RecordDecl): string {
-  const fields = rec.fields.map((f) => `    val ${fieldName(f, 'named', rec.fields.length)}: ${kotlinType(f.type)},`).join('\n');
-  return `data class ${rec.name}(\n${fields}\n)`;
+  const fields = rec.fields.map((f) => `${kdoc(f.docs, [], '    ')}    val ${fieldName(f, 'named', rec.fields.length)}: ${kotlinType(f.type)},`).join('\n');
+  return `${kdoc(rec.docs)}data class ${rec.name}(\n${fields}\n)`;
 }
 
 function isPlainEnum(en: EnumDecl): boolean {
@@ -107,7 +108,7 @@ function variantFields(v: Variant): string {
 
 function enumClass(en: EnumDecl): string {
   if (isPlainEnum(en)) {
-    return `enum class ${en.name} {\n${en.variants.map((v) => `    ${screamingSnake(v.name)},`).join('\n')}\n}`;
+    return `${kdoc(en.docs)}enum class ${en.name} {\n${en.variants.map((v) => `${kdoc(v.docs, [], '    ')}    ${screamingSnake(v.name)},`).join('\n')}\n}`;
   }
   if (en.isError) {
     const variants = en.variants.map((v) => {
@@ -119,17 +120,17 @@ function enumClass(en: EnumDecl): string {
         // Rust's Display text, still sent, gives way to it.
         const fields = v.fields.map((f) => (f === messageField ? `override val message: ${kotlinType(f.type)}` : `val ${fieldName(f, v.style, v.fields.length)}: ${kotlinType(f.type)}`));
         const base = messageField.type.kind === 'string' ? 'message' : `message ?: "${shown}"`;
-        return `    class ${v.name}(${[...fields, 'ferryDisplay: String? = null'].join(', ')}) : ${en.name}(${base})`;
+        return `${kdoc(v.docs, [], '    ')}    class ${v.name}(${[...fields, 'ferryDisplay: String? = null'].join(', ')}) : ${en.name}(${base})`;
       }
       const params = [variantFields(v), 'message: String? = null'].filter((s) => s.length > 0).join(', ');
-      return `    class ${v.name}(${params}) : ${en.name}(message ?: "${shown}")`;
+      return `${kdoc(v.docs, [], '    ')}    class ${v.name}(${params}) : ${en.name}(message ?: "${shown}")`;
     }).join('\n');
-    return `sealed class ${en.name}(message: String) : Exception(message) {\n${variants}\n}`;
+    return `${kdoc(en.docs)}sealed class ${en.name}(message: String) : Exception(message) {\n${variants}\n}`;
   }
   const variants = en.variants.map((v) =>
-    v.fields.length === 0 ? `    data object ${v.name} : ${en.name}()` : `    data class ${v.name}(${variantFields(v)}) : ${en.name}()`,
+    kdoc(v.docs, [], '    ') + (v.fields.length === 0 ? `    data object ${v.name} : ${en.name}()` : `    data class ${v.name}(${variantFields(v)}) : ${en.name}()`),
   ).join('\n');
-  return `sealed class ${en.name} {\n${variants}\n}`;
+  return `${kdoc(en.docs)}sealed class ${en.name} {\n${variants}\n}`;
 }
 
 // ---------------------------------------------------------------- codecs
@@ -277,11 +278,12 @@ function wrapper(fn: FnDecl): string {
   const body = keepObjectsAlive(fn, fn.isAsync ? asyncBody(fn, call) : syncBody(fn, call));
   const kind = fn.isAsync ? 'suspend fun' : 'fun';
   const retDecl = ret === 'Unit' ? '' : `: ${ret}`;
-  const throwsNote = fn.returns.kind === 'result' ? `\n * @throws ${(fn.returns.err as { name: string }).name} when Rust returns \`Err\`.` : '';
+  const throws = fn.returns.kind === 'result' ? [`@throws ${(fn.returns.err as { name: string }).name} when Rust returns \`Err\`.`] : [];
   const runsNote = fn.isAsync
     ? 'Runs on ferry\'s Tokio runtime; suspends without blocking. Cancelling the caller drops the Rust future.'
     : 'Runs on the calling thread.';
-  return `/**\n * Calls Rust \`${fn.rustPath}\`. ${runsNote}${throwsNote}\n */\n${kind} ${kotlinIdent(camelCase(fn.name))}(${userParams.join(', ')})${retDecl} {\n${body.map((l) => `    ${l}`).join('\n')}\n}`;
+  const doc = kdoc(fn.docs, [`Calls Rust \`${fn.rustPath}\`. ${runsNote}`, ...throws]);
+  return `${doc}${kind} ${kotlinIdent(camelCase(fn.name))}(${userParams.join(', ')})${retDecl} {\n${body.map((l) => `    ${l}`).join('\n')}\n}`;
 }
 
 function nativeObject(ir: CrateIr): string {

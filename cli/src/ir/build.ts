@@ -105,8 +105,9 @@ function buildRecord(item: Extract<SynItem, { kind: 'struct' }>, rustPath: strin
     span: item.span,
     style: item.style,
     generics: item.generics,
-    fields: item.fields.map((f) => ({ name: f.name, type: resolve(f.type), span: f.span, visibleFromRoot: item.modulePath.length === 0 || f.isPublic })),
+    fields: item.fields.map((f) => ({ name: f.name, type: resolve(f.type), span: f.span, visibleFromRoot: item.modulePath.length === 0 || f.isPublic, docs: f.docs })),
     visibleFromRoot: visible,
+    docs: item.docs,
   };
 }
 
@@ -123,9 +124,11 @@ function buildEnum(item: Extract<SynItem, { kind: 'enum' }>, rustPath: string, v
       name: v.name,
       style: v.style,
       span: v.span,
-      fields: v.fields.map((f) => ({ name: f.name, type: resolve(f.type), span: f.span, visibleFromRoot: true })),
+      fields: v.fields.map((f) => ({ name: f.name, type: resolve(f.type), span: f.span, visibleFromRoot: true, docs: f.docs })),
+      docs: v.docs,
     })),
     visibleFromRoot: visible,
+    docs: item.docs,
   };
 }
 

@@ -14,5 +14,6 @@ export function buildFn(fn: SynFn, rustPath: string, visible: boolean, resolve: 
     params: fn.params.map((p) => ({ name: p.name, type: resolve(p.type), span: p.span, patternOk: p.patternOk })),
     returns: fn.returns ? resolve(fn.returns) : { kind: 'unit', span: fn.span, text: '()' },
     visibleFromRoot: visible,
+    docs: fn.docs,
   };
 }

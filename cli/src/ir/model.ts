@@ -43,6 +43,8 @@ export interface FnDecl {
   params: Param[];
   returns: TypeRef;
   visibleFromRoot: boolean;
+  /** The Rust doc comment (`///`), markers stripped; becomes KDoc. */
+  docs?: string | null;
 }
 
 export interface Field {
@@ -50,6 +52,7 @@ export interface Field {
   type: TypeRef;
   span: Span;
   visibleFromRoot: boolean;
+  docs?: string | null;
 }
 
 export interface Variant {
@@ -57,6 +60,7 @@ export interface Variant {
   style: 'unit' | 'tuple' | 'struct';
   fields: Field[];
   span: Span;
+  docs?: string | null;
 }
 
 export interface RecordDecl {
@@ -67,12 +71,14 @@ export interface RecordDecl {
   generics: string | null;
   fields: Field[];
   visibleFromRoot: boolean;
+  docs?: string | null;
 }
 
 export interface EnumDecl {
   name: string;
   rustPath: string;
   span: Span;
+  docs?: string | null;
   generics: string | null;
   isError: boolean;
   /** The error has a `Display` impl (or thiserror's `#[error]`): its text is the message. */
@@ -97,6 +103,7 @@ export interface ObjectDecl {
   name: string;
   rustPath: string;
   span: Span;
+  docs?: string | null;
   generics: string | null;
   visibleFromRoot: boolean;
   methods: MethodDecl[];

@@ -56,6 +56,7 @@ export function buildObjects(
       generics: item.generics,
       visibleFromRoot: reachable(item.modulePath, item.isPublic),
       methods: [],
+      docs: item.docs,
     });
   }
   for (const item of crate.items) {

@@ -133,6 +133,7 @@ export async function parseCrate(rootFile: string, displayBase: string, diags: D
     export: readExport(attrs, ctx),
     derives: attrs.filter((a) => attributeName(a) === 'derive').flatMap((a) => tokenList(a)),
     hasErrorAttributes: /#\s*\[\s*error\s*\(/.test(node.text) || attrs.some((a) => attributeName(a) === 'error'),
+    docs: docsOf(node),
   });
 
   const readExport = (attrs: Node[], ctx: FileContext): SynExport | null => {
@@ -213,6 +214,30 @@ function pathAttribute(attr: Node): string | null {
   return m ? m[1] : null;
 }
 
+/**
+ * The doc comments (`///` lines, or a `/**` block) right before `node` (attributes may stand between
+ * them), as plain text without the comment markers; null when there are none.
+ */
+export function docsOf(node: Node): string | null {
+  const lines: string[] = [];
+  for (let n = node.previousNamedSibling; n; n = n.previousNamedSibling) {
+    if (n.type === 'attribute_item') continue;
+    if (n.type === 'line_comment' && /^\/\/\/(?!\/)/.test(n.text)) {
+      lines.unshift(n.text.replace(/^\/\/\/ ?/, '').replace(/\s+$/, ''));
+      continue;
+    }
+    if (n.type === 'block_comment' && /^\/\*\*(?![*/])/.test(n.text)) {
+      const body = n.text.replace(/^\/\*\*/, '').replace(/\*\/$/, '');
+      lines.unshift(...body.split('\n').map((l) => l.replace(/^\s*\*? ?/, '').replace(/\s+$/, '')));
+      continue;
+    }
+    break;
+  }
+  while (lines.length > 0 && lines[0] === '') lines.shift();
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return lines.length > 0 ? lines.join('\n') : null;
+}
+
 function readFn(node: Node, ctx: FileContext): SynFn {
   const modifiers = node.namedChildren.find((c) => c?.type === 'function_modifiers')?.text ?? '';
   const paramsNode = node.childForFieldName('parameters');
@@ -253,6 +278,7 @@ function readFn(node: Node, ctx: FileContext): SynFn {
     selfParam,
     params,
     returns: ret ? readType(ret, ctx) : null,
+    docs: docsOf(node),
   };
 }
 
@@ -266,12 +292,13 @@ function readFields(list: Node | null, ctx: FileContext): SynField[] {
         type: readType(f.childForFieldName('type')!, ctx),
         isPublic: hasVisibility(f),
         span: spanOf(f, ctx),
+        docs: docsOf(f),
       }));
   }
   // ordered_field_declaration_list: tuple fields
   const types = list.namedChildren.filter((c): c is Node => !!c && c.type !== 'visibility_modifier' && c.type !== 'attribute_item');
   const pub = list.namedChildren.some((c) => c?.type === 'visibility_modifier');
-  return types.map((t, i) => ({ name: String(i), type: readType(t, ctx), isPublic: pub, span: spanOf(t, ctx) }));
+  return types.map((t, i) => ({ name: String(i), type: readType(t, ctx), isPublic: pub, span: spanOf(t, ctx), docs: null }));
 }
 
 function readStructBody(node: Node, ctx: FileContext): { style: 'named' | 'tuple' | 'unit'; fields: SynField[] } {
@@ -287,7 +314,7 @@ function readVariants(node: Node, ctx: FileContext): SynVariant[] {
     .map((v) => {
       const fieldsNode = v.childForFieldName('body');
       const style = !fieldsNode ? 'unit' : fieldsNode.type === 'field_declaration_list' ? 'struct' : 'tuple';
-      return { name: fieldText(v, 'name'), style, fields: readFields(fieldsNode, ctx), span: spanOf(v, ctx) };
+      return { name: fieldText(v, 'name'), style, fields: readFields(fieldsNode, ctx), span: spanOf(v, ctx), docs: docsOf(v) };
     });
 }
 

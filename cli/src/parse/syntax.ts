@@ -43,6 +43,8 @@ export interface SynFn {
   selfParam: 'none' | 'ref' | 'mut-ref' | 'value';
   params: SynParam[];
   returns: SynType | null;
+  /** `///` doc comments, markers stripped. */
+  docs: string | null;
 }
 
 export interface SynField {
@@ -50,6 +52,7 @@ export interface SynField {
   type: SynType;
   isPublic: boolean;
   span: Span;
+  docs: string | null;
 }
 
 export interface SynVariant {
@@ -57,6 +60,7 @@ export interface SynVariant {
   style: 'unit' | 'tuple' | 'struct';
   fields: SynField[]; // tuple fields are named `0`, `1`, ...
   span: Span;
+  docs: string | null;
 }
 
 interface SynItemBase {
@@ -70,6 +74,7 @@ interface SynItemBase {
   derives: string[];
   /** True when the item carries `#[error("...")]` style attributes (thiserror). */
   hasErrorAttributes: boolean;
+  docs: string | null;
 }
 
 export type SynItem =

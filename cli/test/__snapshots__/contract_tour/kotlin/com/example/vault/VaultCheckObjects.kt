@@ -19,6 +19,8 @@ internal object FerryObjectRelease : RustObject.HandleRelease {
 }
 
 /**
+ * A vault of entries.
+ *
  * Rust object `crate::Vault`, owned through a handle. Call [close] (or use `use { }`)
  * when done; an object never closed is released by a Cleaner once unreachable. Methods of
  * a closed object throw IllegalStateException; a call already running keeps the Rust value

@@ -11,6 +11,9 @@ import dev.ferry.ferryFlow
 import kotlinx.coroutines.flow.Flow
 
 /**
+ * Starts an echo server on 127.0.0.1 (a free port) inside ferry's Tokio runtime and
+ * returns its port. Each connection is served by its own Tokio task.
+ *
  * Calls Rust `crate::start_echo_server`. Runs on ferry's Tokio runtime; suspends without blocking. Cancelling the caller drops the Rust future.
  * @throws NetError when Rust returns `Err`.
  */
@@ -21,6 +24,8 @@ suspend fun startEchoServer(): UShort {
 }
 
 /**
+ * Connects, sends `message`, reads the echo back.
+ *
  * Calls Rust `crate::ping`. Runs on ferry's Tokio runtime; suspends without blocking. Cancelling the caller drops the Rust future.
  * @throws NetError when Rust returns `Err`.
  */
@@ -34,6 +39,8 @@ suspend fun ping(port: UShort, message: String): Ping {
 }
 
 /**
+ * `count` pings at once, each on its own Tokio task.
+ *
  * Calls Rust `crate::ping_many`. Runs on ferry's Tokio runtime; suspends without blocking. Cancelling the caller drops the Rust future.
  * @throws NetError when Rust returns `Err`.
  */
@@ -47,6 +54,8 @@ suspend fun pingMany(port: UShort, count: UInt): Summary {
 }
 
 /**
+ * A checksum over bytes, computed synchronously on the calling thread.
+ *
  * Calls Rust `crate::checksum`. Runs on the calling thread.
  */
 fun checksum(data: ByteArray): UInt {
@@ -54,6 +63,8 @@ fun checksum(data: ByteArray): UInt {
 }
 
 /**
+ * Integer division that panics on a zero divisor, as Rust code does.
+ *
  * Calls Rust `crate::divide`. Runs on the calling thread.
  */
 fun divide(a: Int, b: Int): Int {
@@ -61,6 +72,8 @@ fun divide(a: Int, b: Int): Int {
 }
 
 /**
+ * A long job: `steps` steps of 100 ms each. The token lets the blocking part stop too.
+ *
  * Calls Rust `crate::long_job`. Runs on ferry's Tokio runtime; suspends without blocking. Cancelling the caller drops the Rust future.
  */
 suspend fun longJob(steps: UInt): UInt {
@@ -69,6 +82,8 @@ suspend fun longJob(steps: UInt): UInt {
 }
 
 /**
+ * How many 100 ms steps long jobs have completed, and how many job futures were dropped.
+ *
  * Calls Rust `crate::job_stats`. Runs on the calling thread.
  */
 fun jobStats(): List<ULong> {
@@ -79,6 +94,10 @@ fun jobStats(): List<ULong> {
 }
 
 /**
+ * Sends `chunks` chunks of `chunk_kib` KiB through the echo server, one every `pause`,
+ * checking every echo, and yields the progress after each chunk. A Kotlin `Flow<Progress>`:
+ * nothing runs until it is collected, and a connection failure is thrown as `NetError`.
+ *
  * Streams Rust `crate::transfer` as a cold Flow: each collection runs the Rust function again.
  * Rust produces items only as fast as the collector consumes them (see FerryStreams for the
  * bound); cancelling the collector drops the Rust stream.

@@ -17,6 +17,9 @@ internal object FerryObjectRelease : RustObject.HandleRelease {
 }
 
 /**
+ * A client that keeps one TCP connection to the echo server open across calls. It lives
+ * in Rust; Kotlin holds a handle to it (`class EchoClient : AutoCloseable`).
+ *
  * Rust object `crate::EchoClient`, owned through a handle. Call [close] (or use `use { }`)
  * when done; an object never closed is released by a Cleaner once unreachable. Methods of
  * a closed object throw IllegalStateException; a call already running keeps the Rust value
@@ -27,11 +30,17 @@ class EchoClient internal constructor(
     @Suppress("UNUSED_PARAMETER") ferryAdopt: RustObject.Adopt,
 ) : RustObject(ferryHandle, FerryObjectRelease) {
     /**
+     * The Kotlin constructor `EchoClient(port)`. It does not connect yet: constructors are
+     * sync, so the first `send` connects.
+     *
      * Calls Rust `crate::EchoClient::new`. Runs on the calling thread.
      */
     constructor(port: UShort) : this(ferryNew(port), RustObject.Adopt)
 
     /**
+     * Sends `message` over the client's connection (opening it on first use) and reads
+     * the echo back. A `suspend fun` in Kotlin.
+     *
      * Calls Rust `crate::EchoClient::send`. Runs on ferry's Tokio runtime; suspends without blocking. Cancelling the caller drops the Rust future.
      * @throws NetError when Rust returns `Err`.
      * @throws IllegalStateException when this object is closed.
@@ -51,6 +60,8 @@ class EchoClient internal constructor(
     }
 
     /**
+     * A sync method: runs on the calling Kotlin thread.
+     *
      * Calls Rust `crate::EchoClient::stats`. Runs on the calling thread.
      * @throws IllegalStateException when this object is closed.
      */

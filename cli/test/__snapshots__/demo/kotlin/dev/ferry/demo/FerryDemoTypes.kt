@@ -3,11 +3,17 @@
 
 package dev.ferry.demo
 
+/**
+ * One round trip to the echo server.
+ */
 data class Ping(
     val reply: String,
     val roundTrip: kotlin.time.Duration,
 )
 
+/**
+ * What many concurrent pings added up to.
+ */
 data class Summary(
     val pings: UInt,
     val bytesEchoed: ULong,
@@ -15,6 +21,9 @@ data class Summary(
     val elapsed: kotlin.time.Duration,
 )
 
+/**
+ * What an `EchoClient` has done so far.
+ */
 data class ClientStats(
     val port: UShort,
     val connections: UInt,
@@ -22,6 +31,9 @@ data class ClientStats(
     val bytes: ULong,
 )
 
+/**
+ * One step of a transfer.
+ */
 data class Progress(
     val chunk: UInt,
     val chunks: UInt,
@@ -29,6 +41,9 @@ data class Progress(
     val elapsed: kotlin.time.Duration,
 )
 
+/**
+ * What the demo counts on the Rust side.
+ */
 data class Counters(
     val clientsDropped: ULong,
     val chunksEchoed: ULong,
