@@ -26,7 +26,7 @@ describe('codegen: sync functions with primitives', () => {
     assert.ok(native, Object.keys(out.kotlin).join(', '));
     assert.equal(kotlinFunLine(native, 'add_two', true), '@JvmStatic external fun add_two(a: Int, flag: Boolean, big: Long, ratio: Float): Short');
     assertContains(native, 'package com.example.app');
-    assertContains(native, 'NativeLibrary.load("demo", this)');
+    assertContains(native, 'NativeLibrary.load("demo", this, Bindings(0x');
     const wrapper = kotlinFunBody(out.kotlinAll, 'addTwo');
     assert.match(wrapper, /^fun addTwo\(a: Int, flag: Boolean, big: ULong, ratio: Float\): UShort \{/);
     assertContains(wrapper, 'return FerryNative.add_two(a, flag, big.toLong(), ratio).toUShort()');
@@ -207,7 +207,7 @@ describe('codegen: Kotlin package and files', () => {
     assert.ok(out.kotlin['ferry/my_cool_crate/FerryNative.kt'], Object.keys(out.kotlin).join(', '));
     assertContains(out.kotlinAll, 'package ferry.my_cool_crate');
     rustExportHeader(out.rust, 'Java_ferry_my_1cool_1crate_FerryNative_f');
-    assertContains(out.kotlinAll, 'NativeLibrary.load("my_cool_crate", this)');
+    assertContains(out.kotlinAll, 'NativeLibrary.load("my_cool_crate", this, Bindings(0x');
     for (const p of Object.keys(out.kotlin)) assert.ok(p.startsWith('ferry/my_cool_crate/'), p);
   });
 

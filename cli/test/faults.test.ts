@@ -120,4 +120,20 @@ pub fn echo(s: Shape) -> Shape { s }
     const viaUse = await run({ lib: 'use ferry::include_glue;\ninclude_glue! {}\n#[ferry::export]\npub fn f() {}\n', exactLib: true });
     assert.ok(viaUse.ok, 'named through a use');
   });
+
+  test('the glue exports the interface fingerprint the Kotlin bindings check; only the interface changes it', async () => {
+    const fingerprint = (out: Outputs) => {
+      const rust = /0x([0-9a-f]{16})u64 as jlong/.exec(out.rust)![1];
+      const kotlin = /Bindings\(0x([0-9a-f]{16})uL\.toLong\(\), "0\.1\.0", "0\.1\.0"\)/.exec(out.kotlinAll)![1];
+      assert.equal(rust, kotlin, 'both sides carry the same fingerprint');
+      return rust;
+    };
+    const base = fingerprint(await generate('#[ferry::export]\npub fn f(a: u32) -> u32 { a }\n'));
+    assert.equal(fingerprint(await generate('/// Docs change no call.\n#[ferry::export]\npub fn f(a: u32) -> u32 { a + 1 }\n')), base);
+    assert.notEqual(fingerprint(await generate('#[ferry::export]\npub fn f(a: u32, b: bool) -> u32 { a }\n')), base, 'a parameter added');
+    assert.notEqual(fingerprint(await generate('#[ferry::export]\npub fn f(a: u64) -> u32 { 0 }\n')), base, 'a parameter type changed');
+    assert.notEqual(fingerprint(await generate('#[ferry::export]\npub async fn f(a: u32) -> u32 { a }\n')), base, 'made async');
+    const rec = (fields: string) => generate(`#[ferry::export]\npub struct R { ${fields} }\n#[ferry::export]\npub fn f(r: R) {}\n`);
+    assert.notEqual(fingerprint(await rec('pub a: u8, pub b: u16')), fingerprint(await rec('pub b: u16, pub a: u8')), 'fields reordered');
+  });
 });

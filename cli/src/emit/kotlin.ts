@@ -12,6 +12,7 @@ import { STREAM_IMPORTS, STREAM_NATIVE_PARAMS, streamBody, streamDoc, streamKotl
 import { WireSizes } from './wire-size.js';
 import { isMessageType } from '../check/check.js';
 import { kdoc } from './kdoc.js';
+import { interfaceFingerprint, RUNTIME_VERSION } from './fingerprint.js';
 
 export interface KotlinFile {
   path: string; // relative to --kotlin-out
@@ -289,6 +290,7 @@ function wrapper(fn: FnDecl): string {
 function nativeObject(ir: CrateIr): string {
   const externals = [...ir.functions, ...objectNativeFns(ir.objects)].map((fn) => `    @JvmStatic external fun ${kotlinIdent(unraw(fn.name))}(${nativeParams(fn).join(', ')}): ${nativeReturn(fn)}`).concat(objectNativeExternals(ir)).join('\n');
   return `${HEADER(ir)}
+import dev.ferry.Bindings
 import dev.ferry.NativeLibrary
 import dev.ferry.NativeRuntime
 import dev.ferry.NativeStreams
@@ -296,9 +298,11 @@ import dev.ferry.NativeStreams
 /** The native library \`${ir.libName}\`: raw JNI entry points. Use the wrappers instead. */
 internal object ${NATIVE_OBJECT} : NativeRuntime, NativeStreams {
     init {
-        NativeLibrary.load("${ir.libName}", this)
+        // The library must report the interface these bindings were generated for.
+        NativeLibrary.load("${ir.libName}", this, Bindings(0x${interfaceFingerprint(ir)}uL.toLong(), "${GENERATOR_VERSION}", "${RUNTIME_VERSION}"))
     }
 
+    @JvmStatic external fun ferryFingerprint(): Long
     @JvmStatic external fun ferryCancelCall(call: Long)
     @JvmStatic external fun ferryPendingCalls(): Long
     @JvmStatic external fun ferryLiveObjects(): Long
@@ -306,6 +310,7 @@ internal object ${NATIVE_OBJECT} : NativeRuntime, NativeStreams {
     @JvmStatic external fun ferryStreamRequest(stream: Long, n: Long)
     @JvmStatic external fun ferryStreamClose(stream: Long)
 
+    override fun fingerprint(): Long = ferryFingerprint()
     override fun cancelCall(call: Long) = ferryCancelCall(call)
     override fun pendingCalls(): Long = ferryPendingCalls()
     override fun liveObjects(): Long = ferryLiveObjects()

@@ -8,6 +8,7 @@ import { objectNativeFns } from '../ir/objects.js';
 import { adaptObjectResult, isObjectParam, objectEncode, objectJniParam, objectLiftParam, objectRuntimeExports } from './rust-objects.js';
 import { STREAM_JNI_PARAMS, streamExportBody, streamRuntimeExports } from './rust-streams.js';
 import { WireSizes } from './wire-size.js';
+import { interfaceFingerprint } from './fingerprint.js';
 
 export const GENERATOR_VERSION = '0.1.0';
 
@@ -293,6 +294,12 @@ pub extern "system" fn ${sym(m)}<'local>(_env: JNIEnv<'local>, _class: JClass<'l
   return `#[no_mangle]
 pub extern "system" fn JNI_OnLoad(vm: ::ferry::__private::jni::JavaVM, _reserved: *mut ::std::ffi::c_void) -> jint {
     jvm::on_load(vm)
+}
+
+/// The interface fingerprint these bindings were generated with (see FerryNative's check).
+#[no_mangle]
+pub extern "system" fn ${sym('ferryFingerprint')}<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
+    0x${interfaceFingerprint(ir)}u64 as jlong
 }
 
 #[no_mangle]

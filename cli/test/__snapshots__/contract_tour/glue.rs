@@ -21,6 +21,12 @@ mod __ferry_glue {
         jvm::on_load(vm)
     }
 
+    /// The interface fingerprint these bindings were generated with (see FerryNative's check).
+    #[no_mangle]
+    pub extern "system" fn Java_com_example_vault_FerryNative_ferryFingerprint<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
+        0x4bebc4af14f7ea4fu64 as jlong
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_com_example_vault_FerryNative_ferryCancelCall<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, call: jlong) {
         jvm::cancel_call(call)

@@ -6,6 +6,9 @@ package dev.ferry
  * owns the call, never to whichever library the JVM happened to bind a symbol to first.
  */
 interface NativeRuntime {
+    /** The interface fingerprint the native library was generated with (see [Bindings]). */
+    fun fingerprint(): Long
+
     fun cancelCall(call: Long)
     fun pendingCalls(): Long
     fun liveObjects(): Long

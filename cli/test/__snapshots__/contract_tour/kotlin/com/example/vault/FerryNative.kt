@@ -3,6 +3,7 @@
 
 package com.example.vault
 
+import dev.ferry.Bindings
 import dev.ferry.NativeLibrary
 import dev.ferry.NativeRuntime
 import dev.ferry.NativeStreams
@@ -10,9 +11,11 @@ import dev.ferry.NativeStreams
 /** The native library `vault_check`: raw JNI entry points. Use the wrappers instead. */
 internal object FerryNative : NativeRuntime, NativeStreams {
     init {
-        NativeLibrary.load("vault_check", this)
+        // The library must report the interface these bindings were generated for.
+        NativeLibrary.load("vault_check", this, Bindings(0x4bebc4af14f7ea4fuL.toLong(), "0.1.0", "0.1.0"))
     }
 
+    @JvmStatic external fun ferryFingerprint(): Long
     @JvmStatic external fun ferryCancelCall(call: Long)
     @JvmStatic external fun ferryPendingCalls(): Long
     @JvmStatic external fun ferryLiveObjects(): Long
@@ -20,6 +23,7 @@ internal object FerryNative : NativeRuntime, NativeStreams {
     @JvmStatic external fun ferryStreamRequest(stream: Long, n: Long)
     @JvmStatic external fun ferryStreamClose(stream: Long)
 
+    override fun fingerprint(): Long = ferryFingerprint()
     override fun cancelCall(call: Long) = ferryCancelCall(call)
     override fun pendingCalls(): Long = ferryPendingCalls()
     override fun liveObjects(): Long = ferryLiveObjects()

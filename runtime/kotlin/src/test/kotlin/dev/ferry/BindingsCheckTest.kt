@@ -1,0 +1,48 @@
+package dev.ferry
+
+import kotlin.test.Test
+import kotlin.test.assertContains
+import kotlin.test.assertFailsWith
+
+/** Bindings, native library and runtime must belong together; each mismatch is refused clearly. */
+class BindingsCheckTest {
+    private class FakeLibrary(private val fingerprint: Long?) : NativeRuntime {
+        override fun fingerprint(): Long = fingerprint ?: throw UnsatisfiedLinkError("no ferryFingerprint")
+        override fun cancelCall(call: Long) {}
+        override fun pendingCalls(): Long = 0
+        override fun liveObjects(): Long = 0
+        override fun openStreams(): Long = 0
+    }
+
+    @Test
+    fun `matching fingerprints pass`() {
+        NativeLibrary.verify("demo", FakeLibrary(0x1234), Bindings(0x1234, "0.1.0", NativeLibrary.RUNTIME_VERSION))
+    }
+
+    @Test
+    fun `a library built from another interface is refused, naming both`() {
+        val e = assertFailsWith<IllegalStateException> {
+            NativeLibrary.verify("demo", FakeLibrary(-1L), Bindings(0x00ab, "0.1.0", NativeLibrary.RUNTIME_VERSION))
+        }
+        assertContains(e.message!!, "bindings out of date: regenerate")
+        assertContains(e.message!!, "00000000000000ab")
+        assertContains(e.message!!, "ffffffffffffffff")
+    }
+
+    @Test
+    fun `a library that predates fingerprints is refused`() {
+        val e = assertFailsWith<IllegalStateException> {
+            NativeLibrary.verify("demo", FakeLibrary(null), Bindings(7, "0.1.0", NativeLibrary.RUNTIME_VERSION))
+        }
+        assertContains(e.message!!, "an older interface without a fingerprint")
+    }
+
+    @Test
+    fun `bindings written for another runtime are refused before anything loads`() {
+        val e = assertFailsWith<IllegalStateException> {
+            NativeLibrary.load("no_such_library", FakeLibrary(7), Bindings(7, "9.0.0", "9.0.0"))
+        }
+        assertContains(e.message!!, "for runtime 9.0.0")
+        assertContains(e.message!!, NativeLibrary.RUNTIME_VERSION)
+    }
+}
