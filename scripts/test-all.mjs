@@ -61,6 +61,10 @@ for (const fixture of fixtures) {
   }
 }
 
+// The short soak (`npm run soak`): randomized work under both flavours, two libraries in
+// one JVM, System.exit with work in flight.
+attempt('soak (short)', () => { step('soak (npm run soak)'); run('node', [path.join(ROOT, 'scripts', 'soak.mjs')]); });
+
 const passed = results.filter((r) => r.ok).length;
 const failed = results.length - passed;
 console.log('\n==> summary');
