@@ -32,12 +32,12 @@ const CALLS = Number(valueOf('--calls') ?? (LONG ? 1_000_000 : 100_000));
 const WARMUP = Math.round(CALLS / (LONG ? 10 : 4));
 
 // Growth allowed between the sample after the warm-up and the one at the end (both taken
-// when no work is in flight, after full collections). Measured on the 2-core build VM,
-// JDK 17, G1 with a fixed 256 MiB heap:
-//   heap used: +0.0 to +0.1 MiB (short and long runs)
-//   RSS:       +12 to +24 MiB in short runs (JIT code and malloc arenas still growing),
-//              +2.5 MiB in a long run (its warm-up is longer)
-//   threads:   +0
+// when no work is in flight, after full collections and malloc_trim). Measured on the
+// 2-core build VM, JDK 17, G1 with a fixed 256 MiB heap, both flavours:
+//   heap used: +0.01 to +0.03 MiB (short and long runs)
+//   RSS:       -3.5 to +15 MiB in short runs (JIT code still growing after the warm-up),
+//              -18 to -6 MiB in long runs
+//   threads:   +0 (JVM-visible threads; OS threads, reported too, also +0)
 // A long-lived coroutine must also keep < 32 bytes of heap per call it makes (measured 0;
 // a cancellation handler left on its Job per call keeps about 96): see soak/kotlin Soak.kt.
 const BOUNDS = { heapMiB: 8, rssMiB: 64, threads: 2 };
