@@ -33,13 +33,15 @@ pub mod status {
     pub const PANIC: i32 = 3;
 }
 
+/// The JNI version `JNI_OnLoad` returns: 1.6. Android's runtime accepts only 1.2, 1.4 and
+/// 1.6 (anything else fails `System.loadLibrary` with "Bad JNI version returned from
+/// JNI_OnLoad"), and nothing here needs a later version.
+pub const JNI_VERSION: jint = JNI_VERSION_1_6;
+
 /// Body of the generated `JNI_OnLoad`.
-///
-/// Returns JNI 1.6: Android's runtime accepts only 1.2, 1.4 and 1.6 from `JNI_OnLoad`
-/// (anything else fails `System.loadLibrary`), and nothing here needs a later version.
 pub fn on_load(vm: JavaVM) -> jint {
     match cache_runtime(vm) {
-        Ok(()) => JNI_VERSION_1_6,
+        Ok(()) => JNI_VERSION,
         Err(e) => {
             eprintln!("ferry: JNI_OnLoad failed ({e}); is the dev.ferry runtime on the classpath?");
             JNI_ERR
@@ -365,5 +367,16 @@ pub(crate) fn clear_exception(env: &mut JNIEnv) {
     if env.exception_check().unwrap_or(false) {
         let _ = env.exception_describe();
         let _ = env.exception_clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jni::sys::{JNI_VERSION_1_2, JNI_VERSION_1_4, JNI_VERSION_1_6};
+
+    #[test]
+    fn jni_onload_returns_a_version_android_accepts() {
+        // Android's runtime (art/runtime/jni/java_vm_ext.cc) refuses any other value.
+        assert!([JNI_VERSION_1_2, JNI_VERSION_1_4, JNI_VERSION_1_6].contains(&super::JNI_VERSION));
     }
 }

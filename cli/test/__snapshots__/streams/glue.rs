@@ -24,7 +24,7 @@ mod __ferry_glue {
     /// The interface fingerprint these bindings were generated with (see FerryNative's check).
     #[no_mangle]
     pub extern "system" fn Java_fixtures_streams_FerryNative_ferryFingerprint<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        0xd8a33fda0f37bb57u64 as jlong
+        0x9042177014b4b451u64 as jlong
     }
 
     #[no_mangle]
@@ -292,6 +292,18 @@ mod __ferry_glue {
         jvm::sync_call(&mut env, |env| {
             let __result = crate::subscribers();
             Ok(__result as i32)
+        })
+    }
+
+    #[no_mangle]
+    pub extern "system" fn Java_fixtures_streams_FerryNative_echo_1name<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_room: jlong, arg_n: i32) -> jlong {
+        jvm::sync_call(&mut env, |env| {
+            let arg_room: ::std::sync::Arc<crate::Room> = ::ferry::objects::get::<crate::Room>(arg_room, "Room")?;
+            let arg_n: u32 = arg_n as u32;
+            Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+                move |token| async move { crate::echo_name(arg_room, arg_n) },
+                |w: &mut Writer, __item: ::std::string::String| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.str(v); } ::std::result::Result::Ok(()) },
+            ))
         })
     }
 
