@@ -1,15 +1,18 @@
 // `npm run fixture -- fixtures/<name>`: generates the fixture's bindings, builds its
 // native library, compiles its Kotlin tests against them and runs them with -Xcheck:jni.
 // Exits non-zero if a test fails, none ran, or the JVM reported a JNI misuse.
+// With `--shrink`, the tests run against a ProGuard-shrunk and obfuscated jar of the whole
+// app instead, configured only by the runtime jar's consumer rules (see scripts/shrink.mjs).
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildNativeLibrary, ROOT, run, step } from './lib.mjs';
 import { setup } from './setup.mjs';
+import { runShrunkFixture } from './shrink.mjs';
 
 const JNI_WARNING = /WARNING in native method|FATAL ERROR in native method/;
 
-export function runFixture(fixtureArg, { extraJvmArgs = [], label = '' } = {}) {
+export function runFixture(fixtureArg, { extraJvmArgs = [], label = '', shrink = false } = {}) {
   const fixtureDir = path.resolve(fixtureArg);
   const name = path.basename(fixtureDir) + (label ? `-${label}` : '');
   if (!fs.existsSync(path.join(fixtureDir, 'Cargo.toml'))) throw new Error(`${fixtureArg}: no Cargo.toml (a fixture is a crate folder)`);
@@ -24,6 +27,10 @@ export function runFixture(fixtureArg, { extraJvmArgs = [], label = '' } = {}) {
 
   step(`${name}: cargo build`);
   const { libPath, libName } = buildNativeLibrary(fixtureDir);
+
+  if (shrink) {
+    return runShrunkFixture({ name, buildDir, kotlinOut, testsDir, jvmArgs: [`-Dferry.lib.${libName}=${libPath}`, ...extraJvmArgs] });
+  }
 
   step(`${name}: Kotlin tests (-Xcheck:jni)`);
   const jvmArgs = [`-Dferry.lib.${libName}=${libPath}`, ...extraJvmArgs].join(' ');
@@ -45,14 +52,16 @@ export function runFixture(fixtureArg, { extraJvmArgs = [], label = '' } = {}) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const fixture = process.argv[2];
-  if (!fixture) {
-    console.error('usage: npm run fixture -- fixtures/<name>');
+  const args = process.argv.slice(2);
+  const shrink = args.includes('--shrink');
+  const fixture = args.find((a) => !a.startsWith('--'));
+  if (!fixture || args.some((a) => a.startsWith('--') && a !== '--shrink')) {
+    console.error('usage: npm run fixture -- fixtures/<name> [--shrink]');
     process.exit(2);
   }
   try {
     setup({ quiet: true });
-    runFixture(fixture);
+    runFixture(fixture, shrink ? { label: 'shrink', shrink } : {});
   } catch (e) {
     console.error(`\nfixture failed: ${e.message}`);
     process.exit(1);

@@ -61,6 +61,24 @@ for (const fixture of fixtures) {
   }
 }
 
+// functions and streams once more against a ProGuard-shrunk, obfuscated jar of the whole
+// app configured only by the runtime jar's consumer rules (scripts/shrink.mjs,
+// docs/android.md): proves a minified release build keeps what native code looks up.
+const SHRUNK = ['functions', 'streams'].filter((f) => fixtures.includes(f));
+if (SHRUNK.length > 0) {
+  attempt(`fixtures ${SHRUNK.join(', ')} (shrunk by ProGuard)`, () => {
+    const failures = [];
+    for (const fixture of SHRUNK) {
+      try {
+        runFixture(path.join(fixturesDir, fixture), { extraJvmArgs: ['-Dferry.tokio.flavor=multi_thread'], label: 'shrink', shrink: true });
+      } catch (e) {
+        failures.push(e.message);
+      }
+    }
+    if (failures.length > 0) throw new Error(failures.join('; '));
+  });
+}
+
 // The short soak (`npm run soak`): randomized work under both flavours, two libraries in
 // one JVM, System.exit with work in flight.
 attempt('soak (short)', () => { step('soak (npm run soak)'); run('node', [path.join(ROOT, 'scripts', 'soak.mjs')]); });
