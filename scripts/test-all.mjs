@@ -28,6 +28,16 @@ function attempt(name, fn) {
 setup();
 attempt('generator tests', () => { step('generator tests (cli/)'); run('npm', ['test', '-w', 'cli']); });
 attempt('rust runtime tests', () => { step('Rust runtime tests'); run('cargo', ['test', '-p', 'ferry', '-p', 'ferry-macros']); });
+// Loom model checks of the runtime's concurrency (handle table, cancellation token, call
+// start/cancel, stream credit): the real code built with `--cfg ferry_loom` (see
+// runtime/rust/src/sync.rs), in a target dir of its own so the cfg does not invalidate the
+// normal build cache. The preemption bound keeps the models to seconds.
+attempt('rust runtime loom models', () => {
+  step('Rust runtime loom models');
+  run('cargo', ['test', '-p', 'ferry', '--release', '--lib', 'loom_tests'], {
+    env: { RUSTFLAGS: '--cfg ferry_loom', LOOM_MAX_PREEMPTIONS: '2', CARGO_TARGET_DIR: path.join(ROOT, 'target', 'loom') },
+  });
+});
 attempt('kotlin runtime tests', () => { step('Kotlin runtime tests'); run('mvn', ['-B', '--no-transfer-progress', '-q', 'test'], { cwd: path.join(ROOT, 'runtime', 'kotlin') }); });
 
 const fixturesDir = path.join(ROOT, 'fixtures');

@@ -12,19 +12,21 @@
 
 use crate::cancel::CancellationToken;
 use crate::panics::CatchUnwind;
+use crate::sync::{Mutex, MutexGuard};
 use std::collections::HashMap;
 use std::future::{poll_fn, Future};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::pin::Pin;
-use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
-/// Running calls by their Kotlin completion id. Keyed by that id (not by a handle of our
-/// own) because Kotlin knows it before the call starts: a cancel can always name the call,
-/// and a cancel that lands once the call is registered reaches it before `Job.cancel()`
-/// returns. Ids are unique while live (a slot plus a generation on the Kotlin side).
-static CALLS: Mutex<HashMap<i64, CancellationToken, BuildHasherDefault<IdHasher>>> =
-    Mutex::new(HashMap::with_hasher(BuildHasherDefault::new()));
+crate::sync::model_static! {
+    /// Running calls by their Kotlin completion id. Keyed by that id (not by a handle of our
+    /// own) because Kotlin knows it before the call starts: a cancel can always name the call,
+    /// and a cancel that lands once the call is registered reaches it before `Job.cancel()`
+    /// returns. Ids are unique while live (a slot plus a generation on the Kotlin side).
+    static CALLS: Mutex<HashMap<i64, CancellationToken, BuildHasherDefault<IdHasher>>> =
+        Mutex::new(HashMap::with_hasher(BuildHasherDefault::new()));
+}
 
 fn calls() -> MutexGuard<'static, HashMap<i64, CancellationToken, BuildHasherDefault<IdHasher>>> {
     // Every update is a single insert or remove, so a poisoned lock is still consistent.
@@ -98,7 +100,7 @@ where
     let token = CancellationToken::new();
     let mut future = Box::pin(CatchUnwind(make(token.clone())));
     if poll_inline {
-        let _context = crate::runtime::handle().enter();
+        let _context = crate::sync::runtime_context();
         // A real waker, not a no-op one: it relays to the task spawned below, so a future
         // that keeps only the waker of its first poll is still woken.
         let waker = token.relay_waker();
@@ -108,7 +110,7 @@ where
         }
     }
     calls().insert(id, token.clone());
-    crate::runtime::handle().spawn(run(id, token, future, complete));
+    crate::sync::spawn(run(id, token, future, complete));
     Started::Running
 }
 
@@ -268,5 +270,208 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+}
+
+/// Model checks (see [`crate::sync`]): the real `start` / `cancel`, with the call's task on
+/// a loom thread that parks whenever it is pending (a lost cancel or wake-up is a deadlock
+/// loom reports). The Kotlin side is modelled by its one rule that matters here: the caller's
+/// continuation sits in a slot that exactly one of the upcall and the cancellation handler
+/// takes (`ContinuationSlots.take`), and `ferryCall` cancels once more when the caller was
+/// cancelled while `start` ran.
+#[cfg(all(test, ferry_loom))]
+mod loom_tests {
+    use super::*;
+    use crate::sync::{join_spawned, Arc, AtomicBool, Ordering::SeqCst};
+    use loom::sync::atomic::{AtomicU8, AtomicUsize};
+    use loom::thread;
+
+    const ID: i64 = (3 << 32) | 7;
+    const WAITING: u8 = 0;
+    const COMPLETED: u8 = 1;
+    const CANCELLED: u8 = 2;
+
+    /// Counts the drops of the user future (it owns one of these).
+    struct DropCounter(Arc<AtomicUsize>);
+
+    impl Drop for DropCounter {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+
+    /// Pending once (waking its waker at once), then ready.
+    async fn yield_once() {
+        let mut yielded = false;
+        poll_fn(|cx| {
+            if yielded {
+                return Poll::Ready(());
+            }
+            yielded = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        })
+        .await
+    }
+
+    /// Work that ends only when cancelled (a loop checking its token, say): only a cancel
+    /// that reaches Rust stops it.
+    async fn until_cancelled(token: CancellationToken, dropped: DropCounter) -> Outcome {
+        let _owned = dropped;
+        token.cancelled().await;
+        Outcome::Value(1)
+    }
+
+    /// Completes on its second poll: the completion races the cancel.
+    async fn after_one_yield(_token: CancellationToken, dropped: DropCounter) -> Outcome {
+        let _owned = dropped;
+        yield_once().await;
+        Outcome::Value(1)
+    }
+
+    /// Keeps only the waker of its first poll (a legal but unusual future), which another
+    /// thread wakes once it has made the future ready. After an inline first poll that waker
+    /// is the relay, so the wake must reach the task `start` spawned.
+    struct KeepsFirstWaker {
+        ready: Option<Arc<AtomicBool>>,
+        _owned: DropCounter,
+    }
+
+    impl Future for KeepsFirstWaker {
+        type Output = Outcome;
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
+            match &self.ready {
+                Some(ready) if ready.load(SeqCst) => Poll::Ready(Outcome::Value(1)),
+                Some(_) => Poll::Pending,
+                None => {
+                    let ready = Arc::new(AtomicBool::new(false));
+                    let (event, waker) = (Arc::clone(&ready), cx.waker().clone());
+                    crate::sync::spawn(async move {
+                        event.store(true, SeqCst);
+                        waker.wake();
+                    });
+                    self.ready = Some(ready);
+                    Poll::Pending
+                }
+            }
+        }
+    }
+
+    fn woken_by_another_thread(_token: CancellationToken, dropped: DropCounter) -> KeepsFirstWaker {
+        KeepsFirstWaker { ready: None, _owned: dropped }
+    }
+
+    /// `Job.cancel()` on another thread races `start` (registration, inline poll, spawn) and
+    /// the task's completion. Exactly one of {completed, cancelled} wins for the caller; a
+    /// call is left without an upcall only if the caller was cancelled; the user future is
+    /// dropped exactly once, before the upcall; the call table ends empty.
+    fn cancel_races_start_and_completion<Fut>(poll_inline: bool, work: fn(CancellationToken, DropCounter) -> Fut)
+    where
+        Fut: Future<Output = Outcome> + Send + 'static,
+    {
+        model_call(poll_inline, work, true);
+    }
+
+    /// The call with a caller that is cancelled (`job_cancel`) on another thread, or not
+    /// at all: then nothing can hide a lost wake-up of the task, and the upcall must come.
+    fn model_call<Fut>(poll_inline: bool, work: fn(CancellationToken, DropCounter) -> Fut, job_cancel: bool)
+    where
+        Fut: Future<Output = Outcome> + Send + 'static,
+    {
+        loom::model(move || {
+            let caller = Arc::new(AtomicU8::new(WAITING));
+            let upcalls = Arc::new(AtomicUsize::new(0));
+            let drops = Arc::new(AtomicUsize::new(0));
+
+            let canceller = job_cancel.then(|| {
+                let caller = Arc::clone(&caller);
+                thread::spawn(move || {
+                    if caller.compare_exchange(WAITING, CANCELLED, SeqCst, SeqCst).is_ok() {
+                        cancel(ID);
+                    }
+                })
+            });
+
+            let complete = {
+                let (caller, upcalls, drops) = (Arc::clone(&caller), Arc::clone(&upcalls), Arc::clone(&drops));
+                move |(outcome, _): Completed| {
+                    assert!(matches!(outcome, Outcome::Value(1)), "{outcome:?}");
+                    assert_eq!(drops.load(SeqCst), 1, "the user future is dropped before the upcall");
+                    upcalls.fetch_add(1, SeqCst);
+                    // The caller is gone if it was cancelled first: Kotlin ignores this upcall.
+                    let _ = caller.compare_exchange(WAITING, COMPLETED, SeqCst, SeqCst);
+                }
+            };
+            let counter = DropCounter(Arc::clone(&drops));
+            match start(ID, move |token| work(token, counter), poll_inline, complete) {
+                Started::Finished((outcome, _)) => {
+                    assert!(matches!(outcome, Outcome::Value(1)), "{outcome:?}");
+                    upcalls.fetch_add(1, SeqCst);
+                    let _ = caller.compare_exchange(WAITING, COMPLETED, SeqCst, SeqCst);
+                }
+                Started::Running => {
+                    if caller.load(SeqCst) == CANCELLED {
+                        cancel(ID);
+                    }
+                }
+            }
+
+            if let Some(canceller) = canceller {
+                canceller.join().unwrap();
+            }
+            join_spawned();
+            let upcalls = upcalls.load(SeqCst);
+            let caller = caller.load(SeqCst);
+            assert!(upcalls <= 1, "{upcalls} upcalls");
+            assert!(caller == COMPLETED || caller == CANCELLED, "the caller was resumed");
+            if caller == COMPLETED {
+                assert_eq!(upcalls, 1, "completed by the upcall");
+            }
+            if !job_cancel {
+                assert_eq!(caller, COMPLETED, "a caller nobody cancels gets its result");
+            }
+            assert_eq!(drops.load(SeqCst), 1, "the user future is dropped exactly once");
+            assert_eq!(pending(), 0, "the call table ends empty");
+        });
+    }
+
+    #[test]
+    fn cancel_races_a_call_that_ends_only_when_cancelled() {
+        cancel_races_start_and_completion(false, until_cancelled);
+    }
+
+    #[test]
+    fn cancel_races_a_call_that_ends_only_when_cancelled_after_an_inline_poll() {
+        cancel_races_start_and_completion(true, until_cancelled);
+    }
+
+    #[test]
+    fn cancel_races_a_call_completing_on_its_task() {
+        cancel_races_start_and_completion(false, after_one_yield);
+    }
+
+    #[test]
+    fn cancel_races_a_call_completing_after_an_inline_poll() {
+        cancel_races_start_and_completion(true, after_one_yield);
+    }
+
+    #[test]
+    fn cancel_races_a_call_woken_by_another_thread() {
+        cancel_races_start_and_completion(false, woken_by_another_thread);
+    }
+
+    #[test]
+    fn cancel_races_a_call_woken_through_the_relay_waker_of_its_inline_poll() {
+        cancel_races_start_and_completion(true, woken_by_another_thread);
+    }
+
+    #[test]
+    fn a_call_woken_through_the_relay_waker_of_its_inline_poll_completes() {
+        model_call(true, woken_by_another_thread, false);
+    }
+
+    #[test]
+    fn a_call_woken_by_another_thread_completes() {
+        model_call(false, woken_by_another_thread, false);
     }
 }

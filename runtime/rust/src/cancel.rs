@@ -8,10 +8,10 @@
 //! `cancelled().await`, and one waker slot for the bridge's own task (which thereby needs
 //! no `Notified` future of its own while it waits).
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use crate::sync::{AtomicBool, Mutex, Notify, Ordering};
+// std's `Arc` even under loom: `Waker::from` (the relay waker) needs it.
+use std::sync::Arc;
 use std::task::{Context, Wake, Waker};
-use tokio::sync::Notify;
 
 /// Cancelled when the Kotlin coroutine that made the call is cancelled.
 #[derive(Clone, Default)]
@@ -127,5 +127,108 @@ mod tests {
             assert!(rt.block_on(w).unwrap());
         }
         rt.block_on(token.cancelled()); // already cancelled: returns at once
+    }
+}
+
+/// Model checks (see [`crate::sync`]). A task runs on a loom thread under
+/// `loom::future::block_on`, which parks until its waker is woken: a lost wake-up leaves it
+/// parked forever, and loom reports the deadlock.
+#[cfg(all(test, ferry_loom))]
+mod loom_tests {
+    use super::*;
+    use loom::future::block_on;
+    use loom::sync::atomic::AtomicBool;
+    use loom::sync::Arc as LoomArc;
+    use loom::thread;
+    use std::future::{poll_fn, Future};
+    use std::pin::Pin;
+    use std::task::Poll;
+
+    /// The bridge task's wait (`poll_cancelled`) racing `cancel()`: after the cancel, either
+    /// `poll_cancelled` returned true or the waker it registered was woken.
+    #[test]
+    fn cancel_racing_poll_cancelled_never_loses_the_wake_up() {
+        loom::model(|| {
+            let token = CancellationToken::new();
+            let task = {
+                let token = token.clone();
+                thread::spawn(move || block_on(poll_fn(|cx| if token.poll_cancelled(cx) { Poll::Ready(()) } else { Poll::Pending })))
+            };
+            token.cancel();
+            task.join().unwrap();
+            assert!(token.is_cancelled());
+        });
+    }
+
+    /// User code awaiting `cancelled()` (the `Notify` path: `enable()` before the flag check,
+    /// `notify_waiters` in `cancel`) racing `cancel()`.
+    #[test]
+    fn cancel_racing_cancelled_future_never_loses_the_wake_up() {
+        loom::model(|| {
+            let token = CancellationToken::new();
+            let user = {
+                let token = token.clone();
+                thread::spawn(move || block_on(token.cancelled()))
+            };
+            token.cancel();
+            user.join().unwrap();
+        });
+    }
+
+    /// A user future that keeps only the waker of its first poll and is made ready by
+    /// another thread, which wakes that waker.
+    struct KeepsFirstWaker {
+        ready: LoomArc<AtomicBool>,
+        first: LoomArc<crate::sync::Mutex<Option<Waker>>>,
+        polled: bool,
+    }
+
+    impl Future for KeepsFirstWaker {
+        type Output = ();
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            if self.ready.load(Ordering::Acquire) {
+                return Poll::Ready(());
+            }
+            if !self.polled {
+                self.polled = true;
+                *self.first.lock().unwrap() = Some(cx.waker().clone());
+            }
+            Poll::Pending
+        }
+    }
+
+    /// The inline first poll gets the relay waker; the bridge task (polling as
+    /// `calls::run` does: `poll_cancelled`, then the future) starts while another thread
+    /// makes the future ready and wakes the relay. Whatever the order, the task finishes:
+    /// a wake before the task registered is covered by the task's own first poll, a wake
+    /// after it reaches the registered waker.
+    #[test]
+    fn the_relay_waker_wakes_the_task_registered_after_the_inline_poll() {
+        loom::model(|| {
+            let token = CancellationToken::new();
+            let ready = LoomArc::new(AtomicBool::new(false));
+            let first = LoomArc::new(crate::sync::Mutex::new(None));
+            let mut future = KeepsFirstWaker { ready: LoomArc::clone(&ready), first: LoomArc::clone(&first), polled: false };
+
+            let relay = token.relay_waker();
+            assert!(Pin::new(&mut future).poll(&mut Context::from_waker(&relay)).is_pending());
+            drop(relay);
+
+            let event = thread::spawn(move || {
+                ready.store(true, Ordering::Release);
+                let kept: Option<Waker> = first.lock().unwrap().take();
+                kept.expect("the inline poll kept its waker").wake();
+            });
+            let task = thread::spawn(move || {
+                block_on(poll_fn(|cx| {
+                    if token.poll_cancelled(cx) {
+                        return Poll::Ready(false);
+                    }
+                    Pin::new(&mut future).poll(cx).map(|()| true)
+                }))
+            });
+            assert!(task.join().unwrap(), "finished, not cancelled");
+            event.join().unwrap();
+        });
     }
 }

@@ -5,7 +5,7 @@
 //! reported as `None`, which the JNI layer turns into an exception. Generation 0 is never
 //! issued, so the handle 0 (Kotlin's "no handle") is always invalid.
 
-use std::sync::Mutex;
+use crate::sync::{Mutex, MutexGuard};
 
 struct Slot<T> {
     generation: u32,
@@ -29,11 +29,18 @@ impl<T> Default for HandleTable<T> {
 }
 
 impl<T> HandleTable<T> {
+    #[cfg(not(ferry_loom))]
     pub const fn new() -> Self {
         Self { inner: Mutex::new(Inner { slots: Vec::new(), free: Vec::new(), live: 0 }) }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner<T>> {
+    /// Under loom: not const (loom's `Mutex::new` is not), see [`crate::sync`].
+    #[cfg(ferry_loom)]
+    pub fn new() -> Self {
+        Self { inner: Mutex::new(Inner { slots: Vec::new(), free: Vec::new(), live: 0 }) }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner<T>> {
         // A panic while holding the lock cannot leave a slot half-written (every update is
         // a single assignment), so a poisoned lock is still consistent.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
@@ -113,5 +120,54 @@ mod tests {
         assert_eq!(table.with(b ^ (1 << 40), |v| *v), None, "forged generation");
         assert_eq!(table.with(12345, |v| *v), None, "forged slot");
         assert_eq!(table.len(), 1);
+    }
+}
+
+/// Model checks (see [`crate::sync`]): every interleaving of concurrent table operations.
+#[cfg(all(test, ferry_loom))]
+mod loom_tests {
+    use super::*;
+    use loom::sync::Arc;
+    use loom::thread;
+
+    /// Two threads free the same handle (a double `close()`), a third inserts a new value,
+    /// which may land in the freed slot, while the main thread looks the old handle up.
+    #[test]
+    fn a_removed_handle_never_reaches_a_later_value_in_its_slot() {
+        loom::model(|| {
+            let table = Arc::new(HandleTable::new());
+            let first = table.insert("first");
+            let removers: Vec<_> = (0..2)
+                .map(|_| {
+                    let table = Arc::clone(&table);
+                    thread::spawn(move || table.remove(first))
+                })
+                .collect();
+            let inserter = {
+                let table = Arc::clone(&table);
+                thread::spawn(move || {
+                    let second = table.insert("second");
+                    assert_eq!(table.with(second, |v| *v), Some("second"));
+                    let live = table.len();
+                    assert!((1..=2).contains(&live), "len() {live} right after an insert");
+                    second
+                })
+            };
+
+            let seen = table.with(first, |v| *v);
+            assert!(matches!(seen, None | Some("first")), "the old handle reached {seen:?}");
+            let live = table.len();
+            assert!(live <= 2, "len() {live} with at most two values ever inserted");
+
+            let removed: Vec<_> = removers.into_iter().map(|r| r.join().unwrap()).collect();
+            let second = inserter.join().unwrap();
+            assert_eq!(removed.iter().flatten().collect::<Vec<_>>(), [&"first"], "exactly one remove wins: {removed:?}");
+            assert_ne!(second, first, "a reused slot gets a new handle");
+            assert_eq!(table.with(first, |v| *v), None);
+            assert_eq!(table.with(second, |v| *v), Some("second"));
+            assert_eq!(table.len(), 1);
+            assert_eq!(table.remove(second), Some("second"));
+            assert!(table.is_empty());
+        });
     }
 }

@@ -20,6 +20,7 @@ pub mod objects;
 pub mod panics;
 pub mod runtime;
 pub mod streams;
+mod sync;
 pub mod wire;
 
 pub use cancel::CancellationToken;

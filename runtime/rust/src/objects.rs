@@ -19,7 +19,9 @@ use std::sync::Arc;
 
 type Erased = Arc<dyn Any + Send + Sync>;
 
-static OBJECTS: HandleTable<Erased> = HandleTable::new();
+crate::sync::model_static! {
+    static OBJECTS: HandleTable<Erased> = HandleTable::new();
+}
 
 /// Registers a new handle owning one `Arc` of `value`. Never returns 0.
 pub fn register<T: Any + Send + Sync>(value: Arc<T>) -> i64 {

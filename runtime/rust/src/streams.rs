@@ -17,14 +17,12 @@
 use crate::cancel::CancellationToken;
 use crate::handles::HandleTable;
 use crate::panics;
+use crate::sync::{Arc, AtomicU64, Notify, Ordering};
 use crate::wire::Writer;
 use futures_core::Stream;
 use std::future::{poll_fn, Future};
 use std::pin::pin;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::task::Poll;
-use tokio::sync::Notify;
 
 /// Upper bound of encoded bytes in one batch (a batch may exceed it by one item): large
 /// items are delivered in smaller batches instead of one huge array.
@@ -55,7 +53,9 @@ struct Shared {
     cancel: CancellationToken,
 }
 
-static STREAMS: HandleTable<Arc<Shared>> = HandleTable::new();
+crate::sync::model_static! {
+    static STREAMS: HandleTable<Arc<Shared>> = HandleTable::new();
+}
 
 /// Removes the stream's entry when the task ends, however it ends.
 struct Registered(u64);
@@ -88,7 +88,7 @@ where
     let shared = Arc::new(Shared { credit: AtomicU64::new(credit.max(1)), more: Notify::new(), cancel: token.clone() });
     let handle = STREAMS.insert(shared.clone());
     let future = make(token.clone());
-    crate::runtime::handle().spawn(async move {
+    crate::sync::spawn(async move {
         let terminal = Terminal(Some(&deliver));
         let registered = Registered(handle);
         let end = drive(&shared, future, &token, batch, &mut encode, &deliver).await;
@@ -487,5 +487,127 @@ mod fault_tests {
         });
         assert_eq!(items, [7, 8], "delivered before the panic, without the half-written item");
         assert!(matches!(end, Signal::Panic(ref m) if m.contains("display panicked")), "{end:?}");
+    }
+}
+
+/// Model checks (see [`crate::sync`]): the real `open` / `request` / `close`, with the
+/// stream's task on a loom thread that parks whenever it is pending. A lost grant or a lost
+/// cancel leaves the task (and the collector waiting for it) parked: loom reports the
+/// deadlock.
+#[cfg(all(test, ferry_loom))]
+mod loom_tests {
+    use super::*;
+    use crate::sync::{join_spawned, Mutex};
+    use loom::sync::mpsc;
+
+    /// Yields `0..end`, always ready. Every item it produces must have been granted: the
+    /// credit the collector handed out so far (`granted`, raised before each `request`).
+    struct Granted {
+        next: u32,
+        end: u32,
+        granted: Arc<AtomicU64>,
+    }
+
+    impl Stream for Granted {
+        type Item = u32;
+        fn poll_next(mut self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> Poll<Option<u32>> {
+            if self.next == self.end {
+                return Poll::Ready(None);
+            }
+            let granted = self.granted.load(Ordering::SeqCst);
+            assert!(u64::from(self.next) < granted, "item {} produced with only {granted} granted", self.next);
+            self.next += 1;
+            Poll::Ready(Some(self.next - 1))
+        }
+    }
+
+    fn encode(w: &mut Writer, item: u32) -> Result<(), Vec<u8>> {
+        w.u32(item);
+        Ok(())
+    }
+
+    /// Opens a stream of `0..items` (one item per batch) with an initial credit of
+    /// `window` items, delivering into a channel.
+    fn open_granted(items: u32, window: u64) -> (u64, Arc<AtomicU64>, mpsc::Receiver<Signal>) {
+        let granted = Arc::new(AtomicU64::new(window));
+        let (tx, rx) = mpsc::channel();
+        let tx = Mutex::new(tx);
+        let stream = Granted { next: 0, end: items, granted: Arc::clone(&granted) };
+        let handle = open(1, window, move |_| async move { stream }, encode, move |signal| {
+            tx.lock().unwrap().send(signal).unwrap();
+        });
+        (handle, granted, rx)
+    }
+
+    fn items_of(batch: &[u8]) -> Vec<u32> {
+        let mut r = crate::wire::Reader::new(batch);
+        let items = (0..r.u32().unwrap()).map(|_| r.u32().unwrap()).collect();
+        r.finish().unwrap();
+        items
+    }
+
+    /// Kotlin's side of the credit protocol: after emitting a batch it grants that many
+    /// items back (`request`), racing the task's "load credit, else wait for `more`" loop.
+    /// Two items with a window of one: the task waits for credit twice (before the second
+    /// item and before it can see the end).
+    #[test]
+    fn a_credit_grant_racing_the_credit_wait_is_never_lost() {
+        collect_granting_back(2, 1);
+    }
+
+    /// Three items with a window of two: grants also race the task's own subtraction of
+    /// the credit it spent (`fetch_add` against `fetch_sub`).
+    #[test]
+    fn a_credit_grant_racing_the_credit_spending_is_never_lost() {
+        collect_granting_back(3, 2);
+    }
+
+    fn collect_granting_back(items: u32, window: u64) {
+        loom::model(move || {
+            let (handle, granted, rx) = open_granted(items, window);
+            // The task cannot end before the first grant, so the entry is still there.
+            let shared = STREAMS.with(handle, Arc::clone).expect("open until the end");
+            let mut emitted = Vec::new();
+            let mut last_grant = 0;
+            loop {
+                match rx.recv().unwrap() {
+                    Signal::Items(batch) => {
+                        let items = items_of(&batch);
+                        emitted.extend_from_slice(&items);
+                        last_grant = items.len() as u64;
+                        granted.fetch_add(last_grant, Ordering::SeqCst);
+                        request(handle, last_grant);
+                    }
+                    Signal::End => break,
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+            join_spawned();
+            assert_eq!(emitted, (0..items).collect::<Vec<_>>());
+            // Credit is what was granted minus what was delivered: no grant was lost and it
+            // never went below zero (an underflow would wrap around to an enormous credit).
+            // Only the grant for the last batch may come after the stream ended, when
+            // `request` ignores it.
+            let credit = shared.credit.load(Ordering::SeqCst);
+            let expected = granted.load(Ordering::SeqCst) - emitted.len() as u64;
+            assert!(credit == expected || credit == expected - last_grant, "credit {credit}, expected {expected}");
+            assert_eq!(open_count(), 0);
+        });
+    }
+
+    /// A collector that stops after the first batch (`take(1)`): `close` racing the task,
+    /// which is delivering, waiting for credit or about to wait. The task must end without
+    /// a terminal signal, and the stream must stop counting at once.
+    #[test]
+    fn close_racing_the_credit_wait_ends_the_task() {
+        loom::model(|| {
+            let (handle, _granted, rx) = open_granted(2, 1);
+            let Signal::Items(batch) = rx.recv().unwrap() else { panic!("expected the first batch") };
+            assert_eq!(items_of(&batch), [0]);
+            close(handle);
+            assert_eq!(open_count(), 0, "a closed stream stops counting at once");
+            join_spawned();
+            assert!(rx.try_recv().is_err(), "nothing is delivered after the window of one item");
+        });
     }
 }
