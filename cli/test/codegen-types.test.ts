@@ -40,7 +40,7 @@ pub fn load() -> UserProfile { todo!() }
     val zzzLast: Boolean,
 )`);
     const kc = codecs(out);
-    assertContains(kc, 'fun writeUserProfile(w: WireWriter, v: UserProfile) = w.nested {');
+    assertContains(kc, 'fun writeUserProfile(w: WireWriter, v: UserProfile): Unit = w.nested {');
     assertContains(kc, 'fun readUserProfile(r: WireReader): UserProfile = r.nested { UserProfile(userName = r.string(), ageYears = r.u8(),');
     assert.ok(kc.indexOf('w.string(v.userName)') < kc.indexOf('w.u8(v.ageYears)'), 'writes in declaration order');
     assertContains(out.rust, 'pub(super) fn write_UserProfile(w: &mut Writer, v: &crate::UserProfile) {');

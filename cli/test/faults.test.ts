@@ -54,7 +54,7 @@ pub fn echo(t: Tree) -> Tree { t }
     assertContains(out.rust, 'pub(super) fn read_Kind(r: &mut Reader) -> WireResult<crate::Kind> {\n        r.enter()?;');
     assertContains(out.rust, 'pub(super) fn read_Level(r: &mut Reader) -> WireResult<crate::Level> {\n        let v = match');
     const codecs = kotlinFile(out, 'FerryCodecs.kt');
-    assertContains(codecs, 'fun writeTree(w: WireWriter, v: Tree) = w.nested {');
+    assertContains(codecs, 'fun writeTree(w: WireWriter, v: Tree): Unit = w.nested {');
     assertContains(codecs, 'fun readTree(r: WireReader): Tree = r.nested {');
     assertContains(codecs, 'fun readKind(r: WireReader): Kind = r.nested {');
     assertContains(codecs, 'fun writeLevel(w: WireWriter, v: Level) = w.i32(v.ordinal)');

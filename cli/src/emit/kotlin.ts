@@ -140,7 +140,7 @@ function recordCodec(rec: RecordDecl): string {
   const names = rec.fields.map((f) => fieldName(f, 'named', rec.fields.length));
   const writes = rec.fields.map((f, i) => `        ${encode(f.type, `v.${names[i]}`, 0)}`).join('\n');
   const reads = rec.fields.map((f, i) => `${names[i]} = ${decode(f.type, 0)}`).join(', ');
-  return `    fun write${rec.name}(w: WireWriter, v: ${rec.name}) = w.nested {\n${writes}\n    }\n\n    fun read${rec.name}(r: WireReader): ${rec.name} = r.nested { ${rec.name}(${reads}) }`;
+  return `    fun write${rec.name}(w: WireWriter, v: ${rec.name}): Unit = w.nested {\n${writes}\n    }\n\n    fun read${rec.name}(r: WireReader): ${rec.name} = r.nested { ${rec.name}(${reads}) }`;
 }
 
 function enumCodec(en: EnumDecl): string {
@@ -161,7 +161,7 @@ function enumCodec(en: EnumDecl): string {
     const fields = v.fields.map((f) => `; ${encode(f.type, `v.${fieldName(f, v.style, v.fields.length)}`, 0)}`).join('');
     return `            ${head} -> { w.i32(${i})${fields} }`;
   }).join('\n');
-  return `    fun write${en.name}(w: WireWriter, v: ${en.name}) = w.nested {\n        when (v) {\n${writeArms}\n        }\n    }\n\n${read}`;
+  return `    fun write${en.name}(w: WireWriter, v: ${en.name}): Unit = w.nested {\n        when (v) {\n${writeArms}\n        }\n    }\n\n${read}`;
 }
 
 // ---------------------------------------------------------------- functions

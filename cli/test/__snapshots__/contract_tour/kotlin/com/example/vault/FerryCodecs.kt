@@ -8,7 +8,7 @@ import dev.ferry.WireWriter
 
 /** Wire codecs for the exported types, mirroring the Rust glue. */
 internal object FerryCodecs {
-    fun writeEntry(w: WireWriter, v: Entry) = w.nested {
+    fun writeEntry(w: WireWriter, v: Entry): Unit = w.nested {
         w.string(v.key)
         w.u64(v.size)
         FerryCodecs.writeLevel(w, v.level)
@@ -21,7 +21,7 @@ internal object FerryCodecs {
 
     fun readLevel(r: WireReader): Level = Level.entries[r.variant("Level", 2)]
 
-    fun writeShape(w: WireWriter, v: Shape) = w.nested {
+    fun writeShape(w: WireWriter, v: Shape): Unit = w.nested {
         when (v) {
             Shape.Dot -> { w.i32(0) }
             is Shape.Line -> { w.i32(1); w.f32(v.len) }

@@ -8,14 +8,14 @@ import dev.ferry.WireWriter
 
 /** Wire codecs for the exported types, mirroring the Rust glue. */
 internal object FerryCodecs {
-    fun writePing(w: WireWriter, v: Ping) = w.nested {
+    fun writePing(w: WireWriter, v: Ping): Unit = w.nested {
         w.string(v.reply)
         w.duration(v.roundTrip)
     }
 
     fun readPing(r: WireReader): Ping = r.nested { Ping(reply = r.string(), roundTrip = r.duration()) }
 
-    fun writeSummary(w: WireWriter, v: Summary) = w.nested {
+    fun writeSummary(w: WireWriter, v: Summary): Unit = w.nested {
         w.u32(v.pings)
         w.u64(v.bytesEchoed)
         w.duration(v.slowest)
@@ -24,7 +24,7 @@ internal object FerryCodecs {
 
     fun readSummary(r: WireReader): Summary = r.nested { Summary(pings = r.u32(), bytesEchoed = r.u64(), slowest = r.duration(), elapsed = r.duration()) }
 
-    fun writeClientStats(w: WireWriter, v: ClientStats) = w.nested {
+    fun writeClientStats(w: WireWriter, v: ClientStats): Unit = w.nested {
         w.u16(v.port)
         w.u32(v.connections)
         w.u64(v.messages)
@@ -33,7 +33,7 @@ internal object FerryCodecs {
 
     fun readClientStats(r: WireReader): ClientStats = r.nested { ClientStats(port = r.u16(), connections = r.u32(), messages = r.u64(), bytes = r.u64()) }
 
-    fun writeProgress(w: WireWriter, v: Progress) = w.nested {
+    fun writeProgress(w: WireWriter, v: Progress): Unit = w.nested {
         w.u32(v.chunk)
         w.u32(v.chunks)
         w.u64(v.bytes)
@@ -42,7 +42,7 @@ internal object FerryCodecs {
 
     fun readProgress(r: WireReader): Progress = r.nested { Progress(chunk = r.u32(), chunks = r.u32(), bytes = r.u64(), elapsed = r.duration()) }
 
-    fun writeCounters(w: WireWriter, v: Counters) = w.nested {
+    fun writeCounters(w: WireWriter, v: Counters): Unit = w.nested {
         w.u64(v.clientsDropped)
         w.u64(v.chunksEchoed)
         w.u64(v.transfersDropped)
