@@ -1,6 +1,7 @@
 // `npm test`: every test of the repository, from a fresh clone.
 //  1. generator tests (TypeScript: parser, checker, emitters, snapshots, bad input)
-//  2. Rust runtime unit tests (cargo test -p ferry)
+//  2. Rust runtime unit tests (the core, the JNI face, the facade and the macros), and the
+//     loom models of the core's concurrency
 //  3. Kotlin runtime unit tests
 //  4. every fixtures/<name>/ crate with its Kotlin tests, once per Tokio flavour
 //     (multi_thread, current_thread); the tests themselves cover the Kotlin dispatchers.
@@ -27,14 +28,14 @@ function attempt(name, fn) {
 
 setup();
 attempt('generator tests', () => { step('generator tests (cli/)'); run('npm', ['test', '-w', 'cli']); });
-attempt('rust runtime tests', () => { step('Rust runtime tests'); run('cargo', ['test', '-p', 'ferry', '-p', 'ferry-macros']); });
+attempt('rust runtime tests', () => { step('Rust runtime tests'); run('cargo', ['test', '-p', 'ferry-core', '-p', 'ferry-jni', '-p', 'ferry', '-p', 'ferry-macros']); });
 // Loom model checks of the runtime's concurrency (handle table, cancellation token, call
 // start/cancel, stream credit): the real code built with `--cfg ferry_loom` (see
-// runtime/rust/src/sync.rs), in a target dir of its own so the cfg does not invalidate the
+// runtime/rust/core/src/sync.rs), in a target dir of its own so the cfg does not invalidate the
 // normal build cache. The preemption bound keeps the models to seconds.
 attempt('rust runtime loom models', () => {
   step('Rust runtime loom models');
-  run('cargo', ['test', '-p', 'ferry', '--release', '--lib', 'loom_tests'], {
+  run('cargo', ['test', '-p', 'ferry-core', '--release', '--lib', 'loom_tests'], {
     env: { RUSTFLAGS: '--cfg ferry_loom', LOOM_MAX_PREEMPTIONS: '2', CARGO_TARGET_DIR: path.join(ROOT, 'target', 'loom') },
   });
 });

@@ -32,7 +32,7 @@ export function streamExportBody(fn: FnDecl, types: RustTypes, liftLines: string
     : `${encodeOk('__item')} ::std::result::Result::Ok(())`;
   const made = fn.isAsync ? `${call}.await` : call;
   return `    jvm::sync_call(&mut env, |env| {
-${liftLines}        Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+${liftLines}        Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
             move |token| async move { ${made} },
             |w: &mut Writer, __item: ${itemType}| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { ${body} },
         ))
@@ -46,11 +46,11 @@ export const STREAM_JNI_PARAMS = '__sink: jlong, __batch: jint, __credit: jint';
 export function streamRuntimeExports(sym: (m: string) => string): string {
   return `#[no_mangle]
 pub extern "system" fn ${sym('ferryStreamRequest')}<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, stream: jlong, n: jlong) {
-    ::ferry::streams::request_jni(stream, n)
+    ::ferry::jvm::streams::request_jni(stream, n)
 }
 
 #[no_mangle]
 pub extern "system" fn ${sym('ferryStreamClose')}<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, stream: jlong) {
-    ::ferry::streams::close_jni(stream)
+    ::ferry::jvm::streams::close_jni(stream)
 }`;
 }

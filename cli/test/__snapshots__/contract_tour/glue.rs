@@ -49,12 +49,12 @@ mod __ferry_glue {
 
     #[no_mangle]
     pub extern "system" fn Java_com_example_vault_FerryNative_ferryStreamRequest<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, stream: jlong, n: jlong) {
-        ::ferry::streams::request_jni(stream, n)
+        ::ferry::jvm::streams::request_jni(stream, n)
     }
 
     #[no_mangle]
     pub extern "system" fn Java_com_example_vault_FerryNative_ferryStreamClose<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, stream: jlong) {
-        ::ferry::streams::close_jni(stream)
+        ::ferry::jvm::streams::close_jni(stream)
     }
 
     #[no_mangle]
@@ -219,7 +219,7 @@ mod __ferry_glue {
         jvm::sync_call(&mut env, |env| {
             let arg_ferry_self: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_ferry_self, "Vault")?;
             let arg_n: u32 = arg_n as u32;
-            Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
                 move |token| async move { crate::Vault::watch(&arg_ferry_self, arg_n) },
                 |w: &mut Writer, __item: ::std::result::Result<u32, crate::model::VaultError>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; w.u32(*v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_VaultError(w, &__err); __w.into_bytes() }) } },
             ))

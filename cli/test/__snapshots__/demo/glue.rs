@@ -49,12 +49,12 @@ mod __ferry_glue {
 
     #[no_mangle]
     pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryStreamRequest<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, stream: jlong, n: jlong) {
-        ::ferry::streams::request_jni(stream, n)
+        ::ferry::jvm::streams::request_jni(stream, n)
     }
 
     #[no_mangle]
     pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryStreamClose<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, stream: jlong) {
-        ::ferry::streams::close_jni(stream)
+        ::ferry::jvm::streams::close_jni(stream)
     }
 
     #[no_mangle]
@@ -229,7 +229,7 @@ mod __ferry_glue {
             let arg_chunks: u32 = arg_chunks as u32;
             let arg_chunk_kib: u32 = arg_chunk_kib as u32;
             let arg_pause: ::std::time::Duration = { let __bytes = jvm::bytes_arg(env, &arg_pause)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = r.duration()?; __r.finish()?; __v };
-            Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
                 move |token| async move { crate::transfer(arg_port, arg_chunks, arg_chunk_kib, arg_pause) },
                 |w: &mut Writer, __item: ::std::result::Result<crate::Progress, crate::NetError>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; write_Progress(w, v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) } },
             ))

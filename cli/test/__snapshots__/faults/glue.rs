@@ -49,12 +49,12 @@ mod __ferry_glue {
 
     #[no_mangle]
     pub extern "system" fn Java_fixtures_faults_FerryNative_ferryStreamRequest<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, stream: jlong, n: jlong) {
-        ::ferry::streams::request_jni(stream, n)
+        ::ferry::jvm::streams::request_jni(stream, n)
     }
 
     #[no_mangle]
     pub extern "system" fn Java_fixtures_faults_FerryNative_ferryStreamClose<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, stream: jlong) {
-        ::ferry::streams::close_jni(stream)
+        ::ferry::jvm::streams::close_jni(stream)
     }
 
     #[no_mangle]
@@ -266,7 +266,7 @@ mod __ferry_glue {
     pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1fn_1panics<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_message: JByteArray<'local>) -> jlong {
         jvm::sync_call(&mut env, |env| {
             let arg_message: ::std::string::String = jvm::string_arg(env, &arg_message)?;
-            Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
                 move |token| async move { crate::stream_fn_panics(arg_message) },
                 |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
             ))
@@ -277,7 +277,7 @@ mod __ferry_glue {
     pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1fn_1panics_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_message: JByteArray<'local>) -> jlong {
         jvm::sync_call(&mut env, |env| {
             let arg_message: ::std::string::String = jvm::string_arg(env, &arg_message)?;
-            Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
                 move |token| async move { crate::stream_fn_panics_later(arg_message).await },
                 |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
             ))
@@ -289,7 +289,7 @@ mod __ferry_glue {
         jvm::sync_call(&mut env, |env| {
             let arg_items: u32 = arg_items as u32;
             let arg_message: ::std::string::String = jvm::string_arg(env, &arg_message)?;
-            Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
                 move |token| async move { crate::stream_panics_in_poll(arg_items, arg_message) },
                 |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
             ))
@@ -301,7 +301,7 @@ mod __ferry_glue {
         jvm::sync_call(&mut env, |env| {
             let arg_items: u32 = arg_items as u32;
             let arg_message: ::std::string::String = jvm::string_arg(env, &arg_message)?;
-            Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
                 move |token| async move { crate::stream_rigged_err(arg_items, arg_message) },
                 |w: &mut Writer, __item: ::std::result::Result<u32, crate::Trap>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; w.u32(*v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_Trap(w, &__err); __w.into_bytes() }) } },
             ))
@@ -313,7 +313,7 @@ mod __ferry_glue {
         jvm::sync_call(&mut env, |env| {
             let arg_items: u32 = arg_items as u32;
             let arg_message: ::std::string::String = jvm::string_arg(env, &arg_message)?;
-            Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
                 move |token| async move { crate::stream_panics_in_drop(arg_items, arg_message) },
                 |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
             ))
@@ -324,7 +324,7 @@ mod __ferry_glue {
     pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1numbers<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_items: i32) -> jlong {
         jvm::sync_call(&mut env, |env| {
             let arg_items: u32 = arg_items as u32;
-            Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
                 move |token| async move { crate::stream_numbers(arg_items) },
                 |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
             ))

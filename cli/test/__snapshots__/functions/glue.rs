@@ -49,12 +49,12 @@ mod __ferry_glue {
 
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_ferryStreamRequest<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, stream: jlong, n: jlong) {
-        ::ferry::streams::request_jni(stream, n)
+        ::ferry::jvm::streams::request_jni(stream, n)
     }
 
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_ferryStreamClose<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, stream: jlong) {
-        ::ferry::streams::close_jni(stream)
+        ::ferry::jvm::streams::close_jni(stream)
     }
 
     pub(super) fn write_Profile(w: &mut Writer, v: &crate::Profile) {

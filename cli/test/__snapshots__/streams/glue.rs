@@ -49,12 +49,12 @@ mod __ferry_glue {
 
     #[no_mangle]
     pub extern "system" fn Java_fixtures_streams_FerryNative_ferryStreamRequest<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, stream: jlong, n: jlong) {
-        ::ferry::streams::request_jni(stream, n)
+        ::ferry::jvm::streams::request_jni(stream, n)
     }
 
     #[no_mangle]
     pub extern "system" fn Java_fixtures_streams_FerryNative_ferryStreamClose<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, stream: jlong) {
-        ::ferry::streams::close_jni(stream)
+        ::ferry::jvm::streams::close_jni(stream)
     }
 
     #[no_mangle]
@@ -130,7 +130,7 @@ mod __ferry_glue {
     pub extern "system" fn Java_fixtures_streams_FerryNative_count_1to<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_n: i64) -> jlong {
         jvm::sync_call(&mut env, |env| {
             let arg_n: u64 = arg_n as u64;
-            Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
                 move |token| async move { crate::count_to(arg_n) },
                 |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
             ))
@@ -140,7 +140,7 @@ mod __ferry_glue {
     #[no_mangle]
     pub extern "system" fn Java_fixtures_streams_FerryNative_count_1forever<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint) -> jlong {
         jvm::sync_call(&mut env, |env| {
-            Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
                 move |token| async move { crate::count_forever() },
                 |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
             ))
@@ -151,7 +151,7 @@ mod __ferry_glue {
     pub extern "system" fn Java_fixtures_streams_FerryNative_stall_1after<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_k: i64) -> jlong {
         jvm::sync_call(&mut env, |env| {
             let arg_k: u64 = arg_k as u64;
-            Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
                 move |token| async move { crate::stall_after(arg_k) },
                 |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
             ))
@@ -163,7 +163,7 @@ mod __ferry_glue {
         jvm::sync_call(&mut env, |env| {
             let arg_delay_ms: u64 = arg_delay_ms as u64;
             let arg_n: u64 = arg_n as u64;
-            Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
                 move |token| async move { crate::count_after(arg_delay_ms, arg_n).await },
                 |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
             ))
@@ -175,7 +175,7 @@ mod __ferry_glue {
         jvm::sync_call(&mut env, |env| {
             let arg_n: u32 = arg_n as u32;
             let arg_every_ms: u64 = arg_every_ms as u64;
-            Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
                 move |token| async move { crate::ticks(arg_n, arg_every_ms) },
                 |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
             ))
@@ -187,7 +187,7 @@ mod __ferry_glue {
         jvm::sync_call(&mut env, |env| {
             let arg_n: u32 = arg_n as u32;
             let arg_label: ::std::string::String = jvm::string_arg(env, &arg_label)?;
-            Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
                 move |token| async move { crate::points(arg_n, &arg_label) },
                 |w: &mut Writer, __item: crate::Point| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; write_Point(w, v); } ::std::result::Result::Ok(()) },
             ))
@@ -199,7 +199,7 @@ mod __ferry_glue {
         jvm::sync_call(&mut env, |env| {
             let arg_data: ::std::vec::Vec<u8> = jvm::bytes_arg(env, &arg_data)?;
             let arg_size: u32 = arg_size as u32;
-            Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
                 move |token| async move { crate::chunks(arg_data, arg_size) },
                 |w: &mut Writer, __item: ::std::vec::Vec<u8>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.bytes(v); } ::std::result::Result::Ok(()) },
             ))
@@ -211,7 +211,7 @@ mod __ferry_glue {
         jvm::sync_call(&mut env, |env| {
             let arg_n: u32 = arg_n as u32;
             let arg_len: u32 = arg_len as u32;
-            Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
                 move |token| async move { crate::big_strings(arg_n, arg_len) },
                 |w: &mut Writer, __item: ::std::option::Option<::std::string::String>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; match v { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.str(x0); } } } ::std::result::Result::Ok(()) },
             ))
@@ -222,7 +222,7 @@ mod __ferry_glue {
     pub extern "system" fn Java_fixtures_streams_FerryNative_fail_1after<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_k: i32) -> jlong {
         jvm::sync_call(&mut env, |env| {
             let arg_k: u32 = arg_k as u32;
-            Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
                 move |token| async move { crate::fail_after(arg_k) },
                 |w: &mut Writer, __item: ::std::result::Result<u32, crate::StreamError>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; w.u32(*v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_StreamError(w, &__err); __w.into_bytes() }) } },
             ))
@@ -233,7 +233,7 @@ mod __ferry_glue {
     pub extern "system" fn Java_fixtures_streams_FerryNative_panic_1after<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_k: i32) -> jlong {
         jvm::sync_call(&mut env, |env| {
             let arg_k: u32 = arg_k as u32;
-            Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
                 move |token| async move { crate::panic_after(arg_k) },
                 |w: &mut Writer, __item: ::std::string::String| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.str(v); } ::std::result::Result::Ok(()) },
             ))
@@ -243,7 +243,7 @@ mod __ferry_glue {
     #[no_mangle]
     pub extern "system" fn Java_fixtures_streams_FerryNative_panic_1on_1start<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint) -> jlong {
         jvm::sync_call(&mut env, |env| {
-            Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
                 move |token| async move { crate::panic_on_start() },
                 |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
             ))
@@ -253,7 +253,7 @@ mod __ferry_glue {
     #[no_mangle]
     pub extern "system" fn Java_fixtures_streams_FerryNative_watch_1token<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint) -> jlong {
         jvm::sync_call(&mut env, |env| {
-            Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
                 move |token| async move { crate::watch_token(token.clone()).await },
                 |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
             ))
@@ -271,7 +271,7 @@ mod __ferry_glue {
     #[no_mangle]
     pub extern "system" fn Java_fixtures_streams_FerryNative_subscribe<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint) -> jlong {
         jvm::sync_call(&mut env, |env| {
-            Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
                 move |token| async move { crate::subscribe() },
                 |w: &mut Writer, __item: ::std::result::Result<::std::string::String, crate::StreamError>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; w.str(v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_StreamError(w, &__err); __w.into_bytes() }) } },
             ))
@@ -300,7 +300,7 @@ mod __ferry_glue {
         jvm::sync_call(&mut env, |env| {
             let arg_room: ::std::sync::Arc<crate::Room> = ::ferry::objects::get::<crate::Room>(arg_room, "Room")?;
             let arg_n: u32 = arg_n as u32;
-            Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
                 move |token| async move { crate::echo_name(arg_room, arg_n) },
                 |w: &mut Writer, __item: ::std::string::String| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.str(v); } ::std::result::Result::Ok(()) },
             ))
@@ -320,7 +320,7 @@ mod __ferry_glue {
     pub extern "system" fn Java_fixtures_streams_FerryNative_Room_1messages<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_ferry_self: jlong) -> jlong {
         jvm::sync_call(&mut env, |env| {
             let arg_ferry_self: ::std::sync::Arc<crate::Room> = ::ferry::objects::get::<crate::Room>(arg_ferry_self, "Room")?;
-            Ok(::ferry::streams::open_for_sink(__sink, __batch, __credit,
+            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
                 move |token| async move { crate::Room::messages(&arg_ferry_self) },
                 |w: &mut Writer, __item: ::std::result::Result<crate::Message, crate::StreamError>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; write_Message(w, v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_StreamError(w, &__err); __w.into_bytes() }) } },
             ))

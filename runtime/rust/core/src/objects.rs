@@ -13,7 +13,7 @@
 //! - [`live`] is the number of handles not yet released (`FerryDiagnostics.liveObjects()`).
 
 use crate::handles::HandleTable;
-use crate::jvm::Throw;
+use crate::error::CallError;
 use std::any::Any;
 use std::sync::Arc;
 
@@ -81,11 +81,12 @@ pub enum LookupError {
     WrongType,
 }
 
-/// [`lookup`] for the generated glue: failures become `IllegalStateException`.
-pub fn get<T: Any + Send + Sync>(handle: i64, type_name: &str) -> Result<Arc<T>, Throw> {
+/// [`lookup`] for the generated glue: failures are [`CallError::InvalidState`] (each face
+/// turns that into its platform's error, `IllegalStateException` on the JVM).
+pub fn get<T: Any + Send + Sync>(handle: i64, type_name: &str) -> Result<Arc<T>, CallError> {
     lookup::<T>(handle).map_err(|e| match e {
-        LookupError::Closed => Throw::IllegalState(format!("{type_name} is closed (or the handle is invalid)")),
-        LookupError::WrongType => Throw::IllegalState(format!("handle does not refer to a {type_name}")),
+        LookupError::Closed => CallError::InvalidState(format!("{type_name} is closed (or the handle is invalid)")),
+        LookupError::WrongType => CallError::InvalidState(format!("handle does not refer to a {type_name}")),
     })
 }
 

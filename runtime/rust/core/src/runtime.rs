@@ -1,11 +1,11 @@
 //! The Tokio runtime ferry owns.
 //!
-//! Created once, on the first async call. Configured (before that first call) by the JVM
-//! system properties `ferry.tokio.flavor` (`multi_thread`, the default, or
-//! `current_thread`) and `ferry.tokio.workers` (worker count for `multi_thread`), or by the
+//! Created once, on the first async call. Configured (before that first call) through
+//! [`configure`] (the JNI face passes the JVM system properties `ferry.tokio.flavor`:
+//! `multi_thread`, the default, or `current_thread`, and `ferry.tokio.workers`), or by the
 //! environment variables `FERRY_TOKIO_FLAVOR` / `FERRY_TOKIO_WORKERS`. Every runtime
-//! thread attaches itself to the JVM once, as a daemon, when it starts, so completing a
-//! call never attaches a thread.
+//! thread runs the face's [`ThreadHooks`] when it starts and stops (the JNI face attaches it
+//! to the JVM once, as a daemon), so completing a call never attaches a thread.
 
 use std::sync::{Mutex, OnceLock};
 use tokio::runtime::{Builder, Handle};
@@ -23,7 +23,35 @@ pub struct Config {
     pub workers: Option<usize>,
 }
 
+/// What each runtime thread does when it starts and stops: a face installs these (the JNI
+/// face attaches the thread to the JVM once, as a daemon), so completing a call from a
+/// runtime thread never needs to attach it.
+#[derive(Clone, Copy, Debug)]
+pub struct ThreadHooks {
+    pub start: fn(),
+    pub stop: fn(),
+}
+
 static CONFIG: Mutex<Option<Config>> = Mutex::new(None);
+static HOOKS: OnceLock<ThreadHooks> = OnceLock::new();
+
+/// Installs the thread hooks; only the first call counts, and only before the runtime
+/// exists (returns false otherwise).
+pub fn set_thread_hooks(hooks: ThreadHooks) -> bool {
+    RUNTIME.get().is_none() && HOOKS.set(hooks).is_ok()
+}
+
+fn on_start() {
+    if let Some(hooks) = HOOKS.get() {
+        (hooks.start)();
+    }
+}
+
+fn on_stop() {
+    if let Some(hooks) = HOOKS.get() {
+        (hooks.stop)();
+    }
+}
 static RUNTIME: OnceLock<(Handle, Flavor)> = OnceLock::new();
 
 /// Sets the configuration; has no effect once the runtime exists (returns false then).
@@ -79,8 +107,8 @@ fn build() -> (Handle, Flavor) {
     builder
         .enable_all()
         .thread_name("ferry-tokio")
-        .on_thread_start(crate::jvm::attach_current_thread)
-        .on_thread_stop(crate::jvm::detach_current_thread);
+        .on_thread_start(on_start)
+        .on_thread_stop(on_stop);
     let runtime = builder.build().expect("ferry: cannot start the Tokio runtime");
     let handle = runtime.handle().clone();
     match config.flavor {
@@ -93,7 +121,7 @@ fn build() -> (Handle, Flavor) {
             std::thread::Builder::new()
                 .name("ferry-tokio-driver".into())
                 .spawn(move || {
-                    crate::jvm::attach_current_thread();
+                    on_start();
                     runtime.block_on(std::future::pending::<()>());
                 })
                 .expect("ferry: cannot start the Tokio driver thread");

@@ -9,7 +9,7 @@
 //!
 //! ```sh
 //! RUSTFLAGS="--cfg ferry_loom" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR=target/loom \
-//!     cargo test -p ferry --release --lib loom
+//!     cargo test -p ferry-core --release --lib loom
 //! ```
 //!
 //! The cfg is `ferry_loom`, not the customary `loom`: Tokio reacts to `cfg(loom)` and would

@@ -1,4 +1,4 @@
-//! The JNI layer.
+//! ferry's JNI face: the layer between the JVM (or Android's runtime) and ferry-core.
 //!
 //! `on_load` (called from the crate's generated `JNI_OnLoad`) caches the `JavaVM`, the
 //! runtime classes and the completion method id. It runs on a thread that can see the
@@ -6,8 +6,9 @@
 //! sees the system loader, on Android the boot loader), so nothing looks up a class
 //! after load. Runtime threads attach once, as daemons, when they start.
 
-use crate::calls::{self, Outcome};
-use crate::wire::WireError;
+use ferry_core::calls::{self, Outcome};
+use ferry_core::wire::WireError;
+use ferry_core::CallError;
 use jni::objects::{GlobalRef, JByteArray, JClass, JObject, JStaticMethodID, JString, JValue};
 use jni::signature::{Primitive, ReturnType};
 use jni::sys::{jbyteArray, jint, jlong, jvalue, JNI_ERR, JNI_VERSION_1_6};
@@ -24,6 +25,11 @@ struct Cache {
 }
 
 static CACHE: OnceLock<Cache> = OnceLock::new();
+
+pub mod streams;
+
+/// The `jni` crate this face is built on (the generated glue names its types through it).
+pub use jni;
 
 /// Completion status codes understood by `dev.ferry.Completions.complete`.
 pub mod status {
@@ -62,9 +68,14 @@ fn cache_runtime(vm: JavaVM) -> jni::errors::Result<()> {
     let flavor = system_property(&mut env, "ferry.tokio.flavor");
     let workers = system_property(&mut env, "ferry.tokio.workers");
     if flavor.is_some() || workers.is_some() {
-        crate::runtime::configure(crate::runtime::config_from_settings(flavor.as_deref(), workers.as_deref()));
+        ferry_core::runtime::configure(ferry_core::runtime::config_from_settings(flavor.as_deref(), workers.as_deref()));
     }
-    crate::streams::cache_jni(&mut env)?;
+    // Runtime threads attach once, as daemons, when they start.
+    ferry_core::runtime::set_thread_hooks(ferry_core::runtime::ThreadHooks {
+        start: attach_current_thread,
+        stop: detach_current_thread,
+    });
+    streams::cache_jni(&mut env)?;
     let _ = CACHE.set(Cache { vm, complete, rust_panic, illegal_argument, illegal_state });
     Ok(())
 }
@@ -132,6 +143,16 @@ impl From<WireError> for Throw {
     }
 }
 
+impl From<CallError> for Throw {
+    fn from(e: CallError) -> Self {
+        match e {
+            CallError::Panic(m) => Throw::Panic(m),
+            CallError::InvalidArgument(m) => Throw::IllegalArgument(m),
+            CallError::InvalidState(m) => Throw::IllegalState(m),
+        }
+    }
+}
+
 impl From<jni::errors::Error> for Throw {
     fn from(e: jni::errors::Error) -> Self {
         match e {
@@ -169,7 +190,7 @@ jni_default!(() = (), i8 = 0, u8 = 0, i16 = 0, u16 = 0, i32 = 0, i64 = 0, f32 = 
 /// Runs a synchronous call: a panic or a `Throw` becomes a Java exception.
 #[inline]
 pub fn sync_call<R: JniDefault>(env: &mut JNIEnv, f: impl FnOnce(&mut JNIEnv) -> Result<R, Throw>) -> R {
-    let result = crate::panics::catch(|| f(env));
+    let result = ferry_core::panics::catch(|| f(env));
     returned(env, result)
 }
 
@@ -177,9 +198,9 @@ pub fn sync_call<R: JniDefault>(env: &mut JNIEnv, f: impl FnOnce(&mut JNIEnv) ->
 /// result registered handles (a panic in a later `Drop` or encoder, a result array that
 /// cannot be allocated), those handles are released instead of leaking.
 pub fn sync_call_tracked<R: JniDefault>(env: &mut JNIEnv, f: impl FnOnce(&mut JNIEnv) -> Result<R, Throw>) -> R {
-    let (result, handles) = crate::objects::track(|| crate::panics::catch(|| f(env)));
+    let (result, handles) = ferry_core::objects::track(|| ferry_core::panics::catch(|| f(env)));
     if !matches!(result, Ok(Ok(_))) {
-        crate::objects::release_all(&handles);
+        ferry_core::objects::release_all(&handles);
     }
     returned(env, result)
 }
@@ -202,7 +223,7 @@ fn returned<R: JniDefault>(env: &mut JNIEnv, result: Result<Result<R, Throw>, St
 /// was cancelled). Returns whether the handle was live; a panic in the value's `Drop`
 /// becomes a `RustPanicException` after the handle has been released.
 pub fn release_object(env: &mut JNIEnv, handle: jlong) -> u8 {
-    sync_call(env, |_env| crate::objects::release(handle).map(u8::from).map_err(Throw::Panic))
+    sync_call(env, |_env| ferry_core::objects::release(handle).map(u8::from).map_err(Throw::Panic))
 }
 
 /// A `byte[]` argument as owned bytes; `null` is an `IllegalArgumentException`.
@@ -240,7 +261,7 @@ const HANDLES: i32 = 32;
 /// returns).
 pub fn spawn_call<F, Fut>(completion: jlong, make: F) -> jlong
 where
-    F: FnOnce(crate::CancellationToken) -> Fut,
+    F: FnOnce(ferry_core::CancellationToken) -> Fut,
     Fut: Future<Output = Outcome> + Send + 'static,
 {
     let poll_inline = completion & NO_INLINE_POLL == 0;
@@ -326,7 +347,7 @@ impl Upcall {
 fn complete(completion: jlong, (outcome, handles): calls::Completed, flags: i32) {
     let delivered = deliver_completion(completion, outcome, &handles, flags);
     if !delivered {
-        crate::objects::release_all(&handles);
+        ferry_core::objects::release_all(&handles);
     }
 }
 

@@ -1,0 +1,31 @@
+//! ferry's platform-neutral core: everything the generated glue needs that is not about
+//! one foreign runtime. It knows no JNI and no C ABI; the faces (`ferry-jni`, later a C ABI
+//! face for Kotlin/Native) adapt it, and depend on it, never the other way round.
+//!
+//! - [`runtime`]: the Tokio runtime ferry owns, with the faces' [`runtime::ThreadHooks`].
+//! - [`calls`]: async calls: first poll, spawn, cancel, complete exactly once.
+//! - [`cancel`]: [`CancellationToken`], cancelled when the foreign caller is cancelled.
+//! - [`handles`]: generation-checked handle tables (stale or forged handles are errors).
+//! - [`objects`]: the handle registry behind exported objects.
+//! - [`streams`]: Rust streams behind foreign Flows, with credit-based backpressure.
+//! - [`wire`]: the compact little-endian format compound values cross in.
+//! - [`panics`], [`error`]: panics caught at the bridge and the errors a call can end with.
+//! - [`diagnostics`]: the leak counters.
+//!
+//! Inside the core the arrows point one way: `wire panics handles cancel error` ←
+//! `runtime` ← `objects` ← `calls streams` ← `diagnostics`.
+
+pub mod calls;
+pub mod cancel;
+pub mod diagnostics;
+pub mod error;
+pub mod handles;
+pub mod objects;
+pub mod panics;
+pub mod runtime;
+pub mod streams;
+mod sync;
+pub mod wire;
+
+pub use cancel::CancellationToken;
+pub use error::CallError;
