@@ -30,6 +30,8 @@ pub struct UserProfile {
 }
 #[ferry::export]
 pub fn load() -> UserProfile { todo!() }
+#[ferry::export]
+pub fn save(p: UserProfile) {}
 `);
     assertContains(types(out), `data class UserProfile(
     val userName: String,
@@ -51,7 +53,7 @@ pub fn load() -> UserProfile { todo!() }
   });
 
   test('records in modules use their crate path in Rust, plain name in Kotlin', async () => {
-    const out = await generate({ lib: 'pub mod model;\n', files: { 'model.rs': '#[ferry::export]\npub struct Point { pub x: i32, pub y: i32 }\n' } });
+    const out = await generate({ lib: 'pub mod model;\n', files: { 'model.rs': '#[ferry::export]\npub struct Point { pub x: i32, pub y: i32 }\n#[ferry::export]\npub fn origin() -> Point { todo!() }\n' } });
     assertContains(out.rust, 'v: &crate::model::Point');
     assertContains(types(out), 'data class Point(');
   });
@@ -63,6 +65,8 @@ pub struct Inner { pub v: i32 }
 pub enum Level { Low, High }
 #[ferry::export]
 pub struct Outer { pub inner: Inner, pub items: Vec<Inner>, pub level: Option<Level> }
+#[ferry::export]
+pub fn echo(o: Outer) -> Outer { o }
 `);
     assertContains(types(out), 'val inner: Inner,');
     assertContains(types(out), 'val items: List<Inner>,');
@@ -73,7 +77,7 @@ pub struct Outer { pub inner: Inner, pub items: Vec<Inner>, pub level: Option<Le
   });
 
   test('Kotlin keywords as field names are escaped; raw Rust idents are unwrapped', async () => {
-    const out = await generate('#[ferry::export]\npub struct Weird { pub object: i32, pub r#in: String, pub when_done: bool, pub r#type: u8 }\n');
+    const out = await generate('#[ferry::export]\npub struct Weird { pub object: i32, pub r#in: String, pub when_done: bool, pub r#type: u8 }\n#[ferry::export]\npub fn echo(w: Weird) -> Weird { w }\n');
     assertContains(types(out), 'val `object`: Int,');
     assertContains(types(out), 'val `in`: String,');
     assertContains(types(out), 'val whenDone: Boolean,');
@@ -87,7 +91,7 @@ pub struct Outer { pub inner: Inner, pub items: Vec<Inner>, pub level: Option<Le
 
 describe('codegen: enums', () => {
   test('plain enum: enum class with SCREAMING_SNAKE constants in order, ordinal on the wire', async () => {
-    const out = await generate('#[ferry::export]\npub enum Level { Low, HighPriority, HTTPError, V2 }\n');
+    const out = await generate('#[ferry::export]\npub enum Level { Low, HighPriority, HTTPError, V2 }\n#[ferry::export]\npub fn echo(l: Level) -> Level { l }\n');
     assertContains(types(out), 'enum class Level {\n    LOW,\n    HIGH_PRIORITY,\n    HTTP_ERROR,\n    V2,\n}');
     assertContains(codecs(out), 'fun writeLevel(w: WireWriter, v: Level) = w.i32(v.ordinal)');
     assertContains(codecs(out), 'Level.entries[r.variant("Level", 4)]');
@@ -96,7 +100,7 @@ describe('codegen: enums', () => {
   });
 
   test('data enum: sealed class with nested data class / data object', async () => {
-    const out = await generate('#[ferry::export]\npub enum Shape { Circle { radius_m: f64 }, Empty, Pair(i32, String), Single(u8) }\n');
+    const out = await generate('#[ferry::export]\npub enum Shape { Circle { radius_m: f64 }, Empty, Pair(i32, String), Single(u8) }\n#[ferry::export]\npub fn echo(s: Shape) -> Shape { s }\n');
     assertContains(types(out), `sealed class Shape {
     data class Circle(val radiusM: Double) : Shape()
     data object Empty : Shape()
@@ -142,6 +146,8 @@ pub enum E { Bad }
 impl std::fmt::Display for E {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { write!(f, "bad") }
 }
+#[ferry::export]
+pub fn fail() -> Result<(), E> { Ok(()) }
 `);
     assertContains(display.rust, 'w.u8(1);\n        w.str(&::std::string::ToString::to_string(v));');
     const thiserror = await generate(`#[ferry::export(error)]
@@ -150,6 +156,8 @@ pub enum E {
     #[error("bad thing {0}")]
     Bad(String),
 }
+#[ferry::export]
+pub fn fail() -> Result<(), E> { Ok(()) }
 `);
     assertContains(thiserror.rust, '::std::string::ToString::to_string(v)');
   });
@@ -228,5 +236,25 @@ pub fn plain() {}
     const fns = Object.entries(out.kotlin).find(([p]) => p.endsWith('Demo.kt'))![1];
     assertContains(fns, '/**\n * Moves `p` one step.\n *\n * Second paragraph.\n *\n * Calls Rust `crate::step`. Runs on the calling thread.\n */\nfun step(p: Point): Point {');
     assertContains(fns, '/**\n * Calls Rust `crate::plain`. Runs on the calling thread.\n */\nfun plain() {');
+  });
+
+  test('only the codecs the glue uses are emitted: no dead code in the user\'s build', async () => {
+    const out = await generate(`#[ferry::export]
+pub struct Inner { pub v: i32 }
+#[ferry::export]
+pub struct Sent { pub inner: Inner }
+#[ferry::export]
+pub struct Returned { pub n: u8 }
+#[ferry::export]
+pub struct Unused { pub n: u8 }
+#[ferry::export]
+pub fn put(s: Sent) -> Returned { Returned { n: 0 } }
+`);
+    assertContains(out.rust, 'fn read_Sent(');
+    assertContains(out.rust, 'fn read_Inner(', 'reached through a field');
+    assertNotContains(out.rust, 'fn write_Sent(');
+    assertContains(out.rust, 'fn write_Returned(');
+    assertNotContains(out.rust, 'fn read_Returned(');
+    assertNotContains(out.rust, '_Unused(');
   });
 });

@@ -84,22 +84,66 @@ export function wireBytes(body: string): string {
   return `{ let mut __w = Writer::new(); let w = &mut __w; ${body} __w.into_bytes() }`;
 }
 
-function recordCodecs(rec: RecordDecl, types: RustTypes): string {
+/**
+ * Which exported types the glue reads (reachable from a parameter) and writes (reachable
+ * from a result, an error or a stream item). Only those codecs are emitted, so the user's
+ * build shows no dead-code warning from the glue (and `#![deny(warnings)]` crates build).
+ */
+export interface CodecUse {
+  reads: Set<string>;
+  writes: Set<string>;
+}
+
+export function codecUse(ir: CrateIr): CodecUse {
+  const fields = new Map<string, TypeRef[]>();
+  for (const r of ir.records) fields.set(r.name, r.fields.map((f) => f.type));
+  for (const e of ir.enums) fields.set(e.name, e.variants.flatMap((v) => v.fields.map((f) => f.type)));
+  const use: CodecUse = { reads: new Set(), writes: new Set() };
+  const mark = (t: TypeRef | null, into: Set<string>): void => {
+    if (!t) return;
+    switch (t.kind) {
+      case 'named':
+        if (into.has(t.name)) return;
+        into.add(t.name);
+        for (const f of fields.get(t.name) ?? []) mark(f, into);
+        return;
+      case 'vec': return mark(t.elem, into);
+      case 'option': return mark(t.inner, into);
+      case 'ref': return mark(t.inner, into);
+      case 'map': mark(t.key, into); return mark(t.value, into);
+      case 'result': mark(t.ok, into); return mark(t.err, into);
+      case 'stream': return mark(t.item, into);
+      default: return;
+    }
+  };
+  for (const fn of [...ir.functions, ...objectNativeFns(ir.objects)]) {
+    for (const p of fn.params) mark(p.type, use.reads);
+    mark(fn.returns, use.writes);
+  }
+  return use;
+}
+
+function recordCodecs(rec: RecordDecl, types: RustTypes, use: CodecUse): string {
   const path = types.path(rec.name);
   const writes = rec.fields.map((f) => `    ${encode(f.type, `&v.${f.name}`, 0)}`).join('\n');
   const reads = rec.fields.map((f) => `${f.name}: ${decode(f.type, types, 0)}`).join(', ');
-  return `pub(super) fn write_${rec.name}(w: &mut Writer, v: &${path}) {
+  const out: string[] = [];
+  if (use.writes.has(rec.name)) {
+    out.push(`pub(super) fn write_${rec.name}(w: &mut Writer, v: &${path}) {
     w.enter();
 ${writes}
     w.leave();
-}
-
-pub(super) fn read_${rec.name}(r: &mut Reader) -> WireResult<${path}> {
+}`);
+  }
+  if (use.reads.has(rec.name)) {
+    out.push(`pub(super) fn read_${rec.name}(r: &mut Reader) -> WireResult<${path}> {
     r.enter()?;
     let v = ${path} { ${reads} };
     r.leave();
     Ok(v)
-}`;
+}`);
+  }
+  return out.join('\n\n');
 }
 
 function variantPattern(path: string, v: EnumDecl['variants'][number]): string {
@@ -108,7 +152,7 @@ function variantPattern(path: string, v: EnumDecl['variants'][number]): string {
   return `${path}::${v.name} { ${v.fields.map((f, j) => `${f.name}: f${j}`).join(', ')} }`;
 }
 
-function enumCodecs(en: EnumDecl, types: RustTypes): string {
+function enumCodecs(en: EnumDecl, types: RustTypes, use: CodecUse): string {
   const path = types.path(en.name);
   const writeArms = en.variants.map((v, i) => {
     // Fields are bound as f0, f1, ... in both styles: a field named like the glue's own
@@ -124,12 +168,15 @@ function enumCodecs(en: EnumDecl, types: RustTypes): string {
   // nothing, so neither side counts them.
   const plain = !en.isError && en.variants.every((v) => v.style === 'unit');
   const [enter, leave, readEnter, readLeave] = plain ? ['', '', '', ''] : ['\n    w.enter();', '\n    w.leave();', '\n    r.enter()?;', '\n    r.leave();'];
-  let out = `pub(super) fn write_${en.name}(w: &mut Writer, v: &${path}) {${enter}
+  const out: string[] = [];
+  if (use.writes.has(en.name)) {
+    out.push(`pub(super) fn write_${en.name}(w: &mut Writer, v: &${path}) {${enter}
     match v {
 ${writeArms}
     }${message}${leave}
-}`;
-  if (!en.isError) {
+}`);
+  }
+  if (!en.isError && use.reads.has(en.name)) {
     const readArms = en.variants.map((v, i) => {
       let value: string;
       if (v.style === 'unit') value = `${path}::${v.name}`;
@@ -137,17 +184,15 @@ ${writeArms}
       else value = `${path}::${v.name} { ${v.fields.map((f) => `${f.name}: ${decode(f.type, types, 0)}`).join(', ')} }`;
       return `        ${i} => ${value},`;
     }).join('\n');
-    out += `
-
-pub(super) fn read_${en.name}(r: &mut Reader) -> WireResult<${path}> {${readEnter}
+    out.push(`pub(super) fn read_${en.name}(r: &mut Reader) -> WireResult<${path}> {${readEnter}
     let v = match r.variant("${en.name}", ${en.variants.length})? {
 ${readArms}
         _ => unreachable!("variant index checked by Reader::variant"),
     };${readLeave}
     Ok(v)
-}`;
+}`);
   }
-  return out;
+  return out.join('\n\n');
 }
 
 /** JNI parameter declaration for one user parameter (tokens have none). */
@@ -318,13 +363,14 @@ ${streamRuntimeExports(sym)}${objectRuntimeExports(ir)}`;
 
 export function emitRust(ir: CrateIr): string {
   const types = new RustTypes(ir);
+  const use = codecUse(ir);
   const sections = [
     runtimeExports(ir),
-    ...ir.records.map((r) => recordCodecs(r, types)),
-    ...ir.enums.map((e) => enumCodecs(e, types)),
+    ...ir.records.map((r) => recordCodecs(r, types, use)),
+    ...ir.enums.map((e) => enumCodecs(e, types, use)),
     ...ir.functions.map((f) => functionExport(f, ir, types)),
     ...objectNativeFns(ir.objects).map((f) => functionExport(f, ir, types)),
-  ];
+  ].filter((s) => s.length > 0);
   const body = sections.join('\n\n').split('\n').map((l) => (l.length > 0 ? `    ${l}` : l)).join('\n');
   return `// Generated by ferry ${GENERATOR_VERSION} from crate \`${ir.crateName}\`. Do not edit: run \`ferry generate\` again.
 // Pulled into the crate root by \`ferry::include_glue!()\`.

@@ -71,27 +71,11 @@ mod __ferry_glue {
         w.leave();
     }
 
-    pub(super) fn read_Entry(r: &mut Reader) -> WireResult<crate::model::Entry> {
-        r.enter()?;
-        let v = crate::model::Entry { key: r.string()?, size: r.u64()?, level: read_Level(r)?, tags: match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some({ let n1 = r.count(4)?; let mut v1 = ::std::vec::Vec::with_capacity(r.capacity_hint(n1, 4)); for _ in 0..n1 { v1.push(r.string()?); } v1 }), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) } };
-        r.leave();
-        Ok(v)
-    }
-
     pub(super) fn write_Level(w: &mut Writer, v: &crate::model::Level) {
         match v {
             crate::model::Level::Low => { w.u32(0);  }
             crate::model::Level::High => { w.u32(1);  }
         }
-    }
-
-    pub(super) fn read_Level(r: &mut Reader) -> WireResult<crate::model::Level> {
-        let v = match r.variant("Level", 2)? {
-            0 => crate::model::Level::Low,
-            1 => crate::model::Level::High,
-            _ => unreachable!("variant index checked by Reader::variant"),
-        };
-        Ok(v)
     }
 
     pub(super) fn write_Shape(w: &mut Writer, v: &crate::model::Shape) {
@@ -101,17 +85,6 @@ mod __ferry_glue {
             crate::model::Shape::Line { len: f0 } => { w.u32(1); w.f32(*f0); }
         }
         w.leave();
-    }
-
-    pub(super) fn read_Shape(r: &mut Reader) -> WireResult<crate::model::Shape> {
-        r.enter()?;
-        let v = match r.variant("Shape", 2)? {
-            0 => crate::model::Shape::Dot,
-            1 => crate::model::Shape::Line { len: r.f32()? },
-            _ => unreachable!("variant index checked by Reader::variant"),
-        };
-        r.leave();
-        Ok(v)
     }
 
     pub(super) fn write_VaultError(w: &mut Writer, v: &crate::model::VaultError) {

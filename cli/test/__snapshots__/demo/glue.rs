@@ -69,13 +69,6 @@ mod __ferry_glue {
         w.leave();
     }
 
-    pub(super) fn read_Ping(r: &mut Reader) -> WireResult<crate::Ping> {
-        r.enter()?;
-        let v = crate::Ping { reply: r.string()?, round_trip: r.duration()? };
-        r.leave();
-        Ok(v)
-    }
-
     pub(super) fn write_Summary(w: &mut Writer, v: &crate::Summary) {
         w.enter();
         w.u32(*&v.pings);
@@ -83,13 +76,6 @@ mod __ferry_glue {
         w.duration(*&v.slowest);
         w.duration(*&v.elapsed);
         w.leave();
-    }
-
-    pub(super) fn read_Summary(r: &mut Reader) -> WireResult<crate::Summary> {
-        r.enter()?;
-        let v = crate::Summary { pings: r.u32()?, bytes_echoed: r.u64()?, slowest: r.duration()?, elapsed: r.duration()? };
-        r.leave();
-        Ok(v)
     }
 
     pub(super) fn write_ClientStats(w: &mut Writer, v: &crate::ClientStats) {
@@ -101,13 +87,6 @@ mod __ferry_glue {
         w.leave();
     }
 
-    pub(super) fn read_ClientStats(r: &mut Reader) -> WireResult<crate::ClientStats> {
-        r.enter()?;
-        let v = crate::ClientStats { port: r.u16()?, connections: r.u32()?, messages: r.u64()?, bytes: r.u64()? };
-        r.leave();
-        Ok(v)
-    }
-
     pub(super) fn write_Progress(w: &mut Writer, v: &crate::Progress) {
         w.enter();
         w.u32(*&v.chunk);
@@ -117,26 +96,12 @@ mod __ferry_glue {
         w.leave();
     }
 
-    pub(super) fn read_Progress(r: &mut Reader) -> WireResult<crate::Progress> {
-        r.enter()?;
-        let v = crate::Progress { chunk: r.u32()?, chunks: r.u32()?, bytes: r.u64()?, elapsed: r.duration()? };
-        r.leave();
-        Ok(v)
-    }
-
     pub(super) fn write_Counters(w: &mut Writer, v: &crate::Counters) {
         w.enter();
         w.u64(*&v.clients_dropped);
         w.u64(*&v.chunks_echoed);
         w.u64(*&v.transfers_dropped);
         w.leave();
-    }
-
-    pub(super) fn read_Counters(r: &mut Reader) -> WireResult<crate::Counters> {
-        r.enter()?;
-        let v = crate::Counters { clients_dropped: r.u64()?, chunks_echoed: r.u64()?, transfers_dropped: r.u64()? };
-        r.leave();
-        Ok(v)
     }
 
     pub(super) fn write_NetError(w: &mut Writer, v: &crate::NetError) {

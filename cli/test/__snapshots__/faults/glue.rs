@@ -62,13 +62,6 @@ mod __ferry_glue {
         jvm::release_object(&mut env, handle)
     }
 
-    pub(super) fn write_Fuse(w: &mut Writer, v: &crate::Fuse) {
-        w.enter();
-        w.str(&v.message);
-        w.bool(*&v.armed);
-        w.leave();
-    }
-
     pub(super) fn read_Fuse(r: &mut Reader) -> WireResult<crate::Fuse> {
         r.enter()?;
         let v = crate::Fuse { message: r.string()?, armed: r.bool()? };

@@ -69,13 +69,6 @@ mod __ferry_glue {
         w.leave();
     }
 
-    pub(super) fn read_Snapshot(r: &mut Reader) -> WireResult<crate::Snapshot> {
-        r.enter()?;
-        let v = crate::Snapshot { name: r.string()?, value: r.i64()? };
-        r.leave();
-        Ok(v)
-    }
-
     pub(super) fn write_CounterError(w: &mut Writer, v: &crate::CounterError) {
         w.enter();
         match v {

@@ -70,26 +70,12 @@ mod __ferry_glue {
         w.leave();
     }
 
-    pub(super) fn read_Point(r: &mut Reader) -> WireResult<crate::Point> {
-        r.enter()?;
-        let v = crate::Point { x: r.i32()?, y: r.i32()?, label: r.string()? };
-        r.leave();
-        Ok(v)
-    }
-
     pub(super) fn write_Message(w: &mut Writer, v: &crate::Message) {
         w.enter();
         w.str(&v.room);
         w.u64(*&v.seq);
         w.str(&v.text);
         w.leave();
-    }
-
-    pub(super) fn read_Message(r: &mut Reader) -> WireResult<crate::Message> {
-        r.enter()?;
-        let v = crate::Message { room: r.string()?, seq: r.u64()?, text: r.string()? };
-        r.leave();
-        Ok(v)
     }
 
     pub(super) fn write_StreamError(w: &mut Writer, v: &crate::StreamError) {
