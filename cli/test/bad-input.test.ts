@@ -10,7 +10,7 @@ import { CLI_DIR, cargoToml, diagnose, makeCrate, tempDir } from './helpers.js';
 
 const E = (line: number, col: number, msg: string, file = 'src/lib.rs') => `${file}:${line}:${col}: error: ${msg}`;
 const TOKEN_SYNC = 'ferry::CancellationToken can only be a parameter of an `async fn` (or of a function returning `impl Stream`): a sync call cannot be cancelled';
-const UNKNOWN = (name: string) => `unknown type \`${name}\`: only the types of CONTRACT.md §3 and types exported from this crate can cross the bridge`;
+const UNKNOWN = (name: string) => `unknown type \`${name}\`: only the types of the type table (README, "Type mapping") and types exported from this crate can cross the bridge`;
 
 interface Case {
   name: string;

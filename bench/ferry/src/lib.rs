@@ -1,4 +1,4 @@
-//! The benchmark functions as a ferry user writes them (CONTRACT.md §2): the same bodies
+//! The benchmark functions as a ferry user writes them (as the README shows): the same bodies
 //! as bench/uniffi and bench/rawjni, marked with `#[ferry::export]`.
 
 use std::sync::atomic::{AtomicI64, Ordering};

@@ -154,7 +154,7 @@ function checkType(t: TypeRef, pos: Position, diags: Diagnostics): void {
           diags.error(t.span, `type \`${t.name}\` is not exported: add #[ferry::export] to its declaration`);
           return;
         case 'unknown':
-          diags.error(t.span, `unknown type \`${t.name}\`: only the types of CONTRACT.md §3 and types exported from this crate can cross the bridge`);
+          diags.error(t.span, `unknown type \`${t.name}\`: only the types of the type table (README, "Type mapping") and types exported from this crate can cross the bridge`);
           return;
       }
       return;

@@ -194,7 +194,7 @@ async fn run<Fut>(
 /// by design, and whichever comes first wins.
 ///
 /// The entry is removed here, synchronously: a cancelled call stops counting in
-/// `pending()` as soon as Kotlin's `cancel()` returns (CONTRACT.md §7: "started and not yet
+/// `pending()` as soon as Kotlin's `cancel()` returns (the diagnostics contract: "started and not yet
 /// finished or cancelled"). The task then drops the user future at once; the fixtures
 /// prove that drop with counters of their own.
 pub fn cancel(id: i64) {
