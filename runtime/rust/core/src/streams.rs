@@ -75,7 +75,23 @@ impl Drop for Registered {
 /// delivers the items taken before it and then ends the Flow with PANIC; a panic in the
 /// `Drop` of a stream that ended normally turns END into PANIC. Should the task still end
 /// without a terminal signal, [`Terminal`] delivers one, so a collector never waits forever.
-pub fn open<F, Fut, S, E, D>(batch: usize, credit: u64, make: F, mut encode: E, deliver: D) -> u64
+pub fn open<F, Fut, S, E, D>(batch: usize, credit: u64, make: F, encode: E, deliver: D) -> u64
+where
+    F: FnOnce(CancellationToken) -> Fut,
+    Fut: Future<Output = S> + Send + 'static,
+    S: Stream + Send + 'static,
+    E: FnMut(&mut Writer, S::Item) -> Result<(), Vec<u8>> + Send + 'static,
+    D: Fn(Signal) + Send + Sync + 'static,
+{
+    open_with(false, batch, credit, make, encode, deliver)
+}
+
+/// [`open`], where `make_inline` first polls the function making the stream here, on the
+/// calling thread (the collector's, never a UI thread: the faces decide). A function that
+/// makes its stream without awaiting (subscribing to a broadcast channel, say) has then
+/// made it before this returns, so a hot source's events sent right after the collection
+/// started are not missed. A function still pending goes on in the task, as with `open`.
+pub fn open_with<F, Fut, S, E, D>(make_inline: bool, batch: usize, credit: u64, make: F, mut encode: E, deliver: D) -> u64
 where
     F: FnOnce(CancellationToken) -> Fut,
     Fut: Future<Output = S> + Send + 'static,
@@ -87,11 +103,22 @@ where
     let token = CancellationToken::new();
     let shared = Arc::new(Shared { credit: AtomicU64::new(credit.max(1)), more: Notify::new(), cancel: token.clone() });
     let handle = STREAMS.insert(shared.clone());
-    let future = make(token.clone());
+    let mut making = Box::pin(panics::CatchUnwind(make(token.clone())));
+    let made = if make_inline {
+        let _context = crate::sync::runtime_context();
+        // A waker that reaches the task spawned below (see CancellationToken::relay_waker).
+        let waker = token.relay_waker();
+        match making.as_mut().poll(&mut std::task::Context::from_waker(&waker)) {
+            Poll::Ready(made) => Some(made),
+            Poll::Pending => None,
+        }
+    } else {
+        None
+    };
     crate::sync::spawn(async move {
         let terminal = Terminal(Some(&deliver));
         let registered = Registered(handle);
-        let end = drive(&shared, future, &token, batch, &mut encode, &deliver).await;
+        let end = drive(&shared, making, made, &token, batch, &mut encode, &deliver).await;
         // The user stream is gone by now: the entry is removed before the terminal upcall.
         drop(registered);
         terminal.end(end);
@@ -103,7 +130,8 @@ where
 /// under a panic guard. Returns the terminal signal, or `None` when cancelled.
 async fn drive<Fut, S, E, D>(
     shared: &Shared,
-    future: Fut,
+    mut making: std::pin::Pin<Box<panics::CatchUnwind<Fut>>>,
+    made: Option<Result<S, String>>,
     token: &CancellationToken,
     batch: usize,
     encode: &mut E,
@@ -115,14 +143,18 @@ where
     E: FnMut(&mut Writer, S::Item) -> Result<(), Vec<u8>>,
     D: Fn(Signal),
 {
-    let mut making = Box::pin(panics::CatchUnwind(future));
-    let made = poll_fn(|cx| {
-        if token.poll_cancelled(cx) {
-            return Poll::Ready(None);
+    let made = match made {
+        Some(made) => Some(made),
+        None => {
+            poll_fn(|cx| {
+                if token.poll_cancelled(cx) {
+                    return Poll::Ready(None);
+                }
+                making.as_mut().poll(cx).map(Some)
+            })
+            .await
         }
-        making.as_mut().poll(cx).map(Some)
-    })
-    .await;
+    };
     // Cancelled before the stream existed: this drops the function's arguments.
     let _ = panics::catch(move || drop(making));
     let mut stream = match made? {

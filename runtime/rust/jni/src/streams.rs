@@ -3,7 +3,7 @@
 
 use crate::Upcall;
 use ferry_core::cancel::CancellationToken;
-use ferry_core::streams::{close, open, request, status, Signal};
+use ferry_core::streams::{close, open_with, request, status, Signal};
 use ferry_core::wire::Writer;
 use futures_core::Stream;
 use jni::sys::{jint, jlong, jvalue};
@@ -19,8 +19,14 @@ pub(crate) fn cache_jni(env: &mut JNIEnv) -> jni::errors::Result<()> {
     Ok(())
 }
 
+/// Set in a sink id by Kotlin when the stream must not be made on the collector's thread
+/// (a UI thread, or `-Dferry.inlineFirstPoll=false`).
+const NO_INLINE_MAKE: jlong = 1 << 62;
+
 /// The body of a generated stream export: opens the stream for the Kotlin sink `sink`
-/// with the collector's batch size and initial credit (the window).
+/// with the collector's batch size and initial credit (the window). Unless the sink id
+/// says otherwise, the stream is made on the collector's thread before this returns, so
+/// it exists by the time the collector first suspends.
 pub fn open_for_sink<F, Fut, S, E>(sink: jlong, batch: jint, credit: jint, make: F, encode: E) -> jlong
 where
     F: FnOnce(CancellationToken) -> Fut,
@@ -28,9 +34,11 @@ where
     S: Stream + Send + 'static,
     E: FnMut(&mut Writer, S::Item) -> Result<(), Vec<u8>> + Send + 'static,
 {
+    let make_inline = sink & NO_INLINE_MAKE == 0;
+    let sink = sink & !NO_INLINE_MAKE;
     let batch = usize::try_from(batch).unwrap_or(1);
     let credit = u64::try_from(credit).unwrap_or(1);
-    open(batch, credit, make, encode, move |signal| deliver(sink, signal)) as jlong
+    open_with(make_inline, batch, credit, make, encode, move |signal| deliver(sink, signal)) as jlong
 }
 
 /// The upcall `Streams.deliver(sink, status, payload)`, from a runtime thread.

@@ -4,6 +4,7 @@ import kotlinx.coroutines.CancellableContinuation
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.flow.flow
 import kotlinx.coroutines.suspendCancellableCoroutine
 import java.util.concurrent.ConcurrentHashMap
@@ -102,6 +103,9 @@ object Streams {
         sinks[id]?.offer(Message(status, payload))
     }
 
+    /** Sink id flag telling Rust not to make the stream on the collector's thread. */
+    const val NO_INLINE_MAKE: Long = 1L shl 62
+
     internal const val STATUS_ITEMS = ITEMS
     internal const val STATUS_END = END
     internal const val STATUS_ERROR = ERROR
@@ -127,7 +131,11 @@ fun <T> ferryFlow(
     val id = Streams.register(sink)
     var stream = 0L
     try {
-        stream = open(id, FerryStreams.batch(), FerryStreams.window())
+        // The stream is made on this thread before `open` returns (so a hot source's events
+        // sent once collect has started are not missed), except on a UI thread.
+        val onUi = InlinePolling.onUiThread(currentCoroutineContext())
+        val sinkArg = if (Completions.inlineFirstPoll && !onUi) id else id or Streams.NO_INLINE_MAKE
+        stream = open(sinkArg, FerryStreams.batch(), FerryStreams.window())
         while (true) {
             val message = sink.take()
             when (message.status) {
