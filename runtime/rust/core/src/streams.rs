@@ -67,7 +67,7 @@ impl Drop for Registered {
 }
 
 /// Spawns the task behind one collection. `make(token)` produces the user's stream (it
-/// runs inside the task); `encode` writes one item, or returns the encoded error that ends
+/// runs inside the task, or starts here: see `make_inline` below); `encode` writes one item, or returns the encoded error that ends
 /// the stream; `deliver` makes the upcall. Returns the stream handle.
 ///
 /// Every place user code runs is guarded: the function making the stream, `poll_next`,
@@ -75,23 +75,13 @@ impl Drop for Registered {
 /// delivers the items taken before it and then ends the Flow with PANIC; a panic in the
 /// `Drop` of a stream that ended normally turns END into PANIC. Should the task still end
 /// without a terminal signal, [`Terminal`] delivers one, so a collector never waits forever.
-pub fn open<F, Fut, S, E, D>(batch: usize, credit: u64, make: F, encode: E, deliver: D) -> u64
-where
-    F: FnOnce(CancellationToken) -> Fut,
-    Fut: Future<Output = S> + Send + 'static,
-    S: Stream + Send + 'static,
-    E: FnMut(&mut Writer, S::Item) -> Result<(), Vec<u8>> + Send + 'static,
-    D: Fn(Signal) + Send + Sync + 'static,
-{
-    open_with(false, batch, credit, make, encode, deliver)
-}
-
-/// [`open`], where `make_inline` first polls the function making the stream here, on the
-/// calling thread (the collector's, never a UI thread: the faces decide). A function that
-/// makes its stream without awaiting (subscribing to a broadcast channel, say) has then
-/// made it before this returns, so a hot source's events sent right after the collection
-/// started are not missed. A function still pending goes on in the task, as with `open`.
-pub fn open_with<F, Fut, S, E, D>(make_inline: bool, batch: usize, credit: u64, make: F, mut encode: E, deliver: D) -> u64
+///
+/// With `make_inline`, the function making the stream is first polled here, on the calling
+/// thread (the collector's, never a UI thread: the faces decide). A function that makes its
+/// stream without awaiting (subscribing to a broadcast channel, say) has then made it
+/// before this returns, so a hot source's events sent right after the collection started
+/// are not missed. A function still pending goes on in the task.
+pub fn open<F, Fut, S, E, D>(make_inline: bool, batch: usize, credit: u64, make: F, mut encode: E, deliver: D) -> u64
 where
     F: FnOnce(CancellationToken) -> Fut,
     Fut: Future<Output = S> + Send + 'static,
@@ -344,6 +334,7 @@ mod tests {
         let tx = std::sync::Mutex::new(tx);
         let (p, d) = (produced.clone(), dropped.clone());
         let handle = open(
+            false,
             100,
             250,
             move |_| async move { Count { next: 0, produced: p, dropped: d } },
@@ -414,7 +405,7 @@ mod fault_tests {
     {
         let (tx, rx) = mpsc::channel::<Signal>();
         let tx = std::sync::Mutex::new(tx);
-        open(2, 100, move |_| async move { stream }, encode, move |s| tx.lock().unwrap().send(s).unwrap());
+        open(false, 2, 100, move |_| async move { stream }, encode, move |s| tx.lock().unwrap().send(s).unwrap());
         let mut items = Vec::new();
         loop {
             match rx.recv_timeout(Duration::from_secs(5)).expect("the stream must end, not hang") {
@@ -447,6 +438,28 @@ mod fault_tests {
         fn poll_next(mut self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> Poll<Option<u32>> {
             Poll::Ready(self.0.next())
         }
+    }
+
+    #[test]
+    fn a_stream_made_inline_exists_when_open_returns() {
+        let made = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = made.clone();
+        let handle = open(
+            true,
+            1,
+            1,
+            move |_| async move {
+                flag.store(true, Ordering::SeqCst);
+                Items(vec![].into_iter())
+            },
+            |w, i| {
+                w.u32(i);
+                Ok(())
+            },
+            |_| {},
+        );
+        assert!(made.load(Ordering::SeqCst), "made on the calling thread, before open returned");
+        close(handle);
     }
 
     #[test]
@@ -506,7 +519,7 @@ mod loom_tests {
         let (tx, rx) = mpsc::channel();
         let tx = Mutex::new(tx);
         let stream = Granted { next: 0, end: items, granted: Arc::clone(&granted) };
-        let handle = open(1, window, move |_| async move { stream }, encode, move |signal| {
+        let handle = open(false, 1, window, move |_| async move { stream }, encode, move |signal| {
             tx.lock().unwrap().send(signal).unwrap();
         });
         (handle, granted, rx)

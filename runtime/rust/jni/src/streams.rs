@@ -3,7 +3,7 @@
 
 use crate::Upcall;
 use ferry_core::cancel::CancellationToken;
-use ferry_core::streams::{close, open_with, request, status, Signal};
+use ferry_core::streams::{close, open, request, status, Signal};
 use ferry_core::wire::Writer;
 use futures_core::Stream;
 use jni::sys::{jint, jlong, jvalue};
@@ -38,7 +38,7 @@ where
     let sink = sink & !NO_INLINE_MAKE;
     let batch = usize::try_from(batch).unwrap_or(1);
     let credit = u64::try_from(credit).unwrap_or(1);
-    open_with(make_inline, batch, credit, make, encode, move |signal| deliver(sink, signal)) as jlong
+    open(make_inline, batch, credit, make, encode, move |signal| deliver(sink, signal)) as jlong
 }
 
 /// The upcall `Streams.deliver(sink, status, payload)`, from a runtime thread.
