@@ -145,4 +145,31 @@ pub fn one() -> u32 { 1 }
 `);
     assert.equal(summarize(out.output.ir), '2 functions (1 async), 1 object with 3 methods (1 async, 1 stream), 1 record, 0 enums, 1 error enum');
   });
+
+  test("an object's Display, PartialEq + Hash and Ord become toString, equals/hashCode and Comparable", async () => {
+    const out = await generate(`#[ferry::export(object)]
+#[derive(PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Version { major: u32 }
+#[ferry::export]
+impl Version { pub fn new(major: u32) -> Self { Version { major } } }
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { write!(f, "v{}", self.major) }
+}
+#[ferry::export(object)]
+#[derive(PartialEq)]
+pub struct OnlyEq {}
+#[ferry::export]
+impl OnlyEq { pub fn new() -> Self { OnlyEq {} } }
+`);
+    assertContains(out.kotlinAll, 'class Version internal constructor(');
+    assertContains(out.kotlinAll, ') : RustObject(ferryHandle, FerryObjectRelease), Comparable<Version> {');
+    assertContains(out.kotlinAll, 'override fun toString(): String = try {\n        FerryNative.ferryDisplayVersion(ferryHandle()).decodeToString()');
+    assertContains(out.kotlinAll, 'FerryNative.ferryEqualsVersion(ferryHandle(), other.ferryHandle())');
+    assertContains(out.kotlinAll, 'override fun compareTo(other: Version): Int = try {');
+    assertContains(out.rust, '::ferry::objects::get::<crate::Version>(a, "Version")?, ::ferry::objects::get::<crate::Version>(b, "Version")?); Ok(u8::from(*a == *b))');
+    assertContains(out.rust, 'Ok(::std::cmp::Ord::cmp(&*a, &*b) as i32)');
+    // PartialEq alone would break Kotlin's equals/hashCode contract: nothing is generated.
+    assert.ok(!out.kotlinAll.includes('ferryEqualsOnlyEq'));
+    assert.ok(!out.rust.includes('ferryEqualsOnlyEq'));
+  });
 });

@@ -12,6 +12,7 @@ import { asNativeFn, isObjectParam, methodRole, SELF_PARAM } from '../ir/objects
 import { camelCase, CODECS_OBJECT, kotlinIdent, NATIVE_OBJECT } from '../names.js';
 import { STREAM_IMPORTS, streamBody, streamDoc, streamKotlinType } from './kotlin-streams.js';
 import { kdoc } from './kdoc.js';
+import { traitNatives } from './rust-objects.js';
 
 export interface KotlinEmit {
   header: string;
@@ -28,7 +29,74 @@ export const RELEASE_OBJECT = 'FerryObjectRelease';
 
 /** `external fun` lines for objects, added to `FerryNative`. */
 export function objectNativeExternals(ir: CrateIr): string[] {
-  return ir.objects.length > 0 ? ['    @JvmStatic external fun ferryReleaseObject(handle: Long): Boolean'] : [];
+  if (ir.objects.length === 0) return [];
+  const out = ['    @JvmStatic external fun ferryReleaseObject(handle: Long): Boolean'];
+  for (const o of ir.objects) {
+    const n = traitNatives(o);
+    if (o.traits?.display) out.push(`    @JvmStatic external fun ${n.display}(handle: Long): ByteArray`);
+    if (o.traits?.eqHash) out.push(`    @JvmStatic external fun ${n.equals}(a: Long, b: Long): Boolean`, `    @JvmStatic external fun ${n.hash}(handle: Long): Long`);
+    if (o.traits?.ord) out.push(`    @JvmStatic external fun ${n.compare}(a: Long, b: Long): Int`);
+  }
+  return out;
+}
+
+/**
+ * Members mirroring the Rust type's standard traits. A closed object falls back to what
+ * any object has (its class name, identity), so these never throw except `compareTo`, which
+ * has no fallback and throws IllegalStateException like any method of a closed object.
+ */
+function traitMembers(obj: ObjectDecl): string[] {
+  const t = obj.traits;
+  if (!t) return [];
+  const n = traitNatives(obj);
+  const out: string[] = [];
+  if (t.display) {
+    out.push(`    /** Rust's \`Display\` text; a closed object shows as \`${obj.name}(closed)\`. */
+    override fun toString(): String = try {
+        ${NATIVE_OBJECT}.${n.display}(ferryHandle()).decodeToString()
+    } catch (_: IllegalStateException) {
+        super.toString()
+    } finally {
+        dev.ferry.keepAlive(this)
+    }`);
+  }
+  if (t.eqHash) {
+    out.push(`    /** Rust's \`PartialEq\`; a closed object equals only itself. */
+    override fun equals(other: Any?): Boolean {
+        if (this === other) return true
+        if (other !is ${obj.name}) return false
+        return try {
+            ${NATIVE_OBJECT}.${n.equals}(ferryHandle(), other.ferryHandle())
+        } catch (_: IllegalStateException) {
+            false
+        } finally {
+            dev.ferry.keepAlive(this)
+            dev.ferry.keepAlive(other)
+        }
+    }
+
+    @Volatile
+    private var ferryHashCode: Int? = null
+
+    /** Rust's \`Hash\`, computed once (so it stays the same after close). */
+    override fun hashCode(): Int = ferryHashCode ?: (try {
+        ${NATIVE_OBJECT}.${n.hash}(ferryHandle()).let { (it xor (it ushr 32)).toInt() }
+    } catch (_: IllegalStateException) {
+        System.identityHashCode(this)
+    } finally {
+        dev.ferry.keepAlive(this)
+    }).also { ferryHashCode = it }`);
+  }
+  if (t.ord) {
+    out.push(`    /** Rust's \`Ord\`. @throws IllegalStateException when either object is closed. */
+    override fun compareTo(other: ${obj.name}): Int = try {
+        ${NATIVE_OBJECT}.${n.compare}(ferryHandle(), other.ferryHandle())
+    } finally {
+        dev.ferry.keepAlive(this)
+        dev.ferry.keepAlive(other)
+    }`);
+  }
+  return out;
 }
 
 /** A handle argument (`Arc<T>` / `&T`): read when the call starts. */
@@ -142,6 +210,7 @@ function objectClass(obj: ObjectDecl, k: KotlinEmit): string {
   const parts = [
     ...(ctor ? [ctor] : []),
     ...members,
+    ...traitMembers(obj),
     `    companion object${companion.length > 0 ? ` {\n${companion.join('\n\n')}\n    }` : ''}`,
   ];
   return `${kdoc(obj.docs, [
@@ -152,7 +221,7 @@ function objectClass(obj: ObjectDecl, k: KotlinEmit): string {
   ])}class ${obj.name} internal constructor(
     ferryHandle: Long,
     @Suppress("UNUSED_PARAMETER") ferryAdopt: RustObject.Adopt,
-) : RustObject(ferryHandle, ${RELEASE_OBJECT}) {
+) : RustObject(ferryHandle, ${RELEASE_OBJECT})${obj.traits?.ord ? `, Comparable<${obj.name}>` : ''} {
 ${parts.join('\n\n')}
 }`;
 }

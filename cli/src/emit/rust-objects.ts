@@ -4,7 +4,7 @@
 // associated fns are emitted by the shared function emitter as plain functions
 // (see `asNativeFn`); this module supplies the object-specific pieces.
 
-import type { CrateIr, TypeRef } from '../ir/model.js';
+import type { CrateIr, ObjectDecl, TypeRef } from '../ir/model.js';
 import { isObjectParam, objectParamName } from '../ir/objects.js';
 import { jniSymbol, NATIVE_OBJECT } from '../names.js';
 
@@ -46,5 +46,48 @@ export function objectRuntimeExports(ir: CrateIr): string {
 #[no_mangle]
 pub extern "system" fn ${symbol}<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: jlong) -> u8 {
     jvm::release_object(&mut env, handle)
+}${ir.objects.map((o) => traitExports(ir, o)).join('')}`;
+}
+
+/** The native names of an object's standard-trait exports (see `ObjectDecl.traits`). */
+export const traitNatives = (obj: ObjectDecl) => ({
+  display: `ferryDisplay${obj.name}`,
+  equals: `ferryEquals${obj.name}`,
+  hash: `ferryHash${obj.name}`,
+  compare: `ferryCompare${obj.name}`,
+});
+
+/** Exports behind the Kotlin class's toString / equals / hashCode / compareTo. */
+function traitExports(ir: CrateIr, obj: ObjectDecl): string {
+  const t = obj.traits;
+  if (!t) return '';
+  const n = traitNatives(obj);
+  const sym = (m: string) => jniSymbol(ir.kotlinPackage, NATIVE_OBJECT, m);
+  const get = (h: string) => `::ferry::objects::get::<${obj.rustPath}>(${h}, "${obj.name}")?`;
+  const head = (m: string, params: string, ret: string) =>
+    `\n\n#[no_mangle]\npub extern "system" fn ${sym(m)}<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, ${params}) -> ${ret} {`;
+  let out = '';
+  if (t.display) {
+    out += `${head(n.display, 'handle: jlong', 'jbyteArray')}
+    jvm::sync_call(&mut env, |env| { let v = ${get('handle')}; jvm::bytes_return(env, ::std::string::ToString::to_string(&*v).as_bytes()) })
 }`;
+  }
+  if (t.eqHash) {
+    out += `${head(n.equals, 'a: jlong, b: jlong', 'u8')}
+    jvm::sync_call(&mut env, |_env| { let (a, b) = (${get('a')}, ${get('b')}); Ok(u8::from(*a == *b)) })
+}${head(n.hash, 'handle: jlong', 'jlong')}
+    jvm::sync_call(&mut env, |_env| {
+        let v = ${get('handle')};
+        let mut h = ::std::collections::hash_map::DefaultHasher::new();
+        ::std::hash::Hash::hash(&*v, &mut h);
+        Ok(::std::hash::Hasher::finish(&h) as jlong)
+    })
+}`;
+  }
+  if (t.ord) {
+    out += `${head(n.compare, 'a: jlong, b: jlong', 'i32')}
+    jvm::sync_call(&mut env, |_env| { let (a, b) = (${get('a')}, ${get('b')}); Ok(::std::cmp::Ord::cmp(&*a, &*b) as i32) })
+}`;
+  }
+  return out;
 }

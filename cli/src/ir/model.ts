@@ -104,6 +104,11 @@ export interface ObjectDecl {
   rustPath: string;
   span: Span;
   docs?: string | null;
+  /**
+   * Standard traits the Rust type has (derived or implemented), which the Kotlin class
+   * mirrors: Display → toString, PartialEq + Hash → equals/hashCode, Ord → Comparable.
+   */
+  traits?: { display: boolean; eqHash: boolean; ord: boolean };
   generics: string | null;
   visibleFromRoot: boolean;
   methods: MethodDecl[];

@@ -37,6 +37,11 @@ function buildMethod(fn: SynFn, owner: ObjectDecl, visible: boolean, resolve: Re
  * Collects the exported objects and the exported fns of their impl blocks. A fn is
  * exported when its impl block carries `#[ferry::export]` or the fn itself does.
  */
+function standardTraits(item: SynItem, crate: SynCrate): { display: boolean; eqHash: boolean; ord: boolean } {
+  const has = (t: string) => item.derives.includes(t) || (crate.traitImpls.get(item.name)?.has(t) ?? false);
+  return { display: has('Display'), eqHash: has('PartialEq') && has('Hash'), ord: has('Ord') };
+}
+
 export function buildObjects(
   crate: SynCrate,
   resolve: Resolve,
@@ -57,6 +62,7 @@ export function buildObjects(
       visibleFromRoot: reachable(item.modulePath, item.isPublic),
       methods: [],
       docs: item.docs,
+      traits: standardTraits(item, crate),
     });
   }
   for (const item of crate.items) {

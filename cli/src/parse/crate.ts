@@ -18,7 +18,7 @@ interface FileContext {
 
 export async function parseCrate(rootFile: string, displayBase: string, diags: Diagnostics): Promise<SynCrate> {
   const parser = await rustParser();
-  const crate: SynCrate = { items: [], modules: [], displayImpls: new Set() };
+  const crate: SynCrate = { items: [], modules: [], displayImpls: new Set(), traitImpls: new Map() };
   const seen = new Set<string>();
 
   const parseFile = (file: string, modulePath: string[], childDir: string, declaredAt: Span | null): void => {
@@ -102,8 +102,11 @@ export async function parseCrate(rootFile: string, displayBase: string, diags: D
           if (!selfNode) break;
           const selfType = readType(selfNode, ctx);
           const traitName = traitNode ? lastSegment(traitNode.text) : null;
-          if (traitName === 'Display' && selfType.kind === 'path') {
-            crate.displayImpls.add(selfType.segments[selfType.segments.length - 1]);
+          if (traitName && selfType.kind === 'path') {
+            const implemented = selfType.segments[selfType.segments.length - 1];
+            if (traitName === 'Display') crate.displayImpls.add(implemented);
+            if (!crate.traitImpls.has(implemented)) crate.traitImpls.set(implemented, new Set());
+            crate.traitImpls.get(implemented)!.add(traitName);
           }
           const methods: (SynFn & { export: SynExport | null })[] = [];
           const body = node.childForFieldName('body');

@@ -96,4 +96,6 @@ export interface SynCrate {
   modules: SynModule[];
   /** Types with a `Display` impl anywhere in the crate (last path segment). */
   displayImpls: Set<string>;
+  /** Traits implemented by hand (`impl Trait for Type`), by type (last path segments). */
+  traitImpls: Map<string, Set<string>>;
 }

@@ -24,7 +24,7 @@ mod __ferry_glue {
     /// The interface fingerprint these bindings were generated with (see FerryNative's check).
     #[no_mangle]
     pub extern "system" fn Java_fixtures_objects_FerryNative_ferryFingerprint<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        0x92da49b97054b9ceu64 as jlong
+        0xa35efce9ba6153d3u64 as jlong
     }
 
     #[no_mangle]
@@ -60,6 +60,51 @@ mod __ferry_glue {
     #[no_mangle]
     pub extern "system" fn Java_fixtures_objects_FerryNative_ferryReleaseObject<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: jlong) -> u8 {
         jvm::release_object(&mut env, handle)
+    }
+
+    #[no_mangle]
+    pub extern "system" fn Java_fixtures_objects_FerryNative_ferryDisplayVersion<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: jlong) -> jbyteArray {
+        jvm::sync_call(&mut env, |env| { let v = ::ferry::objects::get::<crate::Version>(handle, "Version")?; jvm::bytes_return(env, ::std::string::ToString::to_string(&*v).as_bytes()) })
+    }
+
+    #[no_mangle]
+    pub extern "system" fn Java_fixtures_objects_FerryNative_ferryEqualsVersion<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, a: jlong, b: jlong) -> u8 {
+        jvm::sync_call(&mut env, |_env| { let (a, b) = (::ferry::objects::get::<crate::Version>(a, "Version")?, ::ferry::objects::get::<crate::Version>(b, "Version")?); Ok(u8::from(*a == *b)) })
+    }
+
+    #[no_mangle]
+    pub extern "system" fn Java_fixtures_objects_FerryNative_ferryHashVersion<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: jlong) -> jlong {
+        jvm::sync_call(&mut env, |_env| {
+            let v = ::ferry::objects::get::<crate::Version>(handle, "Version")?;
+            let mut h = ::std::collections::hash_map::DefaultHasher::new();
+            ::std::hash::Hash::hash(&*v, &mut h);
+            Ok(::std::hash::Hasher::finish(&h) as jlong)
+        })
+    }
+
+    #[no_mangle]
+    pub extern "system" fn Java_fixtures_objects_FerryNative_ferryCompareVersion<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, a: jlong, b: jlong) -> i32 {
+        jvm::sync_call(&mut env, |_env| { let (a, b) = (::ferry::objects::get::<crate::Version>(a, "Version")?, ::ferry::objects::get::<crate::Version>(b, "Version")?); Ok(::std::cmp::Ord::cmp(&*a, &*b) as i32) })
+    }
+
+    #[no_mangle]
+    pub extern "system" fn Java_fixtures_objects_FerryNative_ferryDisplayGrumpy<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: jlong) -> jbyteArray {
+        jvm::sync_call(&mut env, |env| { let v = ::ferry::objects::get::<crate::Grumpy>(handle, "Grumpy")?; jvm::bytes_return(env, ::std::string::ToString::to_string(&*v).as_bytes()) })
+    }
+
+    #[no_mangle]
+    pub extern "system" fn Java_fixtures_objects_FerryNative_ferryEqualsGrumpy<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, a: jlong, b: jlong) -> u8 {
+        jvm::sync_call(&mut env, |_env| { let (a, b) = (::ferry::objects::get::<crate::Grumpy>(a, "Grumpy")?, ::ferry::objects::get::<crate::Grumpy>(b, "Grumpy")?); Ok(u8::from(*a == *b)) })
+    }
+
+    #[no_mangle]
+    pub extern "system" fn Java_fixtures_objects_FerryNative_ferryHashGrumpy<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: jlong) -> jlong {
+        jvm::sync_call(&mut env, |_env| {
+            let v = ::ferry::objects::get::<crate::Grumpy>(handle, "Grumpy")?;
+            let mut h = ::std::collections::hash_map::DefaultHasher::new();
+            ::std::hash::Hash::hash(&*v, &mut h);
+            Ok(::std::hash::Hasher::finish(&h) as jlong)
+        })
     }
 
     pub(super) fn write_Snapshot(w: &mut Writer, v: &crate::Snapshot) {
@@ -469,6 +514,42 @@ mod __ferry_glue {
             let arg_ferry_self: ::std::sync::Arc<crate::Fragile> = ::ferry::objects::get::<crate::Fragile>(arg_ferry_self, "Fragile")?;
             let __result = crate::Fragile::label(&arg_ferry_self);
             jvm::bytes_return(env, __result.as_bytes())
+        })
+    }
+
+    #[no_mangle]
+    pub extern "system" fn Java_fixtures_objects_FerryNative_Version_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_major: i32, arg_minor: i32) -> jbyteArray {
+        jvm::sync_call_tracked(&mut env, |env| {
+            let arg_major: u32 = arg_major as u32;
+            let arg_minor: u32 = arg_minor as u32;
+            let __result = ::std::sync::Arc::new(crate::Version::new(arg_major, arg_minor));
+            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
+        })
+    }
+
+    #[no_mangle]
+    pub extern "system" fn Java_fixtures_objects_FerryNative_Version_1major<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> i32 {
+        jvm::sync_call(&mut env, |env| {
+            let arg_ferry_self: ::std::sync::Arc<crate::Version> = ::ferry::objects::get::<crate::Version>(arg_ferry_self, "Version")?;
+            let __result = crate::Version::major(&arg_ferry_self);
+            Ok(__result as i32)
+        })
+    }
+
+    #[no_mangle]
+    pub extern "system" fn Java_fixtures_objects_FerryNative_Grumpy_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
+        jvm::sync_call_tracked(&mut env, |env| {
+            let __result = ::std::sync::Arc::new(crate::Grumpy::new());
+            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
+        })
+    }
+
+    #[no_mangle]
+    pub extern "system" fn Java_fixtures_objects_FerryNative_Grumpy_1fine<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> u8 {
+        jvm::sync_call(&mut env, |env| {
+            let arg_ferry_self: ::std::sync::Arc<crate::Grumpy> = ::ferry::objects::get::<crate::Grumpy>(arg_ferry_self, "Grumpy")?;
+            let __result = crate::Grumpy::fine(&arg_ferry_self);
+            Ok(__result as u8)
         })
     }
 }
