@@ -6,7 +6,10 @@
 //  4. every fixtures/<name>/ crate with its Kotlin tests, once per Tokio flavour
 //     (multi_thread, current_thread); the tests themselves cover the Kotlin dispatchers.
 //     fixtures/objects runs once more with -Dferry.reclaimer=phantom: the Cleaner-less
-//     fallback that Android before API 33 uses (see docs/objects.md).
+//     fallback that Android before API 33 uses (see docs/objects.md); objects, streams and
+//     faults once more under GC stress; functions and streams against a ProGuard-shrunk jar
+//  5. the functions fixture on Android's runtime (ART 11 on the host, CheckJNI, the app in
+//     its own PathClassLoader; see docs/android.md), and the short soak
 // Prints a closing "N passed, M failed" line and exits non-zero if anything failed.
 
 import * as fs from 'node:fs';
@@ -92,6 +95,7 @@ if (SHRUNK.length > 0) {
 
 // The short soak (`npm run soak`): randomized work under both flavours, two libraries in
 // one JVM, System.exit with work in flight.
+attempt('functions on ART (CheckJNI)', () => { step('functions on Android\'s runtime (npm run art-check)'); run('node', [path.join(ROOT, 'scripts', 'art.mjs'), '--check', path.join(ROOT, 'fixtures', 'functions')]); });
 attempt('soak (short)', () => { step('soak (npm run soak)'); run('node', [path.join(ROOT, 'scripts', 'soak.mjs')]); });
 
 const passed = results.filter((r) => r.ok).length;

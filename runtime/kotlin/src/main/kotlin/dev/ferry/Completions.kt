@@ -83,6 +83,17 @@ object Completions {
     internal fun onlyCallInFlight(): Boolean = slots.waitingCount() <= 1
 
     /**
+     * The short spin of a lone caller: waits up to [spinNanos] for [continuation] to
+     * complete. Not inlined into callers (the bindings inline `ferryCall`), so which spin
+     * hint exists is decided here, once: `Thread.onSpinWait` is JDK 9 and Android API 33.
+     */
+    @PublishedApi
+    internal fun spinUntilCompleted(continuation: CancellableContinuation<*>) {
+        val deadline = System.nanoTime() + spinNanos
+        while (!continuation.isCompleted && System.nanoTime() < deadline) SpinHint.pause()
+    }
+
+    /**
      * The upcall. From a Tokio thread it must never run the caller's code there. Returns
      * false when the caller is gone (cancelled meanwhile): Rust then releases the objects
      * the result holds. When the caller is cancelled after this took the result, the
@@ -196,8 +207,7 @@ suspend inline fun ferryCall(library: NativeRuntime, crossinline start: (Long) -
                 // the call, so cancel once more now that it surely has (a repeat is a no-op).
                 library.cancelCall(id)
             } else if (!onUi && Completions.spinNanos > 0 && Completions.onlyCallInFlight()) {
-                val deadline = System.nanoTime() + Completions.spinNanos
-                while (!continuation.isCompleted && System.nanoTime() < deadline) Thread.onSpinWait()
+                Completions.spinUntilCompleted(continuation)
             }
         }
     }
