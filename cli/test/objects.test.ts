@@ -172,4 +172,9 @@ impl OnlyEq { pub fn new() -> Self { OnlyEq {} } }
     assert.ok(!out.kotlinAll.includes('ferryEqualsOnlyEq'));
     assert.ok(!out.rust.includes('ferryEqualsOnlyEq'));
   });
+
+  test('a method named compare_to on an Ord object is reported (the class is Comparable)', async () => {
+    const lines = await diagnose('#[ferry::export(object)]\n#[derive(PartialEq, Eq, PartialOrd, Ord)]\npub struct V { n: u32 }\n#[ferry::export]\nimpl V {\n    pub fn compare_to(&self, n: u32) -> i32 { 0 }\n}\n');
+    assert.deepEqual(lines, [E(6, 12, 'method `V::compare_to` becomes Kotlin `compareTo`, which `V` already has from Rust\'s `Ord` (it is Comparable): rename it')]);
+  });
 });

@@ -269,6 +269,7 @@ function checkObject(obj: ObjectDecl, diags: Diagnostics): void {
     }
     const kotlin = camelCase(m.name);
     if (role === 'method' && OBJECT_MEMBERS.has(kotlin)) diags.error(m.span, `method \`${full}\` becomes Kotlin \`${kotlin}\`, which every object class already has (AutoCloseable / RustObject): rename it`);
+    if (role === 'method' && kotlin === 'compareTo' && obj.traits?.ord) diags.error(m.span, `method \`${full}\` becomes Kotlin \`compareTo\`, which \`${obj.name}\` already has from Rust's \`Ord\` (it is Comparable): rename it`);
     if (unraw(m.name).startsWith('ferry')) diags.error(m.span, `method \`${full}\`: names starting with \`ferry\` are reserved for the bridge`);
     const key = `${role === 'method' ? 'member' : 'companion'} ${kotlin}`;
     const prior = kotlinNames.get(key);
