@@ -1,6 +1,7 @@
 // `npm test`: every test of the repository, from a fresh clone.
 //  1. generator tests (TypeScript: parser, checker, emitters, snapshots, bad input), and the
-//     `ferry` command packed, installed into an empty project and run there
+//     `ferry` command packed, installed into an empty project and run there; glue generated
+//     before a signature changed fails the build with the instruction to regenerate
 //  2. Rust runtime unit tests (the core, the JNI face, the facade and the macros), and the
 //     loom models of the core's concurrency
 //  3. Kotlin runtime unit tests
@@ -17,6 +18,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT, run, step } from './lib.mjs';
 import { checkCliTarball } from './cli-tarball.mjs';
+import { checkStaleGlue } from './stale-glue-check.mjs';
 import { runFixture } from './run-fixture.mjs';
 import { setup } from './setup.mjs';
 
@@ -34,6 +36,7 @@ function attempt(name, fn) {
 setup();
 attempt('generator tests', () => { step('generator tests (cli/)'); run('npm', ['test', '-w', 'cli']); });
 attempt('ferry CLI installed from its tarball', () => checkCliTarball());
+attempt('stale glue fails the build', () => checkStaleGlue());
 attempt('rust runtime tests', () => { step('Rust runtime tests'); run('cargo', ['test', '-p', 'ferry-core', '-p', 'ferry-jni', '-p', 'ferry', '-p', 'ferry-macros']); });
 // Loom model checks of the runtime's concurrency (handle table, cancellation token, call
 // start/cancel, stream credit): the real code built with `--cfg ferry_loom` (see

@@ -136,4 +136,20 @@ pub fn echo(s: Shape) -> Shape { s }
     const rec = (fields: string) => generate(`#[ferry::export]\npub struct R { ${fields} }\n#[ferry::export]\npub fn f(r: R) {}\n`);
     assert.notEqual(fingerprint(await rec('pub a: u8, pub b: u16')), fingerprint(await rec('pub b: u16, pub a: u8')), 'fields reordered');
   });
+
+  test('each export first checks that the user function still takes the parameters the glue was generated for', async () => {
+    const out = await generate(`use std::sync::Arc;
+#[ferry::export(object)]
+pub struct Conn {}
+#[ferry::export]
+impl Conn {
+    pub fn new() -> Self { Conn {} }
+    pub async fn send(&self, data: &[u8], token: ferry::CancellationToken) -> u32 { 0 }
+}
+#[ferry::export]
+pub fn greet(name: &str, conn: Arc<Conn>) -> String { String::new() }
+`);
+    assertContains(out.rust, "type Params = (&'static str, ::std::sync::Arc<crate::Conn>);\n        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::greet);");
+    assertContains(out.rust, "type Params = (&'static crate::Conn, &'static [u8], ::ferry::CancellationToken);\n        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Conn::send);");
+  });
 });

@@ -289,8 +289,41 @@ function mentionsObject(t: TypeRef): boolean {
   }
 }
 
+/** A parameter's type as the user's function declares it (references are `'static`). */
+function signatureType(t: TypeRef, types: RustTypes): string {
+  if (t.kind === 'token') return '::ferry::CancellationToken';
+  if (t.kind !== 'ref') return types.owned(t);
+  switch (t.inner.kind) {
+    case 'string': return "&'static str";
+    case 'bytes': return "&'static [u8]";
+    case 'object': return `&'static ${types.path(t.inner.name)}`;
+    default: return `&'static ${types.owned(t.inner)}`;
+  }
+}
+
+/**
+ * Asks that the user's function still takes the parameters this glue was generated for.
+ * When it does not, rustc reports the call, whose name says the glue is out of date and
+ * how to fix it (see `ferry::__private::GlueSignature`).
+ */
+function signatureCheck(fn: FnDecl, symbol: string, types: RustTypes): string {
+  if (fn.params.length > 16) return '';
+  const sig = fn.params.map((p) => signatureType(p.type, types));
+  return `#[allow(dead_code)]
+fn __signature_${symbol}() {
+    type Params = (${sig.join(', ')}${sig.length === 1 ? ',' : ''});
+    ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(${fn.rustPath});
+}
+
+`;
+}
+
 function functionExport(fn: FnDecl, ir: CrateIr, types: RustTypes): string {
   const symbol = jniSymbol(ir.kotlinPackage, NATIVE_OBJECT, unraw(fn.name));
+  return signatureCheck(fn, symbol, types) + functionExportBody(fn, ir, types, symbol);
+}
+
+function functionExportBody(fn: FnDecl, ir: CrateIr, types: RustTypes, symbol: string): string {
   const params = fn.params.map((p) => jniParam(rustArg(p.name), p.type)).filter((p): p is string => p !== null);
   const lifts = fn.params.map((p) => liftParam(rustArg(p.name), p.type, types)).filter((l): l is string => l !== null);
   const call = `${fn.rustPath}(${callArgs(fn)})`;

@@ -24,4 +24,35 @@ pub use ferry_macros::{export, include_glue};
 #[doc(hidden)]
 pub mod __private {
     pub use ferry_jni::jni;
+
+    /// Implemented by every function whose parameters are `Args` (a tuple).
+    pub trait GlueSignature<Args> {}
+
+    /// The check the glue makes for each exported function and method, with the parameter
+    /// types it was generated from. When the function changed since, rustc's error shows
+    /// the (short) line calling this, whose name says what happened and what to do.
+    pub fn if_this_fails_the_glue_is_out_of_date_run_ferry_generate<Args, F: GlueSignature<Args>>(_: F) {}
+
+    macro_rules! glue_signature {
+        ($($arg:ident),*) => {
+            impl<F, R, $($arg),*> GlueSignature<($($arg,)*)> for F where F: Fn($($arg),*) -> R {}
+        };
+    }
+    glue_signature!();
+    glue_signature!(A1);
+    glue_signature!(A1, A2);
+    glue_signature!(A1, A2, A3);
+    glue_signature!(A1, A2, A3, A4);
+    glue_signature!(A1, A2, A3, A4, A5);
+    glue_signature!(A1, A2, A3, A4, A5, A6);
+    glue_signature!(A1, A2, A3, A4, A5, A6, A7);
+    glue_signature!(A1, A2, A3, A4, A5, A6, A7, A8);
+    glue_signature!(A1, A2, A3, A4, A5, A6, A7, A8, A9);
+    glue_signature!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10);
+    glue_signature!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11);
+    glue_signature!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12);
+    glue_signature!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12, A13);
+    glue_signature!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12, A13, A14);
+    glue_signature!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12, A13, A14, A15);
+    glue_signature!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12, A13, A14, A15, A16);
 }

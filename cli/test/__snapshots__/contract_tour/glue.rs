@@ -98,6 +98,12 @@ mod __ferry_glue {
         w.leave();
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_com_example_vault_FerryNative_merge() {
+        type Params = (&'static crate::Vault, ::std::sync::Arc<crate::Vault>);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::merge);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_com_example_vault_FerryNative_merge<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_a: jlong, arg_b: jlong) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -106,6 +112,12 @@ mod __ferry_glue {
             let __result = crate::merge(&arg_a, arg_b);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.str(e0); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_com_example_vault_FerryNative_slow() {
+        type Params = (u64,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::slow);
     }
 
     #[no_mangle]
@@ -119,12 +131,24 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_com_example_vault_FerryNative_boom() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::boom);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_com_example_vault_FerryNative_boom<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
             let __result = crate::boom();
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Shape(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_com_example_vault_FerryNative_Vault_1new() {
+        type Params = (u32,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Vault::new);
     }
 
     #[no_mangle]
@@ -136,12 +160,24 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_com_example_vault_FerryNative_Vault_1open_1default() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Vault::open_default);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_com_example_vault_FerryNative_Vault_1open_1default<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
         jvm::sync_call_tracked(&mut env, |env| {
             let __result = crate::Vault::open_default();
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_com_example_vault_FerryNative_Vault_1put() {
+        type Params = (&'static crate::Vault, &'static str, ::std::vec::Vec<u8>);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Vault::put);
     }
 
     #[no_mangle]
@@ -157,6 +193,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_com_example_vault_FerryNative_Vault_1get() {
+        type Params = (&'static crate::Vault, ::std::string::String, ::ferry::CancellationToken);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Vault::get);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_com_example_vault_FerryNative_Vault_1get<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_ferry_self: jlong, arg_key: JByteArray<'local>) -> jlong {
         jvm::sync_call(&mut env, |env| {
@@ -169,6 +211,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_com_example_vault_FerryNative_Vault_1keys() {
+        type Params = (&'static crate::Vault,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Vault::keys);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_com_example_vault_FerryNative_Vault_1keys<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -178,6 +226,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_com_example_vault_FerryNative_Vault_1child() {
+        type Params = (&'static crate::Vault,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Vault::child);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_com_example_vault_FerryNative_Vault_1child<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> jbyteArray {
         jvm::sync_call_tracked(&mut env, |env| {
@@ -185,6 +239,12 @@ mod __ferry_glue {
             let __result = crate::Vault::child(&arg_ferry_self);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.i64(::ferry::objects::register(::std::sync::Arc::clone(x0))); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_com_example_vault_FerryNative_Vault_1watch() {
+        type Params = (&'static crate::Vault, u32);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Vault::watch);
     }
 
     #[no_mangle]

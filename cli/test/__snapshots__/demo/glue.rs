@@ -115,6 +115,12 @@ mod __ferry_glue {
         w.leave();
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_dev_ferry_demo_FerryNative_start_1echo_1server() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::start_echo_server);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_dev_ferry_demo_FerryNative_start_1echo_1server<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong) -> jlong {
         jvm::sync_call(&mut env, |env| {
@@ -123,6 +129,12 @@ mod __ferry_glue {
                 match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(__ok as i64), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) }
             }))
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_dev_ferry_demo_FerryNative_ping() {
+        type Params = (u16, ::std::string::String);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::ping);
     }
 
     #[no_mangle]
@@ -137,6 +149,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_dev_ferry_demo_FerryNative_ping_1many() {
+        type Params = (u16, u32);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::ping_many);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_dev_ferry_demo_FerryNative_ping_1many<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_port: i16, arg_count: i32) -> jlong {
         jvm::sync_call(&mut env, |env| {
@@ -149,6 +167,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_dev_ferry_demo_FerryNative_checksum() {
+        type Params = (&'static [u8],);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::checksum);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_dev_ferry_demo_FerryNative_checksum<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_data: JByteArray<'local>) -> i32 {
         jvm::sync_call(&mut env, |env| {
@@ -156,6 +180,12 @@ mod __ferry_glue {
             let __result = crate::checksum(&arg_data);
             Ok(__result as i32)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_dev_ferry_demo_FerryNative_divide() {
+        type Params = (i32, i32);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::divide);
     }
 
     #[no_mangle]
@@ -166,6 +196,12 @@ mod __ferry_glue {
             let __result = crate::divide(arg_a, arg_b);
             Ok(__result)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_dev_ferry_demo_FerryNative_long_1job() {
+        type Params = (u32, ::ferry::CancellationToken);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::long_job);
     }
 
     #[no_mangle]
@@ -179,12 +215,24 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_dev_ferry_demo_FerryNative_job_1stats() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::job_stats);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_dev_ferry_demo_FerryNative_job_1stats<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
             let __result = crate::job_stats();
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.u64(*e0); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_dev_ferry_demo_FerryNative_transfer() {
+        type Params = (u16, u32, u32, ::std::time::Duration);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::transfer);
     }
 
     #[no_mangle]
@@ -201,12 +249,24 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_dev_ferry_demo_FerryNative_counters() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::counters);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_dev_ferry_demo_FerryNative_counters<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
             let __result = crate::counters();
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Counters(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_dev_ferry_demo_FerryNative_EchoClient_1new() {
+        type Params = (u16,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::EchoClient::new);
     }
 
     #[no_mangle]
@@ -216,6 +276,12 @@ mod __ferry_glue {
             let __result = ::std::sync::Arc::new(crate::EchoClient::new(arg_port));
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_dev_ferry_demo_FerryNative_EchoClient_1send() {
+        type Params = (&'static crate::EchoClient, ::std::string::String);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::EchoClient::send);
     }
 
     #[no_mangle]
@@ -228,6 +294,12 @@ mod __ferry_glue {
                 match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Ping(w, &__ok); __w.into_bytes() }), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) }
             }))
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_dev_ferry_demo_FerryNative_EchoClient_1stats() {
+        type Params = (&'static crate::EchoClient,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::EchoClient::stats);
     }
 
     #[no_mangle]

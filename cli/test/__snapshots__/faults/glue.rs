@@ -80,12 +80,24 @@ mod __ferry_glue {
         w.leave();
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_fuse_1drops() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::fuse_drops);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_faults_FerryNative_fuse_1drops<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
         jvm::sync_call(&mut env, |env| {
             let __result = crate::fuse_drops();
             Ok(__result as i64)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_bomb_1drops() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::bomb_drops);
     }
 
     #[no_mangle]
@@ -96,12 +108,24 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_children_1alive() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::children_alive);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_faults_FerryNative_children_1alive<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
         jvm::sync_call(&mut env, |env| {
             let __result = crate::children_alive();
             Ok(__result)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_stream_1drops() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::stream_drops);
     }
 
     #[no_mangle]
@@ -112,6 +136,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_add() {
+        type Params = (i32, i32);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::add);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_faults_FerryNative_add<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_a: i32, arg_b: i32) -> i32 {
         jvm::sync_call(&mut env, |env| {
@@ -120,6 +150,12 @@ mod __ferry_glue {
             let __result = crate::add(arg_a, arg_b);
             Ok(__result)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_add_1later() {
+        type Params = (i32, i32);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::add_later);
     }
 
     #[no_mangle]
@@ -134,6 +170,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_sync_1body_1panics() {
+        type Params = (::std::string::String,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::sync_body_panics);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_faults_FerryNative_sync_1body_1panics<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_message: JByteArray<'local>) -> i32 {
         jvm::sync_call(&mut env, |env| {
@@ -141,6 +183,12 @@ mod __ferry_glue {
             let __result = crate::sync_body_panics(arg_message);
             Ok(__result)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_async_1panics_1in_1first_1poll() {
+        type Params = (::std::string::String,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_panics_in_first_poll);
     }
 
     #[no_mangle]
@@ -154,6 +202,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_async_1panics_1on_1tokio() {
+        type Params = (::std::string::String,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_panics_on_tokio);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_faults_FerryNative_async_1panics_1on_1tokio<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_message: JByteArray<'local>) -> jlong {
         jvm::sync_call(&mut env, |env| {
@@ -165,6 +219,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_sync_1consumes_1fuse() {
+        type Params = (crate::Fuse,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::sync_consumes_fuse);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_faults_FerryNative_sync_1consumes_1fuse<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_fuse: JByteArray<'local>) -> i32 {
         jvm::sync_call(&mut env, |env| {
@@ -172,6 +232,12 @@ mod __ferry_glue {
             let __result = crate::sync_consumes_fuse(arg_fuse);
             Ok(__result as i32)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_async_1consumes_1fuse() {
+        type Params = (crate::Fuse, bool);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_consumes_fuse);
     }
 
     #[no_mangle]
@@ -186,6 +252,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_async_1guard_1panics_1after_1result() {
+        type Params = (::std::string::String, bool);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_guard_panics_after_result);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_faults_FerryNative_async_1guard_1panics_1after_1result<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_message: JByteArray<'local>, arg_on_tokio: u8) -> jlong {
         jvm::sync_call(&mut env, |env| {
@@ -198,6 +270,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_sync_1fails() {
+        type Params = (bool, ::std::string::String);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::sync_fails);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_faults_FerryNative_sync_1fails<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_rigged: u8, arg_message: JByteArray<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -206,6 +284,12 @@ mod __ferry_glue {
             let __result = crate::sync_fails(arg_rigged, arg_message);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.u32(*v); } ::std::result::Result::Err(e) => { w.u8(1); write_Trap(w, e); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_async_1fails() {
+        type Params = (bool, ::std::string::String, bool);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_fails);
     }
 
     #[no_mangle]
@@ -221,6 +305,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_label_1after_1gate() {
+        type Params = (::std::sync::Arc<crate::Bomb>, ::std::sync::Arc<crate::Gate>);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::label_after_gate);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_faults_FerryNative_label_1after_1gate<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_bomb: jlong, arg_gate: jlong) -> jlong {
         jvm::sync_call(&mut env, |env| {
@@ -231,6 +321,12 @@ mod __ferry_glue {
                 Outcome::Bytes(__result.into_bytes())
             }))
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_label_1of() {
+        type Params = (::std::sync::Arc<crate::Bomb>,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::label_of);
     }
 
     #[no_mangle]
@@ -244,6 +340,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_hang_1holding() {
+        type Params = (crate::Fuse,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::hang_holding);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_faults_FerryNative_hang_1holding<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_fuse: JByteArray<'local>) -> jlong {
         jvm::sync_call(&mut env, |env| {
@@ -253,6 +355,12 @@ mod __ferry_glue {
                 Outcome::Value(__result as i64)
             }))
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_stream_1fn_1panics() {
+        type Params = (::std::string::String,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::stream_fn_panics);
     }
 
     #[no_mangle]
@@ -266,6 +374,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_stream_1fn_1panics_1later() {
+        type Params = (::std::string::String,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::stream_fn_panics_later);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1fn_1panics_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_message: JByteArray<'local>) -> jlong {
         jvm::sync_call(&mut env, |env| {
@@ -275,6 +389,12 @@ mod __ferry_glue {
                 |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
             ))
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_stream_1panics_1in_1poll() {
+        type Params = (u32, ::std::string::String);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::stream_panics_in_poll);
     }
 
     #[no_mangle]
@@ -289,6 +409,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_stream_1rigged_1err() {
+        type Params = (u32, ::std::string::String);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::stream_rigged_err);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1rigged_1err<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_items: i32, arg_message: JByteArray<'local>) -> jlong {
         jvm::sync_call(&mut env, |env| {
@@ -299,6 +425,12 @@ mod __ferry_glue {
                 |w: &mut Writer, __item: ::std::result::Result<u32, crate::Trap>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; w.u32(*v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_Trap(w, &__err); __w.into_bytes() }) } },
             ))
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_stream_1panics_1in_1drop() {
+        type Params = (u32, ::std::string::String);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::stream_panics_in_drop);
     }
 
     #[no_mangle]
@@ -313,6 +445,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_stream_1numbers() {
+        type Params = (u32,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::stream_numbers);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1numbers<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_items: i32) -> jlong {
         jvm::sync_call(&mut env, |env| {
@@ -324,12 +462,24 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_Gate_1new() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Gate::new);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_faults_FerryNative_Gate_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
         jvm::sync_call_tracked(&mut env, |env| {
             let __result = ::std::sync::Arc::new(crate::Gate::new());
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_Gate_1open() {
+        type Params = (&'static crate::Gate,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Gate::open);
     }
 
     #[no_mangle]
@@ -341,6 +491,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_Gate_1waiting() {
+        type Params = (&'static crate::Gate,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Gate::waiting);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_faults_FerryNative_Gate_1waiting<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> i32 {
         jvm::sync_call(&mut env, |env| {
@@ -350,6 +506,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_Gate_1finished_1on() {
+        type Params = (&'static crate::Gate,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Gate::finished_on);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_faults_FerryNative_Gate_1finished_1on<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -357,6 +519,12 @@ mod __ferry_glue {
             let __result = crate::Gate::finished_on(&arg_ferry_self);
             jvm::bytes_return(env, __result.as_bytes())
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_Bomb_1new() {
+        type Params = (::std::string::String, bool, bool);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Bomb::new);
     }
 
     #[no_mangle]
@@ -370,6 +538,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_Bomb_1label() {
+        type Params = (&'static crate::Bomb,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Bomb::label);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_faults_FerryNative_Bomb_1label<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -377,6 +551,12 @@ mod __ferry_glue {
             let __result = crate::Bomb::label(&arg_ferry_self);
             jvm::bytes_return(env, __result.as_bytes())
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_Bomb_1label_1later() {
+        type Params = (&'static crate::Bomb,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Bomb::label_later);
     }
 
     #[no_mangle]
@@ -390,6 +570,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_Bomb_1child_1after_1gate() {
+        type Params = (&'static crate::Bomb, &'static crate::Gate);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Bomb::child_after_gate);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_faults_FerryNative_Bomb_1child_1after_1gate<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong, arg_gate: jlong) -> jbyteArray {
         jvm::sync_call_tracked(&mut env, |env| {
@@ -398,6 +584,12 @@ mod __ferry_glue {
             let __result = crate::Bomb::child_after_gate(&arg_ferry_self, &arg_gate);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_Bomb_1children_1after_1gate() {
+        type Params = (&'static crate::Bomb, &'static crate::Gate, u32);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Bomb::children_after_gate);
     }
 
     #[no_mangle]
@@ -409,6 +601,12 @@ mod __ferry_glue {
             let __result = crate::Bomb::children_after_gate(&arg_ferry_self, &arg_gate, arg_n);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.i64(::ferry::objects::register(::std::sync::Arc::clone(e0))); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_Bomb_1child_1after_1gate_1async() {
+        type Params = (&'static crate::Bomb, ::std::sync::Arc<crate::Gate>, bool);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Bomb::child_after_gate_async);
     }
 
     #[no_mangle]
@@ -424,6 +622,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_Bomb_1children_1after_1gate_1async() {
+        type Params = (&'static crate::Bomb, ::std::sync::Arc<crate::Gate>, u32, bool);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Bomb::children_after_gate_async);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_faults_FerryNative_Bomb_1children_1after_1gate_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_ferry_self: jlong, arg_gate: jlong, arg_n: i32, arg_on_tokio: u8) -> jlong {
         jvm::sync_call(&mut env, |env| {
@@ -436,6 +640,12 @@ mod __ferry_glue {
                 Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.i64(::ferry::objects::register(::std::sync::Arc::clone(e0))); } } __w.into_bytes() })
             }))
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_faults_FerryNative_Child_1label() {
+        type Params = (&'static crate::Child,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Child::label);
     }
 
     #[no_mangle]

@@ -154,6 +154,12 @@ mod __ferry_glue {
         w.leave();
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_add() {
+        type Params = (i32, i32);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::add);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_add<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_a: i32, arg_b: i32) -> i32 {
         jvm::sync_call(&mut env, |env| {
@@ -162,6 +168,12 @@ mod __ferry_glue {
             let __result = crate::add(arg_a, arg_b);
             Ok(__result)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_echo_1bool() {
+        type Params = (bool,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_bool);
     }
 
     #[no_mangle]
@@ -173,6 +185,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_echo_1i8() {
+        type Params = (i8,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_i8);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1i8<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: i8) -> i8 {
         jvm::sync_call(&mut env, |env| {
@@ -180,6 +198,12 @@ mod __ferry_glue {
             let __result = crate::echo_i8(arg_v);
             Ok(__result)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_echo_1i16() {
+        type Params = (i16,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_i16);
     }
 
     #[no_mangle]
@@ -191,6 +215,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_echo_1i64() {
+        type Params = (i64,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_i64);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1i64<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: i64) -> i64 {
         jvm::sync_call(&mut env, |env| {
@@ -198,6 +228,12 @@ mod __ferry_glue {
             let __result = crate::echo_i64(arg_v);
             Ok(__result)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_echo_1u8() {
+        type Params = (u8,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_u8);
     }
 
     #[no_mangle]
@@ -209,6 +245,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_echo_1u16() {
+        type Params = (u16,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_u16);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1u16<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: i16) -> i16 {
         jvm::sync_call(&mut env, |env| {
@@ -216,6 +258,12 @@ mod __ferry_glue {
             let __result = crate::echo_u16(arg_v);
             Ok(__result as i16)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_echo_1u32() {
+        type Params = (u32,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_u32);
     }
 
     #[no_mangle]
@@ -227,6 +275,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_echo_1u64() {
+        type Params = (u64,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_u64);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1u64<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: i64) -> i64 {
         jvm::sync_call(&mut env, |env| {
@@ -234,6 +288,12 @@ mod __ferry_glue {
             let __result = crate::echo_u64(arg_v);
             Ok(__result as i64)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_echo_1f32() {
+        type Params = (f32,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_f32);
     }
 
     #[no_mangle]
@@ -245,6 +305,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_echo_1f64() {
+        type Params = (f64,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_f64);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1f64<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: f64) -> f64 {
         jvm::sync_call(&mut env, |env| {
@@ -254,6 +320,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_describe_1u64() {
+        type Params = (u64,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::describe_u64);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_describe_1u64<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: i64) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -261,6 +333,12 @@ mod __ferry_glue {
             let __result = crate::describe_u64(arg_v);
             jvm::bytes_return(env, __result.as_bytes())
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_async_1u64_1max_1minus() {
+        type Params = (u64,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_u64_max_minus);
     }
 
     #[no_mangle]
@@ -274,6 +352,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_async_1f32_1half() {
+        type Params = (f32,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_f32_half);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_async_1f32_1half<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_v: f32) -> jlong {
         jvm::sync_call(&mut env, |env| {
@@ -283,6 +367,12 @@ mod __ferry_glue {
                 Outcome::Value(__result.to_bits() as i64)
             }))
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_async_1f64_1neg() {
+        type Params = (f64,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_f64_neg);
     }
 
     #[no_mangle]
@@ -296,6 +386,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_async_1not() {
+        type Params = (bool,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_not);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_async_1not<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_v: u8) -> jlong {
         jvm::sync_call(&mut env, |env| {
@@ -305,6 +401,12 @@ mod __ferry_glue {
                 Outcome::Value(__result as i64)
             }))
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_async_1i8_1neg() {
+        type Params = (i8,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_i8_neg);
     }
 
     #[no_mangle]
@@ -318,6 +420,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_async_1u8_1inc() {
+        type Params = (u8,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_u8_inc);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_async_1u8_1inc<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_v: i8) -> jlong {
         jvm::sync_call(&mut env, |env| {
@@ -329,6 +437,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_echo_1string() {
+        type Params = (::std::string::String,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_string);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1string<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_s: JByteArray<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -336,6 +450,12 @@ mod __ferry_glue {
             let __result = crate::echo_string(arg_s);
             jvm::bytes_return(env, __result.as_bytes())
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_reverse_1str() {
+        type Params = (&'static str,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::reverse_str);
     }
 
     #[no_mangle]
@@ -347,6 +467,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_char_1count() {
+        type Params = (&'static str,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::char_count);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_char_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_s: JByteArray<'local>) -> i32 {
         jvm::sync_call(&mut env, |env| {
@@ -356,6 +482,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_utf8_1len() {
+        type Params = (::std::string::String,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::utf8_len);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_utf8_1len<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_s: JByteArray<'local>) -> i64 {
         jvm::sync_call(&mut env, |env| {
@@ -363,6 +495,12 @@ mod __ferry_glue {
             let __result = crate::utf8_len(arg_s);
             Ok(__result as i64)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_async_1upper() {
+        type Params = (::std::string::String,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_upper);
     }
 
     #[no_mangle]
@@ -376,6 +514,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_bytes_1sum() {
+        type Params = (&'static [u8],);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::bytes_sum);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_bytes_1sum<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_b: JByteArray<'local>) -> i64 {
         jvm::sync_call(&mut env, |env| {
@@ -383,6 +527,12 @@ mod __ferry_glue {
             let __result = crate::bytes_sum(&arg_b);
             Ok(__result as i64)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_async_1bytes_1xor() {
+        type Params = (::std::vec::Vec<u8>, u8);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_bytes_xor);
     }
 
     #[no_mangle]
@@ -397,6 +547,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_make_1bytes() {
+        type Params = (u32,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::make_bytes);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_make_1bytes<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_len: i32) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -406,6 +562,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_profile_1round_1trip() {
+        type Params = (crate::Profile,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::profile_round_trip);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_profile_1round_1trip<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_p: JByteArray<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -413,6 +575,12 @@ mod __ferry_glue {
             let __result = crate::profile_round_trip(arg_p);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Profile(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_async_1profile_1summary() {
+        type Params = (crate::Profile,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_profile_summary);
     }
 
     #[no_mangle]
@@ -426,6 +594,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_area() {
+        type Params = (crate::Shape,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::area);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_area<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_shape: JByteArray<'local>) -> f64 {
         jvm::sync_call(&mut env, |env| {
@@ -433,6 +607,12 @@ mod __ferry_glue {
             let __result = crate::area(arg_shape);
             Ok(__result)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_next_1level() {
+        type Params = (crate::Level,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::next_level);
     }
 
     #[no_mangle]
@@ -444,12 +624,24 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_shapes() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::shapes);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_shapes<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
             let __result = crate::shapes();
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { write_Shape(w, e0); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_option_1int() {
+        type Params = (::std::option::Option<i64>,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::option_int);
     }
 
     #[no_mangle]
@@ -459,6 +651,12 @@ mod __ferry_glue {
             let __result = crate::option_int(arg_v);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.i64(*x0); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_async_1option_1string() {
+        type Params = (::std::option::Option<::std::string::String>,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_option_string);
     }
 
     #[no_mangle]
@@ -472,6 +670,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_nested() {
+        type Params = (::std::vec::Vec<::std::option::Option<::std::vec::Vec<::std::collections::HashMap<::std::string::String, ::std::vec::Vec<u8>>>>>,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::nested);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_nested<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -479,6 +683,12 @@ mod __ferry_glue {
             let __result = crate::nested(arg_v);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { match e0 { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x1) => { w.u8(1); { let s2 = x1; w.len(s2.len()); for e2 in s2.iter() { { let m3 = e2; w.len(m3.len()); for (k3, v3) in m3.iter() { w.str(k3); w.bytes(v3); } } } } } } } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_invert() {
+        type Params = (::std::collections::HashMap<u32, ::std::string::String>,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::invert);
     }
 
     #[no_mangle]
@@ -490,6 +700,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_double_1duration() {
+        type Params = (::std::time::Duration,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::double_duration);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_double_1duration<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_d: JByteArray<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -497,6 +713,12 @@ mod __ferry_glue {
             let __result = crate::double_duration(arg_d);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.duration(*&__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_max_1duration() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::max_duration);
     }
 
     #[no_mangle]
@@ -507,12 +729,24 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_unit_1fn() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::unit_fn);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_unit_1fn<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) {
         jvm::sync_call(&mut env, |env| {
             let __result = crate::unit_fn();
             Ok(())
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_lookup() {
+        type Params = (::std::string::String,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::lookup);
     }
 
     #[no_mangle]
@@ -522,6 +756,12 @@ mod __ferry_glue {
             let __result = crate::lookup(arg_key);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.str(v); } ::std::result::Result::Err(e) => { w.u8(1); write_VaultError(w, e); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_async_1lookup() {
+        type Params = (::std::string::String,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_lookup);
     }
 
     #[no_mangle]
@@ -535,6 +775,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_parse_1digits() {
+        type Params = (&'static str,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::parse_digits);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_parse_1digits<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_s: JByteArray<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -542,6 +788,12 @@ mod __ferry_glue {
             let __result = crate::parse_digits(&arg_s);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.u64(*v); } ::std::result::Result::Err(e) => { w.u8(1); write_ParseError(w, e); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_async_1check() {
+        type Params = (bool,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_check);
     }
 
     #[no_mangle]
@@ -555,6 +807,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_sync_1panic() {
+        type Params = (::std::string::String,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::sync_panic);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_sync_1panic<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_message: JByteArray<'local>) -> i32 {
         jvm::sync_call(&mut env, |env| {
@@ -562,6 +820,12 @@ mod __ferry_glue {
             let __result = crate::sync_panic(arg_message);
             Ok(__result)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_async_1panic() {
+        type Params = (::std::string::String,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_panic);
     }
 
     #[no_mangle]
@@ -575,12 +839,24 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_panic_1with_1string_1return() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::panic_with_string_return);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_panic_1with_1string_1return<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
             let __result = crate::panic_with_string_return();
             jvm::bytes_return(env, __result.as_bytes())
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_sleep_1echo() {
+        type Params = (u64, i64);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::sleep_echo);
     }
 
     #[no_mangle]
@@ -595,6 +871,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_spawn_1sum() {
+        type Params = (u32,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::spawn_sum);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_spawn_1sum<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_n: i32) -> jlong {
         jvm::sync_call(&mut env, |env| {
@@ -604,6 +886,12 @@ mod __ferry_glue {
                 Outcome::Value(__result as i64)
             }))
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_wait_1forever() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::wait_forever);
     }
 
     #[no_mangle]
@@ -616,6 +904,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_started_1count() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::started_count);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_started_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
         jvm::sync_call(&mut env, |env| {
@@ -624,12 +918,24 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_dropped_1count() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::dropped_count);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_dropped_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
         jvm::sync_call(&mut env, |env| {
             let __result = crate::dropped_count();
             Ok(__result as i64)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_blocking_1until_1cancelled() {
+        type Params = (::ferry::CancellationToken,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::blocking_until_cancelled);
     }
 
     #[no_mangle]
@@ -642,6 +948,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_blocking_1running() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::blocking_running);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_blocking_1running<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> u8 {
         jvm::sync_call(&mut env, |env| {
@@ -650,12 +962,24 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_blocking_1stopped() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::blocking_stopped);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_blocking_1stopped<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> u8 {
         jvm::sync_call(&mut env, |env| {
             let __result = crate::blocking_stopped();
             Ok(__result as u8)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_token_1select() {
+        type Params = (u64, ::ferry::CancellationToken);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::token_select);
     }
 
     #[no_mangle]
@@ -669,6 +993,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_first_1poll_1thread() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::first_poll_thread);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_first_1poll_1thread<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong) -> jlong {
         jvm::sync_call(&mut env, |env| {
@@ -679,6 +1009,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_reject() {
+        type Params = (u16, ::std::string::String);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::reject);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_functions_FerryNative_reject<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_code: i16, arg_message: JByteArray<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -687,6 +1023,12 @@ mod __ferry_glue {
             let __result = crate::reject(arg_code, arg_message);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0);  } ::std::result::Result::Err(e) => { w.u8(1); write_ServerError(w, e); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_functions_FerryNative_unreachable_1server() {
+        type Params = (::std::option::Option<::std::string::String>,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::unreachable_server);
     }
 
     #[no_mangle]

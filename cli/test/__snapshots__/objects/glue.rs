@@ -135,6 +135,12 @@ mod __ferry_glue {
         w.leave();
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_counter_1drops() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::counter_drops);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_objects_FerryNative_counter_1drops<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
         jvm::sync_call(&mut env, |env| {
@@ -143,12 +149,24 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_counters_1alive() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::counters_alive);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_objects_FerryNative_counters_1alive<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
         jvm::sync_call(&mut env, |env| {
             let __result = crate::counters_alive();
             Ok(__result)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_sum_1pair() {
+        type Params = (&'static crate::Counter, ::std::sync::Arc<crate::Counter>);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::sum_pair);
     }
 
     #[no_mangle]
@@ -161,6 +179,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_make_1counters() {
+        type Params = (u32,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::make_counters);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_objects_FerryNative_make_1counters<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_n: i32) -> jbyteArray {
         jvm::sync_call_tracked(&mut env, |env| {
@@ -170,6 +194,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_find_1counter() {
+        type Params = (bool,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::find_counter);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_objects_FerryNative_find_1counter<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_found: u8) -> jbyteArray {
         jvm::sync_call_tracked(&mut env, |env| {
@@ -177,6 +207,12 @@ mod __ferry_glue {
             let __result = crate::find_counter(arg_found);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.i64(::ferry::objects::register(::std::sync::Arc::clone(x0))); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_make_1counter_1async() {
+        type Params = (i64,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::make_counter_async);
     }
 
     #[no_mangle]
@@ -190,6 +226,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_account_1balance() {
+        type Params = (&'static crate::Account,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::account_balance);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_objects_FerryNative_account_1balance<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_account: jlong) -> i64 {
         jvm::sync_call(&mut env, |env| {
@@ -199,6 +241,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Counter_1new() {
+        type Params = (i64,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::new);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_start: i64) -> jbyteArray {
         jvm::sync_call_tracked(&mut env, |env| {
@@ -206,6 +254,12 @@ mod __ferry_glue {
             let __result = ::std::sync::Arc::new(crate::Counter::new(arg_start));
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Counter_1named() {
+        type Params = (::std::string::String, i64);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::named);
     }
 
     #[no_mangle]
@@ -218,6 +272,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Counter_1parse() {
+        type Params = (&'static str,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::parse);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1parse<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_text: JByteArray<'local>) -> jbyteArray {
         jvm::sync_call_tracked(&mut env, |env| {
@@ -225,6 +285,12 @@ mod __ferry_glue {
             let __result = (crate::Counter::parse(&arg_text)).map(::std::sync::Arc::new);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.i64(::ferry::objects::register(::std::sync::Arc::clone(v))); } ::std::result::Result::Err(e) => { w.u8(1); write_CounterError(w, e); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Counter_1create_1later() {
+        type Params = (i64,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::create_later);
     }
 
     #[no_mangle]
@@ -238,12 +304,24 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Counter_1describe_1all() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::describe_all);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1describe_1all<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
             let __result = crate::Counter::describe_all();
             jvm::bytes_return(env, __result.as_bytes())
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Counter_1get() {
+        type Params = (&'static crate::Counter,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::get);
     }
 
     #[no_mangle]
@@ -255,6 +333,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Counter_1name() {
+        type Params = (&'static crate::Counter,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::name);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1name<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -262,6 +346,12 @@ mod __ferry_glue {
             let __result = crate::Counter::name(&arg_ferry_self);
             jvm::bytes_return(env, __result.as_bytes())
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Counter_1add() {
+        type Params = (&'static crate::Counter, i64);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::add);
     }
 
     #[no_mangle]
@@ -274,6 +364,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Counter_1snapshot() {
+        type Params = (&'static crate::Counter,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::snapshot);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1snapshot<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -281,6 +377,12 @@ mod __ferry_glue {
             let __result = crate::Counter::snapshot(&arg_ferry_self);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Snapshot(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Counter_1subtract() {
+        type Params = (&'static crate::Counter, i64);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::subtract);
     }
 
     #[no_mangle]
@@ -293,6 +395,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Counter_1explode() {
+        type Params = (&'static crate::Counter, ::std::string::String);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::explode);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1explode<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong, arg_message: JByteArray<'local>) -> i64 {
         jvm::sync_call(&mut env, |env| {
@@ -301,6 +409,12 @@ mod __ferry_glue {
             let __result = crate::Counter::explode(&arg_ferry_self, arg_message);
             Ok(__result)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Counter_1add_1slowly() {
+        type Params = (&'static crate::Counter, i64, u64);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::add_slowly);
     }
 
     #[no_mangle]
@@ -316,6 +430,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Counter_1increment() {
+        type Params = (&'static crate::Counter,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::increment);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1increment<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_ferry_self: jlong) -> jlong {
         jvm::sync_call(&mut env, |env| {
@@ -325,6 +445,12 @@ mod __ferry_glue {
                 Outcome::Value(__result as i64)
             }))
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Counter_1subtract_1later() {
+        type Params = (&'static crate::Counter, i64);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::subtract_later);
     }
 
     #[no_mangle]
@@ -339,6 +465,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Counter_1explode_1later() {
+        type Params = (&'static crate::Counter,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::explode_later);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1explode_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_ferry_self: jlong) -> jlong {
         jvm::sync_call(&mut env, |env| {
@@ -348,6 +480,12 @@ mod __ferry_glue {
                 Outcome::Value(__result as i64)
             }))
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Counter_1wait_1for_1cancel() {
+        type Params = (&'static crate::Counter, ::ferry::CancellationToken);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::wait_for_cancel);
     }
 
     #[no_mangle]
@@ -361,6 +499,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Counter_1fork() {
+        type Params = (&'static crate::Counter, ::std::string::String);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::fork);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1fork<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong, arg_name: JByteArray<'local>) -> jbyteArray {
         jvm::sync_call_tracked(&mut env, |env| {
@@ -369,6 +513,12 @@ mod __ferry_glue {
             let __result = crate::Counter::fork(&arg_ferry_self, arg_name);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Counter_1split() {
+        type Params = (&'static crate::Counter, u32);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::split);
     }
 
     #[no_mangle]
@@ -381,6 +531,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Counter_1child_1if() {
+        type Params = (&'static crate::Counter, bool);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::child_if);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1child_1if<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong, arg_present: u8) -> jbyteArray {
         jvm::sync_call_tracked(&mut env, |env| {
@@ -389,6 +545,12 @@ mod __ferry_glue {
             let __result = crate::Counter::child_if(&arg_ferry_self, arg_present);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.i64(::ferry::objects::register(::std::sync::Arc::clone(x0))); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Counter_1fork_1later() {
+        type Params = (&'static crate::Counter,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::fork_later);
     }
 
     #[no_mangle]
@@ -402,6 +564,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Counter_1add_1from() {
+        type Params = (&'static crate::Counter, &'static crate::Counter);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::add_from);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1add_1from<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong, arg_other: jlong) -> i64 {
         jvm::sync_call(&mut env, |env| {
@@ -410,6 +578,12 @@ mod __ferry_glue {
             let __result = crate::Counter::add_from(&arg_ferry_self, &arg_other);
             Ok(__result)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Counter_1absorb() {
+        type Params = (&'static crate::Counter, ::std::sync::Arc<crate::Counter>);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::absorb);
     }
 
     #[no_mangle]
@@ -424,12 +598,24 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Registry_1new() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Registry::new);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_objects_FerryNative_Registry_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
         jvm::sync_call_tracked(&mut env, |env| {
             let __result = crate::Registry::new();
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Registry_1put() {
+        type Params = (&'static crate::Registry, ::std::sync::Arc<crate::Counter>);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Registry::put);
     }
 
     #[no_mangle]
@@ -442,6 +628,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Registry_1get() {
+        type Params = (&'static crate::Registry, u32);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Registry::get);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_objects_FerryNative_Registry_1get<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong, arg_index: i32) -> jbyteArray {
         jvm::sync_call_tracked(&mut env, |env| {
@@ -450,6 +642,12 @@ mod __ferry_glue {
             let __result = crate::Registry::get(&arg_ferry_self, arg_index);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.i64(::ferry::objects::register(::std::sync::Arc::clone(x0))); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Registry_1all() {
+        type Params = (&'static crate::Registry,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Registry::all);
     }
 
     #[no_mangle]
@@ -461,6 +659,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Registry_1clear() {
+        type Params = (&'static crate::Registry,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Registry::clear);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_objects_FerryNative_Registry_1clear<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) {
         jvm::sync_call(&mut env, |env| {
@@ -468,6 +672,12 @@ mod __ferry_glue {
             let __result = crate::Registry::clear(&arg_ferry_self);
             Ok(())
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Account_1new() {
+        type Params = (::std::string::String, i64);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Account::new);
     }
 
     #[no_mangle]
@@ -480,6 +690,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Account_1owner() {
+        type Params = (&'static crate::Account,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Account::owner);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_objects_FerryNative_Account_1owner<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -489,6 +705,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Account_1balance() {
+        type Params = (&'static crate::Account,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Account::balance);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_objects_FerryNative_Account_1balance<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> i64 {
         jvm::sync_call(&mut env, |env| {
@@ -496,6 +718,12 @@ mod __ferry_glue {
             let __result = crate::Account::balance(&arg_ferry_self);
             Ok(__result)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Fragile_1new() {
+        type Params = (::std::string::String, bool);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Fragile::new);
     }
 
     #[no_mangle]
@@ -508,6 +736,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Fragile_1label() {
+        type Params = (&'static crate::Fragile,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Fragile::label);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_objects_FerryNative_Fragile_1label<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -515,6 +749,12 @@ mod __ferry_glue {
             let __result = crate::Fragile::label(&arg_ferry_self);
             jvm::bytes_return(env, __result.as_bytes())
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Version_1new() {
+        type Params = (u32, u32);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Version::new);
     }
 
     #[no_mangle]
@@ -527,6 +767,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Version_1major() {
+        type Params = (&'static crate::Version,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Version::major);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_objects_FerryNative_Version_1major<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> i32 {
         jvm::sync_call(&mut env, |env| {
@@ -536,12 +782,24 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Grumpy_1new() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Grumpy::new);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_objects_FerryNative_Grumpy_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
         jvm::sync_call_tracked(&mut env, |env| {
             let __result = ::std::sync::Arc::new(crate::Grumpy::new());
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_objects_FerryNative_Grumpy_1fine() {
+        type Params = (&'static crate::Grumpy,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Grumpy::fine);
     }
 
     #[no_mangle]

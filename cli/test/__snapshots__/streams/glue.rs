@@ -88,12 +88,24 @@ mod __ferry_glue {
         w.leave();
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_streams_FerryNative_started_1count() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::started_count);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_streams_FerryNative_started_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
         jvm::sync_call(&mut env, |env| {
             let __result = crate::started_count();
             Ok(__result as i64)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_streams_FerryNative_produced_1count() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::produced_count);
     }
 
     #[no_mangle]
@@ -104,12 +116,24 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_streams_FerryNative_dropped_1count() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::dropped_count);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_streams_FerryNative_dropped_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
         jvm::sync_call(&mut env, |env| {
             let __result = crate::dropped_count();
             Ok(__result as i64)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_streams_FerryNative_count_1to() {
+        type Params = (u64,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::count_to);
     }
 
     #[no_mangle]
@@ -123,6 +147,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_streams_FerryNative_count_1forever() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::count_forever);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_streams_FerryNative_count_1forever<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint) -> jlong {
         jvm::sync_call(&mut env, |env| {
@@ -131,6 +161,12 @@ mod __ferry_glue {
                 |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
             ))
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_streams_FerryNative_stall_1after() {
+        type Params = (u64,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::stall_after);
     }
 
     #[no_mangle]
@@ -142,6 +178,12 @@ mod __ferry_glue {
                 |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
             ))
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_streams_FerryNative_count_1after() {
+        type Params = (u64, u64);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::count_after);
     }
 
     #[no_mangle]
@@ -156,6 +198,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_streams_FerryNative_ticks() {
+        type Params = (u32, u64);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::ticks);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_streams_FerryNative_ticks<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_n: i32, arg_every_ms: i64) -> jlong {
         jvm::sync_call(&mut env, |env| {
@@ -166,6 +214,12 @@ mod __ferry_glue {
                 |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
             ))
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_streams_FerryNative_points() {
+        type Params = (u32, &'static str);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::points);
     }
 
     #[no_mangle]
@@ -180,6 +234,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_streams_FerryNative_chunks() {
+        type Params = (::std::vec::Vec<u8>, u32);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::chunks);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_streams_FerryNative_chunks<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_data: JByteArray<'local>, arg_size: i32) -> jlong {
         jvm::sync_call(&mut env, |env| {
@@ -190,6 +250,12 @@ mod __ferry_glue {
                 |w: &mut Writer, __item: ::std::vec::Vec<u8>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.bytes(v); } ::std::result::Result::Ok(()) },
             ))
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_streams_FerryNative_big_1strings() {
+        type Params = (u32, u32);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::big_strings);
     }
 
     #[no_mangle]
@@ -204,6 +270,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_streams_FerryNative_fail_1after() {
+        type Params = (u32,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::fail_after);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_streams_FerryNative_fail_1after<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_k: i32) -> jlong {
         jvm::sync_call(&mut env, |env| {
@@ -213,6 +285,12 @@ mod __ferry_glue {
                 |w: &mut Writer, __item: ::std::result::Result<u32, crate::StreamError>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; w.u32(*v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_StreamError(w, &__err); __w.into_bytes() }) } },
             ))
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_streams_FerryNative_panic_1after() {
+        type Params = (u32,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::panic_after);
     }
 
     #[no_mangle]
@@ -226,6 +304,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_streams_FerryNative_panic_1on_1start() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::panic_on_start);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_streams_FerryNative_panic_1on_1start<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint) -> jlong {
         jvm::sync_call(&mut env, |env| {
@@ -234,6 +318,12 @@ mod __ferry_glue {
                 |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
             ))
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_streams_FerryNative_watch_1token() {
+        type Params = (::ferry::CancellationToken,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::watch_token);
     }
 
     #[no_mangle]
@@ -246,12 +336,24 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_streams_FerryNative_token_1cancelled() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::token_cancelled);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_streams_FerryNative_token_1cancelled<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> u8 {
         jvm::sync_call(&mut env, |env| {
             let __result = crate::token_cancelled();
             Ok(__result as u8)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_streams_FerryNative_subscribe() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::subscribe);
     }
 
     #[no_mangle]
@@ -264,6 +366,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_streams_FerryNative_publish() {
+        type Params = (::std::string::String,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::publish);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_streams_FerryNative_publish<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_message: JByteArray<'local>) -> i32 {
         jvm::sync_call(&mut env, |env| {
@@ -273,12 +381,24 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_streams_FerryNative_subscribers() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::subscribers);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_streams_FerryNative_subscribers<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i32 {
         jvm::sync_call(&mut env, |env| {
             let __result = crate::subscribers();
             Ok(__result as i32)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_streams_FerryNative_echo_1name() {
+        type Params = (::std::sync::Arc<crate::Room>, u32);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_name);
     }
 
     #[no_mangle]
@@ -293,6 +413,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_streams_FerryNative_Room_1new() {
+        type Params = (::std::string::String,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Room::new);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_streams_FerryNative_Room_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_name: JByteArray<'local>) -> jbyteArray {
         jvm::sync_call_tracked(&mut env, |env| {
@@ -300,6 +426,12 @@ mod __ferry_glue {
             let __result = ::std::sync::Arc::new(crate::Room::new(arg_name));
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_streams_FerryNative_Room_1messages() {
+        type Params = (&'static crate::Room,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Room::messages);
     }
 
     #[no_mangle]
@@ -313,6 +445,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_streams_FerryNative_Room_1post() {
+        type Params = (&'static crate::Room, u64, ::std::string::String);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Room::post);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_streams_FerryNative_Room_1post<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_ferry_self: jlong, arg_seq: i64, arg_text: JByteArray<'local>) -> jlong {
         jvm::sync_call(&mut env, |env| {
@@ -324,6 +462,12 @@ mod __ferry_glue {
                 Outcome::Value(__result as i64)
             }))
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_streams_FerryNative_Room_1listeners() {
+        type Params = (&'static crate::Room,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Room::listeners);
     }
 
     #[no_mangle]

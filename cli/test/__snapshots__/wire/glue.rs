@@ -237,6 +237,12 @@ mod __ferry_glue {
         w.leave();
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_echo_1everything() {
+        type Params = (crate::Everything,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_everything);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1everything<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -244,6 +250,12 @@ mod __ferry_glue {
             let __result = crate::echo_everything(arg_v);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Everything(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_echo_1everything_1async() {
+        type Params = (crate::Everything,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_everything_async);
     }
 
     #[no_mangle]
@@ -257,6 +269,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_echo_1colour() {
+        type Params = (crate::Colour,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_colour);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1colour<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -264,6 +282,12 @@ mod __ferry_glue {
             let __result = crate::echo_colour(arg_v);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Colour(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_echo_1colour_1async() {
+        type Params = (crate::Colour,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_colour_async);
     }
 
     #[no_mangle]
@@ -277,6 +301,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_echo_1shape() {
+        type Params = (crate::Shape,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_shape);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1shape<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -284,6 +314,12 @@ mod __ferry_glue {
             let __result = crate::echo_shape(arg_v);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Shape(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_echo_1shape_1async() {
+        type Params = (crate::Shape,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_shape_async);
     }
 
     #[no_mangle]
@@ -297,6 +333,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_echo_1groups() {
+        type Params = (::std::vec::Vec<::std::option::Option<::std::vec::Vec<crate::Everything>>>,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_groups);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1groups<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -304,6 +346,12 @@ mod __ferry_glue {
             let __result = crate::echo_groups(arg_v);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { match e0 { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x1) => { w.u8(1); { let s2 = x1; w.len(s2.len()); for e2 in s2.iter() { write_Everything(w, e2); } } } } } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_echo_1groups_1async() {
+        type Params = (::std::vec::Vec<::std::option::Option<::std::vec::Vec<crate::Everything>>>,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_groups_async);
     }
 
     #[no_mangle]
@@ -317,6 +365,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_echo_1layers() {
+        type Params = (::std::collections::HashMap<::std::string::String, ::std::vec::Vec<crate::Shape>>,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_layers);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1layers<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -324,6 +378,12 @@ mod __ferry_glue {
             let __result = crate::echo_layers(arg_v);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let m0 = &__result; w.len(m0.len()); for (k0, v0) in m0.iter() { w.str(k0); { let s1 = v0; w.len(s1.len()); for e1 in s1.iter() { write_Shape(w, e1); } } } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_echo_1layers_1async() {
+        type Params = (::std::collections::HashMap<::std::string::String, ::std::vec::Vec<crate::Shape>>,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_layers_async);
     }
 
     #[no_mangle]
@@ -337,6 +397,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_echo_1nested() {
+        type Params = (crate::Nested,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_nested);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1nested<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -344,6 +410,12 @@ mod __ferry_glue {
             let __result = crate::echo_nested(arg_v);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Nested(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_echo_1nested_1async() {
+        type Params = (crate::Nested,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_nested_async);
     }
 
     #[no_mangle]
@@ -357,6 +429,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_echo_1counters() {
+        type Params = (::std::vec::Vec<u64>,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_counters);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1counters<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -364,6 +442,12 @@ mod __ferry_glue {
             let __result = crate::echo_counters(arg_v);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.u64(*e0); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_echo_1counters_1async() {
+        type Params = (::std::vec::Vec<u64>,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_counters_async);
     }
 
     #[no_mangle]
@@ -377,6 +461,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_echo_1words() {
+        type Params = (::std::vec::Vec<::std::string::String>,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_words);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1words<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -384,6 +474,12 @@ mod __ferry_glue {
             let __result = crate::echo_words(arg_v);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.str(e0); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_echo_1words_1async() {
+        type Params = (::std::vec::Vec<::std::string::String>,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_words_async);
     }
 
     #[no_mangle]
@@ -397,6 +493,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_echo_1names() {
+        type Params = (::std::collections::HashMap<u32, ::std::string::String>,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_names);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1names<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -404,6 +506,12 @@ mod __ferry_glue {
             let __result = crate::echo_names(arg_v);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let m0 = &__result; w.len(m0.len()); for (k0, v0) in m0.iter() { w.u32(*k0); w.str(v0); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_echo_1names_1async() {
+        type Params = (::std::collections::HashMap<u32, ::std::string::String>,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_names_async);
     }
 
     #[no_mangle]
@@ -417,6 +525,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_echo_1maybe_1duration() {
+        type Params = (::std::option::Option<::std::time::Duration>,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_maybe_duration);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1maybe_1duration<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -424,6 +538,12 @@ mod __ferry_glue {
             let __result = crate::echo_maybe_duration(arg_v);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.duration(*x0); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_echo_1maybe_1duration_1async() {
+        type Params = (::std::option::Option<::std::time::Duration>,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_maybe_duration_async);
     }
 
     #[no_mangle]
@@ -437,6 +557,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_echo_1tree() {
+        type Params = (crate::Tree,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_tree);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1tree<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -444,6 +570,12 @@ mod __ferry_glue {
             let __result = crate::echo_tree(arg_v);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Tree(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_echo_1tree_1async() {
+        type Params = (crate::Tree,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_tree_async);
     }
 
     #[no_mangle]
@@ -457,12 +589,24 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_tree_1echo_1count() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::tree_echo_count);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_wire_FerryNative_tree_1echo_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
         jvm::sync_call(&mut env, |env| {
             let __result = crate::tree_echo_count();
             Ok(__result as i64)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_echo_1outline() {
+        type Params = (crate::Outline,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_outline);
     }
 
     #[no_mangle]
@@ -472,6 +616,12 @@ mod __ferry_glue {
             let __result = crate::echo_outline(arg_v);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Outline(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_echo_1outline_1async() {
+        type Params = (crate::Outline,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_outline_async);
     }
 
     #[no_mangle]
@@ -485,6 +635,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_echo_1error_1spec() {
+        type Params = (crate::ErrorSpec,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_error_spec);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1error_1spec<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -492,6 +648,12 @@ mod __ferry_glue {
             let __result = crate::echo_error_spec(arg_v);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_ErrorSpec(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_echo_1error_1spec_1async() {
+        type Params = (crate::ErrorSpec,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_error_spec_async);
     }
 
     #[no_mangle]
@@ -505,6 +667,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_fail_1with() {
+        type Params = (crate::ErrorSpec,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::fail_with);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_wire_FerryNative_fail_1with<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_spec: JByteArray<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -512,6 +680,12 @@ mod __ferry_glue {
             let __result = crate::fail_with(arg_spec);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.u32(*v); } ::std::result::Result::Err(e) => { w.u8(1); write_ProbeError(w, e); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_fail_1with_1async() {
+        type Params = (crate::ErrorSpec,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::fail_with_async);
     }
 
     #[no_mangle]
@@ -525,6 +699,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_tree_1depth() {
+        type Params = (crate::Tree,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::tree_depth);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_wire_FerryNative_tree_1depth<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_t: JByteArray<'local>) -> i32 {
         jvm::sync_call(&mut env, |env| {
@@ -532,6 +712,12 @@ mod __ferry_glue {
             let __result = crate::tree_depth(arg_t);
             Ok(__result as i32)
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_tree_1node_1count() {
+        type Params = (crate::Tree,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::tree_node_count);
     }
 
     #[no_mangle]
@@ -543,6 +729,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_make_1deep_1tree() {
+        type Params = (u32,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::make_deep_tree);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_wire_FerryNative_make_1deep_1tree<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_depth: i32) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -550,6 +742,12 @@ mod __ferry_glue {
             let __result = crate::make_deep_tree(arg_depth);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Tree(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_make_1deep_1tree_1async() {
+        type Params = (u32,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::make_deep_tree_async);
     }
 
     #[no_mangle]
@@ -563,6 +761,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_outline_1levels() {
+        type Params = (crate::Outline,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::outline_levels);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_wire_FerryNative_outline_1levels<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_o: JByteArray<'local>) -> i32 {
         jvm::sync_call(&mut env, |env| {
@@ -572,6 +776,12 @@ mod __ferry_glue {
         })
     }
 
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_nested_1vec_1count() {
+        type Params = (::std::vec::Vec<::std::option::Option<::std::vec::Vec<crate::Everything>>>,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::nested_vec_count);
+    }
+
     #[no_mangle]
     pub extern "system" fn Java_fixtures_wire_FerryNative_nested_1vec_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
         jvm::sync_call(&mut env, |env| {
@@ -579,6 +789,12 @@ mod __ferry_glue {
             let __result = crate::nested_vec_count(arg_v);
             { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.u64(*e0); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
         })
+    }
+
+    #[allow(dead_code)]
+    fn __signature_Java_fixtures_wire_FerryNative_digest_1everything() {
+        type Params = (crate::Everything,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::digest_everything);
     }
 
     #[no_mangle]
