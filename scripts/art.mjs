@@ -26,7 +26,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildNativeLibrary, ROOT, run, step } from './lib.mjs';
+import { prepareFixture, ROOT, run, step } from './lib.mjs';
 import { setup } from './setup.mjs';
 
 const HERE = path.join(ROOT, 'scripts', 'art');
@@ -434,13 +434,7 @@ export function checkFixture(fixtureArg, { extraVmOptions = [] } = {}) {
   const setupSeconds = (Date.now() - t0) / 1000;
 
   const buildDir = path.join(ROOT, 'build', 'art', name);
-  const kotlinOut = path.join(buildDir, 'kotlin');
-  step(`${name}: ferry generate`);
-  fs.rmSync(kotlinOut, { recursive: true, force: true });
-  run('node', [path.join(ROOT, 'cli', 'bin', 'ferry.js'), 'generate', fixtureDir, '--kotlin-out', kotlinOut]);
-
-  step(`${name}: cargo build`);
-  const { libPath, libName } = buildNativeLibrary(fixtureDir);
+  const { kotlinOut, libPath, libName } = prepareFixture(fixtureDir, buildDir, name);
   // The app's lib directory: System.loadLibrary("<crate>") looks for lib<crate>.so here.
   const appLibDir = path.join(buildDir, 'lib');
   fs.rmSync(appLibDir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildNativeLibrary, ROOT, run, step } from './lib.mjs';
+import { buildNativeLibrary, generateBindings, ROOT, run, step } from './lib.mjs';
 import { setup } from './setup.mjs';
 
 const demo = path.join(ROOT, 'examples', 'demo');
@@ -11,7 +11,7 @@ const build = path.join(ROOT, 'build', 'demo');
 
 setup();
 step('ferry generate examples/demo');
-run('node', [path.join(ROOT, 'cli', 'bin', 'ferry.js'), 'generate', demo, '--kotlin-out', path.join(build, 'kotlin')]);
+generateBindings(demo, path.join(build, 'kotlin'));
 step('cargo build (the Rust library)');
 const { libPath, libName } = buildNativeLibrary(demo, { release: true });
 step('mvn compile (the Kotlin program)');

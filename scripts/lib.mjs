@@ -54,3 +54,21 @@ export function buildNativeLibrary(crateDir, { release = false } = {}) {
   }
   throw new Error(`cargo built ${crateDir} but produced no cdylib (is crate-type = ["cdylib"] set?)`);
 }
+
+/**
+ * Runs `ferry generate` on a crate: its Rust glue into `<crate>/.ferry/`, its Kotlin into
+ * `kotlinOut` (emptied first with `fresh`, so no file of an earlier run survives).
+ */
+export function generateBindings(crateDir, kotlinOut, { fresh = false, capture = false } = {}) {
+  if (fresh) fs.rmSync(kotlinOut, { recursive: true, force: true });
+  return run('node', [path.join(ROOT, 'cli', 'bin', 'ferry.js'), 'generate', crateDir, '--kotlin-out', kotlinOut], { capture });
+}
+
+/** A fixture's fresh bindings under `<buildDir>/kotlin` and its native library (debug build). */
+export function prepareFixture(fixtureDir, buildDir, name) {
+  const kotlinOut = path.join(buildDir, 'kotlin');
+  step(`${name}: ferry generate`);
+  generateBindings(fixtureDir, kotlinOut, { fresh: true });
+  step(`${name}: cargo build`);
+  return { kotlinOut, ...buildNativeLibrary(fixtureDir) };
+}

@@ -6,7 +6,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildNativeLibrary, ROOT, run, step } from './lib.mjs';
+import { prepareFixture, ROOT, run, step } from './lib.mjs';
 import { setup } from './setup.mjs';
 import { runShrunkFixture } from './shrink.mjs';
 
@@ -19,14 +19,7 @@ export function runFixture(fixtureArg, { extraJvmArgs = [], label = '', shrink =
   const testsDir = path.join(fixtureDir, 'tests');
   if (!fs.existsSync(testsDir)) throw new Error(`${fixtureArg}: no tests/ folder with Kotlin tests`);
   const buildDir = path.join(ROOT, 'build', 'fixtures', name);
-  const kotlinOut = path.join(buildDir, 'kotlin');
-
-  step(`${name}: ferry generate`);
-  fs.rmSync(kotlinOut, { recursive: true, force: true });
-  run('node', [path.join(ROOT, 'cli', 'bin', 'ferry.js'), 'generate', fixtureDir, '--kotlin-out', kotlinOut]);
-
-  step(`${name}: cargo build`);
-  const { libPath, libName } = buildNativeLibrary(fixtureDir);
+  const { kotlinOut, libPath, libName } = prepareFixture(fixtureDir, buildDir, name);
 
   if (shrink) {
     return runShrunkFixture({ name, buildDir, kotlinOut, testsDir, jvmArgs: [`-Dferry.lib.${libName}=${libPath}`, ...extraJvmArgs] });

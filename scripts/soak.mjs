@@ -17,7 +17,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildNativeLibrary, newestMtime, ROOT, run, step } from './lib.mjs';
+import { buildNativeLibrary, generateBindings, newestMtime, ROOT, run, step } from './lib.mjs';
 import { setup } from './setup.mjs';
 
 const argv = process.argv.slice(2);
@@ -67,7 +67,7 @@ function generate(crate) {
   const inputs = Math.max(newestMtime(path.join(crate.dir, 'src')), fs.statSync(path.join(crate.dir, 'Cargo.toml')).mtimeMs, newestMtime(path.join(ROOT, 'cli', 'dist')));
   // Regenerating rewrites glue.rs, which makes cargo rebuild the crate: only when stale.
   if (generatedAt > inputs) return;
-  run('node', [path.join(ROOT, 'cli', 'bin', 'ferry.js'), 'generate', crate.dir, '--kotlin-out', crate.out]);
+  generateBindings(crate.dir, crate.out);
 }
 
 function buildHarness() {

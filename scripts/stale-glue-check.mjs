@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { ROOT, run, step } from './lib.mjs';
+import { generateBindings, ROOT, run, step } from './lib.mjs';
 
 const LIB = (params) => `ferry::include_glue!();
 
@@ -43,7 +43,7 @@ ferry = { path = ${JSON.stringify(path.join(ROOT, 'runtime', 'rust'))} }
   });
 
   step('stale glue: generate and build a crate');
-  run('node', [path.join(ROOT, 'cli', 'bin', 'ferry.js'), 'generate', crate, '--kotlin-out', path.join(crate, 'kotlin')], { capture: true });
+  generateBindings(crate, path.join(crate, 'kotlin'), { capture: true });
   const fresh = cargo();
   if (fresh.status !== 0) throw new Error(`the freshly generated crate did not build:\n${fresh.stderr}`);
 

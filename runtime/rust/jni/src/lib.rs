@@ -139,7 +139,7 @@ pub enum Throw {
 
 impl From<WireError> for Throw {
     fn from(e: WireError) -> Self {
-        Throw::IllegalArgument(e.to_string())
+        CallError::from(e).into()
     }
 }
 
