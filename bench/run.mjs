@@ -181,10 +181,10 @@ function buildFerry() {
 function buildHarness(withFerry) {
   log(`step 4/5: mvn package (JVM harness${withFerry ? ', with the ferry column' : ''})`);
   const mvn = ['-q', '-B', 'package'];
-  const ferryRuntime = path.join(ROOT, 'runtime', 'kotlin', 'src', 'main', 'kotlin');
+  const ferryRuntime = path.join(ROOT, 'runtime', 'kotlin', 'src', 'commonMain', 'kotlin');
   if (withFerry) {
     const args = [...mvn, '-Pferry'];
-    if (!fs.existsSync(ferryRuntime)) args.push(`-Dferry.runtime.kotlin=${path.join(GENERATED, 'ferry')}`);
+    if (!fs.existsSync(ferryRuntime)) args.push(`-Dferry.runtime.kotlin=${path.join(GENERATED, 'ferry')}`, `-Dferry.runtime.jvm=${path.join(GENERATED, 'ferry')}`);
     if (run('mvn', args, { cwd: KOTLIN, allowFail: true })) return true;
     log('  the harness did not compile with the ferry column; building it without (ferry = null)');
   }

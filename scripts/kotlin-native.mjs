@@ -410,6 +410,15 @@ export function runKotlinNativeCheck() {
   }
 
   step('kotlin-native check: running the tests');
+  return runTestBinary(testBinary);
+}
+
+/**
+ * Runs a `kotlinc-native -tr` test binary under a time limit, echoes its log and counts its
+ * verdicts (see parseTestOutput); a timeout or a crash after the last verdict counts as one
+ * failure more. Returns `{ passed, failed }`.
+ */
+export function runTestBinary(testBinary) {
   const r = spawnSync(testBinary, ['--ktest_logger=GTEST'], { encoding: 'utf8', timeout: TEST_BINARY_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 });
   const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
   process.stdout.write(output);

@@ -1,6 +1,6 @@
 // The `--shrink` variant of a fixture run (`npm run fixture -- fixtures/<name> --shrink`):
 // proves that the consumer keep rules shipped in the runtime jar
-// (runtime/kotlin/src/main/resources/META-INF/proguard/ferry-runtime.pro) are all a
+// (runtime/kotlin/src/jvmMain/resources/META-INF/proguard/ferry-runtime.pro) are all a
 // minified release build needs.
 //
 // The fixture's bindings and tests are compiled as usual, then ProGuard shrinks, optimises

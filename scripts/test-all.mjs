@@ -4,7 +4,7 @@
 //     before a signature changed fails the build with the instruction to regenerate
 //  2. Rust runtime unit tests (the core, the JNI face, the facade and the macros), and the
 //     loom models of the core's concurrency
-//  3. Kotlin runtime unit tests
+//  3. Kotlin runtime unit tests (the common ones also on Kotlin/Native)
 //  4. every fixtures/<name>/ crate with its Kotlin tests, once per Tokio flavour
 //     (multi_thread, current_thread); the tests themselves cover the Kotlin dispatchers.
 //     fixtures/objects runs once more with -Dferry.reclaimer=phantom: the Cleaner-less
@@ -49,6 +49,8 @@ attempt('rust runtime loom models', () => {
   });
 });
 attempt('kotlin runtime tests', () => { step('Kotlin runtime tests'); run('mvn', ['-B', '--no-transfer-progress', '-q', 'test'], { cwd: path.join(ROOT, 'runtime', 'kotlin') }); });
+// The runtime's common tests (runtime/kotlin/src/commonTest) once more on Kotlin/Native linuxX64.
+attempt('kotlin runtime tests (Kotlin/Native)', () => { step('Kotlin runtime tests on Kotlin/Native'); run('node', [path.join(ROOT, 'scripts', 'kotlin-native-runtime.mjs'), '--test']); });
 
 const fixturesDir = path.join(ROOT, 'fixtures');
 const only = process.env.FERRY_FIXTURES ? new Set(process.env.FERRY_FIXTURES.split(',')) : null;

@@ -99,13 +99,13 @@ class ReclaimerTest {
 
     @Test
     fun selection() {
-        assertTrue(Reclaimer.choose(null) is CleanerReclaimer, "JDK 17 has Cleaner")
-        assertTrue(Reclaimer.choose("auto") is CleanerReclaimer)
-        assertTrue(Reclaimer.choose("phantom") is PhantomReclaimer)
-        assertTrue(Reclaimer.choose("cleaner") is CleanerReclaimer)
-        assertFailsWith<IllegalArgumentException> { Reclaimer.choose("nope") }
-        val expected = if (System.getProperty(Reclaimer.PROPERTY) == "phantom") PhantomReclaimer::class else CleanerReclaimer::class
-        assertEquals(expected, Reclaimer.DEFAULT::class)
+        assertTrue(Reclaimers.choose(null) is CleanerReclaimer, "JDK 17 has Cleaner")
+        assertTrue(Reclaimers.choose("auto") is CleanerReclaimer)
+        assertTrue(Reclaimers.choose("phantom") is PhantomReclaimer)
+        assertTrue(Reclaimers.choose("cleaner") is CleanerReclaimer)
+        assertFailsWith<IllegalArgumentException> { Reclaimers.choose("nope") }
+        val expected = if (System.getProperty(Reclaimers.PROPERTY) == "phantom") PhantomReclaimer::class else CleanerReclaimer::class
+        assertEquals(expected, Reclaimers.DEFAULT::class)
     }
 
     @Test

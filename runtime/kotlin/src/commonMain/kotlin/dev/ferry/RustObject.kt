@@ -1,6 +1,6 @@
 package dev.ferry
 
-import java.util.concurrent.atomic.AtomicLong
+import kotlinx.coroutines.Runnable
 
 /**
  * Base class of every generated object class (`#[ferry::export(object)]`): owns one Rust
@@ -10,9 +10,11 @@ import java.util.concurrent.atomic.AtomicLong
  *   throws [IllegalStateException]. A call already running keeps the Rust value alive
  *   until it ends (it cloned the `Arc` when it started).
  * - An object that is never closed is released once it is unreachable, by [Reclaimer]
- *   (`java.lang.ref.Cleaner` where it exists, else phantom references drained by the
- *   `ferry-reclaimer` thread; Android before API 33). The cleaning action holds only the
- *   handle and the library's release function, never the Kotlin object.
+ *   (on the JVM `java.lang.ref.Cleaner` where it exists, else phantom references drained by
+ *   the `ferry-reclaimer` thread, Android before API 33; on Kotlin/Native a
+ *   `kotlin.native.ref.Cleaner`). The cleaning action holds only the handle and the
+ *   library's release function, never the Kotlin object.
+ *   [FerryDiagnostics.collectGarbage] runs the GC and waits for those releases (tests).
  */
 abstract class RustObject protected constructor(handle: Long, release: HandleRelease) : AutoCloseable {
     /** Releases a handle in the native library that issued it (generated per library). */
@@ -34,7 +36,8 @@ abstract class RustObject protected constructor(handle: Long, release: HandleRel
     }
 
     private val owner = Owner(handle, release)
-    private val cleanable: Reclaimable = Reclaimer.DEFAULT.register(this, owner)
+    // Kept in a field: on Kotlin/Native the registration is what the GC watches.
+    private val cleanable: Reclaimable = Reclaimers.DEFAULT.register(this, owner)
 
     /**
      * The Rust handle, for generated code. Throws [IllegalStateException] once closed.
@@ -43,7 +46,7 @@ abstract class RustObject protected constructor(handle: Long, release: HandleRel
      */
     fun ferryHandle(): Long {
         val h = owner.handle.get()
-        check(h != 0L) { "${javaClass.simpleName} is closed" }
+        check(h != 0L) { "${this::class.simpleName} is closed" }
         return h
     }
 
@@ -56,5 +59,5 @@ abstract class RustObject protected constructor(handle: Long, release: HandleRel
         cleanable.clean()
     }
 
-    override fun toString(): String = "${javaClass.simpleName}(${if (isClosed) "closed" else "handle=0x${owner.handle.get().toString(16)}"})"
+    override fun toString(): String = "${this::class.simpleName}(${if (isClosed) "closed" else "handle=0x${owner.handle.get().toString(16)}"})"
 }

@@ -1,7 +1,5 @@
 package dev.ferry
 
-import java.util.concurrent.atomic.AtomicInteger
-
 /**
  * The slot table behind [Completions]: what waits for Rust, keyed by the id Rust is given.
  * Generic over what is stored so the slot and generation logic can be model-checked
@@ -21,7 +19,7 @@ internal class ContinuationSlots<C : Any, L : Any>(initialCapacity: Int = 256) {
     /** What [take] removed: the waiting continuation and the library that owns its call. */
     class Taken<C, L>(val continuation: C, val library: L)
 
-    private val lock = Any()
+    private val lock = Lock()
     // Arrays of Any because a generic array cannot be created; every store is a C or an L.
     private var continuations = arrayOfNulls<Any>(initialCapacity)
     private var libraries = arrayOfNulls<Any>(initialCapacity)

@@ -3,6 +3,7 @@ package dev.ferry
 import kotlinx.coroutines.CancellableContinuation
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.Runnable
 import kotlinx.coroutines.suspendCancellableCoroutine
 import kotlin.coroutines.Continuation
 import kotlin.coroutines.ContinuationInterceptor
@@ -37,19 +38,21 @@ object Completions {
 
     /**
      * Whether Rust may poll a future once on the calling thread before handing it to Tokio
-     * (`-Dferry.inlineFirstPoll=false` turns it off). Never done on a UI thread, see
+     * (`-Dferry.inlineFirstPoll=false` turns it off; `FERRY_INLINE_FIRST_POLL=false` on
+     * Kotlin/Native, see [systemProperty]). Never done on a UI thread, see
      * [InlinePolling]: user code up to the first `.await` would run there.
      */
     @JvmField
-    val inlineFirstPoll: Boolean = System.getProperty("ferry.inlineFirstPoll")?.toBoolean() ?: true
+    val inlineFirstPoll: Boolean = systemProperty("ferry.inlineFirstPoll")?.toBoolean() ?: true
 
     /**
      * How long a caller that is the only call in flight spins for its result before it
-     * suspends (`-Dferry.spinMicros`, 0 turns it off). A result that arrives within the spin
-     * resumes the caller without waking its thread; with more calls in flight nobody spins.
+     * suspends (`-Dferry.spinMicros`, `FERRY_SPIN_MICROS` on Kotlin/Native; 0 turns it off).
+     * A result that arrives within the spin resumes the caller without waking its thread;
+     * with more calls in flight nobody spins.
      */
     @JvmField
-    val spinNanos: Long = (System.getProperty("ferry.spinMicros")?.toLongOrNull() ?: 20L) * 1_000
+    val spinNanos: Long = (systemProperty("ferry.spinMicros")?.toLongOrNull() ?: 20L) * 1_000
 
     /** Continuations waiting for Rust; the slot and generation logic lives there. */
     private val slots = ContinuationSlots<CancellableContinuation<Any?>, NativeRuntime>()
@@ -85,16 +88,18 @@ object Completions {
     /**
      * The short spin of a lone caller: waits up to [spinNanos] for [continuation] to
      * complete. Not inlined into callers (the bindings inline `ferryCall`), so which spin
-     * hint exists is decided here, once: `Thread.onSpinWait` is JDK 9 and Android API 33.
+     * hint exists is decided here, once ([SpinHint]: `Thread.onSpinWait` is JDK 9 and
+     * Android API 33; Kotlin/Native has none).
      */
     @PublishedApi
     internal fun spinUntilCompleted(continuation: CancellableContinuation<*>) {
-        val deadline = System.nanoTime() + spinNanos
-        while (!continuation.isCompleted && System.nanoTime() < deadline) SpinHint.pause()
+        val deadline = nanoTime() + spinNanos
+        while (!continuation.isCompleted && nanoTime() < deadline) SpinHint.pause()
     }
 
     /**
-     * The upcall. From a Tokio thread it must never run the caller's code there. Returns
+     * The upcall (by JNI on the JVM, by the generated C callbacks on Kotlin/Native; safe on
+     * any thread). From a Tokio thread it must never run the caller's code there. Returns
      * false when the caller is gone (cancelled meanwhile): Rust then releases the objects
      * the result holds. When the caller is cancelled after this took the result, the
      * objects are released here, through the library that made them.
@@ -111,10 +116,11 @@ object Completions {
             var body = payload
             if (status and HANDLES != 0) {
                 val bytes = payload!!
-                val r = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN)
-                val count = r.getInt(bytes.size - 4)
+                if (bytes.size < 4) throw IllegalStateException("ferry: a completion of ${bytes.size} bytes has no handle count")
+                val count = readIntLe(bytes, bytes.size - 4)
                 val start = bytes.size - 4 - 8 * count
-                handles = LongArray(count) { r.getLong(start + 8 * it) }
+                if (count < 0 || start < 0) throw IllegalStateException("ferry: a completion of ${bytes.size} bytes cannot hold $count handles")
+                handles = LongArray(count) { readLongLe(bytes, start + 8 * it) }
                 body = bytes.copyOf(start)
             }
             when (status and (INLINE or HANDLES).inv()) {

@@ -1,16 +1,11 @@
-@file:JvmName("KeepAlive")
-
 package dev.ferry
 
 /**
- * Keeps [obj] reachable up to this call, for generated code: `try { call(x.ferryHandle()) }
- * finally { keepAlive(x) }` stops the GC from reclaiming `x` (and its reclaimer from
- * releasing the handle) while Rust still looks the handle up.
- *
- * Uses `java.lang.ref.Reference.reachabilityFence` where it exists (JDK 9+, Android API 28+)
- * and otherwise a volatile write the JIT cannot drop (see [KeepAliveSink]).
+ * [keepAlive] on the JVM: `java.lang.ref.Reference.reachabilityFence` where it exists
+ * (JDK 9+, Android API 28+) and otherwise a volatile write the JIT cannot drop (see
+ * [KeepAliveSink]).
  */
-fun keepAlive(obj: Any?) {
+internal fun keepReachable(obj: Any?) {
     if (HAS_REACHABILITY_FENCE) ReachabilityFence.fence(obj) else KeepAliveSink.keep(obj)
 }
 

@@ -3,57 +3,42 @@ package dev.ferry
 import java.lang.ref.PhantomReference
 import java.lang.ref.ReferenceQueue
 import java.util.Collections
-import java.util.concurrent.ConcurrentHashMap
-import java.util.concurrent.atomic.AtomicReference
 
 /**
- * Runs a cleanup action once an object has become phantom reachable: the part of
- * `java.lang.ref.Cleaner` that [RustObject] needs, also on runtimes without `Cleaner`
- * (Android before API 33).
- *
- * The action must not reference the object (or it never becomes unreachable). Exceptions
- * thrown by an action run after GC are ignored, as `Cleaner` does.
+ * The JVM's [Reclaimer]: `java.lang.ref.Cleaner` where it exists, else (Android before API
+ * 33) [PhantomReclaimer].
  */
-internal interface Reclaimer {
-    fun register(obj: Any, action: Runnable): Reclaimable
+internal object Reclaimers {
+    /** `-Dferry.reclaimer=phantom` forces the fallback (tests); `cleaner` forces `Cleaner`. */
+    const val PROPERTY = "ferry.reclaimer"
 
-    companion object {
-        /** `-Dferry.reclaimer=phantom` forces the fallback (tests); `cleaner` forces `Cleaner`. */
-        const val PROPERTY = "ferry.reclaimer"
+    /** The process-wide reclaimer, chosen once. */
+    val DEFAULT: Reclaimer = choose(System.getProperty(PROPERTY))
 
-        /** The process-wide reclaimer, chosen once. */
-        val DEFAULT: Reclaimer = choose(System.getProperty(PROPERTY))
-
-        internal fun choose(mode: String?): Reclaimer = when (mode) {
-            null, "", "auto" -> if (cleanerAvailable()) CleanerReclaimer() else PhantomReclaimer()
-            "cleaner" -> CleanerReclaimer()
-            "phantom" -> PhantomReclaimer()
-            else -> throw IllegalArgumentException("-D$PROPERTY=$mode: expected auto, cleaner or phantom")
-        }
-
-        /**
-         * Probes by name so that nothing here links against `java.lang.ref.Cleaner`: only
-         * [CleanerReclaimer] does, and it is loaded only when this returns true.
-         */
-        private fun cleanerAvailable(): Boolean = try {
-            Class.forName("java.lang.ref.Cleaner")
-            true
-        } catch (_: ClassNotFoundException) {
-            false
-        } catch (_: LinkageError) {
-            false
-        }
+    internal fun choose(mode: String?): Reclaimer = when (mode) {
+        null, "", "auto" -> if (cleanerAvailable()) CleanerReclaimer() else PhantomReclaimer()
+        "cleaner" -> CleanerReclaimer()
+        "phantom" -> PhantomReclaimer()
+        else -> throw IllegalArgumentException("-D$PROPERTY=$mode: expected auto, cleaner or phantom")
     }
-}
 
-/** A registration: [clean] runs the action now unless it already ran, and unregisters. */
-internal interface Reclaimable {
-    fun clean()
+    /**
+     * Probes by name so that nothing here links against `java.lang.ref.Cleaner`: only
+     * [CleanerReclaimer] does, and it is loaded only when this returns true.
+     */
+    private fun cleanerAvailable(): Boolean = try {
+        Class.forName("java.lang.ref.Cleaner")
+        true
+    } catch (_: ClassNotFoundException) {
+        false
+    } catch (_: LinkageError) {
+        false
+    }
 }
 
 /**
  * `java.lang.ref.Cleaner` (JDK 9+, Android API 33+). The only class of the runtime that
- * references `Cleaner`; constructed only after [Reclaimer.Companion] found the class.
+ * references `Cleaner`; constructed only after [Reclaimers] found the class.
  */
 internal class CleanerReclaimer : Reclaimer {
     private val cleaner: java.lang.ref.Cleaner = java.lang.ref.Cleaner.create()

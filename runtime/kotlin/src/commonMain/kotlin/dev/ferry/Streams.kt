@@ -7,10 +7,6 @@ import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.flow.flow
 import kotlinx.coroutines.suspendCancellableCoroutine
-import java.util.concurrent.ConcurrentHashMap
-import java.util.concurrent.ConcurrentLinkedQueue
-import java.util.concurrent.atomic.AtomicLong
-import java.util.concurrent.atomic.AtomicReference
 import kotlin.coroutines.ContinuationInterceptor
 import kotlin.coroutines.resume
 
@@ -27,17 +23,21 @@ interface NativeStreams {
  * Backpressure settings of the Flows backed by Rust streams (docs/streams.md), read when a
  * collection starts from the system properties `ferry.stream.batch` (most items in one
  * batch, default 512) and `ferry.stream.window` (most items Rust may produce ahead of the
- * collector, default 1024, at least `batch`).
+ * collector, default 1024, at least `batch`). On Kotlin/Native they are the environment
+ * variables `FERRY_STREAM_BATCH` and `FERRY_STREAM_WINDOW` (see [systemProperty]).
  */
 object FerryStreams {
     const val DEFAULT_BATCH = 512
     const val DEFAULT_WINDOW = 1024
 
     @JvmStatic
-    fun batch(): Int = (Integer.getInteger("ferry.stream.batch") ?: DEFAULT_BATCH).coerceIn(1, 1 shl 20)
+    fun batch(): Int = intProperty("ferry.stream.batch", DEFAULT_BATCH).coerceIn(1, 1 shl 20)
 
     @JvmStatic
-    fun window(): Int = (Integer.getInteger("ferry.stream.window") ?: DEFAULT_WINDOW).coerceIn(batch(), 1 shl 24)
+    fun window(): Int = intProperty("ferry.stream.window", DEFAULT_WINDOW).coerceIn(batch(), 1 shl 24)
+
+    /** A value that is not a decimal number counts as unset. */
+    private fun intProperty(name: String, default: Int): Int = systemProperty(name)?.trim()?.toIntOrNull() ?: default
 }
 
 /**
@@ -97,7 +97,7 @@ object Streams {
     /** Sinks of collections still running (for tests of the registry itself). */
     fun sinkCount(): Int = sinks.size
 
-    /** The upcall. Runs on a Tokio thread. */
+    /** The upcall (by JNI on the JVM, by the generated C callbacks on Kotlin/Native). Runs on a Tokio thread. */
     @JvmStatic
     fun deliver(id: Long, status: Int, payload: ByteArray?) {
         sinks[id]?.offer(Message(status, payload))

@@ -1,8 +1,5 @@
 package dev.ferry
 
-import java.nio.ByteBuffer
-import java.nio.ByteOrder
-import java.nio.charset.CharacterCodingException
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.nanoseconds
 import kotlin.time.Duration.Companion.seconds
@@ -88,22 +85,26 @@ class WireWriter(initialCapacity: Int = 64) {
  * [IllegalStateException], never a crash, an `OutOfMemoryError` or a `StackOverflowError`.
  */
 class WireReader(bytes: ByteArray) {
-    private val buf: ByteBuffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN)
+    private val buf = bytes
+    /** The offset of the next byte to read. */
+    private var pos = 0
     private var depth = 0
 
+    private fun remaining(): Int = buf.size - pos
+
     private fun need(n: Int) {
-        if (buf.remaining() < n) malformed("needed $n bytes at offset ${buf.position()}, have ${buf.remaining()}")
+        if (remaining() < n) malformed("needed $n bytes at offset $pos, have ${remaining()}")
     }
 
-    fun i8(): Byte { need(1); return buf.get() }
+    fun i8(): Byte { need(1); return buf[pos++] }
     fun bool(): Boolean = when (val b = i8().toInt()) {
         0 -> false
         1 -> true
         else -> malformed("bool byte $b")
     }
-    fun i16(): Short { need(2); return buf.getShort() }
-    fun i32(): Int { need(4); return buf.getInt() }
-    fun i64(): Long { need(8); return buf.getLong() }
+    fun i16(): Short { need(2); val v = readShortLe(buf, pos); pos += 2; return v }
+    fun i32(): Int { need(4); val v = readIntLe(buf, pos); pos += 4; return v }
+    fun i64(): Long { need(8); val v = readLongLe(buf, pos); pos += 8; return v }
     fun u8(): UByte = i8().toUByte()
     fun u16(): UShort = i16().toUShort()
     fun u32(): UInt = i32().toUInt()
@@ -123,8 +124,8 @@ class WireReader(bytes: ByteArray) {
      */
     fun count(minSize: Int): Int {
         val n = len()
-        val fits = if (minSize == 0) n <= MAX_EMPTY_ELEMENTS else n.toLong() * minSize <= buf.remaining()
-        if (!fits) malformed("$n elements of at least $minSize bytes, but ${buf.remaining()} bytes remain")
+        val fits = if (minSize == 0) n <= MAX_EMPTY_ELEMENTS else n.toLong() * minSize <= remaining()
+        if (!fits) malformed("$n elements of at least $minSize bytes, but ${remaining()} bytes remain")
         return n
     }
 
@@ -163,16 +164,27 @@ class WireReader(bytes: ByteArray) {
     }
 
     fun bytes(): ByteArray {
-        val n = len()
-        if (n > buf.remaining()) malformed("length $n past the end")
-        return ByteArray(n).also { buf.get(it) }
+        val start = lengthPrefixed()
+        return buf.copyOfRange(start, pos)
     }
 
     /** Strict UTF-8: invalid sequences are malformed input, not replaced. */
-    fun string(): String = try {
-        bytes().decodeToString(throwOnInvalidSequence = true)
-    } catch (e: CharacterCodingException) {
-        malformed("invalid UTF-8 in a string")
+    fun string(): String {
+        val start = lengthPrefixed()
+        return try {
+            buf.decodeToString(start, pos, throwOnInvalidSequence = true)
+        } catch (e: CharacterCodingException) {
+            malformed("invalid UTF-8 in a string")
+        }
+    }
+
+    /** Reads a length and steps over that many bytes; returns where they start. */
+    private fun lengthPrefixed(): Int {
+        val n = len()
+        if (n > remaining()) malformed("length $n past the end")
+        val start = pos
+        pos += n
+        return start
     }
 
     /** Seconds past Kotlin's range (about 146 years at full precision) become `INFINITE`. */
@@ -191,7 +203,7 @@ class WireReader(bytes: ByteArray) {
     }
 
     fun finish() {
-        if (buf.hasRemaining()) malformed("${buf.remaining()} trailing bytes")
+        if (remaining() > 0) malformed("${remaining()} trailing bytes")
     }
 
     private fun malformed(what: String): Nothing = throw IllegalStateException("ferry: malformed value from Rust: $what")
@@ -208,3 +220,17 @@ class WireReader(bytes: ByteArray) {
  * direction (the same bound as the Rust runtime's `wire::MAX_DEPTH`).
  */
 const val MAX_DEPTH = 128
+
+// Little-endian reads by hand (no java.nio in common code), for WireReader and the handle
+// trailer of a completion; the caller has checked the bounds.
+internal fun readShortLe(b: ByteArray, at: Int): Short =
+    ((b[at].toInt() and 0xFF) or (b[at + 1].toInt() shl 8)).toShort()
+
+internal fun readIntLe(b: ByteArray, at: Int): Int =
+    (b[at].toInt() and 0xFF) or
+        ((b[at + 1].toInt() and 0xFF) shl 8) or
+        ((b[at + 2].toInt() and 0xFF) shl 16) or
+        (b[at + 3].toInt() shl 24)
+
+internal fun readLongLe(b: ByteArray, at: Int): Long =
+    (readIntLe(b, at).toLong() and 0xFFFF_FFFFL) or (readIntLe(b, at + 4).toLong() shl 32)
