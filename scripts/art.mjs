@@ -16,18 +16,16 @@
 // rebuilds exactly the stages that use it. Everything lives under
 // ${XDG_CACHE_HOME:-~/.cache}/ferry/art/.
 //
-// `node scripts/art.mjs --check [fixtures/<name>] [-- <VM options>]` (default fixtures/functions) runs the
-// fixture's ART check, scripts/art/checks/<name>/*.kt: generated bindings + dev.ferry runtime +
-// kotlin-stdlib + kotlinx-coroutines, dexed and loaded by their own PathClassLoader as an APK's
-// classes are, the Rust library loaded by System.loadLibrary, under -Xcheck:jni.
+// `runOnArt()` runs a dexed app on it under -Xcheck:jni, loaded by its own PathClassLoader as an
+// APK's classes are; `dexJars()` turns its jars into dex. `node scripts/art.mjs` only sets up;
+// scripts/art-fixture.mjs (`npm run fixture -- fixtures/<name> --art`) runs a fixture's tests on it.
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { prepareFixture, ROOT, run, step } from './lib.mjs';
-import { setup } from './setup.mjs';
+import { ROOT, run, step } from './lib.mjs';
 
 const HERE = path.join(ROOT, 'scripts', 'art');
 const NATIVE_HELPERS = path.join(HERE, 'native');
@@ -42,7 +40,7 @@ const R8 = { coords: 'com.android.tools:r8:8.5.35', jar: 'r8-8.5.35.jar' };
 // android.icu.* classes libcore compiles against, and libcore.util.FP16, which ART 11 treats
 // as an intrinsic class (its start-up checks the class exists with the methods it expects).
 const ANDROID_ALL = { coords: 'org.robolectric:android-all:11-robolectric-6757853', jar: 'android-all-11-robolectric-6757853.jar' };
-const DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
+export const DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
 // What d8 targets: the probe of this set-up used 30 for both the boot classes and the app.
 const MIN_API = '30';
 
@@ -87,8 +85,6 @@ const OPENJDK_CPP_SOURCES = ['linux_close.cpp', 'JniConstants.cpp'];
 // Bumped when a stage changes in a way its hashed inputs do not show (e.g. a compiler flag
 // in this file), so an existing cache is rebuilt instead of trusted.
 const RECIPE_REVISION = 1;
-// A hang (a deadlock, an ART abort that does not exit) fails the check instead of blocking.
-const CHECK_TIMEOUT_MS = 5 * 60 * 1000;
 
 export function artCacheDir() {
   const cacheHome = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
@@ -343,7 +339,7 @@ export function ensureArt() {
 }
 
 /** The environment and leading VM options of an imageless, interpreted ART run. */
-export function artCommand(art, { appDex, appLibDir, vmOptions = [] }) {
+function artCommand(art, { appDex, appLibDir, vmOptions = [] }) {
   const env = {
     ANDROID_DATA: art.androidData,
     ANDROID_ROOT: art.androidRoot,
@@ -364,53 +360,16 @@ export function artCommand(art, { appDex, appLibDir, vmOptions = [] }) {
   return { env, args };
 }
 
-function writeRunnerPom(pomPath) {
-  fs.writeFileSync(pomPath, `<?xml version="1.0" encoding="UTF-8"?>
-<!-- Written by scripts/art.mjs: compiles an ART check with a fixture's generated bindings. -->
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>dev.ferry.art</groupId>
-  <artifactId>ferry-art-check</artifactId>
-  <version>0.1.0</version>
-  <properties>
-    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
-    <kotlin.version>2.1.21</kotlin.version>
-    <!-- The ferry runtime jar is built for 17, and its inline functions can only be inlined
-         into code of the same target or newer; d8 lowers the bytecode for Android. -->
-    <kotlin.compiler.jvmTarget>17</kotlin.compiler.jvmTarget>
-  </properties>
-  <dependencies>
-    <dependency><groupId>dev.ferry</groupId><artifactId>ferry-runtime</artifactId><version>0.1.0</version></dependency>
-    <dependency><groupId>org.jetbrains.kotlin</groupId><artifactId>kotlin-stdlib</artifactId><version>\${kotlin.version}</version></dependency>
-    <dependency><groupId>org.jetbrains.kotlinx</groupId><artifactId>kotlinx-coroutines-core-jvm</artifactId><version>1.10.2</version></dependency>
-  </dependencies>
-  <build>
-    <directory>\${ferry.buildDir}</directory>
-    <plugins>
-      <plugin>
-        <groupId>org.jetbrains.kotlin</groupId>
-        <artifactId>kotlin-maven-plugin</artifactId>
-        <version>\${kotlin.version}</version>
-        <executions>
-          <execution>
-            <id>compile</id>
-            <goals><goal>compile</goal></goals>
-            <configuration><sourceDirs><sourceDir>\${ferry.generated}</sourceDir><sourceDir>\${ferry.check}</sourceDir></sourceDirs></configuration>
-          </execution>
-        </executions>
-      </plugin>
-    </plugins>
-  </build>
-</project>
-`);
-}
-
-/** d8 of jars into one dex jar, redone only when an input changed. */
-function dex(art, inputs, output, { classpath = [] } = {}) {
+/**
+ * d8 of jars into one dex jar (for API MIN_API), redone only when an input changed. `classpath`:
+ * jars the inputs link against that are dexed separately (the app's libraries).
+ */
+export function dexJars(art, inputs, output, { classpath = [] } = {}) {
   const key = hashOf(...[...inputs, ...classpath, art.r8Jar, art.bootClassesJar].map(fingerprint));
   const stamp = `${output}.stamp`;
   if (fs.existsSync(output) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === key) return output;
   fs.rmSync(output, { force: true });
+  fs.mkdirSync(path.dirname(output), { recursive: true });
   // --lib: the boot classes are the platform the app links against (as android.jar is).
   run('nice', ['java', '-Xmx2g', '-cp', art.r8Jar, 'com.android.tools.r8.D8', '--min-api', MIN_API, '--thread-count', '2',
     '--lib', art.bootClassesJar, ...classpath.flatMap((c) => ['--classpath', c]), '--output', output, ...inputs], { capture: true });
@@ -418,95 +377,48 @@ function dex(art, inputs, output, { classpath = [] } = {}) {
   return output;
 }
 
-// What ART prints when CheckJNI or the runtime gives up; any of them fails the check.
+// What ART prints when CheckJNI or the runtime gives up; any of them fails the run.
 const ART_FAILURE = /JNI DETECTED ERROR IN APPLICATION|JNI WARNING|Runtime aborting|FATAL EXCEPTION|UnsatisfiedLinkError/;
 // Expected start-up noise of an imageless host run, left out of the printed output.
 const ART_NOISE = /image_space\.cc|hidden_api\.cc|parsed_options\.cc/;
 
-export function checkFixture(fixtureArg, { extraVmOptions = [] } = {}) {
-  const fixtureDir = path.resolve(fixtureArg);
-  const name = path.basename(fixtureDir);
-  const checkSources = path.join(HERE, 'checks', name);
-  if (!fs.existsSync(checkSources)) throw new Error(`no ART check for ${name}: write one under scripts/art/checks/${name}/`);
+/**
+ * Runs `mainClass` on ART 11 under -Xcheck:jni, the `appDex` jars loaded by their own
+ * PathClassLoader (parent: the boot class loader) as an APK's classes are, with `appLibDir` as
+ * that loader's library directory (System.loadLibrary looks there). Prints the output (without
+ * the start-up noise) and returns it with the problems seen: a timeout (the VM is killed), a
+ * signal, a non-zero exit, or an error reported by ART or CheckJNI.
+ */
+export function runOnArt(art, { appDex, appLibDir, mainClass, args = [], vmOptions = [], cwd, timeoutMs }) {
+  const command = artCommand(art, { appDex, appLibDir, vmOptions: ['-Xcheck:jni', ...vmOptions] });
   const t0 = Date.now();
-  setup({ quiet: true });
-  const art = ensureArt();
-  const setupSeconds = (Date.now() - t0) / 1000;
-
-  const buildDir = path.join(ROOT, 'build', 'art', name);
-  const { kotlinOut, libPath, libName } = prepareFixture(fixtureDir, buildDir, name);
-  // The app's lib directory: System.loadLibrary("<crate>") looks for lib<crate>.so here.
-  const appLibDir = path.join(buildDir, 'lib');
-  fs.rmSync(appLibDir, { recursive: true, force: true });
-  fs.mkdirSync(appLibDir, { recursive: true });
-  fs.copyFileSync(libPath, path.join(appLibDir, `lib${libName}.so`));
-
-  step(`${name}: Kotlin (check + bindings) to JVM bytecode`);
-  const mavenDir = path.join(buildDir, 'maven');
-  const pom = path.join(buildDir, 'pom.xml');
-  writeRunnerPom(pom);
-  const depsDir = path.join(buildDir, 'deps');
-  fs.rmSync(depsDir, { recursive: true, force: true });
-  run('mvn', ['-B', '-q', '--no-transfer-progress', '-f', pom, 'compile', `${DEPENDENCY_PLUGIN}:copy-dependencies`,
-    `-Dferry.generated=${kotlinOut}`, `-Dferry.check=${checkSources}`, `-Dferry.buildDir=${mavenDir}`,
-    '-DincludeScope=runtime', `-DoutputDirectory=${depsDir}`], { capture: true });
-  const appJar = path.join(buildDir, 'app-classes.jar');
-  fs.rmSync(appJar, { force: true });
-  run('jar', ['cf', appJar, '-C', path.join(mavenDir, 'classes'), '.']);
-  const libraryJars = fs.readdirSync(depsDir).filter((f) => f.endsWith('.jar')).sort().map((f) => path.join(depsDir, f));
-
-  step(`${name}: d8 (dex for API ${MIN_API})`);
-  // The libraries (runtime, stdlib, coroutines) are dexed once and reused while they do not
-  // change; the app's own classes each run.
-  const librariesDex = dex(art, libraryJars, path.join(ROOT, 'build', 'art', 'libraries.dex.jar'));
-  const appDex = dex(art, [appJar], path.join(buildDir, 'app.dex.jar'), { classpath: libraryJars });
-
-  step(`${name}: ART 11 (-Xcheck:jni, interpreter)`);
-  const { env, args } = artCommand(art, { appDex: [appDex, librariesDex], appLibDir, vmOptions: ['-Xcheck:jni', ...extraVmOptions] });
-  const t1 = Date.now();
-  const r = spawnSync(art.launcher, [...args, 'dev.ferry.artcheck.ArtCheckKt'], {
-    cwd: buildDir, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024,
-    timeout: CHECK_TIMEOUT_MS, killSignal: 'SIGKILL',
+  const r = spawnSync(art.launcher, [...command.args, mainClass, ...args], {
+    cwd, env: { ...process.env, ...command.env }, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024,
+    timeout: timeoutMs, killSignal: 'SIGKILL',
   });
-  const runSeconds = (Date.now() - t1) / 1000;
+  const seconds = (Date.now() - t0) / 1000;
   const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
   process.stdout.write(output.split('\n').filter((l) => !ART_NOISE.test(l)).join('\n'));
-  process.stdout.write(`\n(set-up check ${setupSeconds.toFixed(1)} s, ART run ${runSeconds.toFixed(1)} s)\n`);
-
-  const summary = output.match(/^art check: (\d+) passed, (\d+) failed$/m);
   const problems = [];
-  if (r.error?.code === 'ETIMEDOUT') problems.push(`ART did not finish within ${CHECK_TIMEOUT_MS / 1000} s (killed)`);
+  if (r.error?.code === 'ETIMEDOUT') problems.push(`ART did not finish within ${timeoutMs / 1000} s (killed)`);
   else if (r.error) problems.push(`cannot run the launcher: ${r.error.message}`);
   if (r.signal) problems.push(`ART ended by signal ${r.signal}`);
   else if (r.status !== 0) problems.push(`ART exited with status ${r.status}`);
   if (ART_FAILURE.test(output)) problems.push(`ART reported: ${output.match(ART_FAILURE)[0]}`);
-  if (!summary) problems.push('no closing "art check:" line');
-  else if (Number(summary[1]) === 0) problems.push('no check ran');
-  else if (Number(summary[2]) > 0) problems.push(`${summary[2]} check(s) failed`);
-  if (problems.length) throw new Error(`${name} on ART: ${problems.join('; ')}`);
-  process.stdout.write(`\n${name} on ART: ${summary[1]} checks passed\n`);
+  return { output, problems, seconds };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const args = process.argv.slice(2);
+  if (process.argv.length > 2) {
+    console.error('usage: node scripts/art.mjs   (sets ART up; to run tests on it: npm run fixture -- fixtures/<name> --art)');
+    process.exit(2);
+  }
   try {
-    if (args.length === 0) {
-      const t0 = Date.now();
-      const art = ensureArt();
-      console.log(`ferry: ART set-up complete in ${((Date.now() - t0) / 1000).toFixed(1)} s (${art.cache})`);
-    } else if (args[0] === '--check') {
-      // Anything after `--` is passed to the VM as is (e.g. -Dferry.spinMicros=0).
-      const dashes = args.indexOf('--');
-      const ours = dashes < 0 ? args.slice(1) : args.slice(1, dashes);
-      const extraVmOptions = dashes < 0 ? [] : args.slice(dashes + 1);
-      if (ours.length > 1 || ours.some((a) => a.startsWith('-'))) throw new Error('usage: node scripts/art.mjs --check [fixtures/<name>] [-- <VM options>]');
-      checkFixture(ours[0] ?? path.join(ROOT, 'fixtures', 'functions'), { extraVmOptions });
-    } else {
-      console.error('usage: node scripts/art.mjs [--check [fixtures/<name>] [-- <VM options>]]');
-      process.exit(2);
-    }
+    const t0 = Date.now();
+    const art = ensureArt();
+    console.log(`ferry: ART set-up complete in ${((Date.now() - t0) / 1000).toFixed(1)} s (${art.cache})`);
   } catch (e) {
-    console.error(`\nart check failed: ${e.message}`);
+    console.error(`\nART set-up failed: ${e.message}`);
     process.exit(1);
   }
 }

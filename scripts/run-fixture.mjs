@@ -3,12 +3,15 @@
 // Exits non-zero if a test fails, none ran, or the JVM reported a JNI misuse.
 // With `--shrink`, the tests run against a ProGuard-shrunk and obfuscated jar of the whole
 // app instead, configured only by the runtime jar's consumer rules (see scripts/shrink.mjs).
+// With `--art`, the fixture's tests/common/*.kt run on Android's runtime, ART 11 with CheckJNI,
+// instead (see scripts/art-fixture.mjs and docs/android.md).
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { prepareFixture, ROOT, run, step } from './lib.mjs';
 import { setup } from './setup.mjs';
 import { runShrunkFixture } from './shrink.mjs';
+import { runArtFixture } from './art-fixture.mjs';
 
 const JNI_WARNING = /WARNING in native method|FATAL ERROR in native method/;
 
@@ -47,14 +50,16 @@ export function runFixture(fixtureArg, { extraJvmArgs = [], label = '', shrink =
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const shrink = args.includes('--shrink');
+  const art = args.includes('--art');
   const fixture = args.find((a) => !a.startsWith('--'));
-  if (!fixture || args.some((a) => a.startsWith('--') && a !== '--shrink')) {
-    console.error('usage: npm run fixture -- fixtures/<name> [--shrink]');
+  if (!fixture || args.some((a) => a.startsWith('--') && a !== '--shrink' && a !== '--art') || (shrink && art)) {
+    console.error('usage: npm run fixture -- fixtures/<name> [--shrink | --art]');
     process.exit(2);
   }
   try {
     setup({ quiet: true });
-    runFixture(fixture, shrink ? { label: 'shrink', shrink } : {});
+    if (art) runArtFixture(fixture);
+    else runFixture(fixture, shrink ? { label: 'shrink', shrink } : {});
   } catch (e) {
     console.error(`\nfixture failed: ${e.message}`);
     process.exit(1);

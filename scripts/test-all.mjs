@@ -10,8 +10,9 @@
 //     fixtures/objects runs once more with -Dferry.reclaimer=phantom: the Cleaner-less
 //     fallback that Android before API 33 uses (see docs/objects.md); objects, streams and
 //     faults once more under GC stress; functions and streams against a ProGuard-shrunk jar
-//  5. the functions fixture on Android's runtime (ART 11 on the host, CheckJNI, the app in
-//     its own PathClassLoader; see docs/android.md), and the short soak
+//  5. on Android's runtime (ART 11 on the host, CheckJNI, the app in its own PathClassLoader;
+//     see docs/android.md): each fixture's common tests (tests/common) and the ART-only
+//     checks; then the short soak
 // Prints a closing "N passed, M failed" line and exits non-zero if anything failed.
 
 import * as fs from 'node:fs';
@@ -20,6 +21,7 @@ import { ROOT, run, step } from './lib.mjs';
 import { checkCliTarball } from './cli-tarball.mjs';
 import { checkStaleGlue } from './stale-glue-check.mjs';
 import { runFixture } from './run-fixture.mjs';
+import { runArtFixture, runArtPlatformCheck } from './art-fixture.mjs';
 import { setup } from './setup.mjs';
 
 const results = [];
@@ -101,9 +103,14 @@ if (SHRUNK.length > 0) {
   });
 }
 
+// Android's runtime: every fixture with common tests, `npm run fixture -- fixtures/<name> --art`,
+// then the ART-only checks (`npm run art-check`: a UI thread, thread names, the reclaimer).
+for (const fixture of fixtures.filter((f) => fs.existsSync(path.join(fixturesDir, f, 'tests', 'common')))) {
+  attempt(`fixture ${fixture} on ART (CheckJNI)`, () => runArtFixture(path.join(fixturesDir, fixture)));
+}
+attempt('ART-only checks', () => runArtPlatformCheck());
 // The short soak (`npm run soak`): randomized work under both flavours, two libraries in
 // one JVM, System.exit with work in flight.
-attempt('functions on ART (CheckJNI)', () => { step('functions on Android\'s runtime (npm run art-check)'); run('node', [path.join(ROOT, 'scripts', 'art.mjs'), '--check', path.join(ROOT, 'fixtures', 'functions')]); });
 attempt('soak (short)', () => { step('soak (npm run soak)'); run('node', [path.join(ROOT, 'scripts', 'soak.mjs')]); });
 
 const passed = results.filter((r) => r.ok).length;

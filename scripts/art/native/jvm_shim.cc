@@ -116,8 +116,30 @@ JNIEXPORT jlong JVM_NanoTime(JNIEnv*, jclass) {
 JNIEXPORT jlong JVM_FreeMemory(void) { return 64LL << 20; }
 JNIEXPORT jlong JVM_TotalMemory(void) { return 128LL << 20; }
 JNIEXPORT jlong JVM_MaxMemory(void) { return 256LL << 20; }
-// Runtime.gc() reaches ART through VMRuntime/System.gc on Android; this path is unused.
-JNIEXPORT void JVM_GC(void) {}
+// Runtime.gc() (and System.gc(), which calls it) ends here. A device's libopenjdkjvm asks the
+// heap for a full collection; the nearest a shim can reach without ART's C++ internals is
+// VMRuntime.concurrentGC(), a full collection run on the calling thread. (An empty JVM_GC made
+// every explicit GC a no-op: references were cleared only when allocation happened to collect.)
+JNIEXPORT void JVM_GC(void) {
+  JavaVM* vm = nullptr;
+  jsize count = 0;
+  if (JNI_GetCreatedJavaVMs(&vm, 1, &count) != JNI_OK || count == 0) return;
+  JNIEnv* env = nullptr;
+  if (vm->GetEnv(reinterpret_cast<void**>(&env), JNI_VERSION_1_6) != JNI_OK) return;
+  jclass vmRuntime = env->FindClass("dalvik/system/VMRuntime");
+  if (vmRuntime == nullptr) return;
+  jmethodID getRuntime = env->GetStaticMethodID(vmRuntime, "getRuntime", "()Ldalvik/system/VMRuntime;");
+  jmethodID concurrentGC = env->GetMethodID(vmRuntime, "concurrentGC", "()V");
+  if (getRuntime != nullptr && concurrentGC != nullptr) {
+    jobject runtime = env->CallStaticObjectMethod(vmRuntime, getRuntime);
+    if (runtime != nullptr) {
+      env->CallVoidMethod(runtime, concurrentGC);
+      env->DeleteLocalRef(runtime);
+    }
+  }
+  env->ExceptionClear();
+  env->DeleteLocalRef(vmRuntime);
+}
 
 JNIEXPORT void JVM_Exit(jint status) {
   fflush(stdout);

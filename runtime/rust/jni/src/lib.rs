@@ -4,16 +4,20 @@
 //! runtime classes and the completion method id. It runs on a thread that can see the
 //! application's class loader; Tokio workers cannot (`FindClass` on a native thread only
 //! sees the system loader, on Android the boot loader), so nothing looks up a class
-//! after load. Runtime threads attach once, as daemons, when they start.
+//! after load. Runtime threads attach once, as daemons named after their Rust thread
+//! (`ferry-tokio-<n>`), when they start.
 
 use ferry_core::calls::{self, Outcome};
 use ferry_core::wire::WireError;
 use ferry_core::CallError;
 use jni::objects::{GlobalRef, JByteArray, JClass, JObject, JStaticMethodID, JString, JValue};
 use jni::signature::{Primitive, ReturnType};
-use jni::sys::{jbyteArray, jint, jlong, jvalue, JNI_ERR, JNI_VERSION_1_6};
+use jni::sys::{jbyteArray, jint, jlong, jvalue, JavaVMAttachArgs, JNI_ERR, JNI_VERSION_1_6};
 use jni::{JNIEnv, JavaVM};
+use std::cell::RefCell;
+use std::ffi::{c_char, c_void, CString};
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 struct Cache {
@@ -70,7 +74,7 @@ fn cache_runtime(vm: JavaVM) -> jni::errors::Result<()> {
     if flavor.is_some() || workers.is_some() {
         ferry_core::runtime::configure(ferry_core::runtime::config_from_settings(flavor.as_deref(), workers.as_deref()));
     }
-    // Runtime threads attach once, as daemons, when they start.
+    // Runtime threads attach once, as named daemons, when they start.
     ferry_core::runtime::set_thread_hooks(ferry_core::runtime::ThreadHooks {
         start: attach_current_thread,
         stop: detach_current_thread,
@@ -115,16 +119,72 @@ fn as_class(global: &GlobalRef) -> &JClass<'static> {
 /// `JNI_OnLoad`). Used as Tokio's `on_thread_start`.
 pub fn attach_current_thread() {
     if let Some(cache) = CACHE.get() {
-        let _ = cache.vm.attach_current_thread_as_daemon();
+        let _ = attached_env(&cache.vm);
     }
 }
 
 /// Tokio's `on_thread_stop`: the thread holds no JNI references by then.
 pub fn detach_current_thread() {
+    // Dropping the marker detaches a thread that `attached_env` attached.
+    let _ = ATTACHED_HERE.try_with(|marker| marker.borrow_mut().take());
     if let Some(cache) = CACHE.get() {
         // SAFETY: called as the runtime thread exits; no local or JNIEnv outlives it.
         unsafe { cache.vm.detach_current_thread() };
     }
+}
+
+/// Numbers the Java names of attached threads (one sequence per loaded library).
+static ATTACHED_THREADS: AtomicU64 = AtomicU64::new(0);
+
+/// Detaches, when dropped, the thread `attached_env` attached.
+struct DetachOnDrop(*mut jni::sys::JavaVM);
+
+impl Drop for DetachOnDrop {
+    fn drop(&mut self) {
+        // SAFETY: the pointer is the process's JavaVM, which outlives its threads; the thread
+        // is attached (this marker exists only after a successful attach) and holds no JNI
+        // references any more (this runs when it stops or exits).
+        unsafe {
+            if let Some(detach) = (**self.0).DetachCurrentThread {
+                detach(self.0);
+            }
+        }
+    }
+}
+
+thread_local! {
+    /// Present on a thread `attached_env` attached: detaches it when the thread exits, should
+    /// Tokio's `on_thread_stop` not have run.
+    static ATTACHED_HERE: RefCell<Option<DetachOnDrop>> = const { RefCell::new(None) };
+}
+
+/// The current thread's `JNIEnv`, attaching the thread as a daemon first if needed. The Java
+/// side of the thread gets a name: the Rust thread's name (`ferry-tokio` for the runtime's
+/// threads) and a number. Without one, the VM makes one up (`Thread-<n>` on both the JVM and
+/// Android, where ART also gives it to the OS thread), which says nothing in a thread dump,
+/// a profiler or a crash report.
+pub(crate) fn attached_env(vm: &JavaVM) -> jni::errors::Result<JNIEnv<'_>> {
+    if let Ok(env) = vm.get_env() {
+        return Ok(env);
+    }
+    let n = ATTACHED_THREADS.fetch_add(1, Ordering::Relaxed) + 1;
+    let base = std::thread::current().name().unwrap_or("ferry-native").replace('\0', "");
+    let name = CString::new(format!("{base}-{n}")).unwrap_or_default();
+    let mut args = JavaVMAttachArgs { version: JNI_VERSION, name: name.as_ptr() as *mut c_char, group: std::ptr::null_mut() };
+    let raw = vm.get_java_vm_pointer();
+    let mut env = std::ptr::null_mut();
+    // SAFETY: `raw` is the valid JavaVM of this process; the VM copies the name during the
+    // call, so `name` only has to live until it returns.
+    let status = unsafe {
+        match (**raw).AttachCurrentThreadAsDaemon {
+            Some(attach) => attach(raw, &mut env, &mut args as *mut JavaVMAttachArgs as *mut c_void),
+            None => JNI_ERR,
+        }
+    };
+    jni::errors::jni_error_code_to_result(status)?;
+    let _ = ATTACHED_HERE.try_with(|marker| *marker.borrow_mut() = Some(DetachOnDrop(raw)));
+    // SAFETY: AttachCurrentThreadAsDaemon succeeded and filled in this thread's JNIEnv.
+    unsafe { JNIEnv::from_raw(env as *mut jni::sys::JNIEnv) }
 }
 
 /// Why a native call did not return normally; each becomes a Java exception.
@@ -355,7 +415,7 @@ fn deliver_completion(completion: jlong, outcome: Outcome, handles: &[i64], flag
     let Some(cache) = CACHE.get() else { return false };
     // The calling thread is attached (it is inside a native method); runtime threads
     // attached themselves when they started.
-    let Ok(mut env) = cache.vm.attach_current_thread_as_daemon() else { return false };
+    let Ok(mut env) = attached_env(&cache.vm) else { return false };
     let (status, value, mut payload) = match outcome {
         Outcome::Value(v) => (status::VALUE, v, None),
         Outcome::Bytes(b) => (status::BYTES, 0, Some(b)),

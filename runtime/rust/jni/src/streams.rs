@@ -44,7 +44,7 @@ where
 /// The upcall `Streams.deliver(sink, status, payload)`, from a runtime thread.
 fn deliver(sink: jlong, signal: Signal) {
     let (Some(vm), Some(upcall)) = (crate::vm(), DELIVER.get()) else { return };
-    let Ok(mut env) = vm.attach_current_thread_as_daemon() else { return };
+    let Ok(mut env) = crate::attached_env(vm) else { return };
     let (status, payload) = match signal {
         Signal::Items(b) => (status::ITEMS, Some(b)),
         Signal::End => (status::END, None),

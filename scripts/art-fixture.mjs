@@ -1,0 +1,148 @@
+// `npm run fixture -- fixtures/<name> --art`: a fixture's common tests (tests/common/*.kt) on
+// Android's runtime, ART 11 on the host (scripts/art.mjs sets it up; see docs/android.md).
+//
+// The tests are compiled for the JVM with the fixture's generated bindings, the dev.ferry
+// runtime, kotlin-stdlib, kotlinx-coroutines and kotlin-test (scripts/art/app-pom.xml), dexed
+// by d8 and run under -Xcheck:jni by the runner in scripts/art/runner/, loaded by their own
+// PathClassLoader as an app's classes are; the fixture's library is loaded by
+// System.loadLibrary from that loader's library directory, as on a device. The run fails if a
+// test or one of the runner's own ART checks fails, no test ran, ART or CheckJNI reported an
+// error, or the VM did not finish in time.
+//
+// `node scripts/art-fixture.mjs` alone (`npm run art-check`) runs the ART-only checks of
+// scripts/art/checks/platform: the things common tests cannot see (a UI thread, thread names,
+// the reclaimer after GC), on a crate of their own.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DEPENDENCY_PLUGIN, dexJars, ensureArt, runOnArt } from './art.mjs';
+import { prepareFixture, ROOT, run, step } from './lib.mjs';
+import { setup } from './setup.mjs';
+
+const HERE = path.join(ROOT, 'scripts', 'art');
+const RUNNER_SOURCES = path.join(HERE, 'runner');
+const RUNNER_MAIN = 'dev.ferry.arttest.ArtTestRunnerKt';
+const RUNNER_PACKAGE_DIR = path.join('dev', 'ferry', 'arttest');
+export const PLATFORM_CHECK = path.join(HERE, 'checks', 'platform');
+// The interpreter is slow; a test that takes this long is taken to hang (it fails with its stack).
+const TEST_DEADLINE_MS = 120_000;
+// A VM that hangs as a whole (a deadlock in the runtime, an abort that does not exit) is killed.
+const RUN_TIMEOUT_MS = 20 * 60 * 1000;
+
+const kotlinFiles = (dir) => fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.kt')) : [];
+
+/** The class files under `dir` as binary class names, the runner's own left out. */
+function classNames(dir) {
+  const names = [];
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.class')) {
+        const rel = path.relative(dir, p);
+        if (!rel.startsWith(RUNNER_PACKAGE_DIR + path.sep)) names.push(rel.slice(0, -'.class'.length).split(path.sep).join('.'));
+      }
+    }
+  };
+  walk(dir);
+  return names.sort();
+}
+
+/**
+ * Runs a fixture's tests on ART; `testsDir` defaults to `<fixture>/tests/common`. Returns the
+ * counts; throws when the run failed.
+ */
+export function runArtFixture(fixtureArg, { testsDir, vmOptions = [], label = '' } = {}) {
+  const fixtureDir = path.resolve(fixtureArg);
+  const name = path.basename(fixtureDir) + (label ? `-${label}` : '');
+  if (!fs.existsSync(path.join(fixtureDir, 'Cargo.toml'))) throw new Error(`${fixtureArg}: no Cargo.toml (a fixture is a crate folder)`);
+  const tests = testsDir ?? path.join(fixtureDir, 'tests', 'common');
+  if (kotlinFiles(tests).length === 0) throw new Error(`${fixtureArg}: no ${path.relative(fixtureDir, tests)}/*.kt to run on ART`);
+  const t0 = Date.now();
+  setup({ quiet: true });
+  const art = ensureArt();
+
+  const buildDir = path.join(ROOT, 'build', 'art', name);
+  const { kotlinOut, libPath, libName } = prepareFixture(fixtureDir, buildDir, name);
+  // The app's library directory: System.loadLibrary("<crate>") finds lib<crate>.so here.
+  const appLibDir = path.join(buildDir, 'lib');
+  fs.rmSync(appLibDir, { recursive: true, force: true });
+  fs.mkdirSync(appLibDir, { recursive: true });
+  fs.copyFileSync(libPath, path.join(appLibDir, `lib${libName}.so`));
+
+  step(`${name}: Kotlin (bindings, tests, ART runner) to JVM bytecode`);
+  const mavenDir = path.join(buildDir, 'maven');
+  const depsDir = path.join(buildDir, 'deps');
+  fs.rmSync(mavenDir, { recursive: true, force: true });
+  fs.rmSync(depsDir, { recursive: true, force: true });
+  run('mvn', ['-B', '-q', '--no-transfer-progress', '-f', path.join(HERE, 'app-pom.xml'), 'test-compile', `${DEPENDENCY_PLUGIN}:copy-dependencies`,
+    `-Dferry.generated=${kotlinOut}`, `-Dferry.tests=${tests}`, `-Dferry.runner=${RUNNER_SOURCES}`, `-Dferry.buildDir=${mavenDir}`,
+    '-DincludeScope=test', `-DoutputDirectory=${depsDir}`], { capture: true });
+  // Two jars: each output folder has its own META-INF/*.kotlin_module of the same name.
+  const appJars = ['classes', 'test-classes'].map((dir) => {
+    const jar = path.join(buildDir, `${dir}.jar`);
+    fs.rmSync(jar, { force: true });
+    run('jar', ['cf', jar, '-C', path.join(mavenDir, dir), '.']);
+    return jar;
+  });
+  const classList = path.join(buildDir, 'test-classes.txt');
+  fs.writeFileSync(classList, classNames(path.join(mavenDir, 'test-classes')).join('\n') + '\n');
+  const jars = fs.readdirSync(depsDir).filter((f) => f.endsWith('.jar')).sort().map((f) => path.join(depsDir, f));
+  // The ferry runtime changes with the repository; the other libraries (kotlin-stdlib,
+  // kotlinx-coroutines, kotlin-test, JUnit's annotations) rarely: those are dexed once for
+  // all fixtures and reused while they stay the same.
+  const runtimeJars = jars.filter((j) => path.basename(j).startsWith('ferry-runtime-'));
+  const libraryJars = jars.filter((j) => !runtimeJars.includes(j));
+
+  step(`${name}: d8`);
+  const librariesDex = dexJars(art, libraryJars, path.join(ROOT, 'build', 'art', 'test-libraries.dex.jar'));
+  const appDex = dexJars(art, [...appJars, ...runtimeJars], path.join(buildDir, 'app.dex.jar'), { classpath: libraryJars });
+  const buildSeconds = (Date.now() - t0) / 1000;
+
+  step(`${name}: ${path.relative(fixtureDir, tests)} on ART 11 (-Xcheck:jni, interpreter)`);
+  const { output, problems, seconds } = runOnArt(art, {
+    appDex: [appDex, librariesDex], appLibDir, mainClass: RUNNER_MAIN, args: [classList, String(TEST_DEADLINE_MS)],
+    vmOptions, cwd: buildDir, timeoutMs: RUN_TIMEOUT_MS,
+  });
+  process.stdout.write(`\n(build ${buildSeconds.toFixed(1)} s, ART run ${seconds.toFixed(1)} s)\n`);
+  const summary = [...output.matchAll(/^(\d+) passed, (\d+) failed$/gm)].pop();
+  if (!summary) problems.push('no closing "N passed, M failed" line');
+  else if (Number(summary[2]) > 0) problems.push(`${summary[2]} failed`);
+  if (/^no test ran/m.test(output)) problems.push('no test ran');
+  if (problems.length) throw new Error(`${name} on ART: ${problems.join('; ')}`);
+  process.stdout.write(`\n${name} on ART: ${summary[1]} passed, 0 failed\n`);
+  return { passed: Number(summary[1]), failed: 0, seconds: buildSeconds + seconds };
+}
+
+/** The ART-only checks: scripts/art/checks/platform, its tests in tests/ (JVM APIs allowed). */
+export function runArtPlatformCheck({ vmOptions = [] } = {}) {
+  // The crate is a workspace of its own; built into the repository's target directory, it
+  // reuses the dependencies the fixtures already compiled.
+  const targetDir = process.env.CARGO_TARGET_DIR;
+  process.env.CARGO_TARGET_DIR = targetDir ?? path.join(ROOT, 'target');
+  try {
+    // A long spin makes a spinning caller visible: a UI thread that spun would stall its loop.
+    return runArtFixture(PLATFORM_CHECK, { testsDir: path.join(PLATFORM_CHECK, 'tests'), vmOptions: ['-Dferry.spinMicros=200000', ...vmOptions] });
+  } finally {
+    if (targetDir === undefined) delete process.env.CARGO_TARGET_DIR;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  // Anything after `--` is passed to the VM as is (e.g. -Dferry.tokio.flavor=current_thread).
+  const args = process.argv.slice(2);
+  const dashes = args.indexOf('--');
+  const ours = dashes < 0 ? args : args.slice(0, dashes);
+  const vmOptions = dashes < 0 ? [] : args.slice(dashes + 1);
+  if (ours.length > 1 || ours.some((a) => a.startsWith('-'))) {
+    console.error('usage: node scripts/art-fixture.mjs [fixtures/<name>] [-- <VM options>]   (no fixture: the ART-only checks)');
+    process.exit(2);
+  }
+  try {
+    if (ours.length === 0) runArtPlatformCheck({ vmOptions });
+    else runArtFixture(ours[0], { vmOptions });
+  } catch (e) {
+    console.error(`\nART run failed: ${e.message}`);
+    process.exit(1);
+  }
+}
