@@ -231,7 +231,12 @@ fun main(args: Array<String>) {
             continue
         }
         if (cls.isInterface || cls.isAnnotation || Modifier.isAbstract(cls.modifiers) || cls.isSynthetic) continue
-        runTestClass(tally, cls, deadlineMs)
+        try {
+            runTestClass(tally, cls, deadlineMs)
+        } catch (e: Throwable) {
+            // Reflection on the class itself failed (e.g. a method names a class the app lacks).
+            report(tally, "finding the tests of $name", System.nanoTime(), e)
+        }
     }
     afterTestsChecks(tally)
     if (tally.ignored > 0) println("${tally.ignored} ignored")
