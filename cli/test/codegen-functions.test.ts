@@ -58,9 +58,9 @@ describe('codegen: async functions', () => {
   test('completion param, spawn_call, suspend fun, ferryCall', async () => {
     const out = await generate({ lib: '#[ferry::export]\npub async fn slow_add(a: i64, b: i64) -> i64 { a + b }\n', kotlinPackage: PKG });
     assert.equal(rustExportHeader(out.rust, SYM('slow_1add')),
-      `pub extern "system" fn ${SYM('slow_1add')}<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_a: i64, arg_b: i64) -> jlong {`);
+      `pub extern "system" fn ${SYM('slow_1add')}<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_a: i64, arg_b: i64) -> i64 {`);
     const body = rustFnBody(out.rust, SYM('slow_1add'));
-    assertContains(body, 'jvm::spawn_call(completion, move |token| async move {');
+    assertContains(body, 'face::spawn_call(completion, move |token| async move {');
     assertContains(body, 'crate::slow_add(arg_a, arg_b).await');
     assertContains(body, 'Outcome::Value(__result as i64)');
     assert.equal(kotlinFunLine(out.kotlinAll, 'slow_add', true), '@JvmStatic external fun slow_add(__completion: Long, a: Long, b: Long): Long');
@@ -86,7 +86,7 @@ describe('codegen: async functions', () => {
   test('CancellationToken: absent from Kotlin, supplied by the bridge in Rust', async () => {
     const out = await generate('use ferry::CancellationToken;\n#[ferry::export]\npub async fn work(n: u32, token: CancellationToken) -> u32 { n }\n#[ferry::export]\npub async fn work2(cancel: ferry::CancellationToken) {}\n');
     const header = rustExportHeader(out.rust, 'Java_ferry_demo_FerryNative_work');
-    assert.ok(header.endsWith('completion: jlong, arg_n: i32) -> jlong {'), header);
+    assert.ok(header.endsWith('completion: i64, arg_n: i32) -> i64 {'), header);
     assertContains(rustFnBody(out.rust, 'Java_ferry_demo_FerryNative_work'), 'crate::work(arg_n, token.clone()).await');
     assertContains(rustFnBody(out.rust, 'Java_ferry_demo_FerryNative_work2'), 'crate::work2(token.clone()).await');
     assert.equal(kotlinFunLine(out.kotlinAll, 'work', true), '@JvmStatic external fun work(__completion: Long, n: Int): Long');
@@ -102,12 +102,12 @@ describe('codegen: strings and bytes', () => {
     const sym = 'Java_ferry_demo_FerryNative_greet';
     assert.ok(rustExportHeader(out.rust, sym).includes("arg_name: JByteArray<'local>, arg_owned: JByteArray<'local>, arg_data: JByteArray<'local>, arg_view: JByteArray<'local>) -> jbyteArray {"));
     const body = rustFnBody(out.rust, sym);
-    assertContains(body, 'let arg_name: ::std::string::String = jvm::string_arg(env, &arg_name)?;');
-    assertContains(body, 'let arg_owned: ::std::string::String = jvm::string_arg(env, &arg_owned)?;');
-    assertContains(body, 'let arg_data: ::std::vec::Vec<u8> = jvm::bytes_arg(env, &arg_data)?;');
+    assertContains(body, 'let arg_name: ::std::string::String = face::string_arg(env, &arg_name)?;');
+    assertContains(body, 'let arg_owned: ::std::string::String = face::string_arg(env, &arg_owned)?;');
+    assertContains(body, 'let arg_data: ::std::vec::Vec<u8> = face::bytes_arg(env, &arg_data)?;');
     assertContains(body, 'crate::greet(&arg_name, arg_owned, arg_data, &arg_view)');
-    assertContains(body, 'jvm::bytes_return(env, __result.as_bytes())');
-    assertContains(rustFnBody(out.rust, 'Java_ferry_demo_FerryNative_raw'), 'jvm::bytes_return(env, &__result)');
+    assertContains(body, 'face::bytes_return(env, __result.as_bytes())');
+    assertContains(rustFnBody(out.rust, 'Java_ferry_demo_FerryNative_raw'), 'face::bytes_return(env, &__result)');
     assert.equal(kotlinFunLine(out.kotlinAll, 'greet', true), '@JvmStatic external fun greet(name: ByteArray, owned: ByteArray, data: ByteArray, view: ByteArray): ByteArray');
     const wrapper = kotlinFunBody(out.kotlinAll, 'greet');
     assert.match(wrapper, /^fun greet\(name: String, owned: String, data: ByteArray, view: ByteArray\): String \{/);
@@ -126,7 +126,7 @@ describe('codegen: compound values and errors in signatures', () => {
   test('Vec / Option / HashMap / Duration go through the wire format', async () => {
     const out = await generate('use std::collections::HashMap;\nuse std::time::Duration;\n#[ferry::export]\npub fn mix(v: Vec<i32>, o: Option<String>, m: HashMap<String, u8>, d: Duration) -> Option<Vec<String>> { None }\n');
     const body = rustFnBody(out.rust, 'Java_ferry_demo_FerryNative_mix');
-    assertContains(body, 'let arg_v: ::std::vec::Vec<i32> = { let __bytes = jvm::bytes_arg(env, &arg_v)?;');
+    assertContains(body, 'let arg_v: ::std::vec::Vec<i32> = { let __bytes = face::bytes_arg(env, &arg_v)?;');
     assertContains(body, 'let arg_d: ::std::time::Duration =');
     assertContains(body, 'r.duration()?');
     const wrapper = kotlinFunBody(out.kotlinAll, 'mix');

@@ -71,9 +71,9 @@ pub fn open_all(n: u32) -> Vec<Arc<Conn>> { todo!() }
 #[ferry::export]
 pub fn count(n: u32) -> u32 { n }
 `);
-    assert.match(out.rust, /fn Java_\w+_open_1all[^{]+\{\n\s+jvm::sync_call_tracked\(/);
-    assert.match(out.rust, /fn Java_\w+_count[^{]+\{\n\s+jvm::sync_call\(/);
-    assertContains(out.rust, 'jvm::release_object(&mut env, handle)');
+    assert.match(out.rust, /fn Java_\w+_open_1all[^{]+\{\n\s+face::sync_call_tracked\(/);
+    assert.match(out.rust, /fn Java_\w+_count[^{]+\{\n\s+face::sync_call\(/);
+    assertContains(out.rust, 'face::release_object(&mut env, handle)');
   });
 
   test('a Flow keeps its object arguments, not their handles, and reads the handle per collection', async () => {
@@ -123,7 +123,7 @@ pub fn echo(s: Shape) -> Shape { s }
 
   test('the glue exports the interface fingerprint the Kotlin bindings check; only the interface changes it', async () => {
     const fingerprint = (out: Outputs) => {
-      const rust = /0x([0-9a-f]{16})u64 as jlong/.exec(out.rust)![1];
+      const rust = /0x([0-9a-f]{16})u64 as i64/.exec(out.rust)![1];
       const kotlin = /Bindings\(0x([0-9a-f]{16})uL\.toLong\(\), "0\.1\.0", "0\.1\.0"\)/.exec(out.kotlinAll)![1];
       assert.equal(rust, kotlin, 'both sides carry the same fingerprint');
       return rust;

@@ -6,11 +6,11 @@
 
 import type { CrateIr, ObjectDecl, TypeRef } from '../ir/model.js';
 import { isObjectParam, objectParamName } from '../ir/objects.js';
-import { jniSymbol, NATIVE_OBJECT } from '../names.js';
+import type { NativeExport, NativeParam } from './rust-faces.js';
 
-/** JNI parameter of an object argument (`Arc<T>` or `&T`). */
-export function objectJniParam(name: string): string {
-  return `${name}: jlong`;
+/** Native parameter of an object argument (`Arc<T>` or `&T`): its handle. */
+export function objectNativeParam(name: string): NativeParam {
+  return { name, kind: 'prim', prim: 'i64' };
 }
 
 /** Lifts an object argument: the `Arc<T>` behind the handle, or IllegalStateException. */
@@ -38,15 +38,12 @@ export function adaptObjectResult(t: TypeRef, call: string): string {
 export { isObjectParam };
 
 /** `FerryNative.ferryReleaseObject(handle): Boolean`: releases one handle (close / Cleaner). */
-export function objectRuntimeExports(ir: CrateIr): string {
-  if (ir.objects.length === 0) return '';
-  const symbol = jniSymbol(ir.kotlinPackage, NATIVE_OBJECT, 'ferryReleaseObject');
-  return `
-
-#[no_mangle]
-pub extern "system" fn ${symbol}<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: jlong) -> u8 {
-    jvm::release_object(&mut env, handle)
-}${ir.objects.map((o) => traitExports(ir, o)).join('')}`;
+export function objectRuntimeExports(ir: CrateIr): NativeExport[] {
+  if (ir.objects.length === 0) return [];
+  return [
+    { name: 'ferryReleaseObject', params: [{ name: 'handle', kind: 'prim', prim: 'i64' }], result: { kind: 'prim', prim: 'bool' }, body: '    face::release_object(&mut env, handle)' },
+    ...ir.objects.flatMap(traitExports),
+  ];
 }
 
 /** The native names of an object's standard-trait exports (see `ObjectDecl.traits`). */
@@ -58,36 +55,28 @@ export const traitNatives = (obj: ObjectDecl) => ({
 });
 
 /** Exports behind the Kotlin class's toString / equals / hashCode / compareTo. */
-function traitExports(ir: CrateIr, obj: ObjectDecl): string {
+function traitExports(obj: ObjectDecl): NativeExport[] {
   const t = obj.traits;
-  if (!t) return '';
+  if (!t) return [];
   const n = traitNatives(obj);
-  const sym = (m: string) => jniSymbol(ir.kotlinPackage, NATIVE_OBJECT, m);
   const get = (h: string) => `::ferry::objects::get::<${obj.rustPath}>(${h}, "${obj.name}")?`;
-  const head = (m: string, params: string, ret: string) =>
-    `\n\n#[no_mangle]\npub extern "system" fn ${sym(m)}<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, ${params}) -> ${ret} {`;
-  let out = '';
+  const handle: NativeParam[] = [{ name: 'handle', kind: 'prim', prim: 'i64' }];
+  const pair: NativeParam[] = [{ name: 'a', kind: 'prim', prim: 'i64' }, { name: 'b', kind: 'prim', prim: 'i64' }];
+  const out: NativeExport[] = [];
   if (t.display) {
-    out += `${head(n.display, 'handle: jlong', 'jbyteArray')}
-    jvm::sync_call(&mut env, |env| { let v = ${get('handle')}; jvm::bytes_return(env, ::std::string::ToString::to_string(&*v).as_bytes()) })
-}`;
+    out.push({ name: n.display, params: handle, result: { kind: 'bytes' }, body: `    face::sync_call(&mut env, |env| { let v = ${get('handle')}; face::bytes_return(env, ::std::string::ToString::to_string(&*v).as_bytes()) })` });
   }
   if (t.eqHash) {
-    out += `${head(n.equals, 'a: jlong, b: jlong', 'u8')}
-    jvm::sync_call(&mut env, |_env| { let (a, b) = (${get('a')}, ${get('b')}); Ok(u8::from(*a == *b)) })
-}${head(n.hash, 'handle: jlong', 'jlong')}
-    jvm::sync_call(&mut env, |_env| {
+    out.push({ name: n.equals, params: pair, result: { kind: 'prim', prim: 'bool' }, body: `    face::sync_call(&mut env, |_env| { let (a, b) = (${get('a')}, ${get('b')}); Ok(u8::from(*a == *b)) })` });
+    out.push({ name: n.hash, params: handle, result: { kind: 'prim', prim: 'i64' }, body: `    face::sync_call(&mut env, |_env| {
         let v = ${get('handle')};
         let mut h = ::std::collections::hash_map::DefaultHasher::new();
         ::std::hash::Hash::hash(&*v, &mut h);
-        Ok(::std::hash::Hasher::finish(&h) as jlong)
-    })
-}`;
+        Ok(::std::hash::Hasher::finish(&h) as i64)
+    })` });
   }
   if (t.ord) {
-    out += `${head(n.compare, 'a: jlong, b: jlong', 'i32')}
-    jvm::sync_call(&mut env, |_env| { let (a, b) = (${get('a')}, ${get('b')}); Ok(::std::cmp::Ord::cmp(&*a, &*b) as i32) })
-}`;
+    out.push({ name: n.compare, params: pair, result: { kind: 'prim', prim: 'i32' }, body: `    face::sync_call(&mut env, |_env| { let (a, b) = (${get('a')}, ${get('b')}); Ok(::std::cmp::Ord::cmp(&*a, &*b) as i32) })` });
   }
   return out;
 }

@@ -2,11 +2,13 @@
 // async ones on ferry's runtime), and lower results; plus wire codecs for exported types.
 
 import type { CrateIr, EnumDecl, FnDecl, RecordDecl, TypeRef } from '../ir/model.js';
-import { jniSymbol, NATIVE_OBJECT, unraw } from '../names.js';
+import { unraw } from '../names.js';
+import { cDeclaration, cSymbol, renderC, renderJni, type AbiPrim, type NativeExport, type NativeParam, type NativeResult } from './rust-faces.js';
 import { JNI_RUST, valueAbi, WIRE_METHOD } from './abi.js';
+import type { Prim } from '../ir/model.js';
 import { objectNativeFns } from '../ir/objects.js';
-import { adaptObjectResult, isObjectParam, objectEncode, objectJniParam, objectLiftParam, objectRuntimeExports } from './rust-objects.js';
-import { STREAM_JNI_PARAMS, streamExportBody, streamRuntimeExports } from './rust-streams.js';
+import { adaptObjectResult, isObjectParam, objectEncode, objectLiftParam, objectNativeParam, objectRuntimeExports } from './rust-objects.js';
+import { STREAM_NATIVE_PARAMS, streamExportBody, streamRuntimeExports } from './rust-streams.js';
 import { WireSizes } from './wire-size.js';
 import { interfaceFingerprint } from './fingerprint.js';
 
@@ -195,19 +197,19 @@ ${readArms}
   return out.join('\n\n');
 }
 
-/** JNI parameter declaration for one user parameter (tokens have none). */
-function jniParam(name: string, t: TypeRef): string | null {
-  if (isObjectParam(t)) return objectJniParam(name);
+/** The native parameter of one user parameter (tokens have none). */
+function nativeParam(name: string, t: TypeRef): NativeParam | null {
+  if (isObjectParam(t)) return objectNativeParam(name);
   const abi = valueAbi(t);
   switch (abi.kind) {
     case 'token': return null;
-    case 'prim': return `${name}: ${JNI_RUST[abi.prim]}`;
+    case 'prim': return { name, kind: 'prim', prim: abiPrim(abi.prim) };
     case 'unit': throw new Error('unit parameter');
-    default: return `${name}: JByteArray<'local>`;
+    default: return { name, kind: 'bytes' };
   }
 }
 
-/** Statement turning the JNI value of a parameter into the owned Rust value. */
+/** Statement turning the native value of a parameter into the owned Rust value. */
 function liftParam(name: string, t: TypeRef, types: RustTypes): string | null {
   if (isObjectParam(t)) return objectLiftParam(name, t, (n) => types.path(n));
   const abi = valueAbi(t);
@@ -216,11 +218,11 @@ function liftParam(name: string, t: TypeRef, types: RustTypes): string | null {
     case 'prim':
       if (abi.prim === 'bool') return `let ${name}: bool = ${name} != 0;`;
       return `let ${name}: ${abi.prim} = ${name} as ${abi.prim};`;
-    case 'utf8': return `let ${name}: ::std::string::String = jvm::string_arg(env, &${name})?;`;
-    case 'raw-bytes': return `let ${name}: ::std::vec::Vec<u8> = jvm::bytes_arg(env, &${name})?;`;
+    case 'utf8': return `let ${name}: ::std::string::String = face::string_arg(env, &${name})?;`;
+    case 'raw-bytes': return `let ${name}: ::std::vec::Vec<u8> = face::bytes_arg(env, &${name})?;`;
     case 'wire': {
       const inner = t.kind === 'ref' ? t.inner : t;
-      return `let ${name}: ${types.owned(inner)} = { let __bytes = jvm::bytes_arg(env, &${name})?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = ${decode(inner, types, 0)}; __r.finish()?; __v };`;
+      return `let ${name}: ${types.owned(inner)} = { let __bytes = face::bytes_arg(env, &${name})?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = ${decode(inner, types, 0)}; __r.finish()?; __v };`;
     }
     case 'unit': throw new Error('unit parameter');
   }
@@ -244,20 +246,20 @@ function primToJni(prim: string, expr: string): string {
   return jni === prim ? expr : `${expr} as ${jni}`;
 }
 
-/** Sync return: an expression of type Result<JniType, Throw>, given `__result`. */
-function syncReturn(t: TypeRef): { jniType: string; expr: string } {
+/** Sync return: the native result and an expression of type Result<_, _> giving it, given `__result`. */
+function syncReturn(t: TypeRef): { result: NativeResult; expr: string } {
   if (t.kind === 'result') {
     const ok = t.ok.kind === 'unit' ? '' : encode(t.ok, 'v', 0);
     const body = `match &__result { ::std::result::Result::Ok(v) => { w.u8(0); ${ok} } ::std::result::Result::Err(e) => { w.u8(1); write_${(t.err as { name: string }).name}(w, e); } }`;
-    return { jniType: 'jbyteArray', expr: `{ let __bytes = ${wireBytes(body)}; jvm::bytes_return(env, &__bytes) }` };
+    return { result: { kind: 'bytes' }, expr: `{ let __bytes = ${wireBytes(body)}; face::bytes_return(env, &__bytes) }` };
   }
   const abi = valueAbi(t);
   switch (abi.kind) {
-    case 'unit': return { jniType: '()', expr: 'Ok(())' };
-    case 'prim': return { jniType: JNI_RUST[abi.prim], expr: `Ok(${primToJni(abi.prim, '__result')})` };
-    case 'utf8': return { jniType: 'jbyteArray', expr: 'jvm::bytes_return(env, __result.as_bytes())' };
-    case 'raw-bytes': return { jniType: 'jbyteArray', expr: 'jvm::bytes_return(env, &__result)' };
-    case 'wire': return { jniType: 'jbyteArray', expr: `{ let __bytes = ${wireBytes(encode(t, '&__result', 0))}; jvm::bytes_return(env, &__bytes) }` };
+    case 'unit': return { result: { kind: 'unit' }, expr: 'Ok(())' };
+    case 'prim': return { result: { kind: 'prim', prim: abiPrim(abi.prim) }, expr: `Ok(${primToJni(abi.prim, '__result')})` };
+    case 'utf8': return { result: { kind: 'bytes' }, expr: 'face::bytes_return(env, __result.as_bytes())' };
+    case 'raw-bytes': return { result: { kind: 'bytes' }, expr: 'face::bytes_return(env, &__result)' };
+    case 'wire': return { result: { kind: 'bytes' }, expr: `{ let __bytes = ${wireBytes(encode(t, '&__result', 0))}; face::bytes_return(env, &__bytes) }` };
     case 'token': throw new Error('token return');
   }
 }
@@ -318,91 +320,118 @@ fn __signature_${symbol}() {
 `;
 }
 
-function functionExport(fn: FnDecl, ir: CrateIr, types: RustTypes): string {
-  const symbol = jniSymbol(ir.kotlinPackage, NATIVE_OBJECT, unraw(fn.name));
-  return signatureCheck(fn, symbol, types) + functionExportBody(fn, ir, types, symbol);
+function functionExport(fn: FnDecl, ir: CrateIr, types: RustTypes): { check: string; native: NativeExport } {
+  const name = unraw(fn.name);
+  return { check: signatureCheck(fn, name, types), native: functionNative(fn, types, name) };
 }
 
-function functionExportBody(fn: FnDecl, ir: CrateIr, types: RustTypes, symbol: string): string {
-  const params = fn.params.map((p) => jniParam(rustArg(p.name), p.type)).filter((p): p is string => p !== null);
+function functionNative(fn: FnDecl, types: RustTypes, name: string): NativeExport {
+  const params = fn.params.map((p) => nativeParam(rustArg(p.name), p.type)).filter((p): p is NativeParam => p !== null);
   const lifts = fn.params.map((p) => liftParam(rustArg(p.name), p.type, types)).filter((l): l is string => l !== null);
   const call = `${fn.rustPath}(${callArgs(fn)})`;
   const liftLines = lifts.map((l) => `        ${l}\n`).join('');
   if (fn.returns.kind === 'stream') {
-    return `#[no_mangle]
-pub extern "system" fn ${symbol}<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, ${STREAM_JNI_PARAMS}${params.map((p) => `, ${p}`).join('')}) -> jlong {
-${streamExportBody(fn, types, liftLines, call)}
-}`;
+    return { name, params: [...STREAM_NATIVE_PARAMS, ...params], result: { kind: 'prim', prim: 'i64' }, body: streamExportBody(fn, types, liftLines, call) };
   }
   if (!fn.isAsync) {
     const ret = syncReturn(fn.returns);
-    const retDecl = ret.jniType === '()' ? '' : ` -> ${ret.jniType}`;
     // A result holding objects registers handles; if the call fails afterwards, the
     // tracked variant releases them.
     const runner = mentionsObject(fn.returns) ? 'sync_call_tracked' : 'sync_call';
-    return `#[no_mangle]
-pub extern "system" fn ${symbol}<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>${params.map((p) => `, ${p}`).join('')})${retDecl} {
-    jvm::${runner}(&mut env, |env| {
+    return { name, params, result: ret.result, body: `    face::${runner}(&mut env, |env| {
 ${liftLines}        let __result = ${adaptObjectResult(fn.returns, call)};
         ${ret.expr}
-    })
-}`;
+    })` };
   }
   const r = fn.returns;
   const outcome = r.kind === 'result'
     ? `match __result { ::std::result::Result::Ok(__ok) => ${asyncOutcome(r.ok, '__ok')}, ::std::result::Result::Err(__err) => Outcome::Error(${wireBytes(`write_${(r.err as { name: string }).name}(w, &__err);`)}) }`
     : asyncOutcome(r, '__result');
-  return `#[no_mangle]
-pub extern "system" fn ${symbol}<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong${params.map((p) => `, ${p}`).join('')}) -> jlong {
-    jvm::sync_call(&mut env, |env| {
-${liftLines}        Ok(jvm::spawn_call(completion, move |token| async move {
+  return { name, params: [{ name: 'completion', kind: 'prim', prim: 'i64' }, ...params], result: { kind: 'prim', prim: 'i64' }, body: `    face::sync_call(&mut env, |env| {
+${liftLines}        Ok(face::spawn_call(completion, move |token| async move {
             let __result = ${adaptObjectResult(fn.returns, `${call}.await`)};
             ${outcome}
         }))
-    })
-}`;
+    })` };
 }
 
-function runtimeExports(ir: CrateIr): string {
-  const sym = (m: string) => jniSymbol(ir.kotlinPackage, NATIVE_OBJECT, m);
-  const counter = (m: string, f: string) => `#[no_mangle]
-pub extern "system" fn ${sym(m)}<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-    ::ferry::diagnostics::${f}() as jlong
-}`;
-  return `#[no_mangle]
-pub extern "system" fn JNI_OnLoad(vm: ::ferry::__private::jni::JavaVM, _reserved: *mut ::std::ffi::c_void) -> jint {
-    jvm::on_load(vm)
+/** The entry points every library has, besides the user's: loading, counters, cancel. */
+function runtimeExports(ir: CrateIr): NativeExport[] {
+  const counter = (name: string, f: string): NativeExport => ({ name, params: [], result: { kind: 'prim', prim: 'i64' }, body: `    ::ferry::diagnostics::${f}() as i64` });
+  const i64 = (name: string): NativeParam => ({ name, kind: 'prim', prim: 'i64' });
+  return [
+    { name: 'JNI_OnLoad', only: 'jni', symbol: 'JNI_OnLoad', params: [], result: { kind: 'prim', prim: 'i32' }, body: '' },
+    // The C face's set-up: the bindings register their upcalls before the first call.
+    { name: 'ferryInit', only: 'c', params: [i64('complete'), i64('deliver')], result: { kind: 'unit' }, body: '    face::init_raw(complete, deliver)' },
+    { name: 'ferryFree', only: 'c', params: [i64('buffer')], result: { kind: 'unit' }, body: '    face::free_buffer(buffer as face::Buffer)' },
+    // The interface fingerprint these bindings were generated with (see FerryNative's check).
+    { name: 'ferryFingerprint', params: [], result: { kind: 'prim', prim: 'i64' }, body: `    0x${interfaceFingerprint(ir)}u64 as i64` },
+    { name: 'ferryCancelCall', params: [i64('call')], result: { kind: 'unit' }, body: '    face::cancel_call(call)' },
+    counter('ferryPendingCalls', 'pending_calls'),
+    counter('ferryLiveObjects', 'live_objects'),
+    counter('ferryOpenStreams', 'open_streams'),
+    ...streamRuntimeExports(),
+    ...objectRuntimeExports(ir),
+  ];
 }
 
-/// The interface fingerprint these bindings were generated with (see FerryNative's check).
-#[no_mangle]
-pub extern "system" fn ${sym('ferryFingerprint')}<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-    0x${interfaceFingerprint(ir)}u64 as jlong
+function indent(text: string): string {
+  return text.split('\n').map((l) => (l.length > 0 ? `    ${l}` : l)).join('\n');
 }
 
-#[no_mangle]
-pub extern "system" fn ${sym('ferryCancelCall')}<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, call: jlong) {
-    jvm::cancel_call(call)
-}
+/** The C header cinterop reads: one declaration per C export of \`emitRust\`. */
+export function emitCHeader(ir: CrateIr): string {
+  const types = new RustTypes(ir);
+  const exported = [...ir.functions, ...objectNativeFns(ir.objects)].map((f) => functionExport(f, ir, types).native);
+  const natives = [...runtimeExports(ir), ...exported].filter((n) => n.only !== 'jni');
+  const guard = `FERRY_${ir.crateName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_H`;
+  return `/* Generated by ferry ${GENERATOR_VERSION} from crate \`${ir.crateName}\`. Do not edit: run \`ferry generate\` again. */
+/* The C face of the crate's library, for Kotlin/Native's cinterop. Every function takes
+   \`status\` first: two int64_t the caller zeroes; on failure Rust writes a code (1 panic,
+   2 invalid argument, 3 invalid state) and a message buffer. Returned buffers start with
+   their int64_t length and are freed with ${cSymbol(ir.crateName, 'ferryFree')}. */
+#ifndef ${guard}
+#define ${guard}
 
-${counter('ferryPendingCalls', 'pending_calls')}
+#include <stdbool.h>
+#include <stdint.h>
 
-${counter('ferryLiveObjects', 'live_objects')}
+${natives.map((n) => cDeclaration(n, ir.crateName)).join('\n')}
 
-${counter('ferryOpenStreams', 'open_streams')}
-
-${streamRuntimeExports(sym)}${objectRuntimeExports(ir)}`;
+#endif
+`;
 }
 
 export function emitRust(ir: CrateIr): string {
   const types = new RustTypes(ir);
   const use = codecUse(ir);
+  const exported = [...ir.functions, ...objectNativeFns(ir.objects)].map((f) => functionExport(f, ir, types));
+  const natives = [...runtimeExports(ir), ...exported.map((e) => e.native)];
+  const onLoad = 'pub extern "system" fn JNI_OnLoad(vm: ::ferry::__private::jni::JavaVM, _reserved: *mut ::std::ffi::c_void) -> jint {\n    face::on_load(vm)\n}';
+  const jni = natives.filter((n) => n.only !== 'c')
+    .map((n) => (n.symbol === 'JNI_OnLoad' ? `#[no_mangle]\n${onLoad}` : renderJni(n, ir.kotlinPackage))).join('\n\n');
+  const c = natives.filter((n) => n.only !== 'jni').map((n) => renderC(n, ir.crateName)).join('\n\n');
   const sections = [
-    runtimeExports(ir),
     ...ir.records.map((r) => recordCodecs(r, types, use)),
     ...ir.enums.map((e) => enumCodecs(e, types, use)),
-    ...ir.functions.map((f) => functionExport(f, ir, types)),
-    ...objectNativeFns(ir.objects).map((f) => functionExport(f, ir, types)),
+    ...exported.map((e) => e.check),
+    `/// The JNI face: the JVM and Android load these through \`System.loadLibrary\`.
+pub(super) mod jni {
+    use super::*;
+    use ::ferry::__private::jni::objects::{JByteArray, JClass};
+    use ::ferry::__private::jni::sys::{jbyteArray, jint};
+    use ::ferry::__private::jni::JNIEnv;
+    use ::ferry::jvm as face;
+
+${indent(jni)}
+}`,
+    `/// The C face: Kotlin/Native calls these through cinterop (see the generated header).
+pub(super) mod c {
+    use super::*;
+    use ::ferry::cabi as face;
+
+${indent(c)}
+}`,
   ].filter((s) => s.length > 0);
   const body = sections.join('\n\n').split('\n').map((l) => (l.length > 0 ? `    ${l}` : l)).join('\n');
   return `// Generated by ferry ${GENERATOR_VERSION} from crate \`${ir.crateName}\`. Do not edit: run \`ferry generate\` again.
@@ -414,16 +443,18 @@ ${ir.allowPanicAbort ? '' : `// Catching panics at the bridge needs unwinding: w
 compile_error!("ferry: this crate is built with panic = \\"abort\\", so a Rust panic would abort the process instead of reaching Kotlin as RustPanicException. Build with panic = \\"unwind\\" (the default), or accept aborts with \`allow-panic-abort = true\` under [package.metadata.ferry] in Cargo.toml and run ferry generate again.");
 
 `}#[doc(hidden)]
-#[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, clippy::all)]
+#[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, unused_unsafe, clippy::all)]
 mod __ferry_glue {
-    use ::ferry::__private::jni::objects::{JByteArray, JClass};
-    use ::ferry::__private::jni::sys::{jbyteArray, jint, jlong};
-    use ::ferry::__private::jni::JNIEnv;
     use ::ferry::calls::Outcome;
-    use ::ferry::jvm;
     use ::ferry::wire::{Reader, WireError, WireResult, Writer};
 
 ${body}
 }
 `;
+}
+
+/** The ABI primitive a Rust primitive crosses as (unsigned ride as signed, bool as a byte). */
+function abiPrim(prim: Prim): AbiPrim {
+  if (prim === 'bool') return 'bool';
+  return JNI_RUST[prim] as AbiPrim;
 }

@@ -1,5 +1,5 @@
 //! ferry's runtime, as user crates see it: the platform-neutral core (`ferry-core`), the
-//! JNI face (`ferry-jni`, as [`jvm`]) and the marker attributes (`ferry-macros`). The
+//! JNI face (`ferry-jni`, as [`jvm`]), the C ABI face (`ferry-cabi`, as [`cabi`]) and the marker attributes (`ferry-macros`). The
 //! generated glue names everything through this crate, so a user crate depends on `ferry`
 //! alone and never sees the split.
 //!
@@ -10,6 +10,7 @@
 //! - [`objects`]: the handle registry behind `#[ferry::export(object)]` Kotlin classes.
 //! - [`wire`]: the compact little-endian format compound values cross in.
 //! - [`jvm`]: the JNI face: `JNI_OnLoad` caching, upcalls, throwing.
+//! - [`cabi`]: the C ABI face for Kotlin/Native: C types, status codes, function-pointer upcalls.
 //! - [`CancellationToken`]: cancelled when the Kotlin caller is cancelled.
 //!
 //! Users only write `ferry::include_glue!()` and the `#[ferry::export]` attributes.
@@ -17,6 +18,7 @@
 pub use ferry_core::{calls, cancel, diagnostics, error, handles, objects, panics, runtime, streams, wire};
 pub use ferry_core::{CallError, CancellationToken};
 pub use ferry_jni as jvm;
+pub use ferry_cabi as cabi;
 pub use ferry_macros::{export, include_glue};
 
 /// Re-exports the generated glue relies on, so a user crate needs no direct dependency

@@ -7,60 +7,10 @@
 compile_error!("ferry: this crate is built with panic = \"abort\", so a Rust panic would abort the process instead of reaching Kotlin as RustPanicException. Build with panic = \"unwind\" (the default), or accept aborts with `allow-panic-abort = true` under [package.metadata.ferry] in Cargo.toml and run ferry generate again.");
 
 #[doc(hidden)]
-#[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, clippy::all)]
+#[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, unused_unsafe, clippy::all)]
 mod __ferry_glue {
-    use ::ferry::__private::jni::objects::{JByteArray, JClass};
-    use ::ferry::__private::jni::sys::{jbyteArray, jint, jlong};
-    use ::ferry::__private::jni::JNIEnv;
     use ::ferry::calls::Outcome;
-    use ::ferry::jvm;
     use ::ferry::wire::{Reader, WireError, WireResult, Writer};
-
-    #[no_mangle]
-    pub extern "system" fn JNI_OnLoad(vm: ::ferry::__private::jni::JavaVM, _reserved: *mut ::std::ffi::c_void) -> jint {
-        jvm::on_load(vm)
-    }
-
-    /// The interface fingerprint these bindings were generated with (see FerryNative's check).
-    #[no_mangle]
-    pub extern "system" fn Java_com_example_vault_FerryNative_ferryFingerprint<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        0x4bebc4af14f7ea4fu64 as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_com_example_vault_FerryNative_ferryCancelCall<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, call: jlong) {
-        jvm::cancel_call(call)
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_com_example_vault_FerryNative_ferryPendingCalls<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        ::ferry::diagnostics::pending_calls() as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_com_example_vault_FerryNative_ferryLiveObjects<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        ::ferry::diagnostics::live_objects() as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_com_example_vault_FerryNative_ferryOpenStreams<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        ::ferry::diagnostics::open_streams() as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_com_example_vault_FerryNative_ferryStreamRequest<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, stream: jlong, n: jlong) {
-        ::ferry::jvm::streams::request_jni(stream, n)
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_com_example_vault_FerryNative_ferryStreamClose<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, stream: jlong) {
-        ::ferry::jvm::streams::close_jni(stream)
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_com_example_vault_FerryNative_ferryReleaseObject<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: jlong) -> u8 {
-        jvm::release_object(&mut env, handle)
-    }
 
     pub(super) fn write_Entry(w: &mut Writer, v: &crate::model::Entry) {
         w.enter();
@@ -99,163 +49,417 @@ mod __ferry_glue {
     }
 
     #[allow(dead_code)]
-    fn __signature_Java_com_example_vault_FerryNative_merge() {
+    fn __signature_merge() {
         type Params = (&'static crate::Vault, ::std::sync::Arc<crate::Vault>);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::merge);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_com_example_vault_FerryNative_merge<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_a: jlong, arg_b: jlong) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_a: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_a, "Vault")?;
-            let arg_b: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_b, "Vault")?;
-            let __result = crate::merge(&arg_a, arg_b);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.str(e0); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_com_example_vault_FerryNative_slow() {
+    fn __signature_slow() {
         type Params = (u64,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::slow);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_com_example_vault_FerryNative_slow<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_ms: i64) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ms: u64 = arg_ms as u64;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::slow(arg_ms).await;
-                Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.duration(*x0); } } __w.into_bytes() })
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_com_example_vault_FerryNative_boom() {
+    fn __signature_boom() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::boom);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_com_example_vault_FerryNative_boom<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let __result = crate::boom();
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Shape(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_com_example_vault_FerryNative_Vault_1new() {
+    fn __signature_Vault_new() {
         type Params = (u32,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Vault::new);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_com_example_vault_FerryNative_Vault_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_capacity: i32) -> jbyteArray {
-        jvm::sync_call_tracked(&mut env, |env| {
-            let arg_capacity: u32 = arg_capacity as u32;
-            let __result = crate::Vault::new(arg_capacity);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.i64(::ferry::objects::register(::std::sync::Arc::clone(v))); } ::std::result::Result::Err(e) => { w.u8(1); write_VaultError(w, e); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_com_example_vault_FerryNative_Vault_1open_1default() {
+    fn __signature_Vault_open_default() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Vault::open_default);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_com_example_vault_FerryNative_Vault_1open_1default<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
-        jvm::sync_call_tracked(&mut env, |env| {
-            let __result = crate::Vault::open_default();
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_com_example_vault_FerryNative_Vault_1put() {
+    fn __signature_Vault_put() {
         type Params = (&'static crate::Vault, &'static str, ::std::vec::Vec<u8>);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Vault::put);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_com_example_vault_FerryNative_Vault_1put<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_ferry_self: jlong, arg_key: JByteArray<'local>, arg_value: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_ferry_self, "Vault")?;
-            let arg_key: ::std::string::String = jvm::string_arg(env, &arg_key)?;
-            let arg_value: ::std::vec::Vec<u8> = jvm::bytes_arg(env, &arg_value)?;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::Vault::put(&arg_ferry_self, &arg_key, arg_value).await;
-                match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Entry(w, &__ok); __w.into_bytes() }), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_VaultError(w, &__err); __w.into_bytes() }) }
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_com_example_vault_FerryNative_Vault_1get() {
+    fn __signature_Vault_get() {
         type Params = (&'static crate::Vault, ::std::string::String, ::ferry::CancellationToken);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Vault::get);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_com_example_vault_FerryNative_Vault_1get<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_ferry_self: jlong, arg_key: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_ferry_self, "Vault")?;
-            let arg_key: ::std::string::String = jvm::string_arg(env, &arg_key)?;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::Vault::get(&arg_ferry_self, arg_key, token.clone()).await;
-                match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes(__ok), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_VaultError(w, &__err); __w.into_bytes() }) }
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_com_example_vault_FerryNative_Vault_1keys() {
+    fn __signature_Vault_keys() {
         type Params = (&'static crate::Vault,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Vault::keys);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_com_example_vault_FerryNative_Vault_1keys<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_ferry_self, "Vault")?;
-            let __result = crate::Vault::keys(&arg_ferry_self);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.str(e0); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_com_example_vault_FerryNative_Vault_1child() {
+    fn __signature_Vault_child() {
         type Params = (&'static crate::Vault,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Vault::child);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_com_example_vault_FerryNative_Vault_1child<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> jbyteArray {
-        jvm::sync_call_tracked(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_ferry_self, "Vault")?;
-            let __result = crate::Vault::child(&arg_ferry_self);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.i64(::ferry::objects::register(::std::sync::Arc::clone(x0))); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_com_example_vault_FerryNative_Vault_1watch() {
+    fn __signature_Vault_watch() {
         type Params = (&'static crate::Vault, u32);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Vault::watch);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_com_example_vault_FerryNative_Vault_1watch<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_ferry_self: jlong, arg_n: i32) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_ferry_self, "Vault")?;
-            let arg_n: u32 = arg_n as u32;
-            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
-                move |token| async move { crate::Vault::watch(&arg_ferry_self, arg_n) },
-                |w: &mut Writer, __item: ::std::result::Result<u32, crate::model::VaultError>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; w.u32(*v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_VaultError(w, &__err); __w.into_bytes() }) } },
-            ))
-        })
+
+
+    /// The JNI face: the JVM and Android load these through `System.loadLibrary`.
+    pub(super) mod jni {
+        use super::*;
+        use ::ferry::__private::jni::objects::{JByteArray, JClass};
+        use ::ferry::__private::jni::sys::{jbyteArray, jint};
+        use ::ferry::__private::jni::JNIEnv;
+        use ::ferry::jvm as face;
+
+        #[no_mangle]
+        pub extern "system" fn JNI_OnLoad(vm: ::ferry::__private::jni::JavaVM, _reserved: *mut ::std::ffi::c_void) -> jint {
+            face::on_load(vm)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_com_example_vault_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            0x4bebc4af14f7ea4fu64 as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_com_example_vault_FerryNative_ferryCancelCall<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, call: i64) {
+            face::cancel_call(call)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_com_example_vault_FerryNative_ferryPendingCalls<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            ::ferry::diagnostics::pending_calls() as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_com_example_vault_FerryNative_ferryLiveObjects<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            ::ferry::diagnostics::live_objects() as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_com_example_vault_FerryNative_ferryOpenStreams<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            ::ferry::diagnostics::open_streams() as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_com_example_vault_FerryNative_ferryStreamRequest<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, stream: i64, n: i64) {
+            face::streams::request(stream, n)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_com_example_vault_FerryNative_ferryStreamClose<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, stream: i64) {
+            face::streams::close(stream)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_com_example_vault_FerryNative_ferryReleaseObject<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: i64) -> u8 {
+            face::release_object(&mut env, handle)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_com_example_vault_FerryNative_merge<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_a: i64, arg_b: i64) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_a: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_a, "Vault")?;
+                let arg_b: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_b, "Vault")?;
+                let __result = crate::merge(&arg_a, arg_b);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.str(e0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_com_example_vault_FerryNative_slow<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ms: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ms: u64 = arg_ms as u64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::slow(arg_ms).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.duration(*x0); } } __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_com_example_vault_FerryNative_boom<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::boom();
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Shape(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_com_example_vault_FerryNative_Vault_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_capacity: i32) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_capacity: u32 = arg_capacity as u32;
+                let __result = crate::Vault::new(arg_capacity);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.i64(::ferry::objects::register(::std::sync::Arc::clone(v))); } ::std::result::Result::Err(e) => { w.u8(1); write_VaultError(w, e); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_com_example_vault_FerryNative_Vault_1open_1default<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let __result = crate::Vault::open_default();
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_com_example_vault_FerryNative_Vault_1put<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_key: JByteArray<'local>, arg_value: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_ferry_self, "Vault")?;
+                let arg_key: ::std::string::String = face::string_arg(env, &arg_key)?;
+                let arg_value: ::std::vec::Vec<u8> = face::bytes_arg(env, &arg_value)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Vault::put(&arg_ferry_self, &arg_key, arg_value).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Entry(w, &__ok); __w.into_bytes() }), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_VaultError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_com_example_vault_FerryNative_Vault_1get<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_key: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_ferry_self, "Vault")?;
+                let arg_key: ::std::string::String = face::string_arg(env, &arg_key)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Vault::get(&arg_ferry_self, arg_key, token.clone()).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes(__ok), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_VaultError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_com_example_vault_FerryNative_Vault_1keys<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_ferry_self, "Vault")?;
+                let __result = crate::Vault::keys(&arg_ferry_self);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.str(e0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_com_example_vault_FerryNative_Vault_1child<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_ferry_self, "Vault")?;
+                let __result = crate::Vault::child(&arg_ferry_self);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.i64(::ferry::objects::register(::std::sync::Arc::clone(x0))); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_com_example_vault_FerryNative_Vault_1watch<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_ferry_self: i64, arg_n: i32) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_ferry_self, "Vault")?;
+                let arg_n: u32 = arg_n as u32;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::Vault::watch(&arg_ferry_self, arg_n) },
+                    |w: &mut Writer, __item: ::std::result::Result<u32, crate::model::VaultError>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; w.u32(*v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_VaultError(w, &__err); __w.into_bytes() }) } },
+                ))
+            })
+        }
+    }
+
+    /// The C face: Kotlin/Native calls these through cinterop (see the generated header).
+    pub(super) mod c {
+        use super::*;
+        use ::ferry::cabi as face;
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_vault_check_ferryInit(__status: *mut i64, complete: i64, deliver: i64) {
+            let mut env = face::Status::new(__status);
+            face::init_raw(complete, deliver)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_vault_check_ferryFree(__status: *mut i64, buffer: i64) {
+            let mut env = face::Status::new(__status);
+            face::free_buffer(buffer as face::Buffer)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_vault_check_ferryFingerprint(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            0x4bebc4af14f7ea4fu64 as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_vault_check_ferryCancelCall(__status: *mut i64, call: i64) {
+            let mut env = face::Status::new(__status);
+            face::cancel_call(call)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_vault_check_ferryPendingCalls(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            ::ferry::diagnostics::pending_calls() as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_vault_check_ferryLiveObjects(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            ::ferry::diagnostics::live_objects() as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_vault_check_ferryOpenStreams(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            ::ferry::diagnostics::open_streams() as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_vault_check_ferryStreamRequest(__status: *mut i64, stream: i64, n: i64) {
+            let mut env = face::Status::new(__status);
+            face::streams::request(stream, n)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_vault_check_ferryStreamClose(__status: *mut i64, stream: i64) {
+            let mut env = face::Status::new(__status);
+            face::streams::close(stream)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_vault_check_ferryReleaseObject(__status: *mut i64, handle: i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            face::release_object(&mut env, handle)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_vault_check_merge(__status: *mut i64, arg_a: i64, arg_b: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_a: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_a, "Vault")?;
+                let arg_b: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_b, "Vault")?;
+                let __result = crate::merge(&arg_a, arg_b);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.str(e0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_vault_check_slow(__status: *mut i64, completion: i64, arg_ms: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ms: u64 = arg_ms as u64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::slow(arg_ms).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.duration(*x0); } } __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_vault_check_boom(__status: *mut i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::boom();
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Shape(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_vault_check_Vault_new(__status: *mut i64, arg_capacity: i32) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_capacity: u32 = arg_capacity as u32;
+                let __result = crate::Vault::new(arg_capacity);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.i64(::ferry::objects::register(::std::sync::Arc::clone(v))); } ::std::result::Result::Err(e) => { w.u8(1); write_VaultError(w, e); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_vault_check_Vault_open_default(__status: *mut i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call_tracked(&mut env, |env| {
+                let __result = crate::Vault::open_default();
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_vault_check_Vault_put(__status: *mut i64, completion: i64, arg_ferry_self: i64, arg_key_ptr: *const u8, arg_key_len: i64, arg_value_ptr: *const u8, arg_value_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_key = face::Bytes::new(arg_key_ptr, arg_key_len);
+            let arg_value = face::Bytes::new(arg_value_ptr, arg_value_len);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_ferry_self, "Vault")?;
+                let arg_key: ::std::string::String = face::string_arg(env, &arg_key)?;
+                let arg_value: ::std::vec::Vec<u8> = face::bytes_arg(env, &arg_value)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Vault::put(&arg_ferry_self, &arg_key, arg_value).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Entry(w, &__ok); __w.into_bytes() }), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_VaultError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_vault_check_Vault_get(__status: *mut i64, completion: i64, arg_ferry_self: i64, arg_key_ptr: *const u8, arg_key_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_key = face::Bytes::new(arg_key_ptr, arg_key_len);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_ferry_self, "Vault")?;
+                let arg_key: ::std::string::String = face::string_arg(env, &arg_key)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Vault::get(&arg_ferry_self, arg_key, token.clone()).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes(__ok), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_VaultError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_vault_check_Vault_keys(__status: *mut i64, arg_ferry_self: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_ferry_self, "Vault")?;
+                let __result = crate::Vault::keys(&arg_ferry_self);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.str(e0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_vault_check_Vault_child(__status: *mut i64, arg_ferry_self: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_ferry_self, "Vault")?;
+                let __result = crate::Vault::child(&arg_ferry_self);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.i64(::ferry::objects::register(::std::sync::Arc::clone(x0))); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_vault_check_Vault_watch(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_ferry_self: i64, arg_n: i32) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_ferry_self, "Vault")?;
+                let arg_n: u32 = arg_n as u32;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::Vault::watch(&arg_ferry_self, arg_n) },
+                    |w: &mut Writer, __item: ::std::result::Result<u32, crate::model::VaultError>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; w.u32(*v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_VaultError(w, &__err); __w.into_bytes() }) } },
+                ))
+            })
+        }
     }
 }

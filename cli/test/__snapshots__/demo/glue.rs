@@ -7,60 +7,10 @@
 compile_error!("ferry: this crate is built with panic = \"abort\", so a Rust panic would abort the process instead of reaching Kotlin as RustPanicException. Build with panic = \"unwind\" (the default), or accept aborts with `allow-panic-abort = true` under [package.metadata.ferry] in Cargo.toml and run ferry generate again.");
 
 #[doc(hidden)]
-#[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, clippy::all)]
+#[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, unused_unsafe, clippy::all)]
 mod __ferry_glue {
-    use ::ferry::__private::jni::objects::{JByteArray, JClass};
-    use ::ferry::__private::jni::sys::{jbyteArray, jint, jlong};
-    use ::ferry::__private::jni::JNIEnv;
     use ::ferry::calls::Outcome;
-    use ::ferry::jvm;
     use ::ferry::wire::{Reader, WireError, WireResult, Writer};
-
-    #[no_mangle]
-    pub extern "system" fn JNI_OnLoad(vm: ::ferry::__private::jni::JavaVM, _reserved: *mut ::std::ffi::c_void) -> jint {
-        jvm::on_load(vm)
-    }
-
-    /// The interface fingerprint these bindings were generated with (see FerryNative's check).
-    #[no_mangle]
-    pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryFingerprint<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        0xaf1186753252c549u64 as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryCancelCall<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, call: jlong) {
-        jvm::cancel_call(call)
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryPendingCalls<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        ::ferry::diagnostics::pending_calls() as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryLiveObjects<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        ::ferry::diagnostics::live_objects() as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryOpenStreams<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        ::ferry::diagnostics::open_streams() as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryStreamRequest<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, stream: jlong, n: jlong) {
-        ::ferry::jvm::streams::request_jni(stream, n)
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryStreamClose<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, stream: jlong) {
-        ::ferry::jvm::streams::close_jni(stream)
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryReleaseObject<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: jlong) -> u8 {
-        jvm::release_object(&mut env, handle)
-    }
 
     pub(super) fn write_Ping(w: &mut Writer, v: &crate::Ping) {
         w.enter();
@@ -116,198 +66,482 @@ mod __ferry_glue {
     }
 
     #[allow(dead_code)]
-    fn __signature_Java_dev_ferry_demo_FerryNative_start_1echo_1server() {
+    fn __signature_start_echo_server() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::start_echo_server);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_dev_ferry_demo_FerryNative_start_1echo_1server<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::start_echo_server().await;
-                match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(__ok as i64), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) }
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_dev_ferry_demo_FerryNative_ping() {
+    fn __signature_ping() {
         type Params = (u16, ::std::string::String);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::ping);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_dev_ferry_demo_FerryNative_ping<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_port: i16, arg_message: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_port: u16 = arg_port as u16;
-            let arg_message: ::std::string::String = jvm::string_arg(env, &arg_message)?;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::ping(arg_port, arg_message).await;
-                match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Ping(w, &__ok); __w.into_bytes() }), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) }
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_dev_ferry_demo_FerryNative_ping_1many() {
+    fn __signature_ping_many() {
         type Params = (u16, u32);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::ping_many);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_dev_ferry_demo_FerryNative_ping_1many<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_port: i16, arg_count: i32) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_port: u16 = arg_port as u16;
-            let arg_count: u32 = arg_count as u32;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::ping_many(arg_port, arg_count).await;
-                match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Summary(w, &__ok); __w.into_bytes() }), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) }
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_dev_ferry_demo_FerryNative_checksum() {
+    fn __signature_checksum() {
         type Params = (&'static [u8],);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::checksum);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_dev_ferry_demo_FerryNative_checksum<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_data: JByteArray<'local>) -> i32 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_data: ::std::vec::Vec<u8> = jvm::bytes_arg(env, &arg_data)?;
-            let __result = crate::checksum(&arg_data);
-            Ok(__result as i32)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_dev_ferry_demo_FerryNative_divide() {
+    fn __signature_divide() {
         type Params = (i32, i32);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::divide);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_dev_ferry_demo_FerryNative_divide<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_a: i32, arg_b: i32) -> i32 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_a: i32 = arg_a as i32;
-            let arg_b: i32 = arg_b as i32;
-            let __result = crate::divide(arg_a, arg_b);
-            Ok(__result)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_dev_ferry_demo_FerryNative_long_1job() {
+    fn __signature_long_job() {
         type Params = (u32, ::ferry::CancellationToken);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::long_job);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_dev_ferry_demo_FerryNative_long_1job<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_steps: i32) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_steps: u32 = arg_steps as u32;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::long_job(arg_steps, token.clone()).await;
-                Outcome::Value(__result as i64)
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_dev_ferry_demo_FerryNative_job_1stats() {
+    fn __signature_job_stats() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::job_stats);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_dev_ferry_demo_FerryNative_job_1stats<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let __result = crate::job_stats();
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.u64(*e0); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_dev_ferry_demo_FerryNative_transfer() {
+    fn __signature_transfer() {
         type Params = (u16, u32, u32, ::std::time::Duration);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::transfer);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_dev_ferry_demo_FerryNative_transfer<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_port: i16, arg_chunks: i32, arg_chunk_kib: i32, arg_pause: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_port: u16 = arg_port as u16;
-            let arg_chunks: u32 = arg_chunks as u32;
-            let arg_chunk_kib: u32 = arg_chunk_kib as u32;
-            let arg_pause: ::std::time::Duration = { let __bytes = jvm::bytes_arg(env, &arg_pause)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = r.duration()?; __r.finish()?; __v };
-            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
-                move |token| async move { crate::transfer(arg_port, arg_chunks, arg_chunk_kib, arg_pause) },
-                |w: &mut Writer, __item: ::std::result::Result<crate::Progress, crate::NetError>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; write_Progress(w, v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) } },
-            ))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_dev_ferry_demo_FerryNative_counters() {
+    fn __signature_counters() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::counters);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_dev_ferry_demo_FerryNative_counters<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let __result = crate::counters();
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Counters(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_dev_ferry_demo_FerryNative_EchoClient_1new() {
+    fn __signature_EchoClient_new() {
         type Params = (u16,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::EchoClient::new);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_dev_ferry_demo_FerryNative_EchoClient_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_port: i16) -> jbyteArray {
-        jvm::sync_call_tracked(&mut env, |env| {
-            let arg_port: u16 = arg_port as u16;
-            let __result = ::std::sync::Arc::new(crate::EchoClient::new(arg_port));
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_dev_ferry_demo_FerryNative_EchoClient_1send() {
+    fn __signature_EchoClient_send() {
         type Params = (&'static crate::EchoClient, ::std::string::String);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::EchoClient::send);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_dev_ferry_demo_FerryNative_EchoClient_1send<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_ferry_self: jlong, arg_message: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::EchoClient> = ::ferry::objects::get::<crate::EchoClient>(arg_ferry_self, "EchoClient")?;
-            let arg_message: ::std::string::String = jvm::string_arg(env, &arg_message)?;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::EchoClient::send(&arg_ferry_self, arg_message).await;
-                match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Ping(w, &__ok); __w.into_bytes() }), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) }
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_dev_ferry_demo_FerryNative_EchoClient_1stats() {
+    fn __signature_EchoClient_stats() {
         type Params = (&'static crate::EchoClient,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::EchoClient::stats);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_dev_ferry_demo_FerryNative_EchoClient_1stats<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::EchoClient> = ::ferry::objects::get::<crate::EchoClient>(arg_ferry_self, "EchoClient")?;
-            let __result = crate::EchoClient::stats(&arg_ferry_self);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_ClientStats(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
+
+
+    /// The JNI face: the JVM and Android load these through `System.loadLibrary`.
+    pub(super) mod jni {
+        use super::*;
+        use ::ferry::__private::jni::objects::{JByteArray, JClass};
+        use ::ferry::__private::jni::sys::{jbyteArray, jint};
+        use ::ferry::__private::jni::JNIEnv;
+        use ::ferry::jvm as face;
+
+        #[no_mangle]
+        pub extern "system" fn JNI_OnLoad(vm: ::ferry::__private::jni::JavaVM, _reserved: *mut ::std::ffi::c_void) -> jint {
+            face::on_load(vm)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            0xaf1186753252c549u64 as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryCancelCall<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, call: i64) {
+            face::cancel_call(call)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryPendingCalls<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            ::ferry::diagnostics::pending_calls() as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryLiveObjects<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            ::ferry::diagnostics::live_objects() as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryOpenStreams<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            ::ferry::diagnostics::open_streams() as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryStreamRequest<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, stream: i64, n: i64) {
+            face::streams::request(stream, n)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryStreamClose<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, stream: i64) {
+            face::streams::close(stream)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryReleaseObject<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: i64) -> u8 {
+            face::release_object(&mut env, handle)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_start_1echo_1server<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::start_echo_server().await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(__ok as i64), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_ping<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_port: i16, arg_message: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_port: u16 = arg_port as u16;
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::ping(arg_port, arg_message).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Ping(w, &__ok); __w.into_bytes() }), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_ping_1many<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_port: i16, arg_count: i32) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_port: u16 = arg_port as u16;
+                let arg_count: u32 = arg_count as u32;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::ping_many(arg_port, arg_count).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Summary(w, &__ok); __w.into_bytes() }), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_checksum<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_data: JByteArray<'local>) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_data: ::std::vec::Vec<u8> = face::bytes_arg(env, &arg_data)?;
+                let __result = crate::checksum(&arg_data);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_divide<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_a: i32, arg_b: i32) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_a: i32 = arg_a as i32;
+                let arg_b: i32 = arg_b as i32;
+                let __result = crate::divide(arg_a, arg_b);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_long_1job<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_steps: i32) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_steps: u32 = arg_steps as u32;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::long_job(arg_steps, token.clone()).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_job_1stats<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::job_stats();
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.u64(*e0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_transfer<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_port: i16, arg_chunks: i32, arg_chunk_kib: i32, arg_pause: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_port: u16 = arg_port as u16;
+                let arg_chunks: u32 = arg_chunks as u32;
+                let arg_chunk_kib: u32 = arg_chunk_kib as u32;
+                let arg_pause: ::std::time::Duration = { let __bytes = face::bytes_arg(env, &arg_pause)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = r.duration()?; __r.finish()?; __v };
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::transfer(arg_port, arg_chunks, arg_chunk_kib, arg_pause) },
+                    |w: &mut Writer, __item: ::std::result::Result<crate::Progress, crate::NetError>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; write_Progress(w, v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) } },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_counters<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::counters();
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Counters(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_EchoClient_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_port: i16) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_port: u16 = arg_port as u16;
+                let __result = ::std::sync::Arc::new(crate::EchoClient::new(arg_port));
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_EchoClient_1send<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_message: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::EchoClient> = ::ferry::objects::get::<crate::EchoClient>(arg_ferry_self, "EchoClient")?;
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::EchoClient::send(&arg_ferry_self, arg_message).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Ping(w, &__ok); __w.into_bytes() }), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_EchoClient_1stats<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::EchoClient> = ::ferry::objects::get::<crate::EchoClient>(arg_ferry_self, "EchoClient")?;
+                let __result = crate::EchoClient::stats(&arg_ferry_self);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_ClientStats(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+    }
+
+    /// The C face: Kotlin/Native calls these through cinterop (see the generated header).
+    pub(super) mod c {
+        use super::*;
+        use ::ferry::cabi as face;
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_ferryInit(__status: *mut i64, complete: i64, deliver: i64) {
+            let mut env = face::Status::new(__status);
+            face::init_raw(complete, deliver)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_ferryFree(__status: *mut i64, buffer: i64) {
+            let mut env = face::Status::new(__status);
+            face::free_buffer(buffer as face::Buffer)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_ferryFingerprint(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            0xaf1186753252c549u64 as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_ferryCancelCall(__status: *mut i64, call: i64) {
+            let mut env = face::Status::new(__status);
+            face::cancel_call(call)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_ferryPendingCalls(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            ::ferry::diagnostics::pending_calls() as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_ferryLiveObjects(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            ::ferry::diagnostics::live_objects() as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_ferryOpenStreams(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            ::ferry::diagnostics::open_streams() as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_ferryStreamRequest(__status: *mut i64, stream: i64, n: i64) {
+            let mut env = face::Status::new(__status);
+            face::streams::request(stream, n)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_ferryStreamClose(__status: *mut i64, stream: i64) {
+            let mut env = face::Status::new(__status);
+            face::streams::close(stream)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_ferryReleaseObject(__status: *mut i64, handle: i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            face::release_object(&mut env, handle)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_start_echo_server(__status: *mut i64, completion: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::start_echo_server().await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(__ok as i64), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_ping(__status: *mut i64, completion: i64, arg_port: i16, arg_message_ptr: *const u8, arg_message_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
+            face::sync_call(&mut env, |env| {
+                let arg_port: u16 = arg_port as u16;
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::ping(arg_port, arg_message).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Ping(w, &__ok); __w.into_bytes() }), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_ping_many(__status: *mut i64, completion: i64, arg_port: i16, arg_count: i32) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_port: u16 = arg_port as u16;
+                let arg_count: u32 = arg_count as u32;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::ping_many(arg_port, arg_count).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Summary(w, &__ok); __w.into_bytes() }), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_checksum(__status: *mut i64, arg_data_ptr: *const u8, arg_data_len: i64) -> i32 {
+            let mut env = face::Status::new(__status);
+            let arg_data = face::Bytes::new(arg_data_ptr, arg_data_len);
+            face::sync_call(&mut env, |env| {
+                let arg_data: ::std::vec::Vec<u8> = face::bytes_arg(env, &arg_data)?;
+                let __result = crate::checksum(&arg_data);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_divide(__status: *mut i64, arg_a: i32, arg_b: i32) -> i32 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_a: i32 = arg_a as i32;
+                let arg_b: i32 = arg_b as i32;
+                let __result = crate::divide(arg_a, arg_b);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_long_job(__status: *mut i64, completion: i64, arg_steps: i32) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_steps: u32 = arg_steps as u32;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::long_job(arg_steps, token.clone()).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_job_stats(__status: *mut i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::job_stats();
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.u64(*e0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_transfer(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_port: i16, arg_chunks: i32, arg_chunk_kib: i32, arg_pause_ptr: *const u8, arg_pause_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_pause = face::Bytes::new(arg_pause_ptr, arg_pause_len);
+            face::sync_call(&mut env, |env| {
+                let arg_port: u16 = arg_port as u16;
+                let arg_chunks: u32 = arg_chunks as u32;
+                let arg_chunk_kib: u32 = arg_chunk_kib as u32;
+                let arg_pause: ::std::time::Duration = { let __bytes = face::bytes_arg(env, &arg_pause)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = r.duration()?; __r.finish()?; __v };
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::transfer(arg_port, arg_chunks, arg_chunk_kib, arg_pause) },
+                    |w: &mut Writer, __item: ::std::result::Result<crate::Progress, crate::NetError>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; write_Progress(w, v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) } },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_counters(__status: *mut i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::counters();
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Counters(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_EchoClient_new(__status: *mut i64, arg_port: i16) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_port: u16 = arg_port as u16;
+                let __result = ::std::sync::Arc::new(crate::EchoClient::new(arg_port));
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_EchoClient_send(__status: *mut i64, completion: i64, arg_ferry_self: i64, arg_message_ptr: *const u8, arg_message_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::EchoClient> = ::ferry::objects::get::<crate::EchoClient>(arg_ferry_self, "EchoClient")?;
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::EchoClient::send(&arg_ferry_self, arg_message).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Ping(w, &__ok); __w.into_bytes() }), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_EchoClient_stats(__status: *mut i64, arg_ferry_self: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::EchoClient> = ::ferry::objects::get::<crate::EchoClient>(arg_ferry_self, "EchoClient")?;
+                let __result = crate::EchoClient::stats(&arg_ferry_self);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_ClientStats(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
     }
 }

@@ -7,60 +7,10 @@
 compile_error!("ferry: this crate is built with panic = \"abort\", so a Rust panic would abort the process instead of reaching Kotlin as RustPanicException. Build with panic = \"unwind\" (the default), or accept aborts with `allow-panic-abort = true` under [package.metadata.ferry] in Cargo.toml and run ferry generate again.");
 
 #[doc(hidden)]
-#[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, clippy::all)]
+#[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, unused_unsafe, clippy::all)]
 mod __ferry_glue {
-    use ::ferry::__private::jni::objects::{JByteArray, JClass};
-    use ::ferry::__private::jni::sys::{jbyteArray, jint, jlong};
-    use ::ferry::__private::jni::JNIEnv;
     use ::ferry::calls::Outcome;
-    use ::ferry::jvm;
     use ::ferry::wire::{Reader, WireError, WireResult, Writer};
-
-    #[no_mangle]
-    pub extern "system" fn JNI_OnLoad(vm: ::ferry::__private::jni::JavaVM, _reserved: *mut ::std::ffi::c_void) -> jint {
-        jvm::on_load(vm)
-    }
-
-    /// The interface fingerprint these bindings were generated with (see FerryNative's check).
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_ferryFingerprint<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        0x4a859b3b9c14cc67u64 as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_ferryCancelCall<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, call: jlong) {
-        jvm::cancel_call(call)
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_ferryPendingCalls<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        ::ferry::diagnostics::pending_calls() as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_ferryLiveObjects<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        ::ferry::diagnostics::live_objects() as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_ferryOpenStreams<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        ::ferry::diagnostics::open_streams() as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_ferryStreamRequest<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, stream: jlong, n: jlong) {
-        ::ferry::jvm::streams::request_jni(stream, n)
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_ferryStreamClose<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, stream: jlong) {
-        ::ferry::jvm::streams::close_jni(stream)
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_ferryReleaseObject<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: jlong) -> u8 {
-        jvm::release_object(&mut env, handle)
-    }
 
     pub(super) fn read_Fuse(r: &mut Reader) -> WireResult<crate::Fuse> {
         r.enter()?;
@@ -81,579 +31,1186 @@ mod __ferry_glue {
     }
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_fuse_1drops() {
+    fn __signature_fuse_drops() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::fuse_drops);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_fuse_1drops<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-        jvm::sync_call(&mut env, |env| {
-            let __result = crate::fuse_drops();
-            Ok(__result as i64)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_bomb_1drops() {
+    fn __signature_bomb_drops() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::bomb_drops);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_bomb_1drops<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-        jvm::sync_call(&mut env, |env| {
-            let __result = crate::bomb_drops();
-            Ok(__result as i64)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_children_1alive() {
+    fn __signature_children_alive() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::children_alive);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_children_1alive<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-        jvm::sync_call(&mut env, |env| {
-            let __result = crate::children_alive();
-            Ok(__result)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_stream_1drops() {
+    fn __signature_stream_drops() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::stream_drops);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1drops<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-        jvm::sync_call(&mut env, |env| {
-            let __result = crate::stream_drops();
-            Ok(__result as i64)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_add() {
+    fn __signature_add() {
         type Params = (i32, i32);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::add);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_add<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_a: i32, arg_b: i32) -> i32 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_a: i32 = arg_a as i32;
-            let arg_b: i32 = arg_b as i32;
-            let __result = crate::add(arg_a, arg_b);
-            Ok(__result)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_add_1later() {
+    fn __signature_add_later() {
         type Params = (i32, i32);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::add_later);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_add_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_a: i32, arg_b: i32) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_a: i32 = arg_a as i32;
-            let arg_b: i32 = arg_b as i32;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::add_later(arg_a, arg_b).await;
-                Outcome::Value(__result as i64)
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_sync_1body_1panics() {
+    fn __signature_sync_body_panics() {
         type Params = (::std::string::String,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::sync_body_panics);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_sync_1body_1panics<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_message: JByteArray<'local>) -> i32 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_message: ::std::string::String = jvm::string_arg(env, &arg_message)?;
-            let __result = crate::sync_body_panics(arg_message);
-            Ok(__result)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_async_1panics_1in_1first_1poll() {
+    fn __signature_async_panics_in_first_poll() {
         type Params = (::std::string::String,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_panics_in_first_poll);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_async_1panics_1in_1first_1poll<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_message: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_message: ::std::string::String = jvm::string_arg(env, &arg_message)?;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::async_panics_in_first_poll(arg_message).await;
-                Outcome::Value(__result as i64)
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_async_1panics_1on_1tokio() {
+    fn __signature_async_panics_on_tokio() {
         type Params = (::std::string::String,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_panics_on_tokio);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_async_1panics_1on_1tokio<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_message: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_message: ::std::string::String = jvm::string_arg(env, &arg_message)?;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::async_panics_on_tokio(arg_message).await;
-                Outcome::Value(__result as i64)
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_sync_1consumes_1fuse() {
+    fn __signature_sync_consumes_fuse() {
         type Params = (crate::Fuse,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::sync_consumes_fuse);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_sync_1consumes_1fuse<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_fuse: JByteArray<'local>) -> i32 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_fuse: crate::Fuse = { let __bytes = jvm::bytes_arg(env, &arg_fuse)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Fuse(r)?; __r.finish()?; __v };
-            let __result = crate::sync_consumes_fuse(arg_fuse);
-            Ok(__result as i32)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_async_1consumes_1fuse() {
+    fn __signature_async_consumes_fuse() {
         type Params = (crate::Fuse, bool);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_consumes_fuse);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_async_1consumes_1fuse<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_fuse: JByteArray<'local>, arg_on_tokio: u8) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_fuse: crate::Fuse = { let __bytes = jvm::bytes_arg(env, &arg_fuse)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Fuse(r)?; __r.finish()?; __v };
-            let arg_on_tokio: bool = arg_on_tokio != 0;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::async_consumes_fuse(arg_fuse, arg_on_tokio).await;
-                Outcome::Value(__result as i64)
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_async_1guard_1panics_1after_1result() {
+    fn __signature_async_guard_panics_after_result() {
         type Params = (::std::string::String, bool);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_guard_panics_after_result);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_async_1guard_1panics_1after_1result<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_message: JByteArray<'local>, arg_on_tokio: u8) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_message: ::std::string::String = jvm::string_arg(env, &arg_message)?;
-            let arg_on_tokio: bool = arg_on_tokio != 0;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::async_guard_panics_after_result(arg_message, arg_on_tokio).await;
-                Outcome::Value(__result as i64)
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_sync_1fails() {
+    fn __signature_sync_fails() {
         type Params = (bool, ::std::string::String);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::sync_fails);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_sync_1fails<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_rigged: u8, arg_message: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_rigged: bool = arg_rigged != 0;
-            let arg_message: ::std::string::String = jvm::string_arg(env, &arg_message)?;
-            let __result = crate::sync_fails(arg_rigged, arg_message);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.u32(*v); } ::std::result::Result::Err(e) => { w.u8(1); write_Trap(w, e); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_async_1fails() {
+    fn __signature_async_fails() {
         type Params = (bool, ::std::string::String, bool);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_fails);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_async_1fails<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_rigged: u8, arg_message: JByteArray<'local>, arg_on_tokio: u8) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_rigged: bool = arg_rigged != 0;
-            let arg_message: ::std::string::String = jvm::string_arg(env, &arg_message)?;
-            let arg_on_tokio: bool = arg_on_tokio != 0;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::async_fails(arg_rigged, arg_message, arg_on_tokio).await;
-                match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(__ok as i64), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_Trap(w, &__err); __w.into_bytes() }) }
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_label_1after_1gate() {
+    fn __signature_label_after_gate() {
         type Params = (::std::sync::Arc<crate::Bomb>, ::std::sync::Arc<crate::Gate>);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::label_after_gate);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_label_1after_1gate<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_bomb: jlong, arg_gate: jlong) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_bomb: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_bomb, "Bomb")?;
-            let arg_gate: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_gate, "Gate")?;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::label_after_gate(arg_bomb, arg_gate).await;
-                Outcome::Bytes(__result.into_bytes())
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_label_1of() {
+    fn __signature_label_of() {
         type Params = (::std::sync::Arc<crate::Bomb>,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::label_of);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_label_1of<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_bomb: jlong) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_bomb: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_bomb, "Bomb")?;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::label_of(arg_bomb).await;
-                Outcome::Bytes(__result.into_bytes())
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_hang_1holding() {
+    fn __signature_hang_holding() {
         type Params = (crate::Fuse,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::hang_holding);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_hang_1holding<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_fuse: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_fuse: crate::Fuse = { let __bytes = jvm::bytes_arg(env, &arg_fuse)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Fuse(r)?; __r.finish()?; __v };
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::hang_holding(arg_fuse).await;
-                Outcome::Value(__result as i64)
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_stream_1fn_1panics() {
+    fn __signature_stream_fn_panics() {
         type Params = (::std::string::String,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::stream_fn_panics);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1fn_1panics<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_message: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_message: ::std::string::String = jvm::string_arg(env, &arg_message)?;
-            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
-                move |token| async move { crate::stream_fn_panics(arg_message) },
-                |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
-            ))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_stream_1fn_1panics_1later() {
+    fn __signature_stream_fn_panics_later() {
         type Params = (::std::string::String,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::stream_fn_panics_later);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1fn_1panics_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_message: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_message: ::std::string::String = jvm::string_arg(env, &arg_message)?;
-            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
-                move |token| async move { crate::stream_fn_panics_later(arg_message).await },
-                |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
-            ))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_stream_1panics_1in_1poll() {
+    fn __signature_stream_panics_in_poll() {
         type Params = (u32, ::std::string::String);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::stream_panics_in_poll);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1panics_1in_1poll<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_items: i32, arg_message: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_items: u32 = arg_items as u32;
-            let arg_message: ::std::string::String = jvm::string_arg(env, &arg_message)?;
-            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
-                move |token| async move { crate::stream_panics_in_poll(arg_items, arg_message) },
-                |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
-            ))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_stream_1rigged_1err() {
+    fn __signature_stream_rigged_err() {
         type Params = (u32, ::std::string::String);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::stream_rigged_err);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1rigged_1err<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_items: i32, arg_message: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_items: u32 = arg_items as u32;
-            let arg_message: ::std::string::String = jvm::string_arg(env, &arg_message)?;
-            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
-                move |token| async move { crate::stream_rigged_err(arg_items, arg_message) },
-                |w: &mut Writer, __item: ::std::result::Result<u32, crate::Trap>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; w.u32(*v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_Trap(w, &__err); __w.into_bytes() }) } },
-            ))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_stream_1panics_1in_1drop() {
+    fn __signature_stream_panics_in_drop() {
         type Params = (u32, ::std::string::String);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::stream_panics_in_drop);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1panics_1in_1drop<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_items: i32, arg_message: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_items: u32 = arg_items as u32;
-            let arg_message: ::std::string::String = jvm::string_arg(env, &arg_message)?;
-            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
-                move |token| async move { crate::stream_panics_in_drop(arg_items, arg_message) },
-                |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
-            ))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_stream_1numbers() {
+    fn __signature_stream_numbers() {
         type Params = (u32,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::stream_numbers);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1numbers<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_items: i32) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_items: u32 = arg_items as u32;
-            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
-                move |token| async move { crate::stream_numbers(arg_items) },
-                |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
-            ))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_Gate_1new() {
+    fn __signature_Gate_new() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Gate::new);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_Gate_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
-        jvm::sync_call_tracked(&mut env, |env| {
-            let __result = ::std::sync::Arc::new(crate::Gate::new());
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_Gate_1open() {
+    fn __signature_Gate_open() {
         type Params = (&'static crate::Gate,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Gate::open);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_Gate_1open<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_ferry_self, "Gate")?;
-            let __result = crate::Gate::open(&arg_ferry_self);
-            Ok(())
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_Gate_1waiting() {
+    fn __signature_Gate_waiting() {
         type Params = (&'static crate::Gate,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Gate::waiting);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_Gate_1waiting<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> i32 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_ferry_self, "Gate")?;
-            let __result = crate::Gate::waiting(&arg_ferry_self);
-            Ok(__result as i32)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_Gate_1finished_1on() {
+    fn __signature_Gate_finished_on() {
         type Params = (&'static crate::Gate,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Gate::finished_on);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_Gate_1finished_1on<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_ferry_self, "Gate")?;
-            let __result = crate::Gate::finished_on(&arg_ferry_self);
-            jvm::bytes_return(env, __result.as_bytes())
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_Bomb_1new() {
+    fn __signature_Bomb_new() {
         type Params = (::std::string::String, bool, bool);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Bomb::new);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_Bomb_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_label: JByteArray<'local>, arg_armed_drop: u8, arg_explode_in_new: u8) -> jbyteArray {
-        jvm::sync_call_tracked(&mut env, |env| {
-            let arg_label: ::std::string::String = jvm::string_arg(env, &arg_label)?;
-            let arg_armed_drop: bool = arg_armed_drop != 0;
-            let arg_explode_in_new: bool = arg_explode_in_new != 0;
-            let __result = ::std::sync::Arc::new(crate::Bomb::new(arg_label, arg_armed_drop, arg_explode_in_new));
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_Bomb_1label() {
+    fn __signature_Bomb_label() {
         type Params = (&'static crate::Bomb,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Bomb::label);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_Bomb_1label<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_ferry_self, "Bomb")?;
-            let __result = crate::Bomb::label(&arg_ferry_self);
-            jvm::bytes_return(env, __result.as_bytes())
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_Bomb_1label_1later() {
+    fn __signature_Bomb_label_later() {
         type Params = (&'static crate::Bomb,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Bomb::label_later);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_Bomb_1label_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_ferry_self: jlong) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_ferry_self, "Bomb")?;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::Bomb::label_later(&arg_ferry_self).await;
-                Outcome::Bytes(__result.into_bytes())
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_Bomb_1child_1after_1gate() {
+    fn __signature_Bomb_child_after_gate() {
         type Params = (&'static crate::Bomb, &'static crate::Gate);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Bomb::child_after_gate);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_Bomb_1child_1after_1gate<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong, arg_gate: jlong) -> jbyteArray {
-        jvm::sync_call_tracked(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_ferry_self, "Bomb")?;
-            let arg_gate: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_gate, "Gate")?;
-            let __result = crate::Bomb::child_after_gate(&arg_ferry_self, &arg_gate);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_Bomb_1children_1after_1gate() {
+    fn __signature_Bomb_children_after_gate() {
         type Params = (&'static crate::Bomb, &'static crate::Gate, u32);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Bomb::children_after_gate);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_Bomb_1children_1after_1gate<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong, arg_gate: jlong, arg_n: i32) -> jbyteArray {
-        jvm::sync_call_tracked(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_ferry_self, "Bomb")?;
-            let arg_gate: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_gate, "Gate")?;
-            let arg_n: u32 = arg_n as u32;
-            let __result = crate::Bomb::children_after_gate(&arg_ferry_self, &arg_gate, arg_n);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.i64(::ferry::objects::register(::std::sync::Arc::clone(e0))); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_Bomb_1child_1after_1gate_1async() {
+    fn __signature_Bomb_child_after_gate_async() {
         type Params = (&'static crate::Bomb, ::std::sync::Arc<crate::Gate>, bool);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Bomb::child_after_gate_async);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_Bomb_1child_1after_1gate_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_ferry_self: jlong, arg_gate: jlong, arg_on_tokio: u8) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_ferry_self, "Bomb")?;
-            let arg_gate: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_gate, "Gate")?;
-            let arg_on_tokio: bool = arg_on_tokio != 0;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::Bomb::child_after_gate_async(&arg_ferry_self, arg_gate, arg_on_tokio).await;
-                Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() })
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_Bomb_1children_1after_1gate_1async() {
+    fn __signature_Bomb_children_after_gate_async() {
         type Params = (&'static crate::Bomb, ::std::sync::Arc<crate::Gate>, u32, bool);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Bomb::children_after_gate_async);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_Bomb_1children_1after_1gate_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_ferry_self: jlong, arg_gate: jlong, arg_n: i32, arg_on_tokio: u8) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_ferry_self, "Bomb")?;
-            let arg_gate: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_gate, "Gate")?;
-            let arg_n: u32 = arg_n as u32;
-            let arg_on_tokio: bool = arg_on_tokio != 0;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::Bomb::children_after_gate_async(&arg_ferry_self, arg_gate, arg_n, arg_on_tokio).await;
-                Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.i64(::ferry::objects::register(::std::sync::Arc::clone(e0))); } } __w.into_bytes() })
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_faults_FerryNative_Child_1label() {
+    fn __signature_Child_label() {
         type Params = (&'static crate::Child,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Child::label);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_faults_FerryNative_Child_1label<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Child> = ::ferry::objects::get::<crate::Child>(arg_ferry_self, "Child")?;
-            let __result = crate::Child::label(&arg_ferry_self);
-            jvm::bytes_return(env, __result.as_bytes())
-        })
+
+
+    /// The JNI face: the JVM and Android load these through `System.loadLibrary`.
+    pub(super) mod jni {
+        use super::*;
+        use ::ferry::__private::jni::objects::{JByteArray, JClass};
+        use ::ferry::__private::jni::sys::{jbyteArray, jint};
+        use ::ferry::__private::jni::JNIEnv;
+        use ::ferry::jvm as face;
+
+        #[no_mangle]
+        pub extern "system" fn JNI_OnLoad(vm: ::ferry::__private::jni::JavaVM, _reserved: *mut ::std::ffi::c_void) -> jint {
+            face::on_load(vm)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            0x4a859b3b9c14cc67u64 as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_ferryCancelCall<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, call: i64) {
+            face::cancel_call(call)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_ferryPendingCalls<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            ::ferry::diagnostics::pending_calls() as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_ferryLiveObjects<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            ::ferry::diagnostics::live_objects() as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_ferryOpenStreams<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            ::ferry::diagnostics::open_streams() as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_ferryStreamRequest<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, stream: i64, n: i64) {
+            face::streams::request(stream, n)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_ferryStreamClose<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, stream: i64) {
+            face::streams::close(stream)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_ferryReleaseObject<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: i64) -> u8 {
+            face::release_object(&mut env, handle)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_fuse_1drops<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::fuse_drops();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_bomb_1drops<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::bomb_drops();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_children_1alive<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::children_alive();
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1drops<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::stream_drops();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_add<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_a: i32, arg_b: i32) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_a: i32 = arg_a as i32;
+                let arg_b: i32 = arg_b as i32;
+                let __result = crate::add(arg_a, arg_b);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_add_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_a: i32, arg_b: i32) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_a: i32 = arg_a as i32;
+                let arg_b: i32 = arg_b as i32;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::add_later(arg_a, arg_b).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_sync_1body_1panics<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_message: JByteArray<'local>) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                let __result = crate::sync_body_panics(arg_message);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_async_1panics_1in_1first_1poll<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_message: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_panics_in_first_poll(arg_message).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_async_1panics_1on_1tokio<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_message: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_panics_on_tokio(arg_message).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_sync_1consumes_1fuse<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_fuse: JByteArray<'local>) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_fuse: crate::Fuse = { let __bytes = face::bytes_arg(env, &arg_fuse)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Fuse(r)?; __r.finish()?; __v };
+                let __result = crate::sync_consumes_fuse(arg_fuse);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_async_1consumes_1fuse<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_fuse: JByteArray<'local>, arg_on_tokio: u8) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_fuse: crate::Fuse = { let __bytes = face::bytes_arg(env, &arg_fuse)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Fuse(r)?; __r.finish()?; __v };
+                let arg_on_tokio: bool = arg_on_tokio != 0;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_consumes_fuse(arg_fuse, arg_on_tokio).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_async_1guard_1panics_1after_1result<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_message: JByteArray<'local>, arg_on_tokio: u8) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                let arg_on_tokio: bool = arg_on_tokio != 0;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_guard_panics_after_result(arg_message, arg_on_tokio).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_sync_1fails<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_rigged: u8, arg_message: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_rigged: bool = arg_rigged != 0;
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                let __result = crate::sync_fails(arg_rigged, arg_message);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.u32(*v); } ::std::result::Result::Err(e) => { w.u8(1); write_Trap(w, e); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_async_1fails<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_rigged: u8, arg_message: JByteArray<'local>, arg_on_tokio: u8) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_rigged: bool = arg_rigged != 0;
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                let arg_on_tokio: bool = arg_on_tokio != 0;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_fails(arg_rigged, arg_message, arg_on_tokio).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(__ok as i64), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_Trap(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_label_1after_1gate<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_bomb: i64, arg_gate: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_bomb: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_bomb, "Bomb")?;
+                let arg_gate: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_gate, "Gate")?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::label_after_gate(arg_bomb, arg_gate).await;
+                    Outcome::Bytes(__result.into_bytes())
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_label_1of<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_bomb: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_bomb: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_bomb, "Bomb")?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::label_of(arg_bomb).await;
+                    Outcome::Bytes(__result.into_bytes())
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_hang_1holding<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_fuse: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_fuse: crate::Fuse = { let __bytes = face::bytes_arg(env, &arg_fuse)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Fuse(r)?; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::hang_holding(arg_fuse).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1fn_1panics<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_message: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::stream_fn_panics(arg_message) },
+                    |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1fn_1panics_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_message: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::stream_fn_panics_later(arg_message).await },
+                    |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1panics_1in_1poll<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_items: i32, arg_message: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_items: u32 = arg_items as u32;
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::stream_panics_in_poll(arg_items, arg_message) },
+                    |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1rigged_1err<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_items: i32, arg_message: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_items: u32 = arg_items as u32;
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::stream_rigged_err(arg_items, arg_message) },
+                    |w: &mut Writer, __item: ::std::result::Result<u32, crate::Trap>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; w.u32(*v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_Trap(w, &__err); __w.into_bytes() }) } },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1panics_1in_1drop<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_items: i32, arg_message: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_items: u32 = arg_items as u32;
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::stream_panics_in_drop(arg_items, arg_message) },
+                    |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1numbers<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_items: i32) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_items: u32 = arg_items as u32;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::stream_numbers(arg_items) },
+                    |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_Gate_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let __result = ::std::sync::Arc::new(crate::Gate::new());
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_Gate_1open<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_ferry_self, "Gate")?;
+                let __result = crate::Gate::open(&arg_ferry_self);
+                Ok(())
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_Gate_1waiting<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_ferry_self, "Gate")?;
+                let __result = crate::Gate::waiting(&arg_ferry_self);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_Gate_1finished_1on<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_ferry_self, "Gate")?;
+                let __result = crate::Gate::finished_on(&arg_ferry_self);
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_Bomb_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_label: JByteArray<'local>, arg_armed_drop: u8, arg_explode_in_new: u8) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_label: ::std::string::String = face::string_arg(env, &arg_label)?;
+                let arg_armed_drop: bool = arg_armed_drop != 0;
+                let arg_explode_in_new: bool = arg_explode_in_new != 0;
+                let __result = ::std::sync::Arc::new(crate::Bomb::new(arg_label, arg_armed_drop, arg_explode_in_new));
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_Bomb_1label<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_ferry_self, "Bomb")?;
+                let __result = crate::Bomb::label(&arg_ferry_self);
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_Bomb_1label_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_ferry_self, "Bomb")?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Bomb::label_later(&arg_ferry_self).await;
+                    Outcome::Bytes(__result.into_bytes())
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_Bomb_1child_1after_1gate<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64, arg_gate: i64) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_ferry_self, "Bomb")?;
+                let arg_gate: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_gate, "Gate")?;
+                let __result = crate::Bomb::child_after_gate(&arg_ferry_self, &arg_gate);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_Bomb_1children_1after_1gate<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64, arg_gate: i64, arg_n: i32) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_ferry_self, "Bomb")?;
+                let arg_gate: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_gate, "Gate")?;
+                let arg_n: u32 = arg_n as u32;
+                let __result = crate::Bomb::children_after_gate(&arg_ferry_self, &arg_gate, arg_n);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.i64(::ferry::objects::register(::std::sync::Arc::clone(e0))); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_Bomb_1child_1after_1gate_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_gate: i64, arg_on_tokio: u8) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_ferry_self, "Bomb")?;
+                let arg_gate: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_gate, "Gate")?;
+                let arg_on_tokio: bool = arg_on_tokio != 0;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Bomb::child_after_gate_async(&arg_ferry_self, arg_gate, arg_on_tokio).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_Bomb_1children_1after_1gate_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_gate: i64, arg_n: i32, arg_on_tokio: u8) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_ferry_self, "Bomb")?;
+                let arg_gate: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_gate, "Gate")?;
+                let arg_n: u32 = arg_n as u32;
+                let arg_on_tokio: bool = arg_on_tokio != 0;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Bomb::children_after_gate_async(&arg_ferry_self, arg_gate, arg_n, arg_on_tokio).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.i64(::ferry::objects::register(::std::sync::Arc::clone(e0))); } } __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_Child_1label<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Child> = ::ferry::objects::get::<crate::Child>(arg_ferry_self, "Child")?;
+                let __result = crate::Child::label(&arg_ferry_self);
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
+    }
+
+    /// The C face: Kotlin/Native calls these through cinterop (see the generated header).
+    pub(super) mod c {
+        use super::*;
+        use ::ferry::cabi as face;
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_ferryInit(__status: *mut i64, complete: i64, deliver: i64) {
+            let mut env = face::Status::new(__status);
+            face::init_raw(complete, deliver)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_ferryFree(__status: *mut i64, buffer: i64) {
+            let mut env = face::Status::new(__status);
+            face::free_buffer(buffer as face::Buffer)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_ferryFingerprint(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            0x4a859b3b9c14cc67u64 as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_ferryCancelCall(__status: *mut i64, call: i64) {
+            let mut env = face::Status::new(__status);
+            face::cancel_call(call)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_ferryPendingCalls(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            ::ferry::diagnostics::pending_calls() as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_ferryLiveObjects(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            ::ferry::diagnostics::live_objects() as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_ferryOpenStreams(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            ::ferry::diagnostics::open_streams() as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_ferryStreamRequest(__status: *mut i64, stream: i64, n: i64) {
+            let mut env = face::Status::new(__status);
+            face::streams::request(stream, n)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_ferryStreamClose(__status: *mut i64, stream: i64) {
+            let mut env = face::Status::new(__status);
+            face::streams::close(stream)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_ferryReleaseObject(__status: *mut i64, handle: i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            face::release_object(&mut env, handle)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_fuse_drops(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::fuse_drops();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_bomb_drops(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::bomb_drops();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_children_alive(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::children_alive();
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_stream_drops(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::stream_drops();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_add(__status: *mut i64, arg_a: i32, arg_b: i32) -> i32 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_a: i32 = arg_a as i32;
+                let arg_b: i32 = arg_b as i32;
+                let __result = crate::add(arg_a, arg_b);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_add_later(__status: *mut i64, completion: i64, arg_a: i32, arg_b: i32) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_a: i32 = arg_a as i32;
+                let arg_b: i32 = arg_b as i32;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::add_later(arg_a, arg_b).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_sync_body_panics(__status: *mut i64, arg_message_ptr: *const u8, arg_message_len: i64) -> i32 {
+            let mut env = face::Status::new(__status);
+            let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
+            face::sync_call(&mut env, |env| {
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                let __result = crate::sync_body_panics(arg_message);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_async_panics_in_first_poll(__status: *mut i64, completion: i64, arg_message_ptr: *const u8, arg_message_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
+            face::sync_call(&mut env, |env| {
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_panics_in_first_poll(arg_message).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_async_panics_on_tokio(__status: *mut i64, completion: i64, arg_message_ptr: *const u8, arg_message_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
+            face::sync_call(&mut env, |env| {
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_panics_on_tokio(arg_message).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_sync_consumes_fuse(__status: *mut i64, arg_fuse_ptr: *const u8, arg_fuse_len: i64) -> i32 {
+            let mut env = face::Status::new(__status);
+            let arg_fuse = face::Bytes::new(arg_fuse_ptr, arg_fuse_len);
+            face::sync_call(&mut env, |env| {
+                let arg_fuse: crate::Fuse = { let __bytes = face::bytes_arg(env, &arg_fuse)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Fuse(r)?; __r.finish()?; __v };
+                let __result = crate::sync_consumes_fuse(arg_fuse);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_async_consumes_fuse(__status: *mut i64, completion: i64, arg_fuse_ptr: *const u8, arg_fuse_len: i64, arg_on_tokio: u8) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_fuse = face::Bytes::new(arg_fuse_ptr, arg_fuse_len);
+            face::sync_call(&mut env, |env| {
+                let arg_fuse: crate::Fuse = { let __bytes = face::bytes_arg(env, &arg_fuse)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Fuse(r)?; __r.finish()?; __v };
+                let arg_on_tokio: bool = arg_on_tokio != 0;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_consumes_fuse(arg_fuse, arg_on_tokio).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_async_guard_panics_after_result(__status: *mut i64, completion: i64, arg_message_ptr: *const u8, arg_message_len: i64, arg_on_tokio: u8) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
+            face::sync_call(&mut env, |env| {
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                let arg_on_tokio: bool = arg_on_tokio != 0;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_guard_panics_after_result(arg_message, arg_on_tokio).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_sync_fails(__status: *mut i64, arg_rigged: u8, arg_message_ptr: *const u8, arg_message_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
+            face::sync_call(&mut env, |env| {
+                let arg_rigged: bool = arg_rigged != 0;
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                let __result = crate::sync_fails(arg_rigged, arg_message);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.u32(*v); } ::std::result::Result::Err(e) => { w.u8(1); write_Trap(w, e); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_async_fails(__status: *mut i64, completion: i64, arg_rigged: u8, arg_message_ptr: *const u8, arg_message_len: i64, arg_on_tokio: u8) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
+            face::sync_call(&mut env, |env| {
+                let arg_rigged: bool = arg_rigged != 0;
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                let arg_on_tokio: bool = arg_on_tokio != 0;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_fails(arg_rigged, arg_message, arg_on_tokio).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(__ok as i64), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_Trap(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_label_after_gate(__status: *mut i64, completion: i64, arg_bomb: i64, arg_gate: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_bomb: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_bomb, "Bomb")?;
+                let arg_gate: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_gate, "Gate")?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::label_after_gate(arg_bomb, arg_gate).await;
+                    Outcome::Bytes(__result.into_bytes())
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_label_of(__status: *mut i64, completion: i64, arg_bomb: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_bomb: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_bomb, "Bomb")?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::label_of(arg_bomb).await;
+                    Outcome::Bytes(__result.into_bytes())
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_hang_holding(__status: *mut i64, completion: i64, arg_fuse_ptr: *const u8, arg_fuse_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_fuse = face::Bytes::new(arg_fuse_ptr, arg_fuse_len);
+            face::sync_call(&mut env, |env| {
+                let arg_fuse: crate::Fuse = { let __bytes = face::bytes_arg(env, &arg_fuse)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Fuse(r)?; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::hang_holding(arg_fuse).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_stream_fn_panics(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_message_ptr: *const u8, arg_message_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
+            face::sync_call(&mut env, |env| {
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::stream_fn_panics(arg_message) },
+                    |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_stream_fn_panics_later(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_message_ptr: *const u8, arg_message_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
+            face::sync_call(&mut env, |env| {
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::stream_fn_panics_later(arg_message).await },
+                    |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_stream_panics_in_poll(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_items: i32, arg_message_ptr: *const u8, arg_message_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
+            face::sync_call(&mut env, |env| {
+                let arg_items: u32 = arg_items as u32;
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::stream_panics_in_poll(arg_items, arg_message) },
+                    |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_stream_rigged_err(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_items: i32, arg_message_ptr: *const u8, arg_message_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
+            face::sync_call(&mut env, |env| {
+                let arg_items: u32 = arg_items as u32;
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::stream_rigged_err(arg_items, arg_message) },
+                    |w: &mut Writer, __item: ::std::result::Result<u32, crate::Trap>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; w.u32(*v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_Trap(w, &__err); __w.into_bytes() }) } },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_stream_panics_in_drop(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_items: i32, arg_message_ptr: *const u8, arg_message_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
+            face::sync_call(&mut env, |env| {
+                let arg_items: u32 = arg_items as u32;
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::stream_panics_in_drop(arg_items, arg_message) },
+                    |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_stream_numbers(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_items: i32) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_items: u32 = arg_items as u32;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::stream_numbers(arg_items) },
+                    |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_Gate_new(__status: *mut i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call_tracked(&mut env, |env| {
+                let __result = ::std::sync::Arc::new(crate::Gate::new());
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_Gate_open(__status: *mut i64, arg_ferry_self: i64) {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_ferry_self, "Gate")?;
+                let __result = crate::Gate::open(&arg_ferry_self);
+                Ok(())
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_Gate_waiting(__status: *mut i64, arg_ferry_self: i64) -> i32 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_ferry_self, "Gate")?;
+                let __result = crate::Gate::waiting(&arg_ferry_self);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_Gate_finished_on(__status: *mut i64, arg_ferry_self: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_ferry_self, "Gate")?;
+                let __result = crate::Gate::finished_on(&arg_ferry_self);
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_Bomb_new(__status: *mut i64, arg_label_ptr: *const u8, arg_label_len: i64, arg_armed_drop: u8, arg_explode_in_new: u8) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_label = face::Bytes::new(arg_label_ptr, arg_label_len);
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_label: ::std::string::String = face::string_arg(env, &arg_label)?;
+                let arg_armed_drop: bool = arg_armed_drop != 0;
+                let arg_explode_in_new: bool = arg_explode_in_new != 0;
+                let __result = ::std::sync::Arc::new(crate::Bomb::new(arg_label, arg_armed_drop, arg_explode_in_new));
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_Bomb_label(__status: *mut i64, arg_ferry_self: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_ferry_self, "Bomb")?;
+                let __result = crate::Bomb::label(&arg_ferry_self);
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_Bomb_label_later(__status: *mut i64, completion: i64, arg_ferry_self: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_ferry_self, "Bomb")?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Bomb::label_later(&arg_ferry_self).await;
+                    Outcome::Bytes(__result.into_bytes())
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_Bomb_child_after_gate(__status: *mut i64, arg_ferry_self: i64, arg_gate: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_ferry_self, "Bomb")?;
+                let arg_gate: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_gate, "Gate")?;
+                let __result = crate::Bomb::child_after_gate(&arg_ferry_self, &arg_gate);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_Bomb_children_after_gate(__status: *mut i64, arg_ferry_self: i64, arg_gate: i64, arg_n: i32) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_ferry_self, "Bomb")?;
+                let arg_gate: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_gate, "Gate")?;
+                let arg_n: u32 = arg_n as u32;
+                let __result = crate::Bomb::children_after_gate(&arg_ferry_self, &arg_gate, arg_n);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.i64(::ferry::objects::register(::std::sync::Arc::clone(e0))); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_Bomb_child_after_gate_async(__status: *mut i64, completion: i64, arg_ferry_self: i64, arg_gate: i64, arg_on_tokio: u8) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_ferry_self, "Bomb")?;
+                let arg_gate: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_gate, "Gate")?;
+                let arg_on_tokio: bool = arg_on_tokio != 0;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Bomb::child_after_gate_async(&arg_ferry_self, arg_gate, arg_on_tokio).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_Bomb_children_after_gate_async(__status: *mut i64, completion: i64, arg_ferry_self: i64, arg_gate: i64, arg_n: i32, arg_on_tokio: u8) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_ferry_self, "Bomb")?;
+                let arg_gate: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_gate, "Gate")?;
+                let arg_n: u32 = arg_n as u32;
+                let arg_on_tokio: bool = arg_on_tokio != 0;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Bomb::children_after_gate_async(&arg_ferry_self, arg_gate, arg_n, arg_on_tokio).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.i64(::ferry::objects::register(::std::sync::Arc::clone(e0))); } } __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_Child_label(__status: *mut i64, arg_ferry_self: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Child> = ::ferry::objects::get::<crate::Child>(arg_ferry_self, "Child")?;
+                let __result = crate::Child::label(&arg_ferry_self);
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
     }
 }

@@ -7,55 +7,10 @@
 compile_error!("ferry: this crate is built with panic = \"abort\", so a Rust panic would abort the process instead of reaching Kotlin as RustPanicException. Build with panic = \"unwind\" (the default), or accept aborts with `allow-panic-abort = true` under [package.metadata.ferry] in Cargo.toml and run ferry generate again.");
 
 #[doc(hidden)]
-#[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, clippy::all)]
+#[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, unused_unsafe, clippy::all)]
 mod __ferry_glue {
-    use ::ferry::__private::jni::objects::{JByteArray, JClass};
-    use ::ferry::__private::jni::sys::{jbyteArray, jint, jlong};
-    use ::ferry::__private::jni::JNIEnv;
     use ::ferry::calls::Outcome;
-    use ::ferry::jvm;
     use ::ferry::wire::{Reader, WireError, WireResult, Writer};
-
-    #[no_mangle]
-    pub extern "system" fn JNI_OnLoad(vm: ::ferry::__private::jni::JavaVM, _reserved: *mut ::std::ffi::c_void) -> jint {
-        jvm::on_load(vm)
-    }
-
-    /// The interface fingerprint these bindings were generated with (see FerryNative's check).
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_ferryFingerprint<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        0x583b699c673af3f0u64 as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_ferryCancelCall<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, call: jlong) {
-        jvm::cancel_call(call)
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_ferryPendingCalls<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        ::ferry::diagnostics::pending_calls() as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_ferryLiveObjects<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        ::ferry::diagnostics::live_objects() as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_ferryOpenStreams<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        ::ferry::diagnostics::open_streams() as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_ferryStreamRequest<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, stream: jlong, n: jlong) {
-        ::ferry::jvm::streams::request_jni(stream, n)
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_ferryStreamClose<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, stream: jlong) {
-        ::ferry::jvm::streams::close_jni(stream)
-    }
 
     pub(super) fn write_Profile(w: &mut Writer, v: &crate::Profile) {
         w.enter();
@@ -155,890 +110,1739 @@ mod __ferry_glue {
     }
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_add() {
+    fn __signature_add() {
         type Params = (i32, i32);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::add);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_add<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_a: i32, arg_b: i32) -> i32 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_a: i32 = arg_a as i32;
-            let arg_b: i32 = arg_b as i32;
-            let __result = crate::add(arg_a, arg_b);
-            Ok(__result)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_echo_1bool() {
+    fn __signature_echo_bool() {
         type Params = (bool,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_bool);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1bool<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: u8) -> u8 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: bool = arg_v != 0;
-            let __result = crate::echo_bool(arg_v);
-            Ok(__result as u8)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_echo_1i8() {
+    fn __signature_echo_i8() {
         type Params = (i8,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_i8);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1i8<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: i8) -> i8 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: i8 = arg_v as i8;
-            let __result = crate::echo_i8(arg_v);
-            Ok(__result)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_echo_1i16() {
+    fn __signature_echo_i16() {
         type Params = (i16,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_i16);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1i16<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: i16) -> i16 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: i16 = arg_v as i16;
-            let __result = crate::echo_i16(arg_v);
-            Ok(__result)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_echo_1i64() {
+    fn __signature_echo_i64() {
         type Params = (i64,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_i64);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1i64<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: i64) -> i64 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: i64 = arg_v as i64;
-            let __result = crate::echo_i64(arg_v);
-            Ok(__result)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_echo_1u8() {
+    fn __signature_echo_u8() {
         type Params = (u8,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_u8);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1u8<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: i8) -> i8 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: u8 = arg_v as u8;
-            let __result = crate::echo_u8(arg_v);
-            Ok(__result as i8)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_echo_1u16() {
+    fn __signature_echo_u16() {
         type Params = (u16,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_u16);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1u16<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: i16) -> i16 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: u16 = arg_v as u16;
-            let __result = crate::echo_u16(arg_v);
-            Ok(__result as i16)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_echo_1u32() {
+    fn __signature_echo_u32() {
         type Params = (u32,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_u32);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1u32<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: i32) -> i32 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: u32 = arg_v as u32;
-            let __result = crate::echo_u32(arg_v);
-            Ok(__result as i32)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_echo_1u64() {
+    fn __signature_echo_u64() {
         type Params = (u64,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_u64);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1u64<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: i64) -> i64 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: u64 = arg_v as u64;
-            let __result = crate::echo_u64(arg_v);
-            Ok(__result as i64)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_echo_1f32() {
+    fn __signature_echo_f32() {
         type Params = (f32,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_f32);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1f32<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: f32) -> f32 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: f32 = arg_v as f32;
-            let __result = crate::echo_f32(arg_v);
-            Ok(__result)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_echo_1f64() {
+    fn __signature_echo_f64() {
         type Params = (f64,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_f64);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1f64<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: f64) -> f64 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: f64 = arg_v as f64;
-            let __result = crate::echo_f64(arg_v);
-            Ok(__result)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_describe_1u64() {
+    fn __signature_describe_u64() {
         type Params = (u64,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::describe_u64);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_describe_1u64<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: i64) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: u64 = arg_v as u64;
-            let __result = crate::describe_u64(arg_v);
-            jvm::bytes_return(env, __result.as_bytes())
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_async_1u64_1max_1minus() {
+    fn __signature_async_u64_max_minus() {
         type Params = (u64,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_u64_max_minus);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_async_1u64_1max_1minus<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_v: i64) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: u64 = arg_v as u64;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::async_u64_max_minus(arg_v).await;
-                Outcome::Value(__result as i64)
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_async_1f32_1half() {
+    fn __signature_async_f32_half() {
         type Params = (f32,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_f32_half);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_async_1f32_1half<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_v: f32) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: f32 = arg_v as f32;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::async_f32_half(arg_v).await;
-                Outcome::Value(__result.to_bits() as i64)
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_async_1f64_1neg() {
+    fn __signature_async_f64_neg() {
         type Params = (f64,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_f64_neg);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_async_1f64_1neg<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_v: f64) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: f64 = arg_v as f64;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::async_f64_neg(arg_v).await;
-                Outcome::Value(__result.to_bits() as i64)
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_async_1not() {
+    fn __signature_async_not() {
         type Params = (bool,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_not);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_async_1not<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_v: u8) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: bool = arg_v != 0;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::async_not(arg_v).await;
-                Outcome::Value(__result as i64)
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_async_1i8_1neg() {
+    fn __signature_async_i8_neg() {
         type Params = (i8,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_i8_neg);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_async_1i8_1neg<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_v: i8) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: i8 = arg_v as i8;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::async_i8_neg(arg_v).await;
-                Outcome::Value(__result as i64)
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_async_1u8_1inc() {
+    fn __signature_async_u8_inc() {
         type Params = (u8,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_u8_inc);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_async_1u8_1inc<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_v: i8) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: u8 = arg_v as u8;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::async_u8_inc(arg_v).await;
-                Outcome::Value(__result as i64)
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_echo_1string() {
+    fn __signature_echo_string() {
         type Params = (::std::string::String,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_string);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1string<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_s: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_s: ::std::string::String = jvm::string_arg(env, &arg_s)?;
-            let __result = crate::echo_string(arg_s);
-            jvm::bytes_return(env, __result.as_bytes())
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_reverse_1str() {
+    fn __signature_reverse_str() {
         type Params = (&'static str,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::reverse_str);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_reverse_1str<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_s: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_s: ::std::string::String = jvm::string_arg(env, &arg_s)?;
-            let __result = crate::reverse_str(&arg_s);
-            jvm::bytes_return(env, __result.as_bytes())
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_char_1count() {
+    fn __signature_char_count() {
         type Params = (&'static str,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::char_count);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_char_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_s: JByteArray<'local>) -> i32 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_s: ::std::string::String = jvm::string_arg(env, &arg_s)?;
-            let __result = crate::char_count(&arg_s);
-            Ok(__result as i32)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_utf8_1len() {
+    fn __signature_utf8_len() {
         type Params = (::std::string::String,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::utf8_len);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_utf8_1len<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_s: JByteArray<'local>) -> i64 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_s: ::std::string::String = jvm::string_arg(env, &arg_s)?;
-            let __result = crate::utf8_len(arg_s);
-            Ok(__result as i64)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_async_1upper() {
+    fn __signature_async_upper() {
         type Params = (::std::string::String,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_upper);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_async_1upper<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_s: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_s: ::std::string::String = jvm::string_arg(env, &arg_s)?;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::async_upper(arg_s).await;
-                Outcome::Bytes(__result.into_bytes())
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_bytes_1sum() {
+    fn __signature_bytes_sum() {
         type Params = (&'static [u8],);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::bytes_sum);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_bytes_1sum<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_b: JByteArray<'local>) -> i64 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_b: ::std::vec::Vec<u8> = jvm::bytes_arg(env, &arg_b)?;
-            let __result = crate::bytes_sum(&arg_b);
-            Ok(__result as i64)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_async_1bytes_1xor() {
+    fn __signature_async_bytes_xor() {
         type Params = (::std::vec::Vec<u8>, u8);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_bytes_xor);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_async_1bytes_1xor<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_b: JByteArray<'local>, arg_key: i8) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_b: ::std::vec::Vec<u8> = jvm::bytes_arg(env, &arg_b)?;
-            let arg_key: u8 = arg_key as u8;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::async_bytes_xor(arg_b, arg_key).await;
-                Outcome::Bytes(__result)
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_make_1bytes() {
+    fn __signature_make_bytes() {
         type Params = (u32,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::make_bytes);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_make_1bytes<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_len: i32) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_len: u32 = arg_len as u32;
-            let __result = crate::make_bytes(arg_len);
-            jvm::bytes_return(env, &__result)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_profile_1round_1trip() {
+    fn __signature_profile_round_trip() {
         type Params = (crate::Profile,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::profile_round_trip);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_profile_1round_1trip<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_p: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_p: crate::Profile = { let __bytes = jvm::bytes_arg(env, &arg_p)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Profile(r)?; __r.finish()?; __v };
-            let __result = crate::profile_round_trip(arg_p);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Profile(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_async_1profile_1summary() {
+    fn __signature_async_profile_summary() {
         type Params = (crate::Profile,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_profile_summary);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_async_1profile_1summary<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_p: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_p: crate::Profile = { let __bytes = jvm::bytes_arg(env, &arg_p)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Profile(r)?; __r.finish()?; __v };
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::async_profile_summary(arg_p).await;
-                Outcome::Bytes(__result.into_bytes())
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_area() {
+    fn __signature_area() {
         type Params = (crate::Shape,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::area);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_area<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_shape: JByteArray<'local>) -> f64 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_shape: crate::Shape = { let __bytes = jvm::bytes_arg(env, &arg_shape)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Shape(r)?; __r.finish()?; __v };
-            let __result = crate::area(arg_shape);
-            Ok(__result)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_next_1level() {
+    fn __signature_next_level() {
         type Params = (crate::Level,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::next_level);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_next_1level<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_level: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_level: crate::Level = { let __bytes = jvm::bytes_arg(env, &arg_level)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Level(r)?; __r.finish()?; __v };
-            let __result = crate::next_level(arg_level);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Level(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_shapes() {
+    fn __signature_shapes() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::shapes);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_shapes<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let __result = crate::shapes();
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { write_Shape(w, e0); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_option_1int() {
+    fn __signature_option_int() {
         type Params = (::std::option::Option<i64>,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::option_int);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_option_1int<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: ::std::option::Option<i64> = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(r.i64()?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
-            let __result = crate::option_int(arg_v);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.i64(*x0); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_async_1option_1string() {
+    fn __signature_async_option_string() {
         type Params = (::std::option::Option<::std::string::String>,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_option_string);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_async_1option_1string<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_v: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: ::std::option::Option<::std::string::String> = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(r.string()?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::async_option_string(arg_v).await;
-                Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.str(x0); } } __w.into_bytes() })
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_nested() {
+    fn __signature_nested() {
         type Params = (::std::vec::Vec<::std::option::Option<::std::vec::Vec<::std::collections::HashMap<::std::string::String, ::std::vec::Vec<u8>>>>>,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::nested);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_nested<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: ::std::vec::Vec<::std::option::Option<::std::vec::Vec<::std::collections::HashMap<::std::string::String, ::std::vec::Vec<u8>>>>> = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(1)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 1)); for _ in 0..n0 { v0.push(match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some({ let n2 = r.count(4)?; let mut v2 = ::std::vec::Vec::with_capacity(r.capacity_hint(n2, 4)); for _ in 0..n2 { v2.push({ let n3 = r.count(8)?; let mut m3 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n3, 8)); for _ in 0..n3 { let k3 = r.string()?; m3.insert(k3, r.byte_vec()?); } m3 }); } v2 }), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }); } v0 }; __r.finish()?; __v };
-            let __result = crate::nested(arg_v);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { match e0 { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x1) => { w.u8(1); { let s2 = x1; w.len(s2.len()); for e2 in s2.iter() { { let m3 = e2; w.len(m3.len()); for (k3, v3) in m3.iter() { w.str(k3); w.bytes(v3); } } } } } } } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_invert() {
+    fn __signature_invert() {
         type Params = (::std::collections::HashMap<u32, ::std::string::String>,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::invert);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_invert<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_m: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_m: ::std::collections::HashMap<u32, ::std::string::String> = { let __bytes = jvm::bytes_arg(env, &arg_m)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut m0 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { let k0 = r.u32()?; m0.insert(k0, r.string()?); } m0 }; __r.finish()?; __v };
-            let __result = crate::invert(arg_m);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let m0 = &__result; w.len(m0.len()); for (k0, v0) in m0.iter() { w.str(k0); w.u32(*v0); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_double_1duration() {
+    fn __signature_double_duration() {
         type Params = (::std::time::Duration,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::double_duration);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_double_1duration<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_d: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_d: ::std::time::Duration = { let __bytes = jvm::bytes_arg(env, &arg_d)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = r.duration()?; __r.finish()?; __v };
-            let __result = crate::double_duration(arg_d);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.duration(*&__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_max_1duration() {
+    fn __signature_max_duration() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::max_duration);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_max_1duration<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let __result = crate::max_duration();
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.duration(*&__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_unit_1fn() {
+    fn __signature_unit_fn() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::unit_fn);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_unit_1fn<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) {
-        jvm::sync_call(&mut env, |env| {
-            let __result = crate::unit_fn();
-            Ok(())
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_lookup() {
+    fn __signature_lookup() {
         type Params = (::std::string::String,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::lookup);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_lookup<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_key: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_key: ::std::string::String = jvm::string_arg(env, &arg_key)?;
-            let __result = crate::lookup(arg_key);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.str(v); } ::std::result::Result::Err(e) => { w.u8(1); write_VaultError(w, e); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_async_1lookup() {
+    fn __signature_async_lookup() {
         type Params = (::std::string::String,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_lookup);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_async_1lookup<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_key: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_key: ::std::string::String = jvm::string_arg(env, &arg_key)?;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::async_lookup(arg_key).await;
-                match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(__ok as i64), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_VaultError(w, &__err); __w.into_bytes() }) }
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_parse_1digits() {
+    fn __signature_parse_digits() {
         type Params = (&'static str,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::parse_digits);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_parse_1digits<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_s: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_s: ::std::string::String = jvm::string_arg(env, &arg_s)?;
-            let __result = crate::parse_digits(&arg_s);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.u64(*v); } ::std::result::Result::Err(e) => { w.u8(1); write_ParseError(w, e); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_async_1check() {
+    fn __signature_async_check() {
         type Params = (bool,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_check);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_async_1check<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_ok: u8) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ok: bool = arg_ok != 0;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::async_check(arg_ok).await;
-                match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(0), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_ParseError(w, &__err); __w.into_bytes() }) }
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_sync_1panic() {
+    fn __signature_sync_panic() {
         type Params = (::std::string::String,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::sync_panic);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_sync_1panic<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_message: JByteArray<'local>) -> i32 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_message: ::std::string::String = jvm::string_arg(env, &arg_message)?;
-            let __result = crate::sync_panic(arg_message);
-            Ok(__result)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_async_1panic() {
+    fn __signature_async_panic() {
         type Params = (::std::string::String,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_panic);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_async_1panic<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_message: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_message: ::std::string::String = jvm::string_arg(env, &arg_message)?;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::async_panic(arg_message).await;
-                Outcome::Bytes(__result.into_bytes())
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_panic_1with_1string_1return() {
+    fn __signature_panic_with_string_return() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::panic_with_string_return);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_panic_1with_1string_1return<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let __result = crate::panic_with_string_return();
-            jvm::bytes_return(env, __result.as_bytes())
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_sleep_1echo() {
+    fn __signature_sleep_echo() {
         type Params = (u64, i64);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::sleep_echo);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_sleep_1echo<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_ms: i64, arg_value: i64) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ms: u64 = arg_ms as u64;
-            let arg_value: i64 = arg_value as i64;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::sleep_echo(arg_ms, arg_value).await;
-                Outcome::Value(__result as i64)
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_spawn_1sum() {
+    fn __signature_spawn_sum() {
         type Params = (u32,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::spawn_sum);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_spawn_1sum<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_n: i32) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_n: u32 = arg_n as u32;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::spawn_sum(arg_n).await;
-                Outcome::Value(__result as i64)
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_wait_1forever() {
+    fn __signature_wait_forever() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::wait_forever);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_wait_1forever<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::wait_forever().await;
-                Outcome::Value(0)
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_started_1count() {
+    fn __signature_started_count() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::started_count);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_started_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-        jvm::sync_call(&mut env, |env| {
-            let __result = crate::started_count();
-            Ok(__result as i64)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_dropped_1count() {
+    fn __signature_dropped_count() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::dropped_count);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_dropped_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-        jvm::sync_call(&mut env, |env| {
-            let __result = crate::dropped_count();
-            Ok(__result as i64)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_blocking_1until_1cancelled() {
+    fn __signature_blocking_until_cancelled() {
         type Params = (::ferry::CancellationToken,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::blocking_until_cancelled);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_blocking_1until_1cancelled<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::blocking_until_cancelled(token.clone()).await;
-                Outcome::Value(__result as i64)
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_blocking_1running() {
+    fn __signature_blocking_running() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::blocking_running);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_blocking_1running<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> u8 {
-        jvm::sync_call(&mut env, |env| {
-            let __result = crate::blocking_running();
-            Ok(__result as u8)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_blocking_1stopped() {
+    fn __signature_blocking_stopped() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::blocking_stopped);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_blocking_1stopped<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> u8 {
-        jvm::sync_call(&mut env, |env| {
-            let __result = crate::blocking_stopped();
-            Ok(__result as u8)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_token_1select() {
+    fn __signature_token_select() {
         type Params = (u64, ::ferry::CancellationToken);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::token_select);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_token_1select<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_ms: i64) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ms: u64 = arg_ms as u64;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::token_select(arg_ms, token.clone()).await;
-                Outcome::Bytes(__result.into_bytes())
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_first_1poll_1thread() {
+    fn __signature_first_poll_thread() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::first_poll_thread);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_first_1poll_1thread<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::first_poll_thread().await;
-                Outcome::Bytes(__result.into_bytes())
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_reject() {
+    fn __signature_reject() {
         type Params = (u16, ::std::string::String);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::reject);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_reject<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_code: i16, arg_message: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_code: u16 = arg_code as u16;
-            let arg_message: ::std::string::String = jvm::string_arg(env, &arg_message)?;
-            let __result = crate::reject(arg_code, arg_message);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0);  } ::std::result::Result::Err(e) => { w.u8(1); write_ServerError(w, e); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_functions_FerryNative_unreachable_1server() {
+    fn __signature_unreachable_server() {
         type Params = (::std::option::Option<::std::string::String>,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::unreachable_server);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_functions_FerryNative_unreachable_1server<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_message: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_message: ::std::option::Option<::std::string::String> = { let __bytes = jvm::bytes_arg(env, &arg_message)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(r.string()?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::unreachable_server(arg_message).await;
-                match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(__ok as i64), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_ServerError(w, &__err); __w.into_bytes() }) }
-            }))
-        })
+
+
+    /// The JNI face: the JVM and Android load these through `System.loadLibrary`.
+    pub(super) mod jni {
+        use super::*;
+        use ::ferry::__private::jni::objects::{JByteArray, JClass};
+        use ::ferry::__private::jni::sys::{jbyteArray, jint};
+        use ::ferry::__private::jni::JNIEnv;
+        use ::ferry::jvm as face;
+
+        #[no_mangle]
+        pub extern "system" fn JNI_OnLoad(vm: ::ferry::__private::jni::JavaVM, _reserved: *mut ::std::ffi::c_void) -> jint {
+            face::on_load(vm)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            0x583b699c673af3f0u64 as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_ferryCancelCall<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, call: i64) {
+            face::cancel_call(call)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_ferryPendingCalls<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            ::ferry::diagnostics::pending_calls() as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_ferryLiveObjects<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            ::ferry::diagnostics::live_objects() as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_ferryOpenStreams<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            ::ferry::diagnostics::open_streams() as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_ferryStreamRequest<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, stream: i64, n: i64) {
+            face::streams::request(stream, n)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_ferryStreamClose<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, stream: i64) {
+            face::streams::close(stream)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_add<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_a: i32, arg_b: i32) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_a: i32 = arg_a as i32;
+                let arg_b: i32 = arg_b as i32;
+                let __result = crate::add(arg_a, arg_b);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1bool<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: u8) -> u8 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: bool = arg_v != 0;
+                let __result = crate::echo_bool(arg_v);
+                Ok(__result as u8)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1i8<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: i8) -> i8 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: i8 = arg_v as i8;
+                let __result = crate::echo_i8(arg_v);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1i16<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: i16) -> i16 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: i16 = arg_v as i16;
+                let __result = crate::echo_i16(arg_v);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1i64<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: i64 = arg_v as i64;
+                let __result = crate::echo_i64(arg_v);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1u8<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: i8) -> i8 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: u8 = arg_v as u8;
+                let __result = crate::echo_u8(arg_v);
+                Ok(__result as i8)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1u16<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: i16) -> i16 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: u16 = arg_v as u16;
+                let __result = crate::echo_u16(arg_v);
+                Ok(__result as i16)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1u32<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: i32) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: u32 = arg_v as u32;
+                let __result = crate::echo_u32(arg_v);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1u64<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: u64 = arg_v as u64;
+                let __result = crate::echo_u64(arg_v);
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1f32<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: f32) -> f32 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: f32 = arg_v as f32;
+                let __result = crate::echo_f32(arg_v);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1f64<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: f64) -> f64 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: f64 = arg_v as f64;
+                let __result = crate::echo_f64(arg_v);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_describe_1u64<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: i64) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_v: u64 = arg_v as u64;
+                let __result = crate::describe_u64(arg_v);
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_async_1u64_1max_1minus<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: u64 = arg_v as u64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_u64_max_minus(arg_v).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_async_1f32_1half<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: f32) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: f32 = arg_v as f32;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_f32_half(arg_v).await;
+                    Outcome::Value(__result.to_bits() as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_async_1f64_1neg<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: f64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: f64 = arg_v as f64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_f64_neg(arg_v).await;
+                    Outcome::Value(__result.to_bits() as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_async_1not<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: u8) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: bool = arg_v != 0;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_not(arg_v).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_async_1i8_1neg<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: i8) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: i8 = arg_v as i8;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_i8_neg(arg_v).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_async_1u8_1inc<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: i8) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: u8 = arg_v as u8;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_u8_inc(arg_v).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1string<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_s: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_s: ::std::string::String = face::string_arg(env, &arg_s)?;
+                let __result = crate::echo_string(arg_s);
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_reverse_1str<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_s: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_s: ::std::string::String = face::string_arg(env, &arg_s)?;
+                let __result = crate::reverse_str(&arg_s);
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_char_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_s: JByteArray<'local>) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_s: ::std::string::String = face::string_arg(env, &arg_s)?;
+                let __result = crate::char_count(&arg_s);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_utf8_1len<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_s: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_s: ::std::string::String = face::string_arg(env, &arg_s)?;
+                let __result = crate::utf8_len(arg_s);
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_async_1upper<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_s: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_s: ::std::string::String = face::string_arg(env, &arg_s)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_upper(arg_s).await;
+                    Outcome::Bytes(__result.into_bytes())
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_bytes_1sum<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_b: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_b: ::std::vec::Vec<u8> = face::bytes_arg(env, &arg_b)?;
+                let __result = crate::bytes_sum(&arg_b);
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_async_1bytes_1xor<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_b: JByteArray<'local>, arg_key: i8) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_b: ::std::vec::Vec<u8> = face::bytes_arg(env, &arg_b)?;
+                let arg_key: u8 = arg_key as u8;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_bytes_xor(arg_b, arg_key).await;
+                    Outcome::Bytes(__result)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_make_1bytes<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_len: i32) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_len: u32 = arg_len as u32;
+                let __result = crate::make_bytes(arg_len);
+                face::bytes_return(env, &__result)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_profile_1round_1trip<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_p: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_p: crate::Profile = { let __bytes = face::bytes_arg(env, &arg_p)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Profile(r)?; __r.finish()?; __v };
+                let __result = crate::profile_round_trip(arg_p);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Profile(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_async_1profile_1summary<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_p: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_p: crate::Profile = { let __bytes = face::bytes_arg(env, &arg_p)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Profile(r)?; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_profile_summary(arg_p).await;
+                    Outcome::Bytes(__result.into_bytes())
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_area<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_shape: JByteArray<'local>) -> f64 {
+            face::sync_call(&mut env, |env| {
+                let arg_shape: crate::Shape = { let __bytes = face::bytes_arg(env, &arg_shape)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Shape(r)?; __r.finish()?; __v };
+                let __result = crate::area(arg_shape);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_next_1level<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_level: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_level: crate::Level = { let __bytes = face::bytes_arg(env, &arg_level)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Level(r)?; __r.finish()?; __v };
+                let __result = crate::next_level(arg_level);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Level(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_shapes<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::shapes();
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { write_Shape(w, e0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_option_1int<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::option::Option<i64> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(r.i64()?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
+                let __result = crate::option_int(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.i64(*x0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_async_1option_1string<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::option::Option<::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(r.string()?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_option_string(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.str(x0); } } __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_nested<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::vec::Vec<::std::option::Option<::std::vec::Vec<::std::collections::HashMap<::std::string::String, ::std::vec::Vec<u8>>>>> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(1)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 1)); for _ in 0..n0 { v0.push(match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some({ let n2 = r.count(4)?; let mut v2 = ::std::vec::Vec::with_capacity(r.capacity_hint(n2, 4)); for _ in 0..n2 { v2.push({ let n3 = r.count(8)?; let mut m3 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n3, 8)); for _ in 0..n3 { let k3 = r.string()?; m3.insert(k3, r.byte_vec()?); } m3 }); } v2 }), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }); } v0 }; __r.finish()?; __v };
+                let __result = crate::nested(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { match e0 { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x1) => { w.u8(1); { let s2 = x1; w.len(s2.len()); for e2 in s2.iter() { { let m3 = e2; w.len(m3.len()); for (k3, v3) in m3.iter() { w.str(k3); w.bytes(v3); } } } } } } } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_invert<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_m: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_m: ::std::collections::HashMap<u32, ::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_m)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut m0 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { let k0 = r.u32()?; m0.insert(k0, r.string()?); } m0 }; __r.finish()?; __v };
+                let __result = crate::invert(arg_m);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let m0 = &__result; w.len(m0.len()); for (k0, v0) in m0.iter() { w.str(k0); w.u32(*v0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_double_1duration<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_d: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_d: ::std::time::Duration = { let __bytes = face::bytes_arg(env, &arg_d)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = r.duration()?; __r.finish()?; __v };
+                let __result = crate::double_duration(arg_d);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.duration(*&__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_max_1duration<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::max_duration();
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.duration(*&__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_unit_1fn<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::unit_fn();
+                Ok(())
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_lookup<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_key: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_key: ::std::string::String = face::string_arg(env, &arg_key)?;
+                let __result = crate::lookup(arg_key);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.str(v); } ::std::result::Result::Err(e) => { w.u8(1); write_VaultError(w, e); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_async_1lookup<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_key: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_key: ::std::string::String = face::string_arg(env, &arg_key)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_lookup(arg_key).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(__ok as i64), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_VaultError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_parse_1digits<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_s: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_s: ::std::string::String = face::string_arg(env, &arg_s)?;
+                let __result = crate::parse_digits(&arg_s);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.u64(*v); } ::std::result::Result::Err(e) => { w.u8(1); write_ParseError(w, e); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_async_1check<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ok: u8) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ok: bool = arg_ok != 0;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_check(arg_ok).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(0), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_ParseError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_sync_1panic<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_message: JByteArray<'local>) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                let __result = crate::sync_panic(arg_message);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_async_1panic<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_message: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_panic(arg_message).await;
+                    Outcome::Bytes(__result.into_bytes())
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_panic_1with_1string_1return<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::panic_with_string_return();
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_sleep_1echo<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ms: i64, arg_value: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ms: u64 = arg_ms as u64;
+                let arg_value: i64 = arg_value as i64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::sleep_echo(arg_ms, arg_value).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_spawn_1sum<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_n: i32) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_n: u32 = arg_n as u32;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::spawn_sum(arg_n).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_wait_1forever<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::wait_forever().await;
+                    Outcome::Value(0)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_started_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::started_count();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_dropped_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::dropped_count();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_blocking_1until_1cancelled<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::blocking_until_cancelled(token.clone()).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_blocking_1running<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> u8 {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::blocking_running();
+                Ok(__result as u8)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_blocking_1stopped<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> u8 {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::blocking_stopped();
+                Ok(__result as u8)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_token_1select<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ms: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ms: u64 = arg_ms as u64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::token_select(arg_ms, token.clone()).await;
+                    Outcome::Bytes(__result.into_bytes())
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_first_1poll_1thread<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::first_poll_thread().await;
+                    Outcome::Bytes(__result.into_bytes())
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_reject<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_code: i16, arg_message: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_code: u16 = arg_code as u16;
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                let __result = crate::reject(arg_code, arg_message);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0);  } ::std::result::Result::Err(e) => { w.u8(1); write_ServerError(w, e); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_unreachable_1server<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_message: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_message: ::std::option::Option<::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_message)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(r.string()?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::unreachable_server(arg_message).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(__ok as i64), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_ServerError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+    }
+
+    /// The C face: Kotlin/Native calls these through cinterop (see the generated header).
+    pub(super) mod c {
+        use super::*;
+        use ::ferry::cabi as face;
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_ferryInit(__status: *mut i64, complete: i64, deliver: i64) {
+            let mut env = face::Status::new(__status);
+            face::init_raw(complete, deliver)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_ferryFree(__status: *mut i64, buffer: i64) {
+            let mut env = face::Status::new(__status);
+            face::free_buffer(buffer as face::Buffer)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_ferryFingerprint(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            0x583b699c673af3f0u64 as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_ferryCancelCall(__status: *mut i64, call: i64) {
+            let mut env = face::Status::new(__status);
+            face::cancel_call(call)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_ferryPendingCalls(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            ::ferry::diagnostics::pending_calls() as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_ferryLiveObjects(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            ::ferry::diagnostics::live_objects() as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_ferryOpenStreams(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            ::ferry::diagnostics::open_streams() as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_ferryStreamRequest(__status: *mut i64, stream: i64, n: i64) {
+            let mut env = face::Status::new(__status);
+            face::streams::request(stream, n)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_ferryStreamClose(__status: *mut i64, stream: i64) {
+            let mut env = face::Status::new(__status);
+            face::streams::close(stream)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_add(__status: *mut i64, arg_a: i32, arg_b: i32) -> i32 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_a: i32 = arg_a as i32;
+                let arg_b: i32 = arg_b as i32;
+                let __result = crate::add(arg_a, arg_b);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_echo_bool(__status: *mut i64, arg_v: u8) -> u8 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_v: bool = arg_v != 0;
+                let __result = crate::echo_bool(arg_v);
+                Ok(__result as u8)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_echo_i8(__status: *mut i64, arg_v: i8) -> i8 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_v: i8 = arg_v as i8;
+                let __result = crate::echo_i8(arg_v);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_echo_i16(__status: *mut i64, arg_v: i16) -> i16 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_v: i16 = arg_v as i16;
+                let __result = crate::echo_i16(arg_v);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_echo_i64(__status: *mut i64, arg_v: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_v: i64 = arg_v as i64;
+                let __result = crate::echo_i64(arg_v);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_echo_u8(__status: *mut i64, arg_v: i8) -> i8 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_v: u8 = arg_v as u8;
+                let __result = crate::echo_u8(arg_v);
+                Ok(__result as i8)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_echo_u16(__status: *mut i64, arg_v: i16) -> i16 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_v: u16 = arg_v as u16;
+                let __result = crate::echo_u16(arg_v);
+                Ok(__result as i16)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_echo_u32(__status: *mut i64, arg_v: i32) -> i32 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_v: u32 = arg_v as u32;
+                let __result = crate::echo_u32(arg_v);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_echo_u64(__status: *mut i64, arg_v: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_v: u64 = arg_v as u64;
+                let __result = crate::echo_u64(arg_v);
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_echo_f32(__status: *mut i64, arg_v: f32) -> f32 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_v: f32 = arg_v as f32;
+                let __result = crate::echo_f32(arg_v);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_echo_f64(__status: *mut i64, arg_v: f64) -> f64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_v: f64 = arg_v as f64;
+                let __result = crate::echo_f64(arg_v);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_describe_u64(__status: *mut i64, arg_v: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_v: u64 = arg_v as u64;
+                let __result = crate::describe_u64(arg_v);
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_async_u64_max_minus(__status: *mut i64, completion: i64, arg_v: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_v: u64 = arg_v as u64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_u64_max_minus(arg_v).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_async_f32_half(__status: *mut i64, completion: i64, arg_v: f32) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_v: f32 = arg_v as f32;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_f32_half(arg_v).await;
+                    Outcome::Value(__result.to_bits() as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_async_f64_neg(__status: *mut i64, completion: i64, arg_v: f64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_v: f64 = arg_v as f64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_f64_neg(arg_v).await;
+                    Outcome::Value(__result.to_bits() as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_async_not(__status: *mut i64, completion: i64, arg_v: u8) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_v: bool = arg_v != 0;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_not(arg_v).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_async_i8_neg(__status: *mut i64, completion: i64, arg_v: i8) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_v: i8 = arg_v as i8;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_i8_neg(arg_v).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_async_u8_inc(__status: *mut i64, completion: i64, arg_v: i8) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_v: u8 = arg_v as u8;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_u8_inc(arg_v).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_echo_string(__status: *mut i64, arg_s_ptr: *const u8, arg_s_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_s = face::Bytes::new(arg_s_ptr, arg_s_len);
+            face::sync_call(&mut env, |env| {
+                let arg_s: ::std::string::String = face::string_arg(env, &arg_s)?;
+                let __result = crate::echo_string(arg_s);
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_reverse_str(__status: *mut i64, arg_s_ptr: *const u8, arg_s_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_s = face::Bytes::new(arg_s_ptr, arg_s_len);
+            face::sync_call(&mut env, |env| {
+                let arg_s: ::std::string::String = face::string_arg(env, &arg_s)?;
+                let __result = crate::reverse_str(&arg_s);
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_char_count(__status: *mut i64, arg_s_ptr: *const u8, arg_s_len: i64) -> i32 {
+            let mut env = face::Status::new(__status);
+            let arg_s = face::Bytes::new(arg_s_ptr, arg_s_len);
+            face::sync_call(&mut env, |env| {
+                let arg_s: ::std::string::String = face::string_arg(env, &arg_s)?;
+                let __result = crate::char_count(&arg_s);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_utf8_len(__status: *mut i64, arg_s_ptr: *const u8, arg_s_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_s = face::Bytes::new(arg_s_ptr, arg_s_len);
+            face::sync_call(&mut env, |env| {
+                let arg_s: ::std::string::String = face::string_arg(env, &arg_s)?;
+                let __result = crate::utf8_len(arg_s);
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_async_upper(__status: *mut i64, completion: i64, arg_s_ptr: *const u8, arg_s_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_s = face::Bytes::new(arg_s_ptr, arg_s_len);
+            face::sync_call(&mut env, |env| {
+                let arg_s: ::std::string::String = face::string_arg(env, &arg_s)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_upper(arg_s).await;
+                    Outcome::Bytes(__result.into_bytes())
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_bytes_sum(__status: *mut i64, arg_b_ptr: *const u8, arg_b_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_b = face::Bytes::new(arg_b_ptr, arg_b_len);
+            face::sync_call(&mut env, |env| {
+                let arg_b: ::std::vec::Vec<u8> = face::bytes_arg(env, &arg_b)?;
+                let __result = crate::bytes_sum(&arg_b);
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_async_bytes_xor(__status: *mut i64, completion: i64, arg_b_ptr: *const u8, arg_b_len: i64, arg_key: i8) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_b = face::Bytes::new(arg_b_ptr, arg_b_len);
+            face::sync_call(&mut env, |env| {
+                let arg_b: ::std::vec::Vec<u8> = face::bytes_arg(env, &arg_b)?;
+                let arg_key: u8 = arg_key as u8;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_bytes_xor(arg_b, arg_key).await;
+                    Outcome::Bytes(__result)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_make_bytes(__status: *mut i64, arg_len: i32) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_len: u32 = arg_len as u32;
+                let __result = crate::make_bytes(arg_len);
+                face::bytes_return(env, &__result)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_profile_round_trip(__status: *mut i64, arg_p_ptr: *const u8, arg_p_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_p = face::Bytes::new(arg_p_ptr, arg_p_len);
+            face::sync_call(&mut env, |env| {
+                let arg_p: crate::Profile = { let __bytes = face::bytes_arg(env, &arg_p)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Profile(r)?; __r.finish()?; __v };
+                let __result = crate::profile_round_trip(arg_p);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Profile(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_async_profile_summary(__status: *mut i64, completion: i64, arg_p_ptr: *const u8, arg_p_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_p = face::Bytes::new(arg_p_ptr, arg_p_len);
+            face::sync_call(&mut env, |env| {
+                let arg_p: crate::Profile = { let __bytes = face::bytes_arg(env, &arg_p)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Profile(r)?; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_profile_summary(arg_p).await;
+                    Outcome::Bytes(__result.into_bytes())
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_area(__status: *mut i64, arg_shape_ptr: *const u8, arg_shape_len: i64) -> f64 {
+            let mut env = face::Status::new(__status);
+            let arg_shape = face::Bytes::new(arg_shape_ptr, arg_shape_len);
+            face::sync_call(&mut env, |env| {
+                let arg_shape: crate::Shape = { let __bytes = face::bytes_arg(env, &arg_shape)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Shape(r)?; __r.finish()?; __v };
+                let __result = crate::area(arg_shape);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_next_level(__status: *mut i64, arg_level_ptr: *const u8, arg_level_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_level = face::Bytes::new(arg_level_ptr, arg_level_len);
+            face::sync_call(&mut env, |env| {
+                let arg_level: crate::Level = { let __bytes = face::bytes_arg(env, &arg_level)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Level(r)?; __r.finish()?; __v };
+                let __result = crate::next_level(arg_level);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Level(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_shapes(__status: *mut i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::shapes();
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { write_Shape(w, e0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_option_int(__status: *mut i64, arg_v_ptr: *const u8, arg_v_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::option::Option<i64> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(r.i64()?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
+                let __result = crate::option_int(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.i64(*x0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_async_option_string(__status: *mut i64, completion: i64, arg_v_ptr: *const u8, arg_v_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::option::Option<::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(r.string()?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_option_string(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.str(x0); } } __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_nested(__status: *mut i64, arg_v_ptr: *const u8, arg_v_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::vec::Vec<::std::option::Option<::std::vec::Vec<::std::collections::HashMap<::std::string::String, ::std::vec::Vec<u8>>>>> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(1)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 1)); for _ in 0..n0 { v0.push(match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some({ let n2 = r.count(4)?; let mut v2 = ::std::vec::Vec::with_capacity(r.capacity_hint(n2, 4)); for _ in 0..n2 { v2.push({ let n3 = r.count(8)?; let mut m3 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n3, 8)); for _ in 0..n3 { let k3 = r.string()?; m3.insert(k3, r.byte_vec()?); } m3 }); } v2 }), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }); } v0 }; __r.finish()?; __v };
+                let __result = crate::nested(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { match e0 { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x1) => { w.u8(1); { let s2 = x1; w.len(s2.len()); for e2 in s2.iter() { { let m3 = e2; w.len(m3.len()); for (k3, v3) in m3.iter() { w.str(k3); w.bytes(v3); } } } } } } } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_invert(__status: *mut i64, arg_m_ptr: *const u8, arg_m_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_m = face::Bytes::new(arg_m_ptr, arg_m_len);
+            face::sync_call(&mut env, |env| {
+                let arg_m: ::std::collections::HashMap<u32, ::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_m)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut m0 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { let k0 = r.u32()?; m0.insert(k0, r.string()?); } m0 }; __r.finish()?; __v };
+                let __result = crate::invert(arg_m);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let m0 = &__result; w.len(m0.len()); for (k0, v0) in m0.iter() { w.str(k0); w.u32(*v0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_double_duration(__status: *mut i64, arg_d_ptr: *const u8, arg_d_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_d = face::Bytes::new(arg_d_ptr, arg_d_len);
+            face::sync_call(&mut env, |env| {
+                let arg_d: ::std::time::Duration = { let __bytes = face::bytes_arg(env, &arg_d)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = r.duration()?; __r.finish()?; __v };
+                let __result = crate::double_duration(arg_d);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.duration(*&__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_max_duration(__status: *mut i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::max_duration();
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.duration(*&__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_unit_fn(__status: *mut i64) {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::unit_fn();
+                Ok(())
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_lookup(__status: *mut i64, arg_key_ptr: *const u8, arg_key_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_key = face::Bytes::new(arg_key_ptr, arg_key_len);
+            face::sync_call(&mut env, |env| {
+                let arg_key: ::std::string::String = face::string_arg(env, &arg_key)?;
+                let __result = crate::lookup(arg_key);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.str(v); } ::std::result::Result::Err(e) => { w.u8(1); write_VaultError(w, e); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_async_lookup(__status: *mut i64, completion: i64, arg_key_ptr: *const u8, arg_key_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_key = face::Bytes::new(arg_key_ptr, arg_key_len);
+            face::sync_call(&mut env, |env| {
+                let arg_key: ::std::string::String = face::string_arg(env, &arg_key)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_lookup(arg_key).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(__ok as i64), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_VaultError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_parse_digits(__status: *mut i64, arg_s_ptr: *const u8, arg_s_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_s = face::Bytes::new(arg_s_ptr, arg_s_len);
+            face::sync_call(&mut env, |env| {
+                let arg_s: ::std::string::String = face::string_arg(env, &arg_s)?;
+                let __result = crate::parse_digits(&arg_s);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.u64(*v); } ::std::result::Result::Err(e) => { w.u8(1); write_ParseError(w, e); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_async_check(__status: *mut i64, completion: i64, arg_ok: u8) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ok: bool = arg_ok != 0;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_check(arg_ok).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(0), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_ParseError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_sync_panic(__status: *mut i64, arg_message_ptr: *const u8, arg_message_len: i64) -> i32 {
+            let mut env = face::Status::new(__status);
+            let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
+            face::sync_call(&mut env, |env| {
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                let __result = crate::sync_panic(arg_message);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_async_panic(__status: *mut i64, completion: i64, arg_message_ptr: *const u8, arg_message_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
+            face::sync_call(&mut env, |env| {
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::async_panic(arg_message).await;
+                    Outcome::Bytes(__result.into_bytes())
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_panic_with_string_return(__status: *mut i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::panic_with_string_return();
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_sleep_echo(__status: *mut i64, completion: i64, arg_ms: i64, arg_value: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ms: u64 = arg_ms as u64;
+                let arg_value: i64 = arg_value as i64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::sleep_echo(arg_ms, arg_value).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_spawn_sum(__status: *mut i64, completion: i64, arg_n: i32) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_n: u32 = arg_n as u32;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::spawn_sum(arg_n).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_wait_forever(__status: *mut i64, completion: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::wait_forever().await;
+                    Outcome::Value(0)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_started_count(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::started_count();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_dropped_count(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::dropped_count();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_blocking_until_cancelled(__status: *mut i64, completion: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::blocking_until_cancelled(token.clone()).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_blocking_running(__status: *mut i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::blocking_running();
+                Ok(__result as u8)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_blocking_stopped(__status: *mut i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::blocking_stopped();
+                Ok(__result as u8)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_token_select(__status: *mut i64, completion: i64, arg_ms: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ms: u64 = arg_ms as u64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::token_select(arg_ms, token.clone()).await;
+                    Outcome::Bytes(__result.into_bytes())
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_first_poll_thread(__status: *mut i64, completion: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::first_poll_thread().await;
+                    Outcome::Bytes(__result.into_bytes())
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_reject(__status: *mut i64, arg_code: i16, arg_message_ptr: *const u8, arg_message_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
+            face::sync_call(&mut env, |env| {
+                let arg_code: u16 = arg_code as u16;
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                let __result = crate::reject(arg_code, arg_message);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0);  } ::std::result::Result::Err(e) => { w.u8(1); write_ServerError(w, e); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_unreachable_server(__status: *mut i64, completion: i64, arg_message_ptr: *const u8, arg_message_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
+            face::sync_call(&mut env, |env| {
+                let arg_message: ::std::option::Option<::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_message)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(r.string()?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::unreachable_server(arg_message).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(__ok as i64), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_ServerError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
     }
 }

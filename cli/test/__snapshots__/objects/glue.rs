@@ -7,105 +7,10 @@
 compile_error!("ferry: this crate is built with panic = \"abort\", so a Rust panic would abort the process instead of reaching Kotlin as RustPanicException. Build with panic = \"unwind\" (the default), or accept aborts with `allow-panic-abort = true` under [package.metadata.ferry] in Cargo.toml and run ferry generate again.");
 
 #[doc(hidden)]
-#[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, clippy::all)]
+#[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, unused_unsafe, clippy::all)]
 mod __ferry_glue {
-    use ::ferry::__private::jni::objects::{JByteArray, JClass};
-    use ::ferry::__private::jni::sys::{jbyteArray, jint, jlong};
-    use ::ferry::__private::jni::JNIEnv;
     use ::ferry::calls::Outcome;
-    use ::ferry::jvm;
     use ::ferry::wire::{Reader, WireError, WireResult, Writer};
-
-    #[no_mangle]
-    pub extern "system" fn JNI_OnLoad(vm: ::ferry::__private::jni::JavaVM, _reserved: *mut ::std::ffi::c_void) -> jint {
-        jvm::on_load(vm)
-    }
-
-    /// The interface fingerprint these bindings were generated with (see FerryNative's check).
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_ferryFingerprint<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        0xa35efce9ba6153d3u64 as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_ferryCancelCall<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, call: jlong) {
-        jvm::cancel_call(call)
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_ferryPendingCalls<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        ::ferry::diagnostics::pending_calls() as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_ferryLiveObjects<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        ::ferry::diagnostics::live_objects() as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_ferryOpenStreams<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        ::ferry::diagnostics::open_streams() as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_ferryStreamRequest<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, stream: jlong, n: jlong) {
-        ::ferry::jvm::streams::request_jni(stream, n)
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_ferryStreamClose<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, stream: jlong) {
-        ::ferry::jvm::streams::close_jni(stream)
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_ferryReleaseObject<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: jlong) -> u8 {
-        jvm::release_object(&mut env, handle)
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_ferryDisplayVersion<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: jlong) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| { let v = ::ferry::objects::get::<crate::Version>(handle, "Version")?; jvm::bytes_return(env, ::std::string::ToString::to_string(&*v).as_bytes()) })
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_ferryEqualsVersion<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, a: jlong, b: jlong) -> u8 {
-        jvm::sync_call(&mut env, |_env| { let (a, b) = (::ferry::objects::get::<crate::Version>(a, "Version")?, ::ferry::objects::get::<crate::Version>(b, "Version")?); Ok(u8::from(*a == *b)) })
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_ferryHashVersion<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: jlong) -> jlong {
-        jvm::sync_call(&mut env, |_env| {
-            let v = ::ferry::objects::get::<crate::Version>(handle, "Version")?;
-            let mut h = ::std::collections::hash_map::DefaultHasher::new();
-            ::std::hash::Hash::hash(&*v, &mut h);
-            Ok(::std::hash::Hasher::finish(&h) as jlong)
-        })
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_ferryCompareVersion<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, a: jlong, b: jlong) -> i32 {
-        jvm::sync_call(&mut env, |_env| { let (a, b) = (::ferry::objects::get::<crate::Version>(a, "Version")?, ::ferry::objects::get::<crate::Version>(b, "Version")?); Ok(::std::cmp::Ord::cmp(&*a, &*b) as i32) })
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_ferryDisplayGrumpy<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: jlong) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| { let v = ::ferry::objects::get::<crate::Grumpy>(handle, "Grumpy")?; jvm::bytes_return(env, ::std::string::ToString::to_string(&*v).as_bytes()) })
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_ferryEqualsGrumpy<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, a: jlong, b: jlong) -> u8 {
-        jvm::sync_call(&mut env, |_env| { let (a, b) = (::ferry::objects::get::<crate::Grumpy>(a, "Grumpy")?, ::ferry::objects::get::<crate::Grumpy>(b, "Grumpy")?); Ok(u8::from(*a == *b)) })
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_ferryHashGrumpy<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: jlong) -> jlong {
-        jvm::sync_call(&mut env, |_env| {
-            let v = ::ferry::objects::get::<crate::Grumpy>(handle, "Grumpy")?;
-            let mut h = ::std::collections::hash_map::DefaultHasher::new();
-            ::std::hash::Hash::hash(&*v, &mut h);
-            Ok(::std::hash::Hasher::finish(&h) as jlong)
-        })
-    }
 
     pub(super) fn write_Snapshot(w: &mut Writer, v: &crate::Snapshot) {
         w.enter();
@@ -136,678 +41,1448 @@ mod __ferry_glue {
     }
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_counter_1drops() {
+    fn __signature_counter_drops() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::counter_drops);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_counter_1drops<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-        jvm::sync_call(&mut env, |env| {
-            let __result = crate::counter_drops();
-            Ok(__result as i64)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_counters_1alive() {
+    fn __signature_counters_alive() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::counters_alive);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_counters_1alive<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-        jvm::sync_call(&mut env, |env| {
-            let __result = crate::counters_alive();
-            Ok(__result)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_sum_1pair() {
+    fn __signature_sum_pair() {
         type Params = (&'static crate::Counter, ::std::sync::Arc<crate::Counter>);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::sum_pair);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_sum_1pair<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_a: jlong, arg_b: jlong) -> i64 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_a: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_a, "Counter")?;
-            let arg_b: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_b, "Counter")?;
-            let __result = crate::sum_pair(&arg_a, arg_b);
-            Ok(__result)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_make_1counters() {
+    fn __signature_make_counters() {
         type Params = (u32,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::make_counters);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_make_1counters<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_n: i32) -> jbyteArray {
-        jvm::sync_call_tracked(&mut env, |env| {
-            let arg_n: u32 = arg_n as u32;
-            let __result = crate::make_counters(arg_n);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.i64(::ferry::objects::register(::std::sync::Arc::clone(e0))); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_find_1counter() {
+    fn __signature_find_counter() {
         type Params = (bool,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::find_counter);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_find_1counter<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_found: u8) -> jbyteArray {
-        jvm::sync_call_tracked(&mut env, |env| {
-            let arg_found: bool = arg_found != 0;
-            let __result = crate::find_counter(arg_found);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.i64(::ferry::objects::register(::std::sync::Arc::clone(x0))); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_make_1counter_1async() {
+    fn __signature_make_counter_async() {
         type Params = (i64,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::make_counter_async);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_make_1counter_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_start: i64) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_start: i64 = arg_start as i64;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::make_counter_async(arg_start).await;
-                Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() })
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_account_1balance() {
+    fn __signature_account_balance() {
         type Params = (&'static crate::Account,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::account_balance);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_account_1balance<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_account: jlong) -> i64 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_account: ::std::sync::Arc<crate::Account> = ::ferry::objects::get::<crate::Account>(arg_account, "Account")?;
-            let __result = crate::account_balance(&arg_account);
-            Ok(__result)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Counter_1new() {
+    fn __signature_Counter_new() {
         type Params = (i64,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::new);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_start: i64) -> jbyteArray {
-        jvm::sync_call_tracked(&mut env, |env| {
-            let arg_start: i64 = arg_start as i64;
-            let __result = ::std::sync::Arc::new(crate::Counter::new(arg_start));
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Counter_1named() {
+    fn __signature_Counter_named() {
         type Params = (::std::string::String, i64);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::named);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1named<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_name: JByteArray<'local>, arg_start: i64) -> jbyteArray {
-        jvm::sync_call_tracked(&mut env, |env| {
-            let arg_name: ::std::string::String = jvm::string_arg(env, &arg_name)?;
-            let arg_start: i64 = arg_start as i64;
-            let __result = crate::Counter::named(arg_name, arg_start);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Counter_1parse() {
+    fn __signature_Counter_parse() {
         type Params = (&'static str,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::parse);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1parse<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_text: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call_tracked(&mut env, |env| {
-            let arg_text: ::std::string::String = jvm::string_arg(env, &arg_text)?;
-            let __result = (crate::Counter::parse(&arg_text)).map(::std::sync::Arc::new);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.i64(::ferry::objects::register(::std::sync::Arc::clone(v))); } ::std::result::Result::Err(e) => { w.u8(1); write_CounterError(w, e); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Counter_1create_1later() {
+    fn __signature_Counter_create_later() {
         type Params = (i64,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::create_later);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1create_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_start: i64) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_start: i64 = arg_start as i64;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::Counter::create_later(arg_start).await;
-                Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() })
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Counter_1describe_1all() {
+    fn __signature_Counter_describe_all() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::describe_all);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1describe_1all<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let __result = crate::Counter::describe_all();
-            jvm::bytes_return(env, __result.as_bytes())
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Counter_1get() {
+    fn __signature_Counter_get() {
         type Params = (&'static crate::Counter,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::get);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1get<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> i64 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
-            let __result = crate::Counter::get(&arg_ferry_self);
-            Ok(__result)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Counter_1name() {
+    fn __signature_Counter_name() {
         type Params = (&'static crate::Counter,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::name);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1name<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
-            let __result = crate::Counter::name(&arg_ferry_self);
-            jvm::bytes_return(env, __result.as_bytes())
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Counter_1add() {
+    fn __signature_Counter_add() {
         type Params = (&'static crate::Counter, i64);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::add);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1add<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong, arg_by: i64) -> i64 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
-            let arg_by: i64 = arg_by as i64;
-            let __result = crate::Counter::add(&arg_ferry_self, arg_by);
-            Ok(__result)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Counter_1snapshot() {
+    fn __signature_Counter_snapshot() {
         type Params = (&'static crate::Counter,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::snapshot);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1snapshot<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
-            let __result = crate::Counter::snapshot(&arg_ferry_self);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Snapshot(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Counter_1subtract() {
+    fn __signature_Counter_subtract() {
         type Params = (&'static crate::Counter, i64);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::subtract);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1subtract<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong, arg_by: i64) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
-            let arg_by: i64 = arg_by as i64;
-            let __result = crate::Counter::subtract(&arg_ferry_self, arg_by);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.i64(*v); } ::std::result::Result::Err(e) => { w.u8(1); write_CounterError(w, e); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Counter_1explode() {
+    fn __signature_Counter_explode() {
         type Params = (&'static crate::Counter, ::std::string::String);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::explode);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1explode<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong, arg_message: JByteArray<'local>) -> i64 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
-            let arg_message: ::std::string::String = jvm::string_arg(env, &arg_message)?;
-            let __result = crate::Counter::explode(&arg_ferry_self, arg_message);
-            Ok(__result)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Counter_1add_1slowly() {
+    fn __signature_Counter_add_slowly() {
         type Params = (&'static crate::Counter, i64, u64);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::add_slowly);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1add_1slowly<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_ferry_self: jlong, arg_by: i64, arg_delay_ms: i64) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
-            let arg_by: i64 = arg_by as i64;
-            let arg_delay_ms: u64 = arg_delay_ms as u64;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::Counter::add_slowly(&arg_ferry_self, arg_by, arg_delay_ms).await;
-                Outcome::Value(__result as i64)
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Counter_1increment() {
+    fn __signature_Counter_increment() {
         type Params = (&'static crate::Counter,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::increment);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1increment<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_ferry_self: jlong) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::Counter::increment(&arg_ferry_self).await;
-                Outcome::Value(__result as i64)
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Counter_1subtract_1later() {
+    fn __signature_Counter_subtract_later() {
         type Params = (&'static crate::Counter, i64);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::subtract_later);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1subtract_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_ferry_self: jlong, arg_by: i64) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
-            let arg_by: i64 = arg_by as i64;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::Counter::subtract_later(&arg_ferry_self, arg_by).await;
-                match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(__ok as i64), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_CounterError(w, &__err); __w.into_bytes() }) }
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Counter_1explode_1later() {
+    fn __signature_Counter_explode_later() {
         type Params = (&'static crate::Counter,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::explode_later);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1explode_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_ferry_self: jlong) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::Counter::explode_later(&arg_ferry_self).await;
-                Outcome::Value(__result as i64)
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Counter_1wait_1for_1cancel() {
+    fn __signature_Counter_wait_for_cancel() {
         type Params = (&'static crate::Counter, ::ferry::CancellationToken);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::wait_for_cancel);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1wait_1for_1cancel<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_ferry_self: jlong) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::Counter::wait_for_cancel(&arg_ferry_self, token.clone()).await;
-                Outcome::Value(__result as i64)
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Counter_1fork() {
+    fn __signature_Counter_fork() {
         type Params = (&'static crate::Counter, ::std::string::String);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::fork);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1fork<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong, arg_name: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call_tracked(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
-            let arg_name: ::std::string::String = jvm::string_arg(env, &arg_name)?;
-            let __result = crate::Counter::fork(&arg_ferry_self, arg_name);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Counter_1split() {
+    fn __signature_Counter_split() {
         type Params = (&'static crate::Counter, u32);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::split);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1split<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong, arg_parts: i32) -> jbyteArray {
-        jvm::sync_call_tracked(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
-            let arg_parts: u32 = arg_parts as u32;
-            let __result = crate::Counter::split(&arg_ferry_self, arg_parts);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.i64(::ferry::objects::register(::std::sync::Arc::clone(e0))); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Counter_1child_1if() {
+    fn __signature_Counter_child_if() {
         type Params = (&'static crate::Counter, bool);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::child_if);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1child_1if<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong, arg_present: u8) -> jbyteArray {
-        jvm::sync_call_tracked(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
-            let arg_present: bool = arg_present != 0;
-            let __result = crate::Counter::child_if(&arg_ferry_self, arg_present);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.i64(::ferry::objects::register(::std::sync::Arc::clone(x0))); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Counter_1fork_1later() {
+    fn __signature_Counter_fork_later() {
         type Params = (&'static crate::Counter,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::fork_later);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1fork_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_ferry_self: jlong) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::Counter::fork_later(&arg_ferry_self).await;
-                Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.i64(::ferry::objects::register(::std::sync::Arc::clone(x0))); } } __w.into_bytes() })
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Counter_1add_1from() {
+    fn __signature_Counter_add_from() {
         type Params = (&'static crate::Counter, &'static crate::Counter);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::add_from);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1add_1from<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong, arg_other: jlong) -> i64 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
-            let arg_other: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_other, "Counter")?;
-            let __result = crate::Counter::add_from(&arg_ferry_self, &arg_other);
-            Ok(__result)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Counter_1absorb() {
+    fn __signature_Counter_absorb() {
         type Params = (&'static crate::Counter, ::std::sync::Arc<crate::Counter>);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::absorb);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1absorb<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_ferry_self: jlong, arg_other: jlong) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
-            let arg_other: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_other, "Counter")?;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::Counter::absorb(&arg_ferry_self, arg_other).await;
-                Outcome::Value(__result as i64)
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Registry_1new() {
+    fn __signature_Registry_new() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Registry::new);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Registry_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
-        jvm::sync_call_tracked(&mut env, |env| {
-            let __result = crate::Registry::new();
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Registry_1put() {
+    fn __signature_Registry_put() {
         type Params = (&'static crate::Registry, ::std::sync::Arc<crate::Counter>);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Registry::put);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Registry_1put<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong, arg_counter: jlong) -> i32 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Registry> = ::ferry::objects::get::<crate::Registry>(arg_ferry_self, "Registry")?;
-            let arg_counter: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_counter, "Counter")?;
-            let __result = crate::Registry::put(&arg_ferry_self, arg_counter);
-            Ok(__result as i32)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Registry_1get() {
+    fn __signature_Registry_get() {
         type Params = (&'static crate::Registry, u32);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Registry::get);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Registry_1get<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong, arg_index: i32) -> jbyteArray {
-        jvm::sync_call_tracked(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Registry> = ::ferry::objects::get::<crate::Registry>(arg_ferry_self, "Registry")?;
-            let arg_index: u32 = arg_index as u32;
-            let __result = crate::Registry::get(&arg_ferry_self, arg_index);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.i64(::ferry::objects::register(::std::sync::Arc::clone(x0))); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Registry_1all() {
+    fn __signature_Registry_all() {
         type Params = (&'static crate::Registry,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Registry::all);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Registry_1all<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> jbyteArray {
-        jvm::sync_call_tracked(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Registry> = ::ferry::objects::get::<crate::Registry>(arg_ferry_self, "Registry")?;
-            let __result = crate::Registry::all(&arg_ferry_self);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.i64(::ferry::objects::register(::std::sync::Arc::clone(e0))); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Registry_1clear() {
+    fn __signature_Registry_clear() {
         type Params = (&'static crate::Registry,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Registry::clear);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Registry_1clear<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Registry> = ::ferry::objects::get::<crate::Registry>(arg_ferry_self, "Registry")?;
-            let __result = crate::Registry::clear(&arg_ferry_self);
-            Ok(())
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Account_1new() {
+    fn __signature_Account_new() {
         type Params = (::std::string::String, i64);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Account::new);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Account_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_owner: JByteArray<'local>, arg_balance: i64) -> jbyteArray {
-        jvm::sync_call_tracked(&mut env, |env| {
-            let arg_owner: ::std::string::String = jvm::string_arg(env, &arg_owner)?;
-            let arg_balance: i64 = arg_balance as i64;
-            let __result = (crate::Account::new(arg_owner, arg_balance)).map(::std::sync::Arc::new);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.i64(::ferry::objects::register(::std::sync::Arc::clone(v))); } ::std::result::Result::Err(e) => { w.u8(1); write_BankError(w, e); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Account_1owner() {
+    fn __signature_Account_owner() {
         type Params = (&'static crate::Account,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Account::owner);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Account_1owner<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Account> = ::ferry::objects::get::<crate::Account>(arg_ferry_self, "Account")?;
-            let __result = crate::Account::owner(&arg_ferry_self);
-            jvm::bytes_return(env, __result.as_bytes())
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Account_1balance() {
+    fn __signature_Account_balance() {
         type Params = (&'static crate::Account,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Account::balance);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Account_1balance<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> i64 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Account> = ::ferry::objects::get::<crate::Account>(arg_ferry_self, "Account")?;
-            let __result = crate::Account::balance(&arg_ferry_self);
-            Ok(__result)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Fragile_1new() {
+    fn __signature_Fragile_new() {
         type Params = (::std::string::String, bool);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Fragile::new);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Fragile_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_label: JByteArray<'local>, arg_explode: u8) -> jbyteArray {
-        jvm::sync_call_tracked(&mut env, |env| {
-            let arg_label: ::std::string::String = jvm::string_arg(env, &arg_label)?;
-            let arg_explode: bool = arg_explode != 0;
-            let __result = ::std::sync::Arc::new(crate::Fragile::new(arg_label, arg_explode));
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Fragile_1label() {
+    fn __signature_Fragile_label() {
         type Params = (&'static crate::Fragile,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Fragile::label);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Fragile_1label<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Fragile> = ::ferry::objects::get::<crate::Fragile>(arg_ferry_self, "Fragile")?;
-            let __result = crate::Fragile::label(&arg_ferry_self);
-            jvm::bytes_return(env, __result.as_bytes())
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Version_1new() {
+    fn __signature_Version_new() {
         type Params = (u32, u32);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Version::new);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Version_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_major: i32, arg_minor: i32) -> jbyteArray {
-        jvm::sync_call_tracked(&mut env, |env| {
-            let arg_major: u32 = arg_major as u32;
-            let arg_minor: u32 = arg_minor as u32;
-            let __result = ::std::sync::Arc::new(crate::Version::new(arg_major, arg_minor));
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Version_1major() {
+    fn __signature_Version_major() {
         type Params = (&'static crate::Version,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Version::major);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Version_1major<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> i32 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Version> = ::ferry::objects::get::<crate::Version>(arg_ferry_self, "Version")?;
-            let __result = crate::Version::major(&arg_ferry_self);
-            Ok(__result as i32)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Grumpy_1new() {
+    fn __signature_Grumpy_new() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Grumpy::new);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Grumpy_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
-        jvm::sync_call_tracked(&mut env, |env| {
-            let __result = ::std::sync::Arc::new(crate::Grumpy::new());
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_objects_FerryNative_Grumpy_1fine() {
+    fn __signature_Grumpy_fine() {
         type Params = (&'static crate::Grumpy,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Grumpy::fine);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_objects_FerryNative_Grumpy_1fine<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> u8 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Grumpy> = ::ferry::objects::get::<crate::Grumpy>(arg_ferry_self, "Grumpy")?;
-            let __result = crate::Grumpy::fine(&arg_ferry_self);
-            Ok(__result as u8)
-        })
+
+
+    /// The JNI face: the JVM and Android load these through `System.loadLibrary`.
+    pub(super) mod jni {
+        use super::*;
+        use ::ferry::__private::jni::objects::{JByteArray, JClass};
+        use ::ferry::__private::jni::sys::{jbyteArray, jint};
+        use ::ferry::__private::jni::JNIEnv;
+        use ::ferry::jvm as face;
+
+        #[no_mangle]
+        pub extern "system" fn JNI_OnLoad(vm: ::ferry::__private::jni::JavaVM, _reserved: *mut ::std::ffi::c_void) -> jint {
+            face::on_load(vm)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            0xa35efce9ba6153d3u64 as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_ferryCancelCall<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, call: i64) {
+            face::cancel_call(call)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_ferryPendingCalls<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            ::ferry::diagnostics::pending_calls() as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_ferryLiveObjects<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            ::ferry::diagnostics::live_objects() as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_ferryOpenStreams<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            ::ferry::diagnostics::open_streams() as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_ferryStreamRequest<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, stream: i64, n: i64) {
+            face::streams::request(stream, n)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_ferryStreamClose<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, stream: i64) {
+            face::streams::close(stream)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_ferryReleaseObject<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: i64) -> u8 {
+            face::release_object(&mut env, handle)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_ferryDisplayVersion<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: i64) -> jbyteArray {
+            face::sync_call(&mut env, |env| { let v = ::ferry::objects::get::<crate::Version>(handle, "Version")?; face::bytes_return(env, ::std::string::ToString::to_string(&*v).as_bytes()) })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_ferryEqualsVersion<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, a: i64, b: i64) -> u8 {
+            face::sync_call(&mut env, |_env| { let (a, b) = (::ferry::objects::get::<crate::Version>(a, "Version")?, ::ferry::objects::get::<crate::Version>(b, "Version")?); Ok(u8::from(*a == *b)) })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_ferryHashVersion<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: i64) -> i64 {
+            face::sync_call(&mut env, |_env| {
+                let v = ::ferry::objects::get::<crate::Version>(handle, "Version")?;
+                let mut h = ::std::collections::hash_map::DefaultHasher::new();
+                ::std::hash::Hash::hash(&*v, &mut h);
+                Ok(::std::hash::Hasher::finish(&h) as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_ferryCompareVersion<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, a: i64, b: i64) -> i32 {
+            face::sync_call(&mut env, |_env| { let (a, b) = (::ferry::objects::get::<crate::Version>(a, "Version")?, ::ferry::objects::get::<crate::Version>(b, "Version")?); Ok(::std::cmp::Ord::cmp(&*a, &*b) as i32) })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_ferryDisplayGrumpy<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: i64) -> jbyteArray {
+            face::sync_call(&mut env, |env| { let v = ::ferry::objects::get::<crate::Grumpy>(handle, "Grumpy")?; face::bytes_return(env, ::std::string::ToString::to_string(&*v).as_bytes()) })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_ferryEqualsGrumpy<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, a: i64, b: i64) -> u8 {
+            face::sync_call(&mut env, |_env| { let (a, b) = (::ferry::objects::get::<crate::Grumpy>(a, "Grumpy")?, ::ferry::objects::get::<crate::Grumpy>(b, "Grumpy")?); Ok(u8::from(*a == *b)) })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_ferryHashGrumpy<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: i64) -> i64 {
+            face::sync_call(&mut env, |_env| {
+                let v = ::ferry::objects::get::<crate::Grumpy>(handle, "Grumpy")?;
+                let mut h = ::std::collections::hash_map::DefaultHasher::new();
+                ::std::hash::Hash::hash(&*v, &mut h);
+                Ok(::std::hash::Hasher::finish(&h) as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_counter_1drops<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::counter_drops();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_counters_1alive<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::counters_alive();
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_sum_1pair<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_a: i64, arg_b: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_a: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_a, "Counter")?;
+                let arg_b: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_b, "Counter")?;
+                let __result = crate::sum_pair(&arg_a, arg_b);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_make_1counters<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_n: i32) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_n: u32 = arg_n as u32;
+                let __result = crate::make_counters(arg_n);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.i64(::ferry::objects::register(::std::sync::Arc::clone(e0))); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_find_1counter<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_found: u8) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_found: bool = arg_found != 0;
+                let __result = crate::find_counter(arg_found);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.i64(::ferry::objects::register(::std::sync::Arc::clone(x0))); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_make_1counter_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_start: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_start: i64 = arg_start as i64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::make_counter_async(arg_start).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_account_1balance<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_account: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_account: ::std::sync::Arc<crate::Account> = ::ferry::objects::get::<crate::Account>(arg_account, "Account")?;
+                let __result = crate::account_balance(&arg_account);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_start: i64) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_start: i64 = arg_start as i64;
+                let __result = ::std::sync::Arc::new(crate::Counter::new(arg_start));
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1named<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_name: JByteArray<'local>, arg_start: i64) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_name: ::std::string::String = face::string_arg(env, &arg_name)?;
+                let arg_start: i64 = arg_start as i64;
+                let __result = crate::Counter::named(arg_name, arg_start);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1parse<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_text: JByteArray<'local>) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
+                let __result = (crate::Counter::parse(&arg_text)).map(::std::sync::Arc::new);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.i64(::ferry::objects::register(::std::sync::Arc::clone(v))); } ::std::result::Result::Err(e) => { w.u8(1); write_CounterError(w, e); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1create_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_start: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_start: i64 = arg_start as i64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Counter::create_later(arg_start).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1describe_1all<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::Counter::describe_all();
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1get<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                let __result = crate::Counter::get(&arg_ferry_self);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1name<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                let __result = crate::Counter::name(&arg_ferry_self);
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1add<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64, arg_by: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                let arg_by: i64 = arg_by as i64;
+                let __result = crate::Counter::add(&arg_ferry_self, arg_by);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1snapshot<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                let __result = crate::Counter::snapshot(&arg_ferry_self);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Snapshot(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1subtract<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64, arg_by: i64) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                let arg_by: i64 = arg_by as i64;
+                let __result = crate::Counter::subtract(&arg_ferry_self, arg_by);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.i64(*v); } ::std::result::Result::Err(e) => { w.u8(1); write_CounterError(w, e); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1explode<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64, arg_message: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                let __result = crate::Counter::explode(&arg_ferry_self, arg_message);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1add_1slowly<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_by: i64, arg_delay_ms: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                let arg_by: i64 = arg_by as i64;
+                let arg_delay_ms: u64 = arg_delay_ms as u64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Counter::add_slowly(&arg_ferry_self, arg_by, arg_delay_ms).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1increment<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Counter::increment(&arg_ferry_self).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1subtract_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_by: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                let arg_by: i64 = arg_by as i64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Counter::subtract_later(&arg_ferry_self, arg_by).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(__ok as i64), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_CounterError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1explode_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Counter::explode_later(&arg_ferry_self).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1wait_1for_1cancel<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Counter::wait_for_cancel(&arg_ferry_self, token.clone()).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1fork<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64, arg_name: JByteArray<'local>) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                let arg_name: ::std::string::String = face::string_arg(env, &arg_name)?;
+                let __result = crate::Counter::fork(&arg_ferry_self, arg_name);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1split<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64, arg_parts: i32) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                let arg_parts: u32 = arg_parts as u32;
+                let __result = crate::Counter::split(&arg_ferry_self, arg_parts);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.i64(::ferry::objects::register(::std::sync::Arc::clone(e0))); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1child_1if<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64, arg_present: u8) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                let arg_present: bool = arg_present != 0;
+                let __result = crate::Counter::child_if(&arg_ferry_self, arg_present);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.i64(::ferry::objects::register(::std::sync::Arc::clone(x0))); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1fork_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Counter::fork_later(&arg_ferry_self).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.i64(::ferry::objects::register(::std::sync::Arc::clone(x0))); } } __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1add_1from<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64, arg_other: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                let arg_other: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_other, "Counter")?;
+                let __result = crate::Counter::add_from(&arg_ferry_self, &arg_other);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1absorb<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_other: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                let arg_other: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_other, "Counter")?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Counter::absorb(&arg_ferry_self, arg_other).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Registry_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let __result = crate::Registry::new();
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Registry_1put<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64, arg_counter: i64) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Registry> = ::ferry::objects::get::<crate::Registry>(arg_ferry_self, "Registry")?;
+                let arg_counter: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_counter, "Counter")?;
+                let __result = crate::Registry::put(&arg_ferry_self, arg_counter);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Registry_1get<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64, arg_index: i32) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Registry> = ::ferry::objects::get::<crate::Registry>(arg_ferry_self, "Registry")?;
+                let arg_index: u32 = arg_index as u32;
+                let __result = crate::Registry::get(&arg_ferry_self, arg_index);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.i64(::ferry::objects::register(::std::sync::Arc::clone(x0))); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Registry_1all<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Registry> = ::ferry::objects::get::<crate::Registry>(arg_ferry_self, "Registry")?;
+                let __result = crate::Registry::all(&arg_ferry_self);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.i64(::ferry::objects::register(::std::sync::Arc::clone(e0))); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Registry_1clear<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Registry> = ::ferry::objects::get::<crate::Registry>(arg_ferry_self, "Registry")?;
+                let __result = crate::Registry::clear(&arg_ferry_self);
+                Ok(())
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Account_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_owner: JByteArray<'local>, arg_balance: i64) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_owner: ::std::string::String = face::string_arg(env, &arg_owner)?;
+                let arg_balance: i64 = arg_balance as i64;
+                let __result = (crate::Account::new(arg_owner, arg_balance)).map(::std::sync::Arc::new);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.i64(::ferry::objects::register(::std::sync::Arc::clone(v))); } ::std::result::Result::Err(e) => { w.u8(1); write_BankError(w, e); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Account_1owner<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Account> = ::ferry::objects::get::<crate::Account>(arg_ferry_self, "Account")?;
+                let __result = crate::Account::owner(&arg_ferry_self);
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Account_1balance<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Account> = ::ferry::objects::get::<crate::Account>(arg_ferry_self, "Account")?;
+                let __result = crate::Account::balance(&arg_ferry_self);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Fragile_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_label: JByteArray<'local>, arg_explode: u8) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_label: ::std::string::String = face::string_arg(env, &arg_label)?;
+                let arg_explode: bool = arg_explode != 0;
+                let __result = ::std::sync::Arc::new(crate::Fragile::new(arg_label, arg_explode));
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Fragile_1label<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Fragile> = ::ferry::objects::get::<crate::Fragile>(arg_ferry_self, "Fragile")?;
+                let __result = crate::Fragile::label(&arg_ferry_self);
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Version_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_major: i32, arg_minor: i32) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_major: u32 = arg_major as u32;
+                let arg_minor: u32 = arg_minor as u32;
+                let __result = ::std::sync::Arc::new(crate::Version::new(arg_major, arg_minor));
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Version_1major<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Version> = ::ferry::objects::get::<crate::Version>(arg_ferry_self, "Version")?;
+                let __result = crate::Version::major(&arg_ferry_self);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Grumpy_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let __result = ::std::sync::Arc::new(crate::Grumpy::new());
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Grumpy_1fine<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> u8 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Grumpy> = ::ferry::objects::get::<crate::Grumpy>(arg_ferry_self, "Grumpy")?;
+                let __result = crate::Grumpy::fine(&arg_ferry_self);
+                Ok(__result as u8)
+            })
+        }
+    }
+
+    /// The C face: Kotlin/Native calls these through cinterop (see the generated header).
+    pub(super) mod c {
+        use super::*;
+        use ::ferry::cabi as face;
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_ferryInit(__status: *mut i64, complete: i64, deliver: i64) {
+            let mut env = face::Status::new(__status);
+            face::init_raw(complete, deliver)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_ferryFree(__status: *mut i64, buffer: i64) {
+            let mut env = face::Status::new(__status);
+            face::free_buffer(buffer as face::Buffer)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_ferryFingerprint(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            0xa35efce9ba6153d3u64 as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_ferryCancelCall(__status: *mut i64, call: i64) {
+            let mut env = face::Status::new(__status);
+            face::cancel_call(call)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_ferryPendingCalls(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            ::ferry::diagnostics::pending_calls() as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_ferryLiveObjects(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            ::ferry::diagnostics::live_objects() as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_ferryOpenStreams(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            ::ferry::diagnostics::open_streams() as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_ferryStreamRequest(__status: *mut i64, stream: i64, n: i64) {
+            let mut env = face::Status::new(__status);
+            face::streams::request(stream, n)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_ferryStreamClose(__status: *mut i64, stream: i64) {
+            let mut env = face::Status::new(__status);
+            face::streams::close(stream)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_ferryReleaseObject(__status: *mut i64, handle: i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            face::release_object(&mut env, handle)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_ferryDisplayVersion(__status: *mut i64, handle: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| { let v = ::ferry::objects::get::<crate::Version>(handle, "Version")?; face::bytes_return(env, ::std::string::ToString::to_string(&*v).as_bytes()) })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_ferryEqualsVersion(__status: *mut i64, a: i64, b: i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |_env| { let (a, b) = (::ferry::objects::get::<crate::Version>(a, "Version")?, ::ferry::objects::get::<crate::Version>(b, "Version")?); Ok(u8::from(*a == *b)) })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_ferryHashVersion(__status: *mut i64, handle: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |_env| {
+                let v = ::ferry::objects::get::<crate::Version>(handle, "Version")?;
+                let mut h = ::std::collections::hash_map::DefaultHasher::new();
+                ::std::hash::Hash::hash(&*v, &mut h);
+                Ok(::std::hash::Hasher::finish(&h) as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_ferryCompareVersion(__status: *mut i64, a: i64, b: i64) -> i32 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |_env| { let (a, b) = (::ferry::objects::get::<crate::Version>(a, "Version")?, ::ferry::objects::get::<crate::Version>(b, "Version")?); Ok(::std::cmp::Ord::cmp(&*a, &*b) as i32) })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_ferryDisplayGrumpy(__status: *mut i64, handle: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| { let v = ::ferry::objects::get::<crate::Grumpy>(handle, "Grumpy")?; face::bytes_return(env, ::std::string::ToString::to_string(&*v).as_bytes()) })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_ferryEqualsGrumpy(__status: *mut i64, a: i64, b: i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |_env| { let (a, b) = (::ferry::objects::get::<crate::Grumpy>(a, "Grumpy")?, ::ferry::objects::get::<crate::Grumpy>(b, "Grumpy")?); Ok(u8::from(*a == *b)) })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_ferryHashGrumpy(__status: *mut i64, handle: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |_env| {
+                let v = ::ferry::objects::get::<crate::Grumpy>(handle, "Grumpy")?;
+                let mut h = ::std::collections::hash_map::DefaultHasher::new();
+                ::std::hash::Hash::hash(&*v, &mut h);
+                Ok(::std::hash::Hasher::finish(&h) as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_counter_drops(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::counter_drops();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_counters_alive(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::counters_alive();
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_sum_pair(__status: *mut i64, arg_a: i64, arg_b: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_a: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_a, "Counter")?;
+                let arg_b: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_b, "Counter")?;
+                let __result = crate::sum_pair(&arg_a, arg_b);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_make_counters(__status: *mut i64, arg_n: i32) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_n: u32 = arg_n as u32;
+                let __result = crate::make_counters(arg_n);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.i64(::ferry::objects::register(::std::sync::Arc::clone(e0))); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_find_counter(__status: *mut i64, arg_found: u8) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_found: bool = arg_found != 0;
+                let __result = crate::find_counter(arg_found);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.i64(::ferry::objects::register(::std::sync::Arc::clone(x0))); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_make_counter_async(__status: *mut i64, completion: i64, arg_start: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_start: i64 = arg_start as i64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::make_counter_async(arg_start).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_account_balance(__status: *mut i64, arg_account: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_account: ::std::sync::Arc<crate::Account> = ::ferry::objects::get::<crate::Account>(arg_account, "Account")?;
+                let __result = crate::account_balance(&arg_account);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Counter_new(__status: *mut i64, arg_start: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_start: i64 = arg_start as i64;
+                let __result = ::std::sync::Arc::new(crate::Counter::new(arg_start));
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Counter_named(__status: *mut i64, arg_name_ptr: *const u8, arg_name_len: i64, arg_start: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_name = face::Bytes::new(arg_name_ptr, arg_name_len);
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_name: ::std::string::String = face::string_arg(env, &arg_name)?;
+                let arg_start: i64 = arg_start as i64;
+                let __result = crate::Counter::named(arg_name, arg_start);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Counter_parse(__status: *mut i64, arg_text_ptr: *const u8, arg_text_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_text = face::Bytes::new(arg_text_ptr, arg_text_len);
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
+                let __result = (crate::Counter::parse(&arg_text)).map(::std::sync::Arc::new);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.i64(::ferry::objects::register(::std::sync::Arc::clone(v))); } ::std::result::Result::Err(e) => { w.u8(1); write_CounterError(w, e); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Counter_create_later(__status: *mut i64, completion: i64, arg_start: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_start: i64 = arg_start as i64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Counter::create_later(arg_start).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Counter_describe_all(__status: *mut i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::Counter::describe_all();
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Counter_get(__status: *mut i64, arg_ferry_self: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                let __result = crate::Counter::get(&arg_ferry_self);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Counter_name(__status: *mut i64, arg_ferry_self: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                let __result = crate::Counter::name(&arg_ferry_self);
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Counter_add(__status: *mut i64, arg_ferry_self: i64, arg_by: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                let arg_by: i64 = arg_by as i64;
+                let __result = crate::Counter::add(&arg_ferry_self, arg_by);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Counter_snapshot(__status: *mut i64, arg_ferry_self: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                let __result = crate::Counter::snapshot(&arg_ferry_self);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Snapshot(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Counter_subtract(__status: *mut i64, arg_ferry_self: i64, arg_by: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                let arg_by: i64 = arg_by as i64;
+                let __result = crate::Counter::subtract(&arg_ferry_self, arg_by);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.i64(*v); } ::std::result::Result::Err(e) => { w.u8(1); write_CounterError(w, e); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Counter_explode(__status: *mut i64, arg_ferry_self: i64, arg_message_ptr: *const u8, arg_message_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                let __result = crate::Counter::explode(&arg_ferry_self, arg_message);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Counter_add_slowly(__status: *mut i64, completion: i64, arg_ferry_self: i64, arg_by: i64, arg_delay_ms: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                let arg_by: i64 = arg_by as i64;
+                let arg_delay_ms: u64 = arg_delay_ms as u64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Counter::add_slowly(&arg_ferry_self, arg_by, arg_delay_ms).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Counter_increment(__status: *mut i64, completion: i64, arg_ferry_self: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Counter::increment(&arg_ferry_self).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Counter_subtract_later(__status: *mut i64, completion: i64, arg_ferry_self: i64, arg_by: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                let arg_by: i64 = arg_by as i64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Counter::subtract_later(&arg_ferry_self, arg_by).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(__ok as i64), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_CounterError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Counter_explode_later(__status: *mut i64, completion: i64, arg_ferry_self: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Counter::explode_later(&arg_ferry_self).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Counter_wait_for_cancel(__status: *mut i64, completion: i64, arg_ferry_self: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Counter::wait_for_cancel(&arg_ferry_self, token.clone()).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Counter_fork(__status: *mut i64, arg_ferry_self: i64, arg_name_ptr: *const u8, arg_name_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_name = face::Bytes::new(arg_name_ptr, arg_name_len);
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                let arg_name: ::std::string::String = face::string_arg(env, &arg_name)?;
+                let __result = crate::Counter::fork(&arg_ferry_self, arg_name);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Counter_split(__status: *mut i64, arg_ferry_self: i64, arg_parts: i32) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                let arg_parts: u32 = arg_parts as u32;
+                let __result = crate::Counter::split(&arg_ferry_self, arg_parts);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.i64(::ferry::objects::register(::std::sync::Arc::clone(e0))); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Counter_child_if(__status: *mut i64, arg_ferry_self: i64, arg_present: u8) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                let arg_present: bool = arg_present != 0;
+                let __result = crate::Counter::child_if(&arg_ferry_self, arg_present);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.i64(::ferry::objects::register(::std::sync::Arc::clone(x0))); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Counter_fork_later(__status: *mut i64, completion: i64, arg_ferry_self: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Counter::fork_later(&arg_ferry_self).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.i64(::ferry::objects::register(::std::sync::Arc::clone(x0))); } } __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Counter_add_from(__status: *mut i64, arg_ferry_self: i64, arg_other: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                let arg_other: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_other, "Counter")?;
+                let __result = crate::Counter::add_from(&arg_ferry_self, &arg_other);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Counter_absorb(__status: *mut i64, completion: i64, arg_ferry_self: i64, arg_other: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
+                let arg_other: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_other, "Counter")?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Counter::absorb(&arg_ferry_self, arg_other).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Registry_new(__status: *mut i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call_tracked(&mut env, |env| {
+                let __result = crate::Registry::new();
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Registry_put(__status: *mut i64, arg_ferry_self: i64, arg_counter: i64) -> i32 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Registry> = ::ferry::objects::get::<crate::Registry>(arg_ferry_self, "Registry")?;
+                let arg_counter: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_counter, "Counter")?;
+                let __result = crate::Registry::put(&arg_ferry_self, arg_counter);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Registry_get(__status: *mut i64, arg_ferry_self: i64, arg_index: i32) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Registry> = ::ferry::objects::get::<crate::Registry>(arg_ferry_self, "Registry")?;
+                let arg_index: u32 = arg_index as u32;
+                let __result = crate::Registry::get(&arg_ferry_self, arg_index);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.i64(::ferry::objects::register(::std::sync::Arc::clone(x0))); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Registry_all(__status: *mut i64, arg_ferry_self: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Registry> = ::ferry::objects::get::<crate::Registry>(arg_ferry_self, "Registry")?;
+                let __result = crate::Registry::all(&arg_ferry_self);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.i64(::ferry::objects::register(::std::sync::Arc::clone(e0))); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Registry_clear(__status: *mut i64, arg_ferry_self: i64) {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Registry> = ::ferry::objects::get::<crate::Registry>(arg_ferry_self, "Registry")?;
+                let __result = crate::Registry::clear(&arg_ferry_self);
+                Ok(())
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Account_new(__status: *mut i64, arg_owner_ptr: *const u8, arg_owner_len: i64, arg_balance: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_owner = face::Bytes::new(arg_owner_ptr, arg_owner_len);
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_owner: ::std::string::String = face::string_arg(env, &arg_owner)?;
+                let arg_balance: i64 = arg_balance as i64;
+                let __result = (crate::Account::new(arg_owner, arg_balance)).map(::std::sync::Arc::new);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.i64(::ferry::objects::register(::std::sync::Arc::clone(v))); } ::std::result::Result::Err(e) => { w.u8(1); write_BankError(w, e); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Account_owner(__status: *mut i64, arg_ferry_self: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Account> = ::ferry::objects::get::<crate::Account>(arg_ferry_self, "Account")?;
+                let __result = crate::Account::owner(&arg_ferry_self);
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Account_balance(__status: *mut i64, arg_ferry_self: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Account> = ::ferry::objects::get::<crate::Account>(arg_ferry_self, "Account")?;
+                let __result = crate::Account::balance(&arg_ferry_self);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Fragile_new(__status: *mut i64, arg_label_ptr: *const u8, arg_label_len: i64, arg_explode: u8) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_label = face::Bytes::new(arg_label_ptr, arg_label_len);
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_label: ::std::string::String = face::string_arg(env, &arg_label)?;
+                let arg_explode: bool = arg_explode != 0;
+                let __result = ::std::sync::Arc::new(crate::Fragile::new(arg_label, arg_explode));
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Fragile_label(__status: *mut i64, arg_ferry_self: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Fragile> = ::ferry::objects::get::<crate::Fragile>(arg_ferry_self, "Fragile")?;
+                let __result = crate::Fragile::label(&arg_ferry_self);
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Version_new(__status: *mut i64, arg_major: i32, arg_minor: i32) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_major: u32 = arg_major as u32;
+                let arg_minor: u32 = arg_minor as u32;
+                let __result = ::std::sync::Arc::new(crate::Version::new(arg_major, arg_minor));
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Version_major(__status: *mut i64, arg_ferry_self: i64) -> i32 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Version> = ::ferry::objects::get::<crate::Version>(arg_ferry_self, "Version")?;
+                let __result = crate::Version::major(&arg_ferry_self);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Grumpy_new(__status: *mut i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call_tracked(&mut env, |env| {
+                let __result = ::std::sync::Arc::new(crate::Grumpy::new());
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_Grumpy_fine(__status: *mut i64, arg_ferry_self: i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Grumpy> = ::ferry::objects::get::<crate::Grumpy>(arg_ferry_self, "Grumpy")?;
+                let __result = crate::Grumpy::fine(&arg_ferry_self);
+                Ok(__result as u8)
+            })
+        }
     }
 }

@@ -7,60 +7,10 @@
 compile_error!("ferry: this crate is built with panic = \"abort\", so a Rust panic would abort the process instead of reaching Kotlin as RustPanicException. Build with panic = \"unwind\" (the default), or accept aborts with `allow-panic-abort = true` under [package.metadata.ferry] in Cargo.toml and run ferry generate again.");
 
 #[doc(hidden)]
-#[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, clippy::all)]
+#[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, unused_unsafe, clippy::all)]
 mod __ferry_glue {
-    use ::ferry::__private::jni::objects::{JByteArray, JClass};
-    use ::ferry::__private::jni::sys::{jbyteArray, jint, jlong};
-    use ::ferry::__private::jni::JNIEnv;
     use ::ferry::calls::Outcome;
-    use ::ferry::jvm;
     use ::ferry::wire::{Reader, WireError, WireResult, Writer};
-
-    #[no_mangle]
-    pub extern "system" fn JNI_OnLoad(vm: ::ferry::__private::jni::JavaVM, _reserved: *mut ::std::ffi::c_void) -> jint {
-        jvm::on_load(vm)
-    }
-
-    /// The interface fingerprint these bindings were generated with (see FerryNative's check).
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_ferryFingerprint<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        0x9042177014b4b451u64 as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_ferryCancelCall<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, call: jlong) {
-        jvm::cancel_call(call)
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_ferryPendingCalls<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        ::ferry::diagnostics::pending_calls() as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_ferryLiveObjects<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        ::ferry::diagnostics::live_objects() as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_ferryOpenStreams<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        ::ferry::diagnostics::open_streams() as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_ferryStreamRequest<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, stream: jlong, n: jlong) {
-        ::ferry::jvm::streams::request_jni(stream, n)
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_ferryStreamClose<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, stream: jlong) {
-        ::ferry::jvm::streams::close_jni(stream)
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_ferryReleaseObject<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: jlong) -> u8 {
-        jvm::release_object(&mut env, handle)
-    }
 
     pub(super) fn write_Point(w: &mut Writer, v: &crate::Point) {
         w.enter();
@@ -89,393 +39,837 @@ mod __ferry_glue {
     }
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_streams_FerryNative_started_1count() {
+    fn __signature_started_count() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::started_count);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_started_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-        jvm::sync_call(&mut env, |env| {
-            let __result = crate::started_count();
-            Ok(__result as i64)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_streams_FerryNative_produced_1count() {
+    fn __signature_produced_count() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::produced_count);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_produced_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-        jvm::sync_call(&mut env, |env| {
-            let __result = crate::produced_count();
-            Ok(__result as i64)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_streams_FerryNative_dropped_1count() {
+    fn __signature_dropped_count() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::dropped_count);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_dropped_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-        jvm::sync_call(&mut env, |env| {
-            let __result = crate::dropped_count();
-            Ok(__result as i64)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_streams_FerryNative_count_1to() {
+    fn __signature_count_to() {
         type Params = (u64,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::count_to);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_count_1to<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_n: i64) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_n: u64 = arg_n as u64;
-            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
-                move |token| async move { crate::count_to(arg_n) },
-                |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
-            ))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_streams_FerryNative_count_1forever() {
+    fn __signature_count_forever() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::count_forever);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_count_1forever<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
-                move |token| async move { crate::count_forever() },
-                |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
-            ))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_streams_FerryNative_stall_1after() {
+    fn __signature_stall_after() {
         type Params = (u64,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::stall_after);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_stall_1after<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_k: i64) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_k: u64 = arg_k as u64;
-            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
-                move |token| async move { crate::stall_after(arg_k) },
-                |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
-            ))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_streams_FerryNative_count_1after() {
+    fn __signature_count_after() {
         type Params = (u64, u64);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::count_after);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_count_1after<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_delay_ms: i64, arg_n: i64) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_delay_ms: u64 = arg_delay_ms as u64;
-            let arg_n: u64 = arg_n as u64;
-            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
-                move |token| async move { crate::count_after(arg_delay_ms, arg_n).await },
-                |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
-            ))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_streams_FerryNative_ticks() {
+    fn __signature_ticks() {
         type Params = (u32, u64);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::ticks);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_ticks<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_n: i32, arg_every_ms: i64) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_n: u32 = arg_n as u32;
-            let arg_every_ms: u64 = arg_every_ms as u64;
-            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
-                move |token| async move { crate::ticks(arg_n, arg_every_ms) },
-                |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
-            ))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_streams_FerryNative_points() {
+    fn __signature_points() {
         type Params = (u32, &'static str);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::points);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_points<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_n: i32, arg_label: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_n: u32 = arg_n as u32;
-            let arg_label: ::std::string::String = jvm::string_arg(env, &arg_label)?;
-            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
-                move |token| async move { crate::points(arg_n, &arg_label) },
-                |w: &mut Writer, __item: crate::Point| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; write_Point(w, v); } ::std::result::Result::Ok(()) },
-            ))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_streams_FerryNative_chunks() {
+    fn __signature_chunks() {
         type Params = (::std::vec::Vec<u8>, u32);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::chunks);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_chunks<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_data: JByteArray<'local>, arg_size: i32) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_data: ::std::vec::Vec<u8> = jvm::bytes_arg(env, &arg_data)?;
-            let arg_size: u32 = arg_size as u32;
-            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
-                move |token| async move { crate::chunks(arg_data, arg_size) },
-                |w: &mut Writer, __item: ::std::vec::Vec<u8>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.bytes(v); } ::std::result::Result::Ok(()) },
-            ))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_streams_FerryNative_big_1strings() {
+    fn __signature_big_strings() {
         type Params = (u32, u32);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::big_strings);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_big_1strings<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_n: i32, arg_len: i32) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_n: u32 = arg_n as u32;
-            let arg_len: u32 = arg_len as u32;
-            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
-                move |token| async move { crate::big_strings(arg_n, arg_len) },
-                |w: &mut Writer, __item: ::std::option::Option<::std::string::String>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; match v { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.str(x0); } } } ::std::result::Result::Ok(()) },
-            ))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_streams_FerryNative_fail_1after() {
+    fn __signature_fail_after() {
         type Params = (u32,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::fail_after);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_fail_1after<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_k: i32) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_k: u32 = arg_k as u32;
-            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
-                move |token| async move { crate::fail_after(arg_k) },
-                |w: &mut Writer, __item: ::std::result::Result<u32, crate::StreamError>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; w.u32(*v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_StreamError(w, &__err); __w.into_bytes() }) } },
-            ))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_streams_FerryNative_panic_1after() {
+    fn __signature_panic_after() {
         type Params = (u32,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::panic_after);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_panic_1after<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_k: i32) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_k: u32 = arg_k as u32;
-            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
-                move |token| async move { crate::panic_after(arg_k) },
-                |w: &mut Writer, __item: ::std::string::String| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.str(v); } ::std::result::Result::Ok(()) },
-            ))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_streams_FerryNative_panic_1on_1start() {
+    fn __signature_panic_on_start() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::panic_on_start);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_panic_1on_1start<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
-                move |token| async move { crate::panic_on_start() },
-                |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
-            ))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_streams_FerryNative_watch_1token() {
+    fn __signature_watch_token() {
         type Params = (::ferry::CancellationToken,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::watch_token);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_watch_1token<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
-                move |token| async move { crate::watch_token(token.clone()).await },
-                |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
-            ))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_streams_FerryNative_token_1cancelled() {
+    fn __signature_token_cancelled() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::token_cancelled);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_token_1cancelled<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> u8 {
-        jvm::sync_call(&mut env, |env| {
-            let __result = crate::token_cancelled();
-            Ok(__result as u8)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_streams_FerryNative_subscribe() {
+    fn __signature_subscribe() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::subscribe);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_subscribe<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
-                move |token| async move { crate::subscribe() },
-                |w: &mut Writer, __item: ::std::result::Result<::std::string::String, crate::StreamError>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; w.str(v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_StreamError(w, &__err); __w.into_bytes() }) } },
-            ))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_streams_FerryNative_publish() {
+    fn __signature_publish() {
         type Params = (::std::string::String,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::publish);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_publish<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_message: JByteArray<'local>) -> i32 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_message: ::std::string::String = jvm::string_arg(env, &arg_message)?;
-            let __result = crate::publish(arg_message);
-            Ok(__result as i32)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_streams_FerryNative_subscribers() {
+    fn __signature_subscribers() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::subscribers);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_subscribers<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i32 {
-        jvm::sync_call(&mut env, |env| {
-            let __result = crate::subscribers();
-            Ok(__result as i32)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_streams_FerryNative_echo_1name() {
+    fn __signature_echo_name() {
         type Params = (::std::sync::Arc<crate::Room>, u32);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_name);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_echo_1name<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_room: jlong, arg_n: i32) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_room: ::std::sync::Arc<crate::Room> = ::ferry::objects::get::<crate::Room>(arg_room, "Room")?;
-            let arg_n: u32 = arg_n as u32;
-            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
-                move |token| async move { crate::echo_name(arg_room, arg_n) },
-                |w: &mut Writer, __item: ::std::string::String| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.str(v); } ::std::result::Result::Ok(()) },
-            ))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_streams_FerryNative_Room_1new() {
+    fn __signature_Room_new() {
         type Params = (::std::string::String,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Room::new);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_Room_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_name: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call_tracked(&mut env, |env| {
-            let arg_name: ::std::string::String = jvm::string_arg(env, &arg_name)?;
-            let __result = ::std::sync::Arc::new(crate::Room::new(arg_name));
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_streams_FerryNative_Room_1messages() {
+    fn __signature_Room_messages() {
         type Params = (&'static crate::Room,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Room::messages);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_Room_1messages<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: jlong, __batch: jint, __credit: jint, arg_ferry_self: jlong) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Room> = ::ferry::objects::get::<crate::Room>(arg_ferry_self, "Room")?;
-            Ok(::ferry::jvm::streams::open_for_sink(__sink, __batch, __credit,
-                move |token| async move { crate::Room::messages(&arg_ferry_self) },
-                |w: &mut Writer, __item: ::std::result::Result<crate::Message, crate::StreamError>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; write_Message(w, v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_StreamError(w, &__err); __w.into_bytes() }) } },
-            ))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_streams_FerryNative_Room_1post() {
+    fn __signature_Room_post() {
         type Params = (&'static crate::Room, u64, ::std::string::String);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Room::post);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_Room_1post<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_ferry_self: jlong, arg_seq: i64, arg_text: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Room> = ::ferry::objects::get::<crate::Room>(arg_ferry_self, "Room")?;
-            let arg_seq: u64 = arg_seq as u64;
-            let arg_text: ::std::string::String = jvm::string_arg(env, &arg_text)?;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::Room::post(&arg_ferry_self, arg_seq, arg_text).await;
-                Outcome::Value(__result as i64)
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_streams_FerryNative_Room_1listeners() {
+    fn __signature_Room_listeners() {
         type Params = (&'static crate::Room,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Room::listeners);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_streams_FerryNative_Room_1listeners<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: jlong) -> i32 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_ferry_self: ::std::sync::Arc<crate::Room> = ::ferry::objects::get::<crate::Room>(arg_ferry_self, "Room")?;
-            let __result = crate::Room::listeners(&arg_ferry_self);
-            Ok(__result as i32)
-        })
+
+
+    /// The JNI face: the JVM and Android load these through `System.loadLibrary`.
+    pub(super) mod jni {
+        use super::*;
+        use ::ferry::__private::jni::objects::{JByteArray, JClass};
+        use ::ferry::__private::jni::sys::{jbyteArray, jint};
+        use ::ferry::__private::jni::JNIEnv;
+        use ::ferry::jvm as face;
+
+        #[no_mangle]
+        pub extern "system" fn JNI_OnLoad(vm: ::ferry::__private::jni::JavaVM, _reserved: *mut ::std::ffi::c_void) -> jint {
+            face::on_load(vm)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            0x9042177014b4b451u64 as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_ferryCancelCall<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, call: i64) {
+            face::cancel_call(call)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_ferryPendingCalls<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            ::ferry::diagnostics::pending_calls() as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_ferryLiveObjects<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            ::ferry::diagnostics::live_objects() as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_ferryOpenStreams<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            ::ferry::diagnostics::open_streams() as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_ferryStreamRequest<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, stream: i64, n: i64) {
+            face::streams::request(stream, n)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_ferryStreamClose<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, stream: i64) {
+            face::streams::close(stream)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_ferryReleaseObject<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: i64) -> u8 {
+            face::release_object(&mut env, handle)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_started_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::started_count();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_produced_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::produced_count();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_dropped_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::dropped_count();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_count_1to<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_n: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_n: u64 = arg_n as u64;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::count_to(arg_n) },
+                    |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_count_1forever<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32) -> i64 {
+            face::sync_call(&mut env, |env| {
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::count_forever() },
+                    |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_stall_1after<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_k: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_k: u64 = arg_k as u64;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::stall_after(arg_k) },
+                    |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_count_1after<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_delay_ms: i64, arg_n: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_delay_ms: u64 = arg_delay_ms as u64;
+                let arg_n: u64 = arg_n as u64;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::count_after(arg_delay_ms, arg_n).await },
+                    |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_ticks<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_n: i32, arg_every_ms: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_n: u32 = arg_n as u32;
+                let arg_every_ms: u64 = arg_every_ms as u64;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::ticks(arg_n, arg_every_ms) },
+                    |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_points<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_n: i32, arg_label: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_n: u32 = arg_n as u32;
+                let arg_label: ::std::string::String = face::string_arg(env, &arg_label)?;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::points(arg_n, &arg_label) },
+                    |w: &mut Writer, __item: crate::Point| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; write_Point(w, v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_chunks<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_data: JByteArray<'local>, arg_size: i32) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_data: ::std::vec::Vec<u8> = face::bytes_arg(env, &arg_data)?;
+                let arg_size: u32 = arg_size as u32;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::chunks(arg_data, arg_size) },
+                    |w: &mut Writer, __item: ::std::vec::Vec<u8>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.bytes(v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_big_1strings<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_n: i32, arg_len: i32) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_n: u32 = arg_n as u32;
+                let arg_len: u32 = arg_len as u32;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::big_strings(arg_n, arg_len) },
+                    |w: &mut Writer, __item: ::std::option::Option<::std::string::String>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; match v { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.str(x0); } } } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_fail_1after<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_k: i32) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_k: u32 = arg_k as u32;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::fail_after(arg_k) },
+                    |w: &mut Writer, __item: ::std::result::Result<u32, crate::StreamError>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; w.u32(*v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_StreamError(w, &__err); __w.into_bytes() }) } },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_panic_1after<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_k: i32) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_k: u32 = arg_k as u32;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::panic_after(arg_k) },
+                    |w: &mut Writer, __item: ::std::string::String| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.str(v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_panic_1on_1start<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32) -> i64 {
+            face::sync_call(&mut env, |env| {
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::panic_on_start() },
+                    |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_watch_1token<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32) -> i64 {
+            face::sync_call(&mut env, |env| {
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::watch_token(token.clone()).await },
+                    |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_token_1cancelled<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> u8 {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::token_cancelled();
+                Ok(__result as u8)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_subscribe<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32) -> i64 {
+            face::sync_call(&mut env, |env| {
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::subscribe() },
+                    |w: &mut Writer, __item: ::std::result::Result<::std::string::String, crate::StreamError>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; w.str(v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_StreamError(w, &__err); __w.into_bytes() }) } },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_publish<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_message: JByteArray<'local>) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                let __result = crate::publish(arg_message);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_subscribers<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::subscribers();
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_echo_1name<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_room: i64, arg_n: i32) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_room: ::std::sync::Arc<crate::Room> = ::ferry::objects::get::<crate::Room>(arg_room, "Room")?;
+                let arg_n: u32 = arg_n as u32;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::echo_name(arg_room, arg_n) },
+                    |w: &mut Writer, __item: ::std::string::String| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.str(v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_Room_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_name: JByteArray<'local>) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_name: ::std::string::String = face::string_arg(env, &arg_name)?;
+                let __result = ::std::sync::Arc::new(crate::Room::new(arg_name));
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_Room_1messages<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_ferry_self: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Room> = ::ferry::objects::get::<crate::Room>(arg_ferry_self, "Room")?;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::Room::messages(&arg_ferry_self) },
+                    |w: &mut Writer, __item: ::std::result::Result<crate::Message, crate::StreamError>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; write_Message(w, v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_StreamError(w, &__err); __w.into_bytes() }) } },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_Room_1post<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_seq: i64, arg_text: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Room> = ::ferry::objects::get::<crate::Room>(arg_ferry_self, "Room")?;
+                let arg_seq: u64 = arg_seq as u64;
+                let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Room::post(&arg_ferry_self, arg_seq, arg_text).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_Room_1listeners<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Room> = ::ferry::objects::get::<crate::Room>(arg_ferry_self, "Room")?;
+                let __result = crate::Room::listeners(&arg_ferry_self);
+                Ok(__result as i32)
+            })
+        }
+    }
+
+    /// The C face: Kotlin/Native calls these through cinterop (see the generated header).
+    pub(super) mod c {
+        use super::*;
+        use ::ferry::cabi as face;
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_ferryInit(__status: *mut i64, complete: i64, deliver: i64) {
+            let mut env = face::Status::new(__status);
+            face::init_raw(complete, deliver)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_ferryFree(__status: *mut i64, buffer: i64) {
+            let mut env = face::Status::new(__status);
+            face::free_buffer(buffer as face::Buffer)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_ferryFingerprint(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            0x9042177014b4b451u64 as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_ferryCancelCall(__status: *mut i64, call: i64) {
+            let mut env = face::Status::new(__status);
+            face::cancel_call(call)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_ferryPendingCalls(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            ::ferry::diagnostics::pending_calls() as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_ferryLiveObjects(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            ::ferry::diagnostics::live_objects() as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_ferryOpenStreams(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            ::ferry::diagnostics::open_streams() as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_ferryStreamRequest(__status: *mut i64, stream: i64, n: i64) {
+            let mut env = face::Status::new(__status);
+            face::streams::request(stream, n)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_ferryStreamClose(__status: *mut i64, stream: i64) {
+            let mut env = face::Status::new(__status);
+            face::streams::close(stream)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_ferryReleaseObject(__status: *mut i64, handle: i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            face::release_object(&mut env, handle)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_started_count(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::started_count();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_produced_count(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::produced_count();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_dropped_count(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::dropped_count();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_count_to(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_n: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_n: u64 = arg_n as u64;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::count_to(arg_n) },
+                    |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_count_forever(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::count_forever() },
+                    |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_stall_after(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_k: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_k: u64 = arg_k as u64;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::stall_after(arg_k) },
+                    |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_count_after(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_delay_ms: i64, arg_n: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_delay_ms: u64 = arg_delay_ms as u64;
+                let arg_n: u64 = arg_n as u64;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::count_after(arg_delay_ms, arg_n).await },
+                    |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_ticks(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_n: i32, arg_every_ms: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_n: u32 = arg_n as u32;
+                let arg_every_ms: u64 = arg_every_ms as u64;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::ticks(arg_n, arg_every_ms) },
+                    |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_points(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_n: i32, arg_label_ptr: *const u8, arg_label_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_label = face::Bytes::new(arg_label_ptr, arg_label_len);
+            face::sync_call(&mut env, |env| {
+                let arg_n: u32 = arg_n as u32;
+                let arg_label: ::std::string::String = face::string_arg(env, &arg_label)?;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::points(arg_n, &arg_label) },
+                    |w: &mut Writer, __item: crate::Point| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; write_Point(w, v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_chunks(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_data_ptr: *const u8, arg_data_len: i64, arg_size: i32) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_data = face::Bytes::new(arg_data_ptr, arg_data_len);
+            face::sync_call(&mut env, |env| {
+                let arg_data: ::std::vec::Vec<u8> = face::bytes_arg(env, &arg_data)?;
+                let arg_size: u32 = arg_size as u32;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::chunks(arg_data, arg_size) },
+                    |w: &mut Writer, __item: ::std::vec::Vec<u8>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.bytes(v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_big_strings(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_n: i32, arg_len: i32) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_n: u32 = arg_n as u32;
+                let arg_len: u32 = arg_len as u32;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::big_strings(arg_n, arg_len) },
+                    |w: &mut Writer, __item: ::std::option::Option<::std::string::String>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; match v { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.str(x0); } } } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_fail_after(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_k: i32) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_k: u32 = arg_k as u32;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::fail_after(arg_k) },
+                    |w: &mut Writer, __item: ::std::result::Result<u32, crate::StreamError>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; w.u32(*v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_StreamError(w, &__err); __w.into_bytes() }) } },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_panic_after(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_k: i32) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_k: u32 = arg_k as u32;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::panic_after(arg_k) },
+                    |w: &mut Writer, __item: ::std::string::String| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.str(v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_panic_on_start(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::panic_on_start() },
+                    |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_watch_token(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::watch_token(token.clone()).await },
+                    |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_token_cancelled(__status: *mut i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::token_cancelled();
+                Ok(__result as u8)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_subscribe(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::subscribe() },
+                    |w: &mut Writer, __item: ::std::result::Result<::std::string::String, crate::StreamError>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; w.str(v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_StreamError(w, &__err); __w.into_bytes() }) } },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_publish(__status: *mut i64, arg_message_ptr: *const u8, arg_message_len: i64) -> i32 {
+            let mut env = face::Status::new(__status);
+            let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
+            face::sync_call(&mut env, |env| {
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                let __result = crate::publish(arg_message);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_subscribers(__status: *mut i64) -> i32 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::subscribers();
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_echo_name(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_room: i64, arg_n: i32) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_room: ::std::sync::Arc<crate::Room> = ::ferry::objects::get::<crate::Room>(arg_room, "Room")?;
+                let arg_n: u32 = arg_n as u32;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::echo_name(arg_room, arg_n) },
+                    |w: &mut Writer, __item: ::std::string::String| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.str(v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_Room_new(__status: *mut i64, arg_name_ptr: *const u8, arg_name_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_name = face::Bytes::new(arg_name_ptr, arg_name_len);
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_name: ::std::string::String = face::string_arg(env, &arg_name)?;
+                let __result = ::std::sync::Arc::new(crate::Room::new(arg_name));
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_Room_messages(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_ferry_self: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Room> = ::ferry::objects::get::<crate::Room>(arg_ferry_self, "Room")?;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::Room::messages(&arg_ferry_self) },
+                    |w: &mut Writer, __item: ::std::result::Result<crate::Message, crate::StreamError>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; write_Message(w, v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_StreamError(w, &__err); __w.into_bytes() }) } },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_Room_post(__status: *mut i64, completion: i64, arg_ferry_self: i64, arg_seq: i64, arg_text_ptr: *const u8, arg_text_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_text = face::Bytes::new(arg_text_ptr, arg_text_len);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Room> = ::ferry::objects::get::<crate::Room>(arg_ferry_self, "Room")?;
+                let arg_seq: u64 = arg_seq as u64;
+                let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Room::post(&arg_ferry_self, arg_seq, arg_text).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_Room_listeners(__status: *mut i64, arg_ferry_self: i64) -> i32 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Room> = ::ferry::objects::get::<crate::Room>(arg_ferry_self, "Room")?;
+                let __result = crate::Room::listeners(&arg_ferry_self);
+                Ok(__result as i32)
+            })
+        }
     }
 }

@@ -7,55 +7,10 @@
 compile_error!("ferry: this crate is built with panic = \"abort\", so a Rust panic would abort the process instead of reaching Kotlin as RustPanicException. Build with panic = \"unwind\" (the default), or accept aborts with `allow-panic-abort = true` under [package.metadata.ferry] in Cargo.toml and run ferry generate again.");
 
 #[doc(hidden)]
-#[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, clippy::all)]
+#[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, unused_unsafe, clippy::all)]
 mod __ferry_glue {
-    use ::ferry::__private::jni::objects::{JByteArray, JClass};
-    use ::ferry::__private::jni::sys::{jbyteArray, jint, jlong};
-    use ::ferry::__private::jni::JNIEnv;
     use ::ferry::calls::Outcome;
-    use ::ferry::jvm;
     use ::ferry::wire::{Reader, WireError, WireResult, Writer};
-
-    #[no_mangle]
-    pub extern "system" fn JNI_OnLoad(vm: ::ferry::__private::jni::JavaVM, _reserved: *mut ::std::ffi::c_void) -> jint {
-        jvm::on_load(vm)
-    }
-
-    /// The interface fingerprint these bindings were generated with (see FerryNative's check).
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_ferryFingerprint<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        0x51795db497c074f4u64 as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_ferryCancelCall<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, call: jlong) {
-        jvm::cancel_call(call)
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_ferryPendingCalls<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        ::ferry::diagnostics::pending_calls() as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_ferryLiveObjects<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        ::ferry::diagnostics::live_objects() as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_ferryOpenStreams<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
-        ::ferry::diagnostics::open_streams() as jlong
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_ferryStreamRequest<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, stream: jlong, n: jlong) {
-        ::ferry::jvm::streams::request_jni(stream, n)
-    }
-
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_ferryStreamClose<'local>(_env: JNIEnv<'local>, _class: JClass<'local>, stream: jlong) {
-        ::ferry::jvm::streams::close_jni(stream)
-    }
 
     pub(super) fn write_Everything(w: &mut Writer, v: &crate::Everything) {
         w.enter();
@@ -238,571 +193,1174 @@ mod __ferry_glue {
     }
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_echo_1everything() {
+    fn __signature_echo_everything() {
         type Params = (crate::Everything,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_everything);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1everything<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: crate::Everything = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Everything(r)?; __r.finish()?; __v };
-            let __result = crate::echo_everything(arg_v);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Everything(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_echo_1everything_1async() {
+    fn __signature_echo_everything_async() {
         type Params = (crate::Everything,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_everything_async);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1everything_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_v: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: crate::Everything = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Everything(r)?; __r.finish()?; __v };
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::echo_everything_async(arg_v).await;
-                Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Everything(w, &__result); __w.into_bytes() })
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_echo_1colour() {
+    fn __signature_echo_colour() {
         type Params = (crate::Colour,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_colour);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1colour<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: crate::Colour = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Colour(r)?; __r.finish()?; __v };
-            let __result = crate::echo_colour(arg_v);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Colour(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_echo_1colour_1async() {
+    fn __signature_echo_colour_async() {
         type Params = (crate::Colour,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_colour_async);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1colour_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_v: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: crate::Colour = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Colour(r)?; __r.finish()?; __v };
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::echo_colour_async(arg_v).await;
-                Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Colour(w, &__result); __w.into_bytes() })
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_echo_1shape() {
+    fn __signature_echo_shape() {
         type Params = (crate::Shape,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_shape);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1shape<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: crate::Shape = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Shape(r)?; __r.finish()?; __v };
-            let __result = crate::echo_shape(arg_v);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Shape(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_echo_1shape_1async() {
+    fn __signature_echo_shape_async() {
         type Params = (crate::Shape,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_shape_async);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1shape_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_v: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: crate::Shape = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Shape(r)?; __r.finish()?; __v };
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::echo_shape_async(arg_v).await;
-                Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Shape(w, &__result); __w.into_bytes() })
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_echo_1groups() {
+    fn __signature_echo_groups() {
         type Params = (::std::vec::Vec<::std::option::Option<::std::vec::Vec<crate::Everything>>>,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_groups);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1groups<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: ::std::vec::Vec<::std::option::Option<::std::vec::Vec<crate::Everything>>> = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(1)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 1)); for _ in 0..n0 { v0.push(match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some({ let n2 = r.count(92)?; let mut v2 = ::std::vec::Vec::with_capacity(r.capacity_hint(n2, 92)); for _ in 0..n2 { v2.push(read_Everything(r)?); } v2 }), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }); } v0 }; __r.finish()?; __v };
-            let __result = crate::echo_groups(arg_v);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { match e0 { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x1) => { w.u8(1); { let s2 = x1; w.len(s2.len()); for e2 in s2.iter() { write_Everything(w, e2); } } } } } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_echo_1groups_1async() {
+    fn __signature_echo_groups_async() {
         type Params = (::std::vec::Vec<::std::option::Option<::std::vec::Vec<crate::Everything>>>,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_groups_async);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1groups_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_v: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: ::std::vec::Vec<::std::option::Option<::std::vec::Vec<crate::Everything>>> = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(1)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 1)); for _ in 0..n0 { v0.push(match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some({ let n2 = r.count(92)?; let mut v2 = ::std::vec::Vec::with_capacity(r.capacity_hint(n2, 92)); for _ in 0..n2 { v2.push(read_Everything(r)?); } v2 }), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }); } v0 }; __r.finish()?; __v };
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::echo_groups_async(arg_v).await;
-                Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { match e0 { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x1) => { w.u8(1); { let s2 = x1; w.len(s2.len()); for e2 in s2.iter() { write_Everything(w, e2); } } } } } } __w.into_bytes() })
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_echo_1layers() {
+    fn __signature_echo_layers() {
         type Params = (::std::collections::HashMap<::std::string::String, ::std::vec::Vec<crate::Shape>>,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_layers);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1layers<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: ::std::collections::HashMap<::std::string::String, ::std::vec::Vec<crate::Shape>> = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut m0 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { let k0 = r.string()?; m0.insert(k0, { let n1 = r.count(4)?; let mut v1 = ::std::vec::Vec::with_capacity(r.capacity_hint(n1, 4)); for _ in 0..n1 { v1.push(read_Shape(r)?); } v1 }); } m0 }; __r.finish()?; __v };
-            let __result = crate::echo_layers(arg_v);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let m0 = &__result; w.len(m0.len()); for (k0, v0) in m0.iter() { w.str(k0); { let s1 = v0; w.len(s1.len()); for e1 in s1.iter() { write_Shape(w, e1); } } } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_echo_1layers_1async() {
+    fn __signature_echo_layers_async() {
         type Params = (::std::collections::HashMap<::std::string::String, ::std::vec::Vec<crate::Shape>>,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_layers_async);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1layers_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_v: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: ::std::collections::HashMap<::std::string::String, ::std::vec::Vec<crate::Shape>> = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut m0 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { let k0 = r.string()?; m0.insert(k0, { let n1 = r.count(4)?; let mut v1 = ::std::vec::Vec::with_capacity(r.capacity_hint(n1, 4)); for _ in 0..n1 { v1.push(read_Shape(r)?); } v1 }); } m0 }; __r.finish()?; __v };
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::echo_layers_async(arg_v).await;
-                Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; { let m0 = &__result; w.len(m0.len()); for (k0, v0) in m0.iter() { w.str(k0); { let s1 = v0; w.len(s1.len()); for e1 in s1.iter() { write_Shape(w, e1); } } } } __w.into_bytes() })
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_echo_1nested() {
+    fn __signature_echo_nested() {
         type Params = (crate::Nested,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_nested);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1nested<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: crate::Nested = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Nested(r)?; __r.finish()?; __v };
-            let __result = crate::echo_nested(arg_v);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Nested(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_echo_1nested_1async() {
+    fn __signature_echo_nested_async() {
         type Params = (crate::Nested,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_nested_async);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1nested_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_v: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: crate::Nested = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Nested(r)?; __r.finish()?; __v };
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::echo_nested_async(arg_v).await;
-                Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Nested(w, &__result); __w.into_bytes() })
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_echo_1counters() {
+    fn __signature_echo_counters() {
         type Params = (::std::vec::Vec<u64>,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_counters);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1counters<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: ::std::vec::Vec<u64> = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { v0.push(r.u64()?); } v0 }; __r.finish()?; __v };
-            let __result = crate::echo_counters(arg_v);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.u64(*e0); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_echo_1counters_1async() {
+    fn __signature_echo_counters_async() {
         type Params = (::std::vec::Vec<u64>,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_counters_async);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1counters_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_v: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: ::std::vec::Vec<u64> = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { v0.push(r.u64()?); } v0 }; __r.finish()?; __v };
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::echo_counters_async(arg_v).await;
-                Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.u64(*e0); } } __w.into_bytes() })
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_echo_1words() {
+    fn __signature_echo_words() {
         type Params = (::std::vec::Vec<::std::string::String>,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_words);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1words<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: ::std::vec::Vec<::std::string::String> = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(4)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 4)); for _ in 0..n0 { v0.push(r.string()?); } v0 }; __r.finish()?; __v };
-            let __result = crate::echo_words(arg_v);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.str(e0); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_echo_1words_1async() {
+    fn __signature_echo_words_async() {
         type Params = (::std::vec::Vec<::std::string::String>,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_words_async);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1words_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_v: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: ::std::vec::Vec<::std::string::String> = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(4)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 4)); for _ in 0..n0 { v0.push(r.string()?); } v0 }; __r.finish()?; __v };
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::echo_words_async(arg_v).await;
-                Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.str(e0); } } __w.into_bytes() })
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_echo_1names() {
+    fn __signature_echo_names() {
         type Params = (::std::collections::HashMap<u32, ::std::string::String>,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_names);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1names<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: ::std::collections::HashMap<u32, ::std::string::String> = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut m0 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { let k0 = r.u32()?; m0.insert(k0, r.string()?); } m0 }; __r.finish()?; __v };
-            let __result = crate::echo_names(arg_v);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let m0 = &__result; w.len(m0.len()); for (k0, v0) in m0.iter() { w.u32(*k0); w.str(v0); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_echo_1names_1async() {
+    fn __signature_echo_names_async() {
         type Params = (::std::collections::HashMap<u32, ::std::string::String>,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_names_async);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1names_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_v: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: ::std::collections::HashMap<u32, ::std::string::String> = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut m0 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { let k0 = r.u32()?; m0.insert(k0, r.string()?); } m0 }; __r.finish()?; __v };
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::echo_names_async(arg_v).await;
-                Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; { let m0 = &__result; w.len(m0.len()); for (k0, v0) in m0.iter() { w.u32(*k0); w.str(v0); } } __w.into_bytes() })
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_echo_1maybe_1duration() {
+    fn __signature_echo_maybe_duration() {
         type Params = (::std::option::Option<::std::time::Duration>,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_maybe_duration);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1maybe_1duration<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: ::std::option::Option<::std::time::Duration> = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(r.duration()?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
-            let __result = crate::echo_maybe_duration(arg_v);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.duration(*x0); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_echo_1maybe_1duration_1async() {
+    fn __signature_echo_maybe_duration_async() {
         type Params = (::std::option::Option<::std::time::Duration>,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_maybe_duration_async);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1maybe_1duration_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_v: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: ::std::option::Option<::std::time::Duration> = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(r.duration()?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::echo_maybe_duration_async(arg_v).await;
-                Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.duration(*x0); } } __w.into_bytes() })
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_echo_1tree() {
+    fn __signature_echo_tree() {
         type Params = (crate::Tree,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_tree);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1tree<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: crate::Tree = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Tree(r)?; __r.finish()?; __v };
-            let __result = crate::echo_tree(arg_v);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Tree(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_echo_1tree_1async() {
+    fn __signature_echo_tree_async() {
         type Params = (crate::Tree,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_tree_async);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1tree_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_v: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: crate::Tree = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Tree(r)?; __r.finish()?; __v };
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::echo_tree_async(arg_v).await;
-                Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Tree(w, &__result); __w.into_bytes() })
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_tree_1echo_1count() {
+    fn __signature_tree_echo_count() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::tree_echo_count);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_tree_1echo_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-        jvm::sync_call(&mut env, |env| {
-            let __result = crate::tree_echo_count();
-            Ok(__result as i64)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_echo_1outline() {
+    fn __signature_echo_outline() {
         type Params = (crate::Outline,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_outline);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1outline<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: crate::Outline = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Outline(r)?; __r.finish()?; __v };
-            let __result = crate::echo_outline(arg_v);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Outline(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_echo_1outline_1async() {
+    fn __signature_echo_outline_async() {
         type Params = (crate::Outline,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_outline_async);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1outline_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_v: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: crate::Outline = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Outline(r)?; __r.finish()?; __v };
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::echo_outline_async(arg_v).await;
-                Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Outline(w, &__result); __w.into_bytes() })
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_echo_1error_1spec() {
+    fn __signature_echo_error_spec() {
         type Params = (crate::ErrorSpec,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_error_spec);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1error_1spec<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: crate::ErrorSpec = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_ErrorSpec(r)?; __r.finish()?; __v };
-            let __result = crate::echo_error_spec(arg_v);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_ErrorSpec(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_echo_1error_1spec_1async() {
+    fn __signature_echo_error_spec_async() {
         type Params = (crate::ErrorSpec,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::echo_error_spec_async);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1error_1spec_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_v: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: crate::ErrorSpec = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_ErrorSpec(r)?; __r.finish()?; __v };
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::echo_error_spec_async(arg_v).await;
-                Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_ErrorSpec(w, &__result); __w.into_bytes() })
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_fail_1with() {
+    fn __signature_fail_with() {
         type Params = (crate::ErrorSpec,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::fail_with);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_fail_1with<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_spec: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_spec: crate::ErrorSpec = { let __bytes = jvm::bytes_arg(env, &arg_spec)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_ErrorSpec(r)?; __r.finish()?; __v };
-            let __result = crate::fail_with(arg_spec);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.u32(*v); } ::std::result::Result::Err(e) => { w.u8(1); write_ProbeError(w, e); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_fail_1with_1async() {
+    fn __signature_fail_with_async() {
         type Params = (crate::ErrorSpec,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::fail_with_async);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_fail_1with_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_spec: JByteArray<'local>) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_spec: crate::ErrorSpec = { let __bytes = jvm::bytes_arg(env, &arg_spec)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_ErrorSpec(r)?; __r.finish()?; __v };
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::fail_with_async(arg_spec).await;
-                match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(__ok as i64), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_ProbeError(w, &__err); __w.into_bytes() }) }
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_tree_1depth() {
+    fn __signature_tree_depth() {
         type Params = (crate::Tree,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::tree_depth);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_tree_1depth<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_t: JByteArray<'local>) -> i32 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_t: crate::Tree = { let __bytes = jvm::bytes_arg(env, &arg_t)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Tree(r)?; __r.finish()?; __v };
-            let __result = crate::tree_depth(arg_t);
-            Ok(__result as i32)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_tree_1node_1count() {
+    fn __signature_tree_node_count() {
         type Params = (crate::Tree,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::tree_node_count);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_tree_1node_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_t: JByteArray<'local>) -> i64 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_t: crate::Tree = { let __bytes = jvm::bytes_arg(env, &arg_t)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Tree(r)?; __r.finish()?; __v };
-            let __result = crate::tree_node_count(arg_t);
-            Ok(__result as i64)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_make_1deep_1tree() {
+    fn __signature_make_deep_tree() {
         type Params = (u32,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::make_deep_tree);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_make_1deep_1tree<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_depth: i32) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_depth: u32 = arg_depth as u32;
-            let __result = crate::make_deep_tree(arg_depth);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Tree(w, &__result); __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_make_1deep_1tree_1async() {
+    fn __signature_make_deep_tree_async() {
         type Params = (u32,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::make_deep_tree_async);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_make_1deep_1tree_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: jlong, arg_depth: i32) -> jlong {
-        jvm::sync_call(&mut env, |env| {
-            let arg_depth: u32 = arg_depth as u32;
-            Ok(jvm::spawn_call(completion, move |token| async move {
-                let __result = crate::make_deep_tree_async(arg_depth).await;
-                Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Tree(w, &__result); __w.into_bytes() })
-            }))
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_outline_1levels() {
+    fn __signature_outline_levels() {
         type Params = (crate::Outline,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::outline_levels);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_outline_1levels<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_o: JByteArray<'local>) -> i32 {
-        jvm::sync_call(&mut env, |env| {
-            let arg_o: crate::Outline = { let __bytes = jvm::bytes_arg(env, &arg_o)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Outline(r)?; __r.finish()?; __v };
-            let __result = crate::outline_levels(arg_o);
-            Ok(__result as i32)
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_nested_1vec_1count() {
+    fn __signature_nested_vec_count() {
         type Params = (::std::vec::Vec<::std::option::Option<::std::vec::Vec<crate::Everything>>>,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::nested_vec_count);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_nested_1vec_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: ::std::vec::Vec<::std::option::Option<::std::vec::Vec<crate::Everything>>> = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(1)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 1)); for _ in 0..n0 { v0.push(match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some({ let n2 = r.count(92)?; let mut v2 = ::std::vec::Vec::with_capacity(r.capacity_hint(n2, 92)); for _ in 0..n2 { v2.push(read_Everything(r)?); } v2 }), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }); } v0 }; __r.finish()?; __v };
-            let __result = crate::nested_vec_count(arg_v);
-            { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.u64(*e0); } } __w.into_bytes() }; jvm::bytes_return(env, &__bytes) }
-        })
-    }
+
 
     #[allow(dead_code)]
-    fn __signature_Java_fixtures_wire_FerryNative_digest_1everything() {
+    fn __signature_digest_everything() {
         type Params = (crate::Everything,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::digest_everything);
     }
 
-    #[no_mangle]
-    pub extern "system" fn Java_fixtures_wire_FerryNative_digest_1everything<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
-        jvm::sync_call(&mut env, |env| {
-            let arg_v: crate::Everything = { let __bytes = jvm::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Everything(r)?; __r.finish()?; __v };
-            let __result = crate::digest_everything(arg_v);
-            jvm::bytes_return(env, __result.as_bytes())
-        })
+
+
+    /// The JNI face: the JVM and Android load these through `System.loadLibrary`.
+    pub(super) mod jni {
+        use super::*;
+        use ::ferry::__private::jni::objects::{JByteArray, JClass};
+        use ::ferry::__private::jni::sys::{jbyteArray, jint};
+        use ::ferry::__private::jni::JNIEnv;
+        use ::ferry::jvm as face;
+
+        #[no_mangle]
+        pub extern "system" fn JNI_OnLoad(vm: ::ferry::__private::jni::JavaVM, _reserved: *mut ::std::ffi::c_void) -> jint {
+            face::on_load(vm)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            0x51795db497c074f4u64 as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_ferryCancelCall<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, call: i64) {
+            face::cancel_call(call)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_ferryPendingCalls<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            ::ferry::diagnostics::pending_calls() as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_ferryLiveObjects<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            ::ferry::diagnostics::live_objects() as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_ferryOpenStreams<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            ::ferry::diagnostics::open_streams() as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_ferryStreamRequest<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, stream: i64, n: i64) {
+            face::streams::request(stream, n)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_ferryStreamClose<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, stream: i64) {
+            face::streams::close(stream)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1everything<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::Everything = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Everything(r)?; __r.finish()?; __v };
+                let __result = crate::echo_everything(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Everything(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1everything_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::Everything = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Everything(r)?; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::echo_everything_async(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Everything(w, &__result); __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1colour<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::Colour = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Colour(r)?; __r.finish()?; __v };
+                let __result = crate::echo_colour(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Colour(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1colour_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::Colour = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Colour(r)?; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::echo_colour_async(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Colour(w, &__result); __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1shape<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::Shape = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Shape(r)?; __r.finish()?; __v };
+                let __result = crate::echo_shape(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Shape(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1shape_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::Shape = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Shape(r)?; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::echo_shape_async(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Shape(w, &__result); __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1groups<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::vec::Vec<::std::option::Option<::std::vec::Vec<crate::Everything>>> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(1)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 1)); for _ in 0..n0 { v0.push(match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some({ let n2 = r.count(92)?; let mut v2 = ::std::vec::Vec::with_capacity(r.capacity_hint(n2, 92)); for _ in 0..n2 { v2.push(read_Everything(r)?); } v2 }), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }); } v0 }; __r.finish()?; __v };
+                let __result = crate::echo_groups(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { match e0 { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x1) => { w.u8(1); { let s2 = x1; w.len(s2.len()); for e2 in s2.iter() { write_Everything(w, e2); } } } } } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1groups_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::vec::Vec<::std::option::Option<::std::vec::Vec<crate::Everything>>> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(1)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 1)); for _ in 0..n0 { v0.push(match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some({ let n2 = r.count(92)?; let mut v2 = ::std::vec::Vec::with_capacity(r.capacity_hint(n2, 92)); for _ in 0..n2 { v2.push(read_Everything(r)?); } v2 }), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }); } v0 }; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::echo_groups_async(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { match e0 { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x1) => { w.u8(1); { let s2 = x1; w.len(s2.len()); for e2 in s2.iter() { write_Everything(w, e2); } } } } } } __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1layers<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::collections::HashMap<::std::string::String, ::std::vec::Vec<crate::Shape>> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut m0 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { let k0 = r.string()?; m0.insert(k0, { let n1 = r.count(4)?; let mut v1 = ::std::vec::Vec::with_capacity(r.capacity_hint(n1, 4)); for _ in 0..n1 { v1.push(read_Shape(r)?); } v1 }); } m0 }; __r.finish()?; __v };
+                let __result = crate::echo_layers(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let m0 = &__result; w.len(m0.len()); for (k0, v0) in m0.iter() { w.str(k0); { let s1 = v0; w.len(s1.len()); for e1 in s1.iter() { write_Shape(w, e1); } } } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1layers_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::collections::HashMap<::std::string::String, ::std::vec::Vec<crate::Shape>> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut m0 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { let k0 = r.string()?; m0.insert(k0, { let n1 = r.count(4)?; let mut v1 = ::std::vec::Vec::with_capacity(r.capacity_hint(n1, 4)); for _ in 0..n1 { v1.push(read_Shape(r)?); } v1 }); } m0 }; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::echo_layers_async(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; { let m0 = &__result; w.len(m0.len()); for (k0, v0) in m0.iter() { w.str(k0); { let s1 = v0; w.len(s1.len()); for e1 in s1.iter() { write_Shape(w, e1); } } } } __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1nested<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::Nested = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Nested(r)?; __r.finish()?; __v };
+                let __result = crate::echo_nested(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Nested(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1nested_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::Nested = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Nested(r)?; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::echo_nested_async(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Nested(w, &__result); __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1counters<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::vec::Vec<u64> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { v0.push(r.u64()?); } v0 }; __r.finish()?; __v };
+                let __result = crate::echo_counters(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.u64(*e0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1counters_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::vec::Vec<u64> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { v0.push(r.u64()?); } v0 }; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::echo_counters_async(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.u64(*e0); } } __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1words<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::vec::Vec<::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(4)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 4)); for _ in 0..n0 { v0.push(r.string()?); } v0 }; __r.finish()?; __v };
+                let __result = crate::echo_words(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.str(e0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1words_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::vec::Vec<::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(4)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 4)); for _ in 0..n0 { v0.push(r.string()?); } v0 }; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::echo_words_async(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.str(e0); } } __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1names<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::collections::HashMap<u32, ::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut m0 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { let k0 = r.u32()?; m0.insert(k0, r.string()?); } m0 }; __r.finish()?; __v };
+                let __result = crate::echo_names(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let m0 = &__result; w.len(m0.len()); for (k0, v0) in m0.iter() { w.u32(*k0); w.str(v0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1names_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::collections::HashMap<u32, ::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut m0 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { let k0 = r.u32()?; m0.insert(k0, r.string()?); } m0 }; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::echo_names_async(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; { let m0 = &__result; w.len(m0.len()); for (k0, v0) in m0.iter() { w.u32(*k0); w.str(v0); } } __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1maybe_1duration<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::option::Option<::std::time::Duration> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(r.duration()?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
+                let __result = crate::echo_maybe_duration(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.duration(*x0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1maybe_1duration_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::option::Option<::std::time::Duration> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(r.duration()?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::echo_maybe_duration_async(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.duration(*x0); } } __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1tree<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::Tree = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Tree(r)?; __r.finish()?; __v };
+                let __result = crate::echo_tree(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Tree(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1tree_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::Tree = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Tree(r)?; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::echo_tree_async(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Tree(w, &__result); __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_tree_1echo_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::tree_echo_count();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1outline<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::Outline = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Outline(r)?; __r.finish()?; __v };
+                let __result = crate::echo_outline(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Outline(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1outline_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::Outline = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Outline(r)?; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::echo_outline_async(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Outline(w, &__result); __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1error_1spec<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::ErrorSpec = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_ErrorSpec(r)?; __r.finish()?; __v };
+                let __result = crate::echo_error_spec(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_ErrorSpec(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1error_1spec_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::ErrorSpec = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_ErrorSpec(r)?; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::echo_error_spec_async(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_ErrorSpec(w, &__result); __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_fail_1with<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_spec: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_spec: crate::ErrorSpec = { let __bytes = face::bytes_arg(env, &arg_spec)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_ErrorSpec(r)?; __r.finish()?; __v };
+                let __result = crate::fail_with(arg_spec);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.u32(*v); } ::std::result::Result::Err(e) => { w.u8(1); write_ProbeError(w, e); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_fail_1with_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_spec: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_spec: crate::ErrorSpec = { let __bytes = face::bytes_arg(env, &arg_spec)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_ErrorSpec(r)?; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::fail_with_async(arg_spec).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(__ok as i64), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_ProbeError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_tree_1depth<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_t: JByteArray<'local>) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_t: crate::Tree = { let __bytes = face::bytes_arg(env, &arg_t)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Tree(r)?; __r.finish()?; __v };
+                let __result = crate::tree_depth(arg_t);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_tree_1node_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_t: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_t: crate::Tree = { let __bytes = face::bytes_arg(env, &arg_t)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Tree(r)?; __r.finish()?; __v };
+                let __result = crate::tree_node_count(arg_t);
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_make_1deep_1tree<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_depth: i32) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_depth: u32 = arg_depth as u32;
+                let __result = crate::make_deep_tree(arg_depth);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Tree(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_make_1deep_1tree_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_depth: i32) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_depth: u32 = arg_depth as u32;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::make_deep_tree_async(arg_depth).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Tree(w, &__result); __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_outline_1levels<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_o: JByteArray<'local>) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_o: crate::Outline = { let __bytes = face::bytes_arg(env, &arg_o)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Outline(r)?; __r.finish()?; __v };
+                let __result = crate::outline_levels(arg_o);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_nested_1vec_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::vec::Vec<::std::option::Option<::std::vec::Vec<crate::Everything>>> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(1)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 1)); for _ in 0..n0 { v0.push(match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some({ let n2 = r.count(92)?; let mut v2 = ::std::vec::Vec::with_capacity(r.capacity_hint(n2, 92)); for _ in 0..n2 { v2.push(read_Everything(r)?); } v2 }), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }); } v0 }; __r.finish()?; __v };
+                let __result = crate::nested_vec_count(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.u64(*e0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_digest_1everything<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::Everything = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Everything(r)?; __r.finish()?; __v };
+                let __result = crate::digest_everything(arg_v);
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
+    }
+
+    /// The C face: Kotlin/Native calls these through cinterop (see the generated header).
+    pub(super) mod c {
+        use super::*;
+        use ::ferry::cabi as face;
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_ferryInit(__status: *mut i64, complete: i64, deliver: i64) {
+            let mut env = face::Status::new(__status);
+            face::init_raw(complete, deliver)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_ferryFree(__status: *mut i64, buffer: i64) {
+            let mut env = face::Status::new(__status);
+            face::free_buffer(buffer as face::Buffer)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_ferryFingerprint(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            0x51795db497c074f4u64 as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_ferryCancelCall(__status: *mut i64, call: i64) {
+            let mut env = face::Status::new(__status);
+            face::cancel_call(call)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_ferryPendingCalls(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            ::ferry::diagnostics::pending_calls() as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_ferryLiveObjects(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            ::ferry::diagnostics::live_objects() as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_ferryOpenStreams(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            ::ferry::diagnostics::open_streams() as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_ferryStreamRequest(__status: *mut i64, stream: i64, n: i64) {
+            let mut env = face::Status::new(__status);
+            face::streams::request(stream, n)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_ferryStreamClose(__status: *mut i64, stream: i64) {
+            let mut env = face::Status::new(__status);
+            face::streams::close(stream)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_echo_everything(__status: *mut i64, arg_v_ptr: *const u8, arg_v_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::Everything = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Everything(r)?; __r.finish()?; __v };
+                let __result = crate::echo_everything(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Everything(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_echo_everything_async(__status: *mut i64, completion: i64, arg_v_ptr: *const u8, arg_v_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::Everything = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Everything(r)?; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::echo_everything_async(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Everything(w, &__result); __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_echo_colour(__status: *mut i64, arg_v_ptr: *const u8, arg_v_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::Colour = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Colour(r)?; __r.finish()?; __v };
+                let __result = crate::echo_colour(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Colour(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_echo_colour_async(__status: *mut i64, completion: i64, arg_v_ptr: *const u8, arg_v_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::Colour = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Colour(r)?; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::echo_colour_async(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Colour(w, &__result); __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_echo_shape(__status: *mut i64, arg_v_ptr: *const u8, arg_v_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::Shape = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Shape(r)?; __r.finish()?; __v };
+                let __result = crate::echo_shape(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Shape(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_echo_shape_async(__status: *mut i64, completion: i64, arg_v_ptr: *const u8, arg_v_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::Shape = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Shape(r)?; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::echo_shape_async(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Shape(w, &__result); __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_echo_groups(__status: *mut i64, arg_v_ptr: *const u8, arg_v_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::vec::Vec<::std::option::Option<::std::vec::Vec<crate::Everything>>> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(1)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 1)); for _ in 0..n0 { v0.push(match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some({ let n2 = r.count(92)?; let mut v2 = ::std::vec::Vec::with_capacity(r.capacity_hint(n2, 92)); for _ in 0..n2 { v2.push(read_Everything(r)?); } v2 }), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }); } v0 }; __r.finish()?; __v };
+                let __result = crate::echo_groups(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { match e0 { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x1) => { w.u8(1); { let s2 = x1; w.len(s2.len()); for e2 in s2.iter() { write_Everything(w, e2); } } } } } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_echo_groups_async(__status: *mut i64, completion: i64, arg_v_ptr: *const u8, arg_v_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::vec::Vec<::std::option::Option<::std::vec::Vec<crate::Everything>>> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(1)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 1)); for _ in 0..n0 { v0.push(match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some({ let n2 = r.count(92)?; let mut v2 = ::std::vec::Vec::with_capacity(r.capacity_hint(n2, 92)); for _ in 0..n2 { v2.push(read_Everything(r)?); } v2 }), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }); } v0 }; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::echo_groups_async(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { match e0 { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x1) => { w.u8(1); { let s2 = x1; w.len(s2.len()); for e2 in s2.iter() { write_Everything(w, e2); } } } } } } __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_echo_layers(__status: *mut i64, arg_v_ptr: *const u8, arg_v_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::collections::HashMap<::std::string::String, ::std::vec::Vec<crate::Shape>> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut m0 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { let k0 = r.string()?; m0.insert(k0, { let n1 = r.count(4)?; let mut v1 = ::std::vec::Vec::with_capacity(r.capacity_hint(n1, 4)); for _ in 0..n1 { v1.push(read_Shape(r)?); } v1 }); } m0 }; __r.finish()?; __v };
+                let __result = crate::echo_layers(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let m0 = &__result; w.len(m0.len()); for (k0, v0) in m0.iter() { w.str(k0); { let s1 = v0; w.len(s1.len()); for e1 in s1.iter() { write_Shape(w, e1); } } } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_echo_layers_async(__status: *mut i64, completion: i64, arg_v_ptr: *const u8, arg_v_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::collections::HashMap<::std::string::String, ::std::vec::Vec<crate::Shape>> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut m0 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { let k0 = r.string()?; m0.insert(k0, { let n1 = r.count(4)?; let mut v1 = ::std::vec::Vec::with_capacity(r.capacity_hint(n1, 4)); for _ in 0..n1 { v1.push(read_Shape(r)?); } v1 }); } m0 }; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::echo_layers_async(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; { let m0 = &__result; w.len(m0.len()); for (k0, v0) in m0.iter() { w.str(k0); { let s1 = v0; w.len(s1.len()); for e1 in s1.iter() { write_Shape(w, e1); } } } } __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_echo_nested(__status: *mut i64, arg_v_ptr: *const u8, arg_v_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::Nested = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Nested(r)?; __r.finish()?; __v };
+                let __result = crate::echo_nested(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Nested(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_echo_nested_async(__status: *mut i64, completion: i64, arg_v_ptr: *const u8, arg_v_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::Nested = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Nested(r)?; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::echo_nested_async(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Nested(w, &__result); __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_echo_counters(__status: *mut i64, arg_v_ptr: *const u8, arg_v_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::vec::Vec<u64> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { v0.push(r.u64()?); } v0 }; __r.finish()?; __v };
+                let __result = crate::echo_counters(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.u64(*e0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_echo_counters_async(__status: *mut i64, completion: i64, arg_v_ptr: *const u8, arg_v_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::vec::Vec<u64> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { v0.push(r.u64()?); } v0 }; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::echo_counters_async(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.u64(*e0); } } __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_echo_words(__status: *mut i64, arg_v_ptr: *const u8, arg_v_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::vec::Vec<::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(4)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 4)); for _ in 0..n0 { v0.push(r.string()?); } v0 }; __r.finish()?; __v };
+                let __result = crate::echo_words(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.str(e0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_echo_words_async(__status: *mut i64, completion: i64, arg_v_ptr: *const u8, arg_v_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::vec::Vec<::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(4)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 4)); for _ in 0..n0 { v0.push(r.string()?); } v0 }; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::echo_words_async(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.str(e0); } } __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_echo_names(__status: *mut i64, arg_v_ptr: *const u8, arg_v_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::collections::HashMap<u32, ::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut m0 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { let k0 = r.u32()?; m0.insert(k0, r.string()?); } m0 }; __r.finish()?; __v };
+                let __result = crate::echo_names(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let m0 = &__result; w.len(m0.len()); for (k0, v0) in m0.iter() { w.u32(*k0); w.str(v0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_echo_names_async(__status: *mut i64, completion: i64, arg_v_ptr: *const u8, arg_v_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::collections::HashMap<u32, ::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut m0 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { let k0 = r.u32()?; m0.insert(k0, r.string()?); } m0 }; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::echo_names_async(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; { let m0 = &__result; w.len(m0.len()); for (k0, v0) in m0.iter() { w.u32(*k0); w.str(v0); } } __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_echo_maybe_duration(__status: *mut i64, arg_v_ptr: *const u8, arg_v_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::option::Option<::std::time::Duration> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(r.duration()?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
+                let __result = crate::echo_maybe_duration(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.duration(*x0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_echo_maybe_duration_async(__status: *mut i64, completion: i64, arg_v_ptr: *const u8, arg_v_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::option::Option<::std::time::Duration> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(r.duration()?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::echo_maybe_duration_async(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.duration(*x0); } } __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_echo_tree(__status: *mut i64, arg_v_ptr: *const u8, arg_v_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::Tree = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Tree(r)?; __r.finish()?; __v };
+                let __result = crate::echo_tree(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Tree(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_echo_tree_async(__status: *mut i64, completion: i64, arg_v_ptr: *const u8, arg_v_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::Tree = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Tree(r)?; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::echo_tree_async(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Tree(w, &__result); __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_tree_echo_count(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::tree_echo_count();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_echo_outline(__status: *mut i64, arg_v_ptr: *const u8, arg_v_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::Outline = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Outline(r)?; __r.finish()?; __v };
+                let __result = crate::echo_outline(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Outline(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_echo_outline_async(__status: *mut i64, completion: i64, arg_v_ptr: *const u8, arg_v_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::Outline = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Outline(r)?; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::echo_outline_async(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Outline(w, &__result); __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_echo_error_spec(__status: *mut i64, arg_v_ptr: *const u8, arg_v_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::ErrorSpec = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_ErrorSpec(r)?; __r.finish()?; __v };
+                let __result = crate::echo_error_spec(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_ErrorSpec(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_echo_error_spec_async(__status: *mut i64, completion: i64, arg_v_ptr: *const u8, arg_v_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::ErrorSpec = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_ErrorSpec(r)?; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::echo_error_spec_async(arg_v).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_ErrorSpec(w, &__result); __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_fail_with(__status: *mut i64, arg_spec_ptr: *const u8, arg_spec_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_spec = face::Bytes::new(arg_spec_ptr, arg_spec_len);
+            face::sync_call(&mut env, |env| {
+                let arg_spec: crate::ErrorSpec = { let __bytes = face::bytes_arg(env, &arg_spec)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_ErrorSpec(r)?; __r.finish()?; __v };
+                let __result = crate::fail_with(arg_spec);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.u32(*v); } ::std::result::Result::Err(e) => { w.u8(1); write_ProbeError(w, e); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_fail_with_async(__status: *mut i64, completion: i64, arg_spec_ptr: *const u8, arg_spec_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_spec = face::Bytes::new(arg_spec_ptr, arg_spec_len);
+            face::sync_call(&mut env, |env| {
+                let arg_spec: crate::ErrorSpec = { let __bytes = face::bytes_arg(env, &arg_spec)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_ErrorSpec(r)?; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::fail_with_async(arg_spec).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(__ok as i64), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_ProbeError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_tree_depth(__status: *mut i64, arg_t_ptr: *const u8, arg_t_len: i64) -> i32 {
+            let mut env = face::Status::new(__status);
+            let arg_t = face::Bytes::new(arg_t_ptr, arg_t_len);
+            face::sync_call(&mut env, |env| {
+                let arg_t: crate::Tree = { let __bytes = face::bytes_arg(env, &arg_t)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Tree(r)?; __r.finish()?; __v };
+                let __result = crate::tree_depth(arg_t);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_tree_node_count(__status: *mut i64, arg_t_ptr: *const u8, arg_t_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_t = face::Bytes::new(arg_t_ptr, arg_t_len);
+            face::sync_call(&mut env, |env| {
+                let arg_t: crate::Tree = { let __bytes = face::bytes_arg(env, &arg_t)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Tree(r)?; __r.finish()?; __v };
+                let __result = crate::tree_node_count(arg_t);
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_make_deep_tree(__status: *mut i64, arg_depth: i32) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_depth: u32 = arg_depth as u32;
+                let __result = crate::make_deep_tree(arg_depth);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Tree(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_make_deep_tree_async(__status: *mut i64, completion: i64, arg_depth: i32) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_depth: u32 = arg_depth as u32;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::make_deep_tree_async(arg_depth).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Tree(w, &__result); __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_outline_levels(__status: *mut i64, arg_o_ptr: *const u8, arg_o_len: i64) -> i32 {
+            let mut env = face::Status::new(__status);
+            let arg_o = face::Bytes::new(arg_o_ptr, arg_o_len);
+            face::sync_call(&mut env, |env| {
+                let arg_o: crate::Outline = { let __bytes = face::bytes_arg(env, &arg_o)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Outline(r)?; __r.finish()?; __v };
+                let __result = crate::outline_levels(arg_o);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_nested_vec_count(__status: *mut i64, arg_v_ptr: *const u8, arg_v_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: ::std::vec::Vec<::std::option::Option<::std::vec::Vec<crate::Everything>>> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(1)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 1)); for _ in 0..n0 { v0.push(match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some({ let n2 = r.count(92)?; let mut v2 = ::std::vec::Vec::with_capacity(r.capacity_hint(n2, 92)); for _ in 0..n2 { v2.push(read_Everything(r)?); } v2 }), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }); } v0 }; __r.finish()?; __v };
+                let __result = crate::nested_vec_count(arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.u64(*e0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_digest_everything(__status: *mut i64, arg_v_ptr: *const u8, arg_v_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
+            face::sync_call(&mut env, |env| {
+                let arg_v: crate::Everything = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Everything(r)?; __r.finish()?; __v };
+                let __result = crate::digest_everything(arg_v);
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
     }
 }

@@ -1,9 +1,10 @@
 //! ferry's platform-neutral core: everything the generated glue needs that is not about
-//! one foreign runtime. It knows no JNI and no C ABI; the faces (`ferry-jni`, later a C ABI
-//! face for Kotlin/Native) adapt it, and depend on it, never the other way round.
+//! one foreign runtime. It knows no JNI and no C ABI; the faces (`ferry-jni` for the JVM and
+//! Android, `ferry-cabi` for Kotlin/Native) adapt it, and depend on it, never the other way round.
 //!
 //! - [`runtime`]: the Tokio runtime ferry owns, with the faces' [`runtime::ThreadHooks`].
 //! - [`calls`]: async calls: first poll, spawn, cancel, complete exactly once.
+//! - [`completion`]: the completion protocol both faces speak (id flags, status, payload).
 //! - [`cancel`]: [`CancellationToken`], cancelled when the foreign caller is cancelled.
 //! - [`handles`]: generation-checked handle tables (stale or forged handles are errors).
 //! - [`objects`]: the handle registry behind exported objects.
@@ -13,10 +14,11 @@
 //! - [`diagnostics`]: the leak counters.
 //!
 //! Inside the core the arrows point one way: `wire panics handles cancel error` ←
-//! `runtime` ← `objects` ← `calls streams` ← `diagnostics`.
+//! `runtime` ← `objects` ← `calls streams` ← `completion diagnostics`.
 
 pub mod calls;
 pub mod cancel;
+pub mod completion;
 pub mod diagnostics;
 pub mod error;
 pub mod handles;

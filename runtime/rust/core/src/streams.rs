@@ -273,6 +273,55 @@ where
     }
 }
 
+/// Sink flag: do not make the stream on the calling thread (a UI thread, or turned off).
+pub const NO_INLINE_MAKE: i64 = 1 << 62;
+
+impl Signal {
+    /// The status code and payload one upcall carries.
+    pub fn into_parts(self) -> (i32, Option<Vec<u8>>) {
+        match self {
+            Signal::Items(b) => (status::ITEMS, Some(b)),
+            Signal::End => (status::END, None),
+            Signal::Error(b) => (status::ERROR, Some(b)),
+            Signal::Panic(m) => (status::PANIC, Some(m.into_bytes())),
+        }
+    }
+}
+
+/// How a face hands one signal to the foreign sink: `false` when it could not (the
+/// foreign side failed to allocate the payload).
+pub type DeliverToSink = fn(sink: i64, status: i32, payload: Option<&[u8]>) -> bool;
+
+/// [`open`] for a foreign collector known by `sink` (with its [`NO_INLINE_MAKE`] flag),
+/// with the batch and credit it asked for, as both faces take them. A signal the face
+/// could not deliver becomes a PANIC, so the collector still ends.
+pub fn open_for_sink<F, Fut, S, E>(sink: i64, batch: i32, credit: i32, make: F, encode: E, deliver: DeliverToSink) -> i64
+where
+    F: FnOnce(CancellationToken) -> Fut,
+    Fut: Future<Output = S> + Send + 'static,
+    S: Stream + Send + 'static,
+    E: FnMut(&mut Writer, S::Item) -> Result<(), Vec<u8>> + Send + 'static,
+{
+    let make_inline = sink & NO_INLINE_MAKE == 0;
+    let sink = sink & !NO_INLINE_MAKE;
+    let batch = usize::try_from(batch).unwrap_or(1);
+    let credit = u64::try_from(credit).unwrap_or(1);
+    let handle = open(make_inline, batch, credit, make, encode, move |signal: Signal| {
+        let (status, payload) = signal.into_parts();
+        if !deliver(sink, status, payload.as_deref()) && status != status::PANIC {
+            deliver(sink, status::PANIC, Some(b"ferry: could not allocate a stream batch"));
+        }
+    });
+    handle as i64
+}
+
+/// [`request`] with the foreign side's signed count (non-positive counts are ignored).
+pub fn request_from_sink(stream: i64, n: i64) {
+    if n > 0 {
+        request(stream as u64, n as u64);
+    }
+}
+
 /// Grants `n` more items of credit (Kotlin has emitted a batch). Unknown or finished
 /// handles are ignored: the stream may have ended meanwhile.
 pub fn request(stream: u64, n: u64) {

@@ -7,7 +7,8 @@
 //! after load. Runtime threads attach once, as daemons named after their Rust thread
 //! (`ferry-tokio-<n>`), when they start.
 
-use ferry_core::calls::{self, Outcome};
+use ferry_core::calls::Outcome;
+use ferry_core::completion;
 use ferry_core::wire::WireError;
 use ferry_core::CallError;
 use jni::objects::{GlobalRef, JByteArray, JClass, JObject, JStaticMethodID, JString, JValue};
@@ -36,12 +37,7 @@ pub mod streams;
 pub use jni;
 
 /// Completion status codes understood by `dev.ferry.Completions.complete`.
-pub mod status {
-    pub const VALUE: i32 = 0;
-    pub const BYTES: i32 = 1;
-    pub const ERROR: i32 = 2;
-    pub const PANIC: i32 = 3;
-}
+pub use ferry_core::completion::status;
 
 /// The JNI version `JNI_OnLoad` returns: 1.6. Android's runtime accepts only 1.2, 1.4 and
 /// 1.6 (anything else fails `System.loadLibrary` with "Bad JNI version returned from
@@ -308,36 +304,18 @@ pub fn bytes_return(env: &mut JNIEnv, bytes: &[u8]) -> Result<jbyteArray, Throw>
 
 /// Set in a completion id by Kotlin when the first poll must not run on the calling thread
 /// (a `MainCoroutineDispatcher` caller, or `-Dferry.inlineFirstPoll=false`).
-const NO_INLINE_POLL: jlong = 1 << 62;
-/// Added to the status of a completion made on the calling thread, inside the call.
-const INLINE: i32 = 16;
-/// Added to the status when the payload ends with object handles: `i64`s, then their
-/// `u32` count. Kotlin strips them and releases them if the result is never delivered.
-const HANDLES: i32 = 32;
-
-/// Starts an async call; `completion` is the Kotlin continuation's registry id, which
-/// also names the call for `cancel_call`. Returns 1 while the call runs, or 0 when it
-/// already finished on its first poll (then the continuation was completed before this
-/// returns).
+/// Starts an async call for the Kotlin completion id `completion` (see
+/// [`ferry_core::completion::spawn`]): 0 when it already completed on the calling thread.
 pub fn spawn_call<F, Fut>(completion: jlong, make: F) -> jlong
 where
     F: FnOnce(ferry_core::CancellationToken) -> Fut,
     Fut: Future<Output = Outcome> + Send + 'static,
 {
-    let poll_inline = completion & NO_INLINE_POLL == 0;
-    let completion = completion & !NO_INLINE_POLL;
-    match calls::start(completion, make, poll_inline, move |done| complete(completion, done, 0)) {
-        calls::Started::Running => 1,
-        calls::Started::Finished(done) => {
-            complete(completion, done, INLINE);
-            0
-        }
-    }
+    completion::spawn(completion, make, deliver_completion)
 }
 
-/// Cancels the call started with this completion id (unknown ids are ignored).
 pub fn cancel_call(completion: jlong) {
-    calls::cancel(completion & !NO_INLINE_POLL);
+    completion::cancel(completion);
 }
 
 const MAX_UPCALL_ARGS: usize = 4;
@@ -404,41 +382,21 @@ impl Upcall {
 /// from a runtime thread, or (with `INLINE`) from the calling thread inside the call.
 /// Objects registered for the result are released here if Kotlin did not take it (the
 /// caller was cancelled meanwhile); if Kotlin took it, Kotlin owns them.
-fn complete(completion: jlong, (outcome, handles): calls::Completed, flags: i32) {
-    let delivered = deliver_completion(completion, outcome, &handles, flags);
-    if !delivered {
-        ferry_core::objects::release_all(&handles);
-    }
-}
-
-fn deliver_completion(completion: jlong, outcome: Outcome, handles: &[i64], flags: i32) -> bool {
+/// One upcall `Completions.complete(id, status, value, payload)`; a payload the JVM could
+/// not allocate turns into a panic for the caller (see [`completion::Delivery::undeliverable`]).
+fn deliver_completion(d: &completion::Delivery) -> bool {
     let Some(cache) = CACHE.get() else { return false };
     // The calling thread is attached (it is inside a native method); runtime threads
     // attached themselves when they started.
     let Ok(mut env) = attached_env(&cache.vm) else { return false };
-    let (status, value, mut payload) = match outcome {
-        Outcome::Value(v) => (status::VALUE, v, None),
-        Outcome::Bytes(b) => (status::BYTES, 0, Some(b)),
-        Outcome::Error(b) => (status::ERROR, 0, Some(b)),
-        Outcome::Panic(m) => (status::PANIC, 0, Some(m.into_bytes())),
+    let upcall = |env: &mut JNIEnv, d: &completion::Delivery| {
+        let args = [jvalue { j: d.call }, jvalue { i: d.status }, jvalue { j: d.value }];
+        cache.complete.call_bool(env, &args, d.payload.as_deref())
     };
-    let mut flags = flags;
-    if !handles.is_empty() {
-        let bytes = payload.get_or_insert_with(Vec::new);
-        for h in handles {
-            bytes.extend_from_slice(&h.to_le_bytes());
-        }
-        bytes.extend_from_slice(&(handles.len() as u32).to_le_bytes());
-        flags |= HANDLES;
-    }
-    let args = [jvalue { j: completion }, jvalue { i: status | flags }, jvalue { j: value }];
-    match cache.complete.call_bool(&mut env, &args, payload.as_deref()) {
+    match upcall(&mut env, d) {
         Ok(delivered) => delivered,
-        // Out of memory for the result: resume the caller with an exception rather than
-        // leave it suspended forever (the objects are then released by our caller).
         Err(()) => {
-            let panic = [args[0], jvalue { i: status::PANIC | (flags & INLINE) }, args[2]];
-            let _ = cache.complete.call_bool(&mut env, &panic, Some(b"ferry: could not allocate the result"));
+            let _ = upcall(&mut env, &d.undeliverable());
             false
         }
     }

@@ -1,0 +1,72 @@
+// The two faces of every native entry point. The Rust emitters describe each entry point
+// once (`NativeExport`: its native name, its parameters and result at the ABI level, and a
+// body written against `face::`), and this module renders it twice:
+//   - the JNI face: `Java_<package>_FerryNative_<name>(env, class, ...)`, for the JVM and
+//     Android, with `byte[]` as `JByteArray` and byte results as `jbyteArray`;
+//   - the C face: `ferry_<crate>_<name>(status, ...)`, for Kotlin/Native through cinterop,
+//     with bytes as a pointer plus a length and byte results as a length-prefixed buffer.
+// Both bodies are the same text: the JNI export binds `face` to `ferry::jvm`, the C export
+// to `ferry::cabi`, whose helpers have the same names. The C header (`emitCHeader`) is
+// written from the same descriptions, so the Rust and C sides agree by construction.
+
+import { jniSymbol, NATIVE_OBJECT } from '../names.js';
+
+/** A primitive at the ABI level: the Rust type both faces use and its C spelling. */
+export type AbiPrim = 'bool' | 'i8' | 'i16' | 'i32' | 'i64' | 'f32' | 'f64';
+
+export type NativeParam =
+  | { name: string; kind: 'prim'; prim: AbiPrim }
+  | { name: string; kind: 'bytes' };
+
+export type NativeResult = { kind: 'unit' } | { kind: 'prim'; prim: AbiPrim } | { kind: 'bytes' };
+
+export interface NativeExport {
+  /** The member name in Kotlin's `FerryNative`; also the tail of both symbols. */
+  name: string;
+  params: NativeParam[];
+  result: NativeResult;
+  /** Statements over the parameters (bound under their names) and `env`. */
+  body: string;
+  /** Only one face has it (JNI_OnLoad, the C face's init and free). */
+  only?: 'jni' | 'c';
+  /** The symbol, when it is not derived from `name` (JNI_OnLoad). */
+  symbol?: string;
+}
+
+/** Rust type of a primitive at the ABI (JNI's jboolean is a u8; so is a C bool). */
+const RUST_PRIM: Record<AbiPrim, string> = { bool: 'u8', i8: 'i8', i16: 'i16', i32: 'i32', i64: 'i64', f32: 'f32', f64: 'f64' };
+const C_PRIM: Record<AbiPrim, string> = { bool: 'bool', i8: 'int8_t', i16: 'int16_t', i32: 'int32_t', i64: 'int64_t', f32: 'float', f64: 'double' };
+
+/** The C symbol of an entry point of the crate's library. */
+export function cSymbol(crateName: string, name: string): string {
+  return `ferry_${crateName.replace(/[^A-Za-z0-9_]/g, '_')}_${name}`;
+}
+
+export function renderJni(e: NativeExport, kotlinPackage: string): string {
+  const params = e.params.map((p) => (p.kind === 'prim' ? `${p.name}: ${RUST_PRIM[p.prim]}` : `${p.name}: JByteArray<'local>`));
+  const ret = e.result.kind === 'unit' ? '' : ` -> ${e.result.kind === 'prim' ? RUST_PRIM[e.result.prim] : 'jbyteArray'}`;
+  const symbol = e.symbol ?? jniSymbol(kotlinPackage, NATIVE_OBJECT, e.name);
+  return `#[no_mangle]
+pub extern "system" fn ${symbol}<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>${params.map((p) => `, ${p}`).join('')})${ret} {
+${e.body}
+}`;
+}
+
+export function renderC(e: NativeExport, crateName: string): string {
+  const params = e.params.map((p) => (p.kind === 'prim' ? `${p.name}: ${RUST_PRIM[p.prim]}` : `${p.name}_ptr: *const u8, ${p.name}_len: i64`));
+  const ret = e.result.kind === 'unit' ? '' : ` -> ${e.result.kind === 'prim' ? RUST_PRIM[e.result.prim] : 'face::Buffer'}`;
+  const bytes = e.params.filter((p) => p.kind === 'bytes')
+    .map((p) => `    let ${p.name} = face::Bytes::new(${p.name}_ptr, ${p.name}_len);\n`).join('');
+  return `#[no_mangle]
+pub unsafe extern "C" fn ${e.symbol ?? cSymbol(crateName, e.name)}(__status: *mut i64${params.map((p) => `, ${p}`).join('')})${ret} {
+    let mut env = face::Status::new(__status);
+${bytes}${e.body}
+}`;
+}
+
+/** The C declaration of an entry point, for the header cinterop reads. */
+export function cDeclaration(e: NativeExport, crateName: string): string {
+  const params = ['int64_t *status', ...e.params.map((p) => (p.kind === 'prim' ? `${C_PRIM[p.prim]} ${p.name}` : `const int8_t *${p.name}_ptr, int64_t ${p.name}_len`))];
+  const ret = e.result.kind === 'unit' ? 'void' : e.result.kind === 'prim' ? C_PRIM[e.result.prim] : 'int8_t *';
+  return `${ret} ${e.symbol ?? cSymbol(crateName, e.name)}(${params.join(', ')});`;
+}
