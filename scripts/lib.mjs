@@ -59,16 +59,22 @@ export function buildNativeLibrary(crateDir, { release = false } = {}) {
  * Runs `ferry generate` on a crate: its Rust glue into `<crate>/.ferry/`, its Kotlin into
  * `kotlinOut` (emptied first with `fresh`, so no file of an earlier run survives).
  */
-export function generateBindings(crateDir, kotlinOut, { fresh = false, capture = false } = {}) {
+export function generateBindings(crateDir, kotlinOut, { fresh = false, capture = false, nativeOut = null } = {}) {
   if (fresh) fs.rmSync(kotlinOut, { recursive: true, force: true });
-  return run('node', [path.join(ROOT, 'cli', 'bin', 'ferry.js'), 'generate', crateDir, '--kotlin-out', kotlinOut], { capture });
+  if (fresh && nativeOut) fs.rmSync(nativeOut, { recursive: true, force: true });
+  const native = nativeOut ? ['--native-out', nativeOut] : [];
+  return run('node', [path.join(ROOT, 'cli', 'bin', 'ferry.js'), 'generate', crateDir, '--kotlin-out', kotlinOut, ...native], { capture });
 }
 
-/** A fixture's fresh bindings under `<buildDir>/kotlin` and its native library (debug build). */
-export function prepareFixture(fixtureDir, buildDir, name) {
+/**
+ * A fixture's fresh bindings under `<buildDir>/kotlin` and its native library (debug build).
+ * With `native`, also the Kotlin/Native layer under `<buildDir>/native` (`nativeOut`).
+ */
+export function prepareFixture(fixtureDir, buildDir, name, { native = false } = {}) {
   const kotlinOut = path.join(buildDir, 'kotlin');
+  const nativeOut = native ? path.join(buildDir, 'native') : null;
   step(`${name}: ferry generate`);
-  generateBindings(fixtureDir, kotlinOut, { fresh: true });
+  generateBindings(fixtureDir, kotlinOut, { fresh: true, nativeOut });
   step(`${name}: cargo build`);
-  return { kotlinOut, ...buildNativeLibrary(fixtureDir) };
+  return { kotlinOut, nativeOut, ...buildNativeLibrary(fixtureDir) };
 }

@@ -1,6 +1,7 @@
 // `npm run fixture -- fixtures/<name>`: generates the fixture's bindings, builds its
 // native library, compiles its Kotlin tests against them and runs them with -Xcheck:jni.
 // Exits non-zero if a test fails, none ran, or the JVM reported a JNI misuse.
+// With `--native`, the fixture's common tests run on Kotlin/Native instead (scripts/native-fixture.mjs).
 // With `--shrink`, the tests run against a ProGuard-shrunk and obfuscated jar of the whole
 // app instead, configured only by the runtime jar's consumer rules (see scripts/shrink.mjs).
 // With `--art`, the fixture's tests/common/*.kt run on Android's runtime, ART 11 with CheckJNI,
@@ -51,14 +52,17 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const shrink = args.includes('--shrink');
   const art = args.includes('--art');
+  const native = args.includes('--native');
   const fixture = args.find((a) => !a.startsWith('--'));
-  if (!fixture || args.some((a) => a.startsWith('--') && a !== '--shrink' && a !== '--art') || (shrink && art)) {
-    console.error('usage: npm run fixture -- fixtures/<name> [--shrink | --art]');
+  const modes = [shrink, art, native].filter(Boolean).length;
+  if (!fixture || args.some((a) => a.startsWith('--') && !['--shrink', '--art', '--native'].includes(a)) || modes > 1) {
+    console.error('usage: npm run fixture -- fixtures/<name> [--shrink | --art | --native]');
     process.exit(2);
   }
   try {
     setup({ quiet: true });
     if (art) runArtFixture(fixture);
+    else if (native) (await import('./native-fixture.mjs')).runNativeFixture(fixture);
     else runFixture(fixture, shrink ? { label: 'shrink', shrink } : {});
   } catch (e) {
     console.error(`\nfixture failed: ${e.message}`);

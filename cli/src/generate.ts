@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { checkIr } from './check/check.js';
 import { readCrateConfig } from './config.js';
 import { Diagnostics } from './diagnostics.js';
-import { emitKotlin, KotlinFile } from './emit/kotlin.js';
+import { emitKotlin, emitKotlinNative, KotlinFile } from './emit/kotlin.js';
 import { emitRust } from './emit/rust.js';
 import { buildIr } from './ir/build.js';
 import type { CrateIr } from './ir/model.js';
@@ -17,6 +17,8 @@ export interface Generated {
   rustGlue: string;
   rustGluePath: string;
   kotlin: KotlinFile[];
+  /** The Kotlin/Native layer (written only on request): FerryNative, header, .def. */
+  kotlinNative: KotlinFile[];
 }
 
 export type GenerateResult = { ok: true; output: Generated } | { ok: false; diagnostics: Diagnostics };
@@ -35,7 +37,7 @@ export async function generateInMemory(crateDir: string, displayBase = process.c
   if (diags.hasErrors) return { ok: false, diagnostics: diags };
   return {
     ok: true,
-    output: { ir, rustGlue: emitRust(ir), rustGluePath: path.join(crateDir, '.ferry', 'glue.rs'), kotlin: emitKotlin(ir) },
+    output: { ir, rustGlue: emitRust(ir), rustGluePath: path.join(crateDir, '.ferry', 'glue.rs'), kotlin: emitKotlin(ir), kotlinNative: emitKotlinNative(ir) },
   };
 }
 
@@ -63,7 +65,7 @@ function checkIncludesGlue(libRoot: string, displayBase: string, diags: Diagnost
  * directory and that this run no longer produces are removed, so a deleted Rust item
  * does not leave a stale Kotlin declaration behind.
  */
-export function writeOutputs(out: Generated, kotlinOut: string): string[] {
+export function writeOutputs(out: Generated, kotlinOut: string, nativeOut?: string): string[] {
   const written: string[] = [];
   const writeFile = (file: string, content: string) => {
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -83,5 +85,6 @@ export function writeOutputs(out: Generated, kotlinOut: string): string[] {
     }
   }
   for (const f of out.kotlin) writeFile(path.resolve(kotlinOut, f.path), f.content);
+  if (nativeOut) for (const f of out.kotlinNative) writeFile(path.resolve(nativeOut, f.path), f.content);
   return written;
 }

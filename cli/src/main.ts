@@ -12,6 +12,9 @@ Usage:
   ferry generate <crate-dir> --kotlin-out <dir>   write the Rust glue (<crate-dir>/.ferry/glue.rs,
                                                   pulled in by ferry::include_glue!()) and the
                                                   Kotlin bindings (under <dir>)
+      [--native-out <dir>]                        also the Kotlin/Native layer: FerryNative over
+                                                  the C face, <crate>.h and <crate>.def for
+                                                  cinterop (the other Kotlin files are common)
   ferry check <crate-dir>                         report problems only; write nothing
   ferry --help | --version
 
@@ -37,9 +40,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   let crateDir: string | undefined;
   let kotlinOut: string | undefined;
+  let nativeOut: string | undefined;
   for (let i = 0; i < rest.length; i++) {
     if (rest[i] === '--kotlin-out') kotlinOut = rest[++i];
     else if (rest[i].startsWith('--kotlin-out=')) kotlinOut = rest[i].slice('--kotlin-out='.length);
+    else if (rest[i] === '--native-out') nativeOut = rest[++i];
+    else if (rest[i].startsWith('--native-out=')) nativeOut = rest[i].slice('--native-out='.length);
     else if (rest[i].startsWith('-')) { err(`ferry: unknown option '${rest[i]}'`); return 2; }
     else if (!crateDir) crateDir = rest[i];
     else { err(`ferry: unexpected argument '${rest[i]}'`); return 2; }
@@ -58,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
       out(`ferry: ${crateDir} is ready to bridge: ${summarize(result.output.ir)}`);
       return 0;
     }
-    const written = writeOutputs(result.output, path.resolve(kotlinOut!));
+    const written = writeOutputs(result.output, path.resolve(kotlinOut!), nativeOut ? path.resolve(nativeOut) : undefined);
     out(`ferry: wrote ${written.length} files (Rust glue: ${path.relative(process.cwd(), result.output.rustGluePath)})`);
     return 0;
   } catch (e) {

@@ -7,6 +7,7 @@
 // equivalent on older Android) until Rust has looked the handle up, so the reclaimer can
 // never release a handle a call is about to use.
 
+import { decl, type NativeDecl } from './kotlin-native.js';
 import type { CrateIr, FnDecl, MethodDecl, ObjectDecl, TypeRef } from '../ir/model.js';
 import { asNativeFn, isObjectParam, methodRole, SELF_PARAM } from '../ir/objects.js';
 import { camelCase, CODECS_OBJECT, kotlinIdent, NATIVE_OBJECT } from '../names.js';
@@ -27,15 +28,15 @@ export interface KotlinEmit {
 /** The generated `HandleRelease` of this library (used by every object class). */
 export const RELEASE_OBJECT = 'FerryObjectRelease';
 
-/** `external fun` lines for objects, added to `FerryNative`. */
-export function objectNativeExternals(ir: CrateIr): string[] {
+/** `FerryNative` members for objects: release, and the standard traits' natives. */
+export function objectNativeDecls(ir: CrateIr): NativeDecl[] {
   if (ir.objects.length === 0) return [];
-  const out = ['    @JvmStatic external fun ferryReleaseObject(handle: Long): Boolean'];
+  const out = [decl('ferryReleaseObject', ['handle: Long'], 'Boolean')];
   for (const o of ir.objects) {
     const n = traitNatives(o);
-    if (o.traits?.display) out.push(`    @JvmStatic external fun ${n.display}(handle: Long): ByteArray`);
-    if (o.traits?.eqHash) out.push(`    @JvmStatic external fun ${n.equals}(a: Long, b: Long): Boolean`, `    @JvmStatic external fun ${n.hash}(handle: Long): Long`);
-    if (o.traits?.ord) out.push(`    @JvmStatic external fun ${n.compare}(a: Long, b: Long): Int`);
+    if (o.traits?.display) out.push(decl(n.display, ['handle: Long'], 'ByteArray'));
+    if (o.traits?.eqHash) out.push(decl(n.equals, ['a: Long', 'b: Long'], 'Boolean'), decl(n.hash, ['handle: Long'], 'Long'));
+    if (o.traits?.ord) out.push(decl(n.compare, ['a: Long', 'b: Long'], 'Int'));
   }
   return out;
 }
@@ -75,14 +76,14 @@ function traitMembers(obj: ObjectDecl): string[] {
         }
     }
 
-    @Volatile
+    @kotlin.concurrent.Volatile
     private var ferryHashCode: Int? = null
 
     /** Rust's \`Hash\`, computed once (so it stays the same after close). */
     override fun hashCode(): Int = ferryHashCode ?: (try {
         ${NATIVE_OBJECT}.${n.hash}(ferryHandle()).let { (it xor (it ushr 32)).toInt() }
     } catch (_: IllegalStateException) {
-        System.identityHashCode(this)
+        super.hashCode() // identity, as for any object
     } finally {
         dev.ferry.keepAlive(this)
     }).also { ferryHashCode = it }`);

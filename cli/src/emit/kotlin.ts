@@ -5,9 +5,11 @@
 import type { CrateIr, EnumDecl, Field, FnDecl, RecordDecl, TypeRef, Variant } from '../ir/model.js';
 import { camelCase, CODECS_OBJECT, kotlinIdent, NATIVE_OBJECT, screamingSnake, unraw } from '../names.js';
 import { JNI_KOTLIN, USER_KOTLIN, valueAbi, WIRE_METHOD } from './abi.js';
-import { GENERATOR_VERSION } from './rust.js';
+import { emitCHeader, GENERATOR_VERSION } from './rust.js';
 import { isObjectParam, objectNativeFns } from '../ir/objects.js';
-import { emitObjectsFile, keepObjectsAlive, objectDecode, objectNativeArg, objectNativeExternals } from './kotlin-objects.js';
+import { emitObjectsFile, keepObjectsAlive, objectDecode, objectNativeArg, objectNativeDecls } from './kotlin-objects.js';
+import { cinteropDef, decl, jvmExternal, nativeImports, nativeMember, nativeUpcalls, type NativeDecl } from './kotlin-native.js';
+import { cSymbol } from './rust-faces.js';
 import { STREAM_IMPORTS, STREAM_NATIVE_PARAMS, streamBody, streamDoc, streamKotlinType } from './kotlin-streams.js';
 import { WireSizes } from './wire-size.js';
 import { isMessageType } from '../check/check.js';
@@ -287,28 +289,45 @@ function wrapper(fn: FnDecl): string {
   return `${doc}${kind} ${kotlinIdent(camelCase(fn.name))}(${userParams.join(', ')})${retDecl} {\n${body.map((l) => `    ${l}`).join('\n')}\n}`;
 }
 
-function nativeObject(ir: CrateIr): string {
-  const externals = [...ir.functions, ...objectNativeFns(ir.objects)].map((fn) => `    @JvmStatic external fun ${kotlinIdent(unraw(fn.name))}(${nativeParams(fn).join(', ')}): ${nativeReturn(fn)}`).concat(objectNativeExternals(ir)).join('\n');
-  return `${HEADER(ir)}
+/** Every member of `FerryNative`: the runtime's entry points, then the user's. */
+function nativeDecls(ir: CrateIr): NativeDecl[] {
+  const runtime: NativeDecl[] = [
+    decl('ferryFingerprint', [], 'Long'),
+    decl('ferryCancelCall', ['call: Long'], 'Unit'),
+    decl('ferryPendingCalls', [], 'Long'),
+    decl('ferryLiveObjects', [], 'Long'),
+    decl('ferryOpenStreams', [], 'Long'),
+    decl('ferryStreamRequest', ['stream: Long', 'n: Long'], 'Unit'),
+    decl('ferryStreamClose', ['stream: Long'], 'Unit'),
+  ];
+  const user = [...ir.functions, ...objectNativeFns(ir.objects)].map((fn) => decl(unraw(fn.name), nativeParams(fn), nativeReturn(fn)));
+  return [...runtime, ...objectNativeDecls(ir), ...user];
+}
+
+function nativeObject(ir: CrateIr, face: 'jvm' | 'native'): string {
+  const decls = nativeDecls(ir);
+  const members = face === 'jvm' ? decls.map(jvmExternal) : decls.map((d) => nativeMember(d, ir.crateName));
+  const runtime = members.slice(0, 7).join('\n');
+  const user = members.slice(7).join('\n');
+  const kind = face === 'jvm' ? 'raw JNI entry points' : 'its C functions, through cinterop';
+  const setUp = face === 'jvm' ? '' : `        // Rust reaches Kotlin through these two C functions, from any thread.
+        ${cSymbol(ir.crateName, 'ferryInit')}(null, staticCFunction(::ferryCompleteUpcall).toLong(), staticCFunction(::ferryDeliverUpcall).toLong())
+`;
+  const header = face === 'jvm' ? HEADER(ir) : HEADER(ir).replace('@file:Suppress(', '@file:OptIn(kotlinx.cinterop.ExperimentalForeignApi::class)\n@file:Suppress(');
+  return `${header}${face === 'native' ? nativeImports(ir) : ''}
 import dev.ferry.Bindings
 import dev.ferry.NativeLibrary
 import dev.ferry.NativeRuntime
 import dev.ferry.NativeStreams
 
-/** The native library \`${ir.libName}\`: raw JNI entry points. Use the wrappers instead. */
+/** The native library \`${ir.libName}\`: ${kind}. Use the wrappers instead. */
 internal object ${NATIVE_OBJECT} : NativeRuntime, NativeStreams {
     init {
-        // The library must report the interface these bindings were generated for.
+${setUp}        // The library must report the interface these bindings were generated for.
         NativeLibrary.load("${ir.libName}", this, Bindings(0x${interfaceFingerprint(ir)}uL.toLong(), "${GENERATOR_VERSION}", "${RUNTIME_VERSION}"))
     }
 
-    @JvmStatic external fun ferryFingerprint(): Long
-    @JvmStatic external fun ferryCancelCall(call: Long)
-    @JvmStatic external fun ferryPendingCalls(): Long
-    @JvmStatic external fun ferryLiveObjects(): Long
-    @JvmStatic external fun ferryOpenStreams(): Long
-    @JvmStatic external fun ferryStreamRequest(stream: Long, n: Long)
-    @JvmStatic external fun ferryStreamClose(stream: Long)
+${runtime}
 
     override fun fingerprint(): Long = ferryFingerprint()
     override fun cancelCall(call: Long) = ferryCancelCall(call)
@@ -317,19 +336,32 @@ internal object ${NATIVE_OBJECT} : NativeRuntime, NativeStreams {
     override fun openStreams(): Long = ferryOpenStreams()
     override fun requestStream(stream: Long, n: Long) = ferryStreamRequest(stream, n)
     override fun closeStream(stream: Long) = ferryStreamClose(stream)
-${ir.objects.length > 0 ? '    override fun releaseObject(handle: Long) {\n        ferryReleaseObject(handle)\n    }\n' : ''}${externals ? `\n${externals}\n` : ''}}
-`;
+${ir.objects.length > 0 ? '    override fun releaseObject(handle: Long) {\n        ferryReleaseObject(handle)\n    }\n' : ''}${user ? `\n${user}\n` : ''}}
+${face === 'native' ? nativeUpcalls(ir) : ''}`;
 }
 
 function pascal(name: string): string {
   return name.split(/[-_]/).filter((p) => p).map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('');
 }
 
+/**
+ * The Kotlin/Native layer: \`FerryNative\` over the C face (same members as the JVM's, so
+ * every other generated file is common Kotlin), the C header and the cinterop definition.
+ */
+export function emitKotlinNative(ir: CrateIr): KotlinFile[] {
+  const dir = ir.kotlinPackage.split('.').join('/');
+  return [
+    { path: `${dir}/${NATIVE_OBJECT}.kt`, content: nativeObject(ir, 'native') },
+    { path: `${ir.crateName}.h`, content: emitCHeader(ir) },
+    { path: `${ir.crateName}.def`, content: cinteropDef(ir) },
+  ];
+}
+
 export function emitKotlin(ir: CrateIr): KotlinFile[] {
   sizes = new WireSizes(ir);
   const dir = ir.kotlinPackage.split('.').join('/');
   const base = pascal(ir.crateName);
-  const files: KotlinFile[] = [{ path: `${dir}/${NATIVE_OBJECT}.kt`, content: nativeObject(ir) }];
+  const files: KotlinFile[] = [{ path: `${dir}/${NATIVE_OBJECT}.kt`, content: nativeObject(ir, 'jvm') }];
 
   const typeDecls = [...ir.records.map(recordClass), ...ir.enums.map(enumClass)];
   if (typeDecls.length > 0) {

@@ -16,12 +16,12 @@ internal object FerryNative : NativeRuntime, NativeStreams {
     }
 
     @JvmStatic external fun ferryFingerprint(): Long
-    @JvmStatic external fun ferryCancelCall(call: Long)
+    @JvmStatic external fun ferryCancelCall(call: Long): Unit
     @JvmStatic external fun ferryPendingCalls(): Long
     @JvmStatic external fun ferryLiveObjects(): Long
     @JvmStatic external fun ferryOpenStreams(): Long
-    @JvmStatic external fun ferryStreamRequest(stream: Long, n: Long)
-    @JvmStatic external fun ferryStreamClose(stream: Long)
+    @JvmStatic external fun ferryStreamRequest(stream: Long, n: Long): Unit
+    @JvmStatic external fun ferryStreamClose(stream: Long): Unit
 
     override fun fingerprint(): Long = ferryFingerprint()
     override fun cancelCall(call: Long) = ferryCancelCall(call)
@@ -34,6 +34,7 @@ internal object FerryNative : NativeRuntime, NativeStreams {
         ferryReleaseObject(handle)
     }
 
+    @JvmStatic external fun ferryReleaseObject(handle: Long): Boolean
     @JvmStatic external fun merge(a: Long, b: Long): ByteArray
     @JvmStatic external fun slow(__completion: Long, ms: Long): Long
     @JvmStatic external fun boom(): ByteArray
@@ -44,5 +45,4 @@ internal object FerryNative : NativeRuntime, NativeStreams {
     @JvmStatic external fun Vault_keys(ferrySelf: Long): ByteArray
     @JvmStatic external fun Vault_child(ferrySelf: Long): ByteArray
     @JvmStatic external fun Vault_watch(ferrySink: Long, ferryBatch: Int, ferryCredit: Int, ferrySelf: Long, n: Int): Long
-    @JvmStatic external fun ferryReleaseObject(handle: Long): Boolean
 }

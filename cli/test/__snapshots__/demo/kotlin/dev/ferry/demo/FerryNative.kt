@@ -16,12 +16,12 @@ internal object FerryNative : NativeRuntime, NativeStreams {
     }
 
     @JvmStatic external fun ferryFingerprint(): Long
-    @JvmStatic external fun ferryCancelCall(call: Long)
+    @JvmStatic external fun ferryCancelCall(call: Long): Unit
     @JvmStatic external fun ferryPendingCalls(): Long
     @JvmStatic external fun ferryLiveObjects(): Long
     @JvmStatic external fun ferryOpenStreams(): Long
-    @JvmStatic external fun ferryStreamRequest(stream: Long, n: Long)
-    @JvmStatic external fun ferryStreamClose(stream: Long)
+    @JvmStatic external fun ferryStreamRequest(stream: Long, n: Long): Unit
+    @JvmStatic external fun ferryStreamClose(stream: Long): Unit
 
     override fun fingerprint(): Long = ferryFingerprint()
     override fun cancelCall(call: Long) = ferryCancelCall(call)
@@ -34,6 +34,7 @@ internal object FerryNative : NativeRuntime, NativeStreams {
         ferryReleaseObject(handle)
     }
 
+    @JvmStatic external fun ferryReleaseObject(handle: Long): Boolean
     @JvmStatic external fun start_echo_server(__completion: Long): Long
     @JvmStatic external fun ping(__completion: Long, port: Short, message: ByteArray): Long
     @JvmStatic external fun ping_many(__completion: Long, port: Short, count: Int): Long
@@ -46,5 +47,4 @@ internal object FerryNative : NativeRuntime, NativeStreams {
     @JvmStatic external fun EchoClient_new(port: Short): ByteArray
     @JvmStatic external fun EchoClient_send(__completion: Long, ferrySelf: Long, message: ByteArray): Long
     @JvmStatic external fun EchoClient_stats(ferrySelf: Long): ByteArray
-    @JvmStatic external fun ferryReleaseObject(handle: Long): Boolean
 }

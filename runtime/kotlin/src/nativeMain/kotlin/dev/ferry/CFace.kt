@@ -1,0 +1,94 @@
+@file:OptIn(ExperimentalForeignApi::class)
+
+package dev.ferry
+
+import kotlinx.cinterop.ByteVar
+import kotlinx.cinterop.CPointer
+import kotlinx.cinterop.CValuesRef
+import kotlinx.cinterop.ExperimentalForeignApi
+import kotlinx.cinterop.LongVar
+import kotlinx.cinterop.allocArray
+import kotlinx.cinterop.get
+import kotlinx.cinterop.memScoped
+import kotlinx.cinterop.plus
+import kotlinx.cinterop.readBytes
+import kotlinx.cinterop.refTo
+import kotlinx.cinterop.reinterpret
+import kotlinx.cinterop.set
+import kotlinx.cinterop.toCPointer
+import kotlinx.cinterop.toLong
+
+/**
+ * The Kotlin/Native half of ferry's C face, used by the generated `FerryNative` of each
+ * library (its Rust half is the crate `ferry-cabi`). Every C function of a library takes a
+ * status array first: two `Long`s that Rust leaves at 0 on success and sets to a code and
+ * a message buffer on failure, which [call] turns into the exception the JVM face would
+ * have thrown. Byte results are length-prefixed buffers owned by the caller and freed
+ * through the library's own free function (the library may use any allocator).
+ */
+object CFace {
+    private const val PANIC = 1L
+    private const val INVALID_ARGUMENT = 2L
+    private const val INVALID_STATE = 3L
+
+    /** Runs one C call with a fresh status array and throws what it reports. */
+    inline fun <R> call(noinline free: (Long) -> Unit, block: (CPointer<LongVar>) -> R): R = memScoped {
+        val status = allocArray<LongVar>(2)
+        status[0] = 0L
+        status[1] = 0L
+        val result = block(status)
+        if (status[0] != 0L) throw failure(status[0], status[1], free)
+        result
+    }
+
+    @PublishedApi
+    internal fun failure(code: Long, message: Long, free: (Long) -> Unit): Throwable {
+        val text = bytes(message.toCPointer(), free).decodeToString()
+        return when (code) {
+            PANIC -> RustPanicException(text)
+            INVALID_ARGUMENT -> IllegalArgumentException(text)
+            INVALID_STATE -> IllegalStateException(text)
+            else -> IllegalStateException("ferry: unknown status $code from Rust: $text")
+        }
+    }
+
+    /** Copies a returned buffer into a `ByteArray` and frees it. */
+    fun bytes(buffer: CPointer<ByteVar>?, free: (Long) -> Unit): ByteArray {
+        checkNotNull(buffer) { "ferry: Rust returned no buffer" }
+        try {
+            val len = buffer.reinterpret<LongVar>()[0]
+            check(len in 0..Int.MAX_VALUE.toLong()) { "ferry: buffer length $len from Rust" }
+            return if (len == 0L) ByteArray(0) else (buffer + 8)!!.readBytes(len.toInt())
+        } finally {
+            free(buffer.toLong())
+        }
+    }
+
+    /** A byte argument: pinned for the call; null for an empty array (Rust reads length 0). */
+    fun ref(bytes: ByteArray): CValuesRef<ByteVar>? = if (bytes.isEmpty()) null else bytes.refTo(0)
+
+    /** The payload of an upcall, copied (Rust frees it when the upcall returns); -1 is none. */
+    private fun payload(data: CPointer<ByteVar>?, len: Long): ByteArray? = when {
+        len < 0L -> null
+        len == 0L || data == null -> ByteArray(0)
+        else -> data.readBytes(len.toInt())
+    }
+
+    /**
+     * The completion upcall (see `dev.ferry.Completions.complete`), called by Rust from any
+     * thread. Nothing may escape into C: an exception here would abort the process.
+     */
+    fun complete(call: Long, status: Int, value: Long, data: CPointer<ByteVar>?, len: Long): Int = try {
+        if (Completions.complete(call, status, value, payload(data, len))) 1 else 0
+    } catch (t: Throwable) {
+        0
+    }
+
+    /** The stream upcall (see `dev.ferry.Streams.deliver`), called by Rust from any thread. */
+    fun deliver(sink: Long, status: Int, data: CPointer<ByteVar>?, len: Long): Int = try {
+        Streams.deliver(sink, status, payload(data, len))
+        1
+    } catch (t: Throwable) {
+        0
+    }
+}

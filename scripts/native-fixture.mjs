@@ -1,0 +1,73 @@
+// `npm run fixture -- fixtures/<name> --native`: runs the fixture's common tests
+// (`tests/common/*.kt`) on Kotlin/Native (linuxX64) against the crate's C face.
+//
+// The steps: ferry generate (the common Kotlin, plus the native layer: FerryNative over
+// cinterop, the C header and the .def), cargo build (the crate's cdylib exports both faces),
+// cinterop over the header, then one `kotlinc-native -tr` test binary from the generated
+// common Kotlin, the native FerryNative and the tests, linked against the cdylib and the
+// dev.ferry runtime klib. The binary runs with Tokio's flavour from FERRY_TOKIO_FLAVOR; it
+// prints `N passed, N failed` and fails if a test failed, crashed, hung, or none ran.
+
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { prepareFixture, ROOT, run, step } from './lib.mjs';
+import { ensureKotlinNative, parseTestOutput } from './kotlin-native.mjs';
+import { buildNativeRuntimeKlib } from './kotlin-native-runtime.mjs';
+
+// A hung binary fails the run instead of blocking CI (each test has its own deadline too).
+const TEST_BINARY_TIMEOUT_MS = 10 * 60 * 1000;
+
+function kotlinFiles(dir) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.kt')).sort().map((f) => path.join(dir, f));
+}
+
+/** Runs one fixture's common tests on Kotlin/Native; returns `{ passed, failed }`. */
+export function runNativeFixture(fixtureArg, { label = '', env = {} } = {}) {
+  const fixtureDir = path.resolve(fixtureArg);
+  const name = `${path.basename(fixtureDir)}-native${label ? `-${label}` : ''}`;
+  const tests = kotlinFiles(path.join(fixtureDir, 'tests', 'common'));
+  if (tests.length === 0) throw new Error(`${fixtureArg}: no tests/common/*.kt (the tests that run on every target)`);
+  const buildDir = path.join(ROOT, 'build', 'fixtures', path.basename(fixtureDir) + '-native');
+  const kn = ensureKotlinNative();
+  const runtimeKlib = buildNativeRuntimeKlib();
+  const { kotlinOut, nativeOut, libPath, libName } = prepareFixture(fixtureDir, buildDir, name, { native: true });
+
+  step(`${name}: cinterop (the crate's C header)`);
+  const def = fs.readdirSync(nativeOut).find((f) => f.endsWith('.def'));
+  const interop = path.join(buildDir, 'interop.klib');
+  run(kn.cinterop, ['-def', path.join(nativeOut, def), '-compiler-option', `-I${nativeOut}`, '-o', interop], { env: kn.env, capture: true });
+
+  // The generated Kotlin is common except the JVM's FerryNative, replaced by the native one.
+  const nativeLayer = kotlinFiles(nativeOut);
+  const replaced = new Set(nativeLayer.map((f) => path.relative(nativeOut, f)));
+  const common = kotlinFiles(kotlinOut).filter((f) => !replaced.has(path.relative(kotlinOut, f)));
+  const binary = path.join(buildDir, 'tests.kexe');
+  const libDir = path.dirname(libPath);
+  step(`${name}: kotlinc-native -tr (${tests.length} test files)`);
+  run(kn.kotlincNative, ['-tr', '-opt-in=kotlinx.cinterop.ExperimentalForeignApi', '-nowarn',
+    '-l', interop, '-l', runtimeKlib, ...kn.klibArgs,
+    '-linker-option', `-L${libDir}`, '-linker-option', `-l${libName}`, '-linker-option', `-rpath=${libDir}`,
+    ...common, ...nativeLayer, ...tests, '-o', binary.replace(/\.kexe$/, '')], { env: kn.env });
+
+  step(`${name}: running the tests`);
+  const r = spawnSync(binary, ['--ktest_logger=GTEST'], {
+    encoding: 'utf8', timeout: TEST_BINARY_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, ...env },
+  });
+  const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  process.stdout.write(output);
+  const result = parseTestOutput(output);
+  if (r.error?.code === 'ETIMEDOUT') {
+    console.error(`\n!! the test binary did not finish within ${TEST_BINARY_TIMEOUT_MS / 1000} s`);
+    result.failed += 1;
+  } else if (r.status !== 0 && result.failed === 0) {
+    console.error(`\n!! the test binary exited with ${r.status ?? r.signal} without reporting a failed test`);
+    result.failed += 1;
+  }
+  console.log(`\n${result.passed} passed, ${result.failed} failed`);
+  if (result.failed > 0) throw new Error(`${name}: ${result.failed} failed`);
+  if (result.passed === 0) throw new Error(`${name}: no test ran`);
+  return result;
+}
