@@ -23,10 +23,13 @@ function kotlinFiles(dir) {
   return fs.readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.kt')).sort().map((f) => path.join(dir, f));
 }
 
-/** Runs one fixture's common tests on Kotlin/Native; returns `{ passed, failed }`. */
-export function runNativeFixture(fixtureArg, { label = '', env = {} } = {}) {
+/**
+ * Runs one fixture's common tests on Kotlin/Native, once per entry of `flavours` (the same
+ * binary, with the Tokio flavour from the environment); returns the totals.
+ */
+export function runNativeFixture(fixtureArg, { flavours = [null] } = {}) {
   const fixtureDir = path.resolve(fixtureArg);
-  const name = `${path.basename(fixtureDir)}-native${label ? `-${label}` : ''}`;
+  const name = `${path.basename(fixtureDir)}-native`;
   const tests = kotlinFiles(path.join(fixtureDir, 'tests', 'common'));
   if (tests.length === 0) throw new Error(`${fixtureArg}: no tests/common/*.kt (the tests that run on every target)`);
   const buildDir = path.join(ROOT, 'build', 'fixtures', path.basename(fixtureDir) + '-native');
@@ -51,6 +54,16 @@ export function runNativeFixture(fixtureArg, { label = '', env = {} } = {}) {
     '-linker-option', `-L${libDir}`, '-linker-option', `-l${libName}`, '-linker-option', `-rpath=${libDir}`,
     ...common, ...nativeLayer, ...tests, '-o', binary.replace(/\.kexe$/, '')], { env: kn.env });
 
+  const total = { passed: 0, failed: 0 };
+  for (const flavour of flavours) {
+    const result = runTestBinary(binary, `${name}${flavour ? ` (${flavour})` : ''}`, flavour ? { FERRY_TOKIO_FLAVOR: flavour } : {});
+    total.passed += result.passed;
+    total.failed += result.failed;
+  }
+  return total;
+}
+
+function runTestBinary(binary, name, env) {
   step(`${name}: running the tests`);
   const r = spawnSync(binary, ['--ktest_logger=GTEST'], {
     encoding: 'utf8', timeout: TEST_BINARY_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024,
@@ -66,7 +79,7 @@ export function runNativeFixture(fixtureArg, { label = '', env = {} } = {}) {
     console.error(`\n!! the test binary exited with ${r.status ?? r.signal} without reporting a failed test`);
     result.failed += 1;
   }
-  console.log(`\n${result.passed} passed, ${result.failed} failed`);
+  console.log(`\n${name}: ${result.passed} passed, ${result.failed} failed`);
   if (result.failed > 0) throw new Error(`${name}: ${result.failed} failed`);
   if (result.passed === 0) throw new Error(`${name}: no test ran`);
   return result;

@@ -10,7 +10,8 @@
 //     fixtures/objects runs once more with -Dferry.reclaimer=phantom: the Cleaner-less
 //     fallback that Android before API 33 uses (see docs/objects.md); objects, streams and
 //     faults once more under GC stress; functions and streams against a ProGuard-shrunk jar
-//  5. on Android's runtime (ART 11 on the host, CheckJNI, the app in its own PathClassLoader;
+//  5. every fixture's common tests (tests/common) on Kotlin/Native, under both flavours
+//  6. on Android's runtime (ART 11 on the host, CheckJNI, the app in its own PathClassLoader;
 //     see docs/android.md): each fixture's common tests (tests/common) and the ART-only
 //     checks; then the short soak
 // Prints a closing "N passed, M failed" line and exits non-zero if anything failed.
@@ -22,6 +23,7 @@ import { checkCliTarball } from './cli-tarball.mjs';
 import { checkStaleGlue } from './stale-glue-check.mjs';
 import { runFixture } from './run-fixture.mjs';
 import { runArtFixture, runArtPlatformCheck } from './art-fixture.mjs';
+import { runNativeFixture } from './native-fixture.mjs';
 import { setup } from './setup.mjs';
 
 const results = [];
@@ -39,7 +41,7 @@ setup();
 attempt('generator tests', () => { step('generator tests (cli/)'); run('npm', ['test', '-w', 'cli']); });
 attempt('ferry CLI installed from its tarball', () => checkCliTarball());
 attempt('stale glue fails the build', () => checkStaleGlue());
-attempt('rust runtime tests', () => { step('Rust runtime tests'); run('cargo', ['test', '-p', 'ferry-core', '-p', 'ferry-jni', '-p', 'ferry', '-p', 'ferry-macros']); });
+attempt('rust runtime tests', () => { step('Rust runtime tests'); run('cargo', ['test', '-p', 'ferry-core', '-p', 'ferry-jni', '-p', 'ferry-cabi', '-p', 'ferry', '-p', 'ferry-macros']); });
 // Loom model checks of the runtime's concurrency (handle table, cancellation token, call
 // start/cancel, stream credit): the real code built with `--cfg ferry_loom` (see
 // runtime/rust/core/src/sync.rs), in a target dir of its own so the cfg does not invalidate the
@@ -103,12 +105,20 @@ if (SHRUNK.length > 0) {
   });
 }
 
+// Every fixture with common tests on Kotlin/Native (linuxX64): one test binary per fixture,
+// run under both Tokio flavours (docs/kotlin-native.md).
+const withCommonTests = fixtures.filter((f) => fs.existsSync(path.join(fixturesDir, f, 'tests', 'common')));
+for (const fixture of withCommonTests) {
+  attempt(`fixture ${fixture} on Kotlin/Native`, () => runNativeFixture(path.join(fixturesDir, fixture), { flavours: ['multi_thread', 'current_thread'] }));
+}
+
 // Android's runtime: every fixture with common tests, `npm run fixture -- fixtures/<name> --art`,
 // then the ART-only checks (`npm run art-check`: a UI thread, thread names, the reclaimer).
-for (const fixture of fixtures.filter((f) => fs.existsSync(path.join(fixturesDir, f, 'tests', 'common')))) {
+for (const fixture of withCommonTests) {
   attempt(`fixture ${fixture} on ART (CheckJNI)`, () => runArtFixture(path.join(fixturesDir, fixture)));
 }
 attempt('ART-only checks', () => runArtPlatformCheck());
+
 // The short soak (`npm run soak`): randomized work under both flavours, two libraries in
 // one JVM, System.exit with work in flight.
 attempt('soak (short)', () => { step('soak (npm run soak)'); run('node', [path.join(ROOT, 'scripts', 'soak.mjs')]); });
