@@ -418,8 +418,11 @@ export function runKotlinNativeCheck() {
  * verdicts (see parseTestOutput); a timeout or a crash after the last verdict counts as one
  * failure more. Returns `{ passed, failed }`.
  */
-export function runTestBinary(testBinary) {
-  const r = spawnSync(testBinary, ['--ktest_logger=GTEST'], { encoding: 'utf8', timeout: TEST_BINARY_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 });
+export function runTestBinary(testBinary, { env = {} } = {}) {
+  const r = spawnSync(testBinary, ['--ktest_logger=GTEST'], {
+    encoding: 'utf8', timeout: TEST_BINARY_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, ...env },
+  });
   const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
   process.stdout.write(output);
   const result = parseTestOutput(output);

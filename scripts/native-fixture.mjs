@@ -8,15 +8,11 @@
 // dev.ferry runtime klib. The binary runs with Tokio's flavour from FERRY_TOKIO_FLAVOR; it
 // prints `N passed, N failed` and fails if a test failed, crashed, hung, or none ran.
 
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { prepareFixture, ROOT, run, step } from './lib.mjs';
-import { ensureKotlinNative, parseTestOutput } from './kotlin-native.mjs';
+import { ensureKotlinNative, runTestBinary } from './kotlin-native.mjs';
 import { buildNativeRuntimeKlib } from './kotlin-native-runtime.mjs';
-
-// A hung binary fails the run instead of blocking CI (each test has its own deadline too).
-const TEST_BINARY_TIMEOUT_MS = 10 * 60 * 1000;
 
 function kotlinFiles(dir) {
   if (!fs.existsSync(dir)) return [];
@@ -56,29 +52,16 @@ export function runNativeFixture(fixtureArg, { flavours = [null] } = {}) {
 
   const total = { passed: 0, failed: 0 };
   for (const flavour of flavours) {
-    const result = runTestBinary(binary, `${name}${flavour ? ` (${flavour})` : ''}`, flavour ? { FERRY_TOKIO_FLAVOR: flavour } : {});
+    const result = runBinary(binary, `${name}${flavour ? ` (${flavour})` : ''}`, flavour ? { FERRY_TOKIO_FLAVOR: flavour } : {});
     total.passed += result.passed;
     total.failed += result.failed;
   }
   return total;
 }
 
-function runTestBinary(binary, name, env) {
+function runBinary(binary, name, env) {
   step(`${name}: running the tests`);
-  const r = spawnSync(binary, ['--ktest_logger=GTEST'], {
-    encoding: 'utf8', timeout: TEST_BINARY_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, ...env },
-  });
-  const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
-  process.stdout.write(output);
-  const result = parseTestOutput(output);
-  if (r.error?.code === 'ETIMEDOUT') {
-    console.error(`\n!! the test binary did not finish within ${TEST_BINARY_TIMEOUT_MS / 1000} s`);
-    result.failed += 1;
-  } else if (r.status !== 0 && result.failed === 0) {
-    console.error(`\n!! the test binary exited with ${r.status ?? r.signal} without reporting a failed test`);
-    result.failed += 1;
-  }
+  const result = runTestBinary(binary, { env });
   console.log(`\n${name}: ${result.passed} passed, ${result.failed} failed`);
   if (result.failed > 0) throw new Error(`${name}: ${result.failed} failed`);
   if (result.passed === 0) throw new Error(`${name}: no test ran`);
