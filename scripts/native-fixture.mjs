@@ -14,9 +14,39 @@ import { prepareFixture, ROOT, run, step } from './lib.mjs';
 import { ensureKotlinNative, runTestBinary } from './kotlin-native.mjs';
 import { buildNativeRuntimeKlib } from './kotlin-native-runtime.mjs';
 
-function kotlinFiles(dir) {
+export function kotlinFiles(dir) {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.kt')).sort().map((f) => path.join(dir, f));
+}
+
+/**
+ * Compiles a Kotlin/Native program against a crate whose bindings `prepareFixture` (with
+ * `native`) generated: cinterop over the crate's header, then the generated common Kotlin,
+ * the native FerryNative, the runtime klib and `sources` into one binary linked against the
+ * crate's cdylib. With `tests`, a `-tr` test runner; otherwise `entry` is the main function.
+ * Returns the path of the executable.
+ */
+export function buildNativeProgram({ name, buildDir, kotlinOut, nativeOut, libPath, libName, sources, tests = false, entry = null, release = false }) {
+  const kn = ensureKotlinNative();
+  const runtimeKlib = buildNativeRuntimeKlib();
+  step(`${name}: cinterop (the crate's C header)`);
+  const def = fs.readdirSync(nativeOut).find((f) => f.endsWith('.def'));
+  const interop = path.join(buildDir, 'interop.klib');
+  run(kn.cinterop, ['-def', path.join(nativeOut, def), '-compiler-option', `-I${nativeOut}`, '-o', interop], { env: kn.env, capture: true });
+
+  // The generated Kotlin is common except the JVM's FerryNative, replaced by the native one.
+  const nativeLayer = kotlinFiles(nativeOut);
+  const replaced = new Set(nativeLayer.map((f) => path.relative(nativeOut, f)));
+  const common = kotlinFiles(kotlinOut).filter((f) => !replaced.has(path.relative(kotlinOut, f)));
+  const binary = path.join(buildDir, tests ? 'tests.kexe' : 'program.kexe');
+  const libDir = path.dirname(libPath);
+  step(`${name}: kotlinc-native ${tests ? '-tr ' : ''}(${sources.length} source files)`);
+  run(kn.kotlincNative, [...(tests ? ['-tr'] : ['-p', 'program', '-e', entry]), ...(release ? ['-opt'] : []),
+    '-opt-in=kotlinx.cinterop.ExperimentalForeignApi', '-nowarn',
+    '-l', interop, '-l', runtimeKlib, ...kn.klibArgs,
+    '-linker-option', `-L${libDir}`, '-linker-option', `-l${libName}`, '-linker-option', `-rpath=${libDir}`,
+    ...common, ...nativeLayer, ...sources, '-o', binary.replace(/\.kexe$/, '')], { env: kn.env });
+  return binary;
 }
 
 /**
@@ -29,26 +59,9 @@ export function runNativeFixture(fixtureArg, { flavours = [null] } = {}) {
   const tests = kotlinFiles(path.join(fixtureDir, 'tests', 'common'));
   if (tests.length === 0) throw new Error(`${fixtureArg}: no tests/common/*.kt (the tests that run on every target)`);
   const buildDir = path.join(ROOT, 'build', 'fixtures', path.basename(fixtureDir) + '-native');
-  const kn = ensureKotlinNative();
-  const runtimeKlib = buildNativeRuntimeKlib();
   const { kotlinOut, nativeOut, libPath, libName } = prepareFixture(fixtureDir, buildDir, name, { native: true });
 
-  step(`${name}: cinterop (the crate's C header)`);
-  const def = fs.readdirSync(nativeOut).find((f) => f.endsWith('.def'));
-  const interop = path.join(buildDir, 'interop.klib');
-  run(kn.cinterop, ['-def', path.join(nativeOut, def), '-compiler-option', `-I${nativeOut}`, '-o', interop], { env: kn.env, capture: true });
-
-  // The generated Kotlin is common except the JVM's FerryNative, replaced by the native one.
-  const nativeLayer = kotlinFiles(nativeOut);
-  const replaced = new Set(nativeLayer.map((f) => path.relative(nativeOut, f)));
-  const common = kotlinFiles(kotlinOut).filter((f) => !replaced.has(path.relative(kotlinOut, f)));
-  const binary = path.join(buildDir, 'tests.kexe');
-  const libDir = path.dirname(libPath);
-  step(`${name}: kotlinc-native -tr (${tests.length} test files)`);
-  run(kn.kotlincNative, ['-tr', '-opt-in=kotlinx.cinterop.ExperimentalForeignApi', '-nowarn',
-    '-l', interop, '-l', runtimeKlib, ...kn.klibArgs,
-    '-linker-option', `-L${libDir}`, '-linker-option', `-l${libName}`, '-linker-option', `-rpath=${libDir}`,
-    ...common, ...nativeLayer, ...tests, '-o', binary.replace(/\.kexe$/, '')], { env: kn.env });
+  const binary = buildNativeProgram({ name, buildDir, kotlinOut, nativeOut, libPath, libName, sources: tests, tests: true });
 
   const total = { passed: 0, failed: 0 };
   for (const flavour of flavours) {

@@ -73,6 +73,7 @@ describe('snapshots', () => {
       if (!r.ok) assert.fail(`generation failed:\n${r.diagnostics.format()}`);
       const files: Record<string, string> = { 'glue.rs': r.output.rustGlue };
       for (const k of r.output.kotlin) files[`kotlin/${k.path}`] = k.content;
+      for (const k of r.output.kotlinNative) files[`native/${k.path}`] = k.content;
 
       const dir = path.join(SNAPSHOT_DIR, c.snapshotName);
       const existing = listFiles(dir);
