@@ -382,8 +382,8 @@ impl Upcall {
 /// from a runtime thread, or (with `INLINE`) from the calling thread inside the call.
 /// Objects registered for the result are released here if Kotlin did not take it (the
 /// caller was cancelled meanwhile); if Kotlin took it, Kotlin owns them.
-/// One upcall `Completions.complete(id, status, value, payload)`; a payload the JVM could
-/// not allocate turns into a panic for the caller (see [`completion::Delivery::undeliverable`]).
+/// A payload the JVM could not allocate turns into a panic for the caller (see
+/// [`completion::Delivery::undeliverable`]).
 fn deliver_completion(d: &completion::Delivery) -> bool {
     let Some(cache) = CACHE.get() else { return false };
     // The calling thread is attached (it is inside a native method); runtime threads
