@@ -4,6 +4,7 @@
 //!
 //! - [`runtime`]: the Tokio runtime ferry owns, with the faces' [`runtime::ThreadHooks`].
 //! - [`calls`]: async calls: first poll, spawn, cancel, complete exactly once.
+//! - [`callbacks`]: Rust calling Kotlin implementations of callback traits.
 //! - [`completion`]: the completion protocol both faces speak (id flags, status, payload).
 //! - [`cancel`]: [`CancellationToken`], cancelled when the foreign caller is cancelled.
 //! - [`handles`]: generation-checked handle tables (stale or forged handles are errors).
@@ -16,6 +17,7 @@
 //! Inside the core the arrows point one way: `wire panics handles cancel error` ←
 //! `runtime` ← `objects` ← `calls streams` ← `completion diagnostics`.
 
+pub mod callbacks;
 pub mod calls;
 pub mod cancel;
 pub mod completion;
