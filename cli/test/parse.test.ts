@@ -265,7 +265,7 @@ describe('parse: type shapes', () => {
     assert.equal(((await typeOf('[u8; 4]')) as any).what, 'a fixed-size array');
     assert.equal((await retOf('()')).kind, 'unit');
     assert.equal(((await typeOf('fn(i32) -> i32')) as any).what, 'a function pointer');
-    assert.equal(((await typeOf('Box<dyn Fn()>')) as any).args[0].what, 'a trait object');
+    assert.equal(((await typeOf('Box<dyn Fn()>')) as any).args[0].kind, 'dyn');
     assert.equal(((await typeOf('*const u8')) as any).what, 'a raw pointer');
   });
 

@@ -2,7 +2,7 @@
 // Rules live here and only here; the emitters assume a checked IR.
 
 import { Diagnostics, Span } from '../diagnostics.js';
-import type { CrateIr, EnumDecl, Field, FnDecl, ObjectDecl, RecordDecl, TypeRef } from '../ir/model.js';
+import type { CallbackDecl, CrateIr, EnumDecl, Field, FnDecl, ObjectDecl, RecordDecl, TypeRef } from '../ir/model.js';
 import { isObjectParam, methodRole } from '../ir/objects.js';
 import { camelCase, screamingSnake, unraw } from '../names.js';
 
@@ -14,6 +14,7 @@ export function checkIr(ir: CrateIr, diags: Diagnostics): void {
   for (const rec of ir.records) checkRecord(rec, diags);
   for (const en of ir.enums) checkEnum(en, diags);
   for (const obj of ir.objects) checkObject(obj, diags);
+  for (const cb of ir.callbacks) checkCallback(cb, diags);
   checkNameClashes(ir, diags);
 }
 
@@ -38,6 +39,11 @@ function checkFn(fn: FnDecl, diags: Diagnostics): void {
       if (tokens === 2) diags.error(p.type.span, `${what} takes more than one CancellationToken`);
       continue;
     }
+    if (p.type.kind === 'callback') continue;
+    if (containsCallback(p.type)) {
+      diags.error(p.type.span, `\`${p.type.text}\`: a Kotlin callback can only be passed directly, as Arc<dyn Trait> or Box<dyn Trait>, not inside another type (yet)`);
+      continue;
+    }
     checkType(p.type, 'param', diags);
     if (!isObjectParam(p.type) && containsObject(p.type)) {
       diags.error(p.type.span, `\`${p.type.text}\`: an object can only be passed directly, as Arc<T> or &T, not inside another type`);
@@ -50,6 +56,19 @@ function checkFn(fn: FnDecl, diags: Diagnostics): void {
     diags.error(nestedReturn.span, `\`${nestedReturn.text}\`: objects cannot be stream items yet: return a stream of ids or records and look the objects up with a method`);
   } else if (nestedReturn.kind !== 'object' && containsObject(nestedReturn, true)) {
     diags.error(nestedReturn.span, `\`${nestedReturn.text}\`: inside Vec, Option, HashMap or a stream an object must be returned as Arc<T> (each element becomes its own handle)`);
+  }
+}
+
+function containsCallback(t: TypeRef): boolean {
+  switch (t.kind) {
+    case 'callback': return true;
+    case 'vec': return containsCallback(t.elem);
+    case 'option': return containsCallback(t.inner);
+    case 'map': return containsCallback(t.key) || containsCallback(t.value);
+    case 'ref': return containsCallback(t.inner);
+    case 'result': return containsCallback(t.ok) || containsCallback(t.err);
+    case 'stream': return t.item !== null && containsCallback(t.item);
+    default: return false;
   }
 }
 
@@ -145,7 +164,7 @@ function checkType(t: TypeRef, pos: Position, diags: Diagnostics): void {
           diags.error(t.span, `object \`${t.name}\` cannot be passed: objects are not supported by this version of ferry yet`);
           return;
         case 'callback':
-          diags.error(t.span, `callback trait \`${t.name}\` cannot be passed: callbacks are not supported by this version of ferry yet`);
+          diags.error(t.span, `callback trait \`${t.name}\` is passed as a trait object: take Arc<dyn ${t.name}> or Box<dyn ${t.name}>`);
           return;
         case 'alias':
           diags.error(t.span, `type alias \`${t.name}\` is not followed: write the type it stands for`);
@@ -186,9 +205,52 @@ function checkType(t: TypeRef, pos: Position, diags: Diagnostics): void {
     case 'stream':
       diags.error(t.span, '`impl Stream` can only be a return type');
       return;
+    case 'callback':
+      if (pos === 'return') diags.error(t.span, `\`${t.text}\`: returning a callback trait object to Kotlin is not supported yet: Kotlin passes its implementations to Rust`);
+      else diags.error(t.span, `\`${t.text}\`: a Kotlin callback can only be a direct parameter of an exported function, method or constructor`);
+      return;
     case 'unsupported':
       diags.error(t.span, `${t.what} cannot cross the bridge${t.hint ? `: ${t.hint}` : ''}`);
       return;
+  }
+}
+
+/** Names every Kotlin interface already has (Any) or that the dispatch reserves. */
+const CALLBACK_MEMBERS = new Set(['toString', 'hashCode', 'equals', 'getClass']);
+
+function checkCallback(cb: CallbackDecl, diags: Diagnostics): void {
+  const what = `callback trait \`${cb.name}\``;
+  if (cb.generics) diags.error(cb.span, `${what} is generic (${cb.generics}): a Kotlin interface needs concrete types`);
+  if (!cb.visibleFromRoot) diags.error(cb.span, `${what} is not visible from the crate root: make it (and its modules) \`pub\``);
+  if (cb.methods.length === 0) diags.error(cb.span, `${what} has no methods: there is nothing for Kotlin to implement`);
+  const names = new Map<string, string>();
+  for (const m of cb.methods) {
+    const full = `${cb.name}::${m.name}`;
+    if (m.receiver !== 'ref') {
+      diags.error(m.span, `method \`${full}\` must take \`&self\`: Rust may call a Kotlin implementation from any thread, and it stays owned by Kotlin's registry`);
+    }
+    if (m.generics) diags.error(m.span, `method \`${full}\` is generic (${m.generics}): Kotlin implements concrete methods`);
+    if (m.isUnsafe) diags.error(m.span, `method \`${full}\` is \`unsafe\`: the bridge cannot uphold its contract`);
+    for (const p of m.params) {
+      if (!p.patternOk) diags.error(p.span, `parameter of \`${full}\` uses a pattern: bind it to a plain name`);
+      if (p.type.kind === 'token' || p.type.kind === 'callback' || containsObject(p.type) || containsCallback(p.type) || p.type.kind === 'stream') {
+        diags.error(p.type.span, `\`${p.type.text}\` cannot be a parameter of a callback method yet: use the types of the type table (values, records, enums)`);
+        continue;
+      }
+      checkType(p.type, 'param', diags);
+    }
+    const r = m.returns;
+    if (containsObject(r) || containsCallback(r) || r.kind === 'stream' || (r.kind === 'result' && r.ok.kind === 'stream')) {
+      diags.error(r.span, `\`${r.text}\` cannot be returned by a callback method yet: return a value of the type table or Result<T, E>`);
+    } else {
+      checkReturn(r, diags);
+    }
+    const kotlin = camelCase(m.name);
+    if (CALLBACK_MEMBERS.has(kotlin)) diags.error(m.span, `method \`${full}\` becomes Kotlin \`${kotlin}\`, which every Kotlin object already has: rename it`);
+    if (unraw(m.name).startsWith('ferry')) diags.error(m.span, `method \`${full}\`: names starting with \`ferry\` are reserved for the bridge`);
+    const prior = names.get(kotlin);
+    if (prior) diags.error(m.span, `\`${full}\` becomes Kotlin \`${kotlin}\`, as does \`${cb.name}::${prior}\``);
+    names.set(kotlin, m.name);
   }
 }
 
@@ -280,7 +342,7 @@ function checkObject(obj: ObjectDecl, diags: Diagnostics): void {
 
 function checkNameClashes(ir: CrateIr, diags: Diagnostics): void {
   const types = new Map<string, Span>();
-  for (const t of [...ir.records, ...ir.enums, ...ir.objects]) {
+  for (const t of [...ir.records, ...ir.enums, ...ir.objects, ...ir.callbacks]) {
     const prior = types.get(t.name);
     if (prior) diags.error(t.span, `type \`${t.name}\` is exported twice (also at ${prior.file}:${prior.line}:${prior.col}): Kotlin names must be unique`);
     types.set(t.name, t.span);

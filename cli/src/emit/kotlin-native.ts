@@ -54,6 +54,19 @@ private fun ferryCompleteUpcall(call: Long, status: Int, value: Long, data: CPoi
 
 private fun ferryDeliverUpcall(sink: Long, status: Int, data: CPointer<ByteVar>?, len: Long): Int =
     CFace.deliver(sink, status, data, len)
+
+/** A sync callback: its reply goes back through the library before this returns. */
+private fun ferryCallbackCallUpcall(handle: Long, method: Int, data: CPointer<ByteVar>?, len: Long, slot: Long): Int =
+    CFace.callbackCall(handle, method, data, len) { reply ->
+        CFace.call(::ferryFree) { __status -> ${cSymbol(ir.crateName, 'ferryCallbackReply')}(__status, slot, CFace.ref(reply), reply.size.toLong()) }
+    }
+
+private fun ferryCallbackCallAsyncUpcall(handle: Long, method: Int, call: Long, data: CPointer<ByteVar>?, len: Long): Int =
+    CFace.callbackCallAsync(handle, method, call, data, len)
+
+private fun ferryCallbackCancelUpcall(call: Long) = CFace.callbackCancel(call)
+
+private fun ferryCallbackReleaseUpcall(handle: Long) = CFace.callbackRelease(handle)
 `;
 }
 

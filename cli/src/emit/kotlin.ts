@@ -8,6 +8,7 @@ import { JNI_KOTLIN, USER_KOTLIN, valueAbi, WIRE_METHOD } from './abi.js';
 import { emitCHeader, GENERATOR_VERSION } from './rust.js';
 import { isObjectParam, objectNativeFns } from '../ir/objects.js';
 import { emitObjectsFile, keepObjectsAlive, objectDecode, objectNativeArg, objectNativeDecls } from './kotlin-objects.js';
+import { dispatchName, emitCallbacksFile } from './kotlin-callbacks.js';
 import { cinteropDef, decl, jvmExternal, nativeImports, nativeMember, nativeUpcalls, type NativeDecl } from './kotlin-native.js';
 import { cSymbol } from './rust-faces.js';
 import { STREAM_IMPORTS, STREAM_NATIVE_PARAMS, streamBody, streamDoc, streamKotlinType } from './kotlin-streams.js';
@@ -33,6 +34,7 @@ export function kotlinType(t: TypeRef): string {
     case 'duration': return 'kotlin.time.Duration';
     case 'named': return t.name;
     case 'object': return t.name;
+    case 'callback': return t.name;
     case 'ref': return kotlinType(t.inner);
     case 'result': return kotlinType(t.ok);
     case 'stream': return `kotlinx.coroutines.flow.Flow<${kotlinType(t.item!.kind === 'result' ? t.item!.ok : t.item!)}>`;
@@ -47,7 +49,7 @@ function fieldName(f: Field, style: 'unit' | 'tuple' | 'struct' | 'named', count
 }
 
 /** Statements writing `expr` to `w: WireWriter`. */
-function encode(t: TypeRef, expr: string, depth: number): string {
+export function encode(t: TypeRef, expr: string, depth: number): string {
   switch (t.kind) {
     case 'prim': return `w.${WIRE_METHOD[t.prim]}(${expr})`;
     case 'string': return `w.string(${expr})`;
@@ -157,13 +159,15 @@ function enumCodec(en: EnumDecl): string {
   };
   const readArms = en.variants.map((v, i) => `        ${i} -> ${construct(v, en.isError ? ['r.readMessage()'] : [])}`).join('\n');
   const read = `    fun read${en.name}(r: WireReader): ${en.name} = r.nested {\n        when (r.variant("${en.name}", ${count})) {\n${readArms.split('\n').map((l) => `    ${l}`).join('\n')}\n            else -> error("unreachable: variant index checked")\n        }\n    }`;
-  if (en.isError) return read;
   const writeArms = en.variants.map((v, i) => {
-    const head = v.fields.length === 0 ? `${en.name}.${v.name}` : `is ${en.name}.${v.name}`;
+    const head = v.fields.length === 0 && !en.isError ? `${en.name}.${v.name}` : `is ${en.name}.${v.name}`;
     const fields = v.fields.map((f) => `; ${encode(f.type, `v.${fieldName(f, v.style, v.fields.length)}`, 0)}`).join('');
     return `            ${head} -> { w.i32(${i})${fields} }`;
   }).join('\n');
-  return `    fun write${en.name}(w: WireWriter, v: ${en.name}): Unit = w.nested {\n        when (v) {\n${writeArms}\n        }\n    }\n\n${read}`;
+  // An error thrown by a Kotlin callback: Rust reads the variant and skips the message
+  // (its own value has a Display), so none is sent.
+  const noMessage = en.isError ? '\n        w.bool(false)' : '';
+  return `    fun write${en.name}(w: WireWriter, v: ${en.name}): Unit = w.nested {\n        when (v) {\n${writeArms}\n        }${noMessage}\n    }\n\n${read}`;
 }
 
 // ---------------------------------------------------------------- functions
@@ -173,7 +177,7 @@ function nativeParams(fn: FnDecl): string[] {
   for (const p of fn.params) {
     const abi = valueAbi(p.type);
     if (abi.kind === 'token') continue;
-    out.push(`${kotlinIdent(camelCase(p.name))}: ${abi.kind === 'prim' ? JNI_KOTLIN[abi.prim] : isObjectParam(p.type) ? 'Long' : 'ByteArray'}`);
+    out.push(`${kotlinIdent(camelCase(p.name))}: ${abi.kind === 'prim' ? JNI_KOTLIN[abi.prim] : isObjectParam(p.type) || p.type.kind === 'callback' ? 'Long' : 'ByteArray'}`);
   }
   return out;
 }
@@ -189,6 +193,8 @@ function nativeReturn(fn: FnDecl): string {
 
 export function nativeArg(name: string, t: TypeRef): string | null {
   if (isObjectParam(t)) return objectNativeArg(name);
+  // Registered last-minute: from here Rust owns the entry (its proxy releases it).
+  if (t.kind === 'callback') return `dev.ferry.Callbacks.register(${name}, ${dispatchName(t.name)}, ${NATIVE_OBJECT})`;
   const abi = valueAbi(t);
   switch (abi.kind) {
     case 'token': return null;
@@ -299,6 +305,7 @@ function nativeDecls(ir: CrateIr): NativeDecl[] {
     decl('ferryOpenStreams', [], 'Long'),
     decl('ferryStreamRequest', ['stream: Long', 'n: Long'], 'Unit'),
     decl('ferryStreamClose', ['stream: Long'], 'Unit'),
+    decl('ferryCallbackDone', ['call: Long', 'reply: ByteArray'], 'Unit'),
   ];
   const user = [...ir.functions, ...objectNativeFns(ir.objects)].map((fn) => decl(unraw(fn.name), nativeParams(fn), nativeReturn(fn)));
   return [...runtime, ...objectNativeDecls(ir), ...user];
@@ -307,11 +314,20 @@ function nativeDecls(ir: CrateIr): NativeDecl[] {
 function nativeObject(ir: CrateIr, face: 'jvm' | 'native'): string {
   const decls = nativeDecls(ir);
   const members = face === 'jvm' ? decls.map(jvmExternal) : decls.map((d) => nativeMember(d, ir.crateName));
-  const runtime = members.slice(0, 7).join('\n');
-  const user = members.slice(7).join('\n');
+  const runtimeCount = 8;
+  const runtime = members.slice(0, runtimeCount).join('\n');
+  const user = members.slice(runtimeCount).join('\n');
   const kind = face === 'jvm' ? 'raw JNI entry points' : 'its C functions, through cinterop';
   const setUp = face === 'jvm' ? '' : `        // Rust reaches Kotlin through these two C functions, from any thread.
-        ${cSymbol(ir.crateName, 'ferryInit')}(null, staticCFunction(::ferryCompleteUpcall).toLong(), staticCFunction(::ferryDeliverUpcall).toLong())
+        ${cSymbol(ir.crateName, 'ferryInit')}(
+            null,
+            staticCFunction(::ferryCompleteUpcall).toLong(),
+            staticCFunction(::ferryDeliverUpcall).toLong(),
+            staticCFunction(::ferryCallbackCallUpcall).toLong(),
+            staticCFunction(::ferryCallbackCallAsyncUpcall).toLong(),
+            staticCFunction(::ferryCallbackCancelUpcall).toLong(),
+            staticCFunction(::ferryCallbackReleaseUpcall).toLong(),
+        )
 `;
   const header = face === 'jvm' ? HEADER(ir) : HEADER(ir).replace('@file:Suppress(', '@file:OptIn(kotlinx.cinterop.ExperimentalForeignApi::class)\n@file:Suppress(');
   return `${header}${face === 'native' ? nativeImports(ir) : ''}
@@ -336,6 +352,7 @@ ${runtime}
     override fun openStreams(): Long = ferryOpenStreams()
     override fun requestStream(stream: Long, n: Long) = ferryStreamRequest(stream, n)
     override fun closeStream(stream: Long) = ferryStreamClose(stream)
+    override fun completeCallback(call: Long, reply: ByteArray) = ferryCallbackDone(call, reply)
 ${ir.objects.length > 0 ? '    override fun releaseObject(handle: Long) {\n        ferryReleaseObject(handle)\n    }\n' : ''}${user ? `\n${user}\n` : ''}}
 ${face === 'native' ? nativeUpcalls(ir) : ''}`;
 }
@@ -381,6 +398,8 @@ ${codecs.join('\n\n')}${hasErrors ? `${codecs.length ? '\n\n' : ''}    /** The R
 }
 `,
   });
+  const callbacksFile = emitCallbacksFile(ir, { header: HEADER(ir), kotlinType, decode, encode });
+  if (callbacksFile) files.push({ path: `${dir}/${base}Callbacks.kt`, content: callbacksFile });
   const objectsFile = emitObjectsFile(ir, { header: HEADER(ir), kotlinType, userParam, decode, nativeArg, syncBody, asyncBody });
   if (objectsFile) files.push({ path: `${dir}/${base}Objects.kt`, content: objectsFile });
   if (ir.functions.length > 0) {

@@ -8,6 +8,7 @@ import { JNI_RUST, valueAbi, WIRE_METHOD } from './abi.js';
 import type { Prim } from '../ir/model.js';
 import { objectNativeFns } from '../ir/objects.js';
 import { adaptObjectResult, isObjectParam, objectEncode, objectLiftParam, objectNativeParam, objectRuntimeExports } from './rust-objects.js';
+import { callbackLiftParam, callbackProxy } from './rust-callbacks.js';
 import { STREAM_NATIVE_PARAMS, streamExportBody, streamRuntimeExports } from './rust-streams.js';
 import { WireSizes } from './wire-size.js';
 import { interfaceFingerprint } from './fingerprint.js';
@@ -18,7 +19,7 @@ export class RustTypes {
   private readonly paths = new Map<string, string>();
   readonly sizes: WireSizes;
   constructor(ir: CrateIr) {
-    for (const t of [...ir.records, ...ir.enums, ...ir.objects]) this.paths.set(t.name, t.rustPath);
+    for (const t of [...ir.records, ...ir.enums, ...ir.objects, ...ir.callbacks]) this.paths.set(t.name, t.rustPath);
     this.sizes = new WireSizes(ir);
   }
 
@@ -39,6 +40,7 @@ export class RustTypes {
       case 'duration': return '::std::time::Duration';
       case 'named': return this.path(t.name);
       case 'object': return `::std::sync::Arc<${this.path(t.name)}>`;
+      case 'callback': return `${t.boxed ? '::std::boxed::Box' : '::std::sync::Arc'}<dyn ${this.path(t.name)}>`;
       case 'ref': return this.owned(t.inner);
       default: throw new Error(`unchecked type ${t.kind} reached the Rust emitter`);
     }
@@ -62,7 +64,7 @@ export function encode(t: TypeRef, expr: string, depth: number): string {
 }
 
 /** An expression reading a `T` from `r: &mut Reader`; `?` propagates wire errors. */
-function decode(t: TypeRef, types: RustTypes, depth: number): string {
+export function decode(t: TypeRef, types: RustTypes, depth: number): string {
   switch (t.kind) {
     case 'prim': return `r.${WIRE_METHOD[t.prim]}()?`;
     case 'string': return 'r.string()?';
@@ -122,6 +124,11 @@ export function codecUse(ir: CrateIr): CodecUse {
     for (const p of fn.params) mark(p.type, use.reads);
     mark(fn.returns, use.writes);
   }
+  // Callbacks run the other way: Rust writes the arguments and reads the result.
+  for (const m of ir.callbacks.flatMap((c) => c.methods)) {
+    for (const p of m.params) mark(p.type, use.writes);
+    mark(m.returns, use.reads);
+  }
   return use;
 }
 
@@ -178,7 +185,7 @@ ${writeArms}
     }${message}${leave}
 }`);
   }
-  if (!en.isError && use.reads.has(en.name)) {
+  if (use.reads.has(en.name)) {
     const readArms = en.variants.map((v, i) => {
       let value: string;
       if (v.style === 'unit') value = `${path}::${v.name}`;
@@ -186,11 +193,14 @@ ${writeArms}
       else value = `${path}::${v.name} { ${v.fields.map((f) => `${f.name}: ${decode(f.type, types, 0)}`).join(', ')} }`;
       return `        ${i} => ${value},`;
     }).join('\n');
+    // An error from Kotlin (a callback's typed exception) may carry a message: Rust's
+    // value has its own Display, so the text is read and dropped.
+    const skipMessage = en.isError ? '\n    if r.bool()? { let _ = r.string()?; }' : '';
     out.push(`pub(super) fn read_${en.name}(r: &mut Reader) -> WireResult<${path}> {${readEnter}
     let v = match r.variant("${en.name}", ${en.variants.length})? {
 ${readArms}
         _ => unreachable!("variant index checked by Reader::variant"),
-    };${readLeave}
+    };${skipMessage}${readLeave}
     Ok(v)
 }`);
   }
@@ -199,7 +209,7 @@ ${readArms}
 
 /** The native parameter of one user parameter (tokens have none). */
 function nativeParam(name: string, t: TypeRef): NativeParam | null {
-  if (isObjectParam(t)) return objectNativeParam(name);
+  if (isObjectParam(t) || t.kind === 'callback') return objectNativeParam(name);
   const abi = valueAbi(t);
   switch (abi.kind) {
     case 'token': return null;
@@ -212,6 +222,7 @@ function nativeParam(name: string, t: TypeRef): NativeParam | null {
 /** Statement turning the native value of a parameter into the owned Rust value. */
 function liftParam(name: string, t: TypeRef, types: RustTypes): string | null {
   if (isObjectParam(t)) return objectLiftParam(name, t, (n) => types.path(n));
+  if (t.kind === 'callback') return callbackLiftParam(name, t, types);
   const abi = valueAbi(t);
   switch (abi.kind) {
     case 'token': return null;
@@ -327,7 +338,9 @@ function functionExport(fn: FnDecl, ir: CrateIr, types: RustTypes): { check: str
 
 function functionNative(fn: FnDecl, types: RustTypes, name: string): NativeExport {
   const params = fn.params.map((p) => nativeParam(rustArg(p.name), p.type)).filter((p): p is NativeParam => p !== null);
-  const lifts = fn.params.map((p) => liftParam(rustArg(p.name), p.type, types)).filter((l): l is string => l !== null);
+  // Callbacks first: once wrapped, a handle is released even when a later argument fails.
+  const ordered = [...fn.params.filter((p) => p.type.kind === 'callback'), ...fn.params.filter((p) => p.type.kind !== 'callback')];
+  const lifts = ordered.map((p) => liftParam(rustArg(p.name), p.type, types)).filter((l): l is string => l !== null);
   const call = `${fn.rustPath}(${callArgs(fn)})`;
   const liftLines = lifts.map((l) => `        ${l}\n`).join('');
   if (fn.returns.kind === 'stream') {
@@ -362,7 +375,10 @@ function runtimeExports(ir: CrateIr): NativeExport[] {
   return [
     { name: 'JNI_OnLoad', only: 'jni', symbol: 'JNI_OnLoad', params: [], result: { kind: 'prim', prim: 'i32' }, body: '' },
     // The C face's set-up: the bindings register their upcalls before the first call.
-    { name: 'ferryInit', only: 'c', params: [i64('complete'), i64('deliver')], result: { kind: 'unit' }, body: '    face::init_raw(complete, deliver)' },
+    { name: 'ferryInit', only: 'c', params: ['complete', 'deliver', 'call', 'callAsync', 'cancelAsync', 'release'].map(i64), result: { kind: 'unit' }, body: '    face::init_raw(complete, deliver, call, callAsync, cancelAsync, release)' },
+    // Kotlin's replies to callbacks: an async method's result, a sync method's (C face).
+    { name: 'ferryCallbackDone', params: [i64('call'), { name: 'reply', kind: 'bytes' }], result: { kind: 'unit' }, body: '    face::sync_call(&mut env, |env| face::callbacks::complete(env, call, &reply))' },
+    { name: 'ferryCallbackReply', only: 'c', params: [i64('slot'), { name: 'reply', kind: 'bytes' }], result: { kind: 'unit' }, body: '    face::sync_call(&mut env, |env| face::callbacks::reply(env, slot, &reply))' },
     { name: 'ferryFree', only: 'c', params: [i64('buffer')], result: { kind: 'unit' }, body: '    face::free_buffer(buffer as face::Buffer)' },
     // The interface fingerprint these bindings were generated with (see FerryNative's check).
     { name: 'ferryFingerprint', params: [], result: { kind: 'prim', prim: 'i64' }, body: `    0x${interfaceFingerprint(ir)}u64 as i64` },
@@ -414,6 +430,7 @@ export function emitRust(ir: CrateIr): string {
   const sections = [
     ...ir.records.map((r) => recordCodecs(r, types, use)),
     ...ir.enums.map((e) => enumCodecs(e, types, use)),
+    ...ir.callbacks.map((c) => callbackProxy(c, types)),
     ...exported.map((e) => e.check),
     `/// The JNI face: the JVM and Android load these through \`System.loadLibrary\`.
 pub(super) mod jni {

@@ -56,7 +56,7 @@ export function buildIr(crate: SynCrate, meta: CrateMeta): CrateIr {
   const resolve = (t: SynType): TypeRef => resolveType(t, exportedKinds, declared);
   const rustPath = (item: SynItem) => ['crate', ...item.modulePath, item.name].join('::');
 
-  const ir: CrateIr = { ...meta, functions: [], records: [], enums: [], objects: [], rejected: [] };
+  const ir: CrateIr = { ...meta, functions: [], records: [], enums: [], objects: [], callbacks: [], rejected: [] };
   ir.objects = buildObjects(crate, resolve, reachable, ir.rejected);
   for (const item of crate.items) {
     const exp = item.export;
@@ -88,7 +88,21 @@ export function buildIr(crate: SynCrate, meta: CrateMeta): CrateIr {
       case 'impl':
         break; // exported impl blocks: see buildObjects
       case 'trait':
-        if (exp) ir.rejected.push({ span: item.span, message: `callback trait \`${item.name}\`: #[ferry::export(callback)] is not supported by this version of ferry yet` });
+        if (!exp) break;
+        if (exp.kind !== 'callback') {
+          ir.rejected.push({ span: exp.span, message: `a trait is exported with #[ferry::export(callback)] (Kotlin implements it, Rust calls it)` });
+        } else {
+          const path = rustPath(item);
+          ir.callbacks.push({
+            name: item.name,
+            rustPath: path,
+            span: item.span,
+            docs: item.docs,
+            generics: item.generics,
+            visibleFromRoot: reachable(item.modulePath, item.isPublic),
+            methods: item.methods.map((m) => ({ ...buildFn(m, `${path}::${m.name}`, true, resolve), receiver: m.selfParam })),
+          });
+        }
         break;
       case 'type-alias':
         if (exp) ir.rejected.push({ span: item.span, message: `type alias \`${item.name}\` cannot be exported: export the type it names` });
@@ -174,6 +188,8 @@ export function resolveType(t: SynType, exported: Map<string, NamedTarget>, decl
       }
       return { kind: 'unsupported', what: `\`${t.text}\``, hint: 'only `impl Stream<Item = T>` can be returned', ...at };
     }
+    case 'dyn':
+      return { kind: 'unsupported', what: `\`${t.text}\``, hint: 'a Kotlin implementation crosses as Arc<dyn Trait> or Box<dyn Trait> of a #[ferry::export(callback)] trait', ...at };
     case 'other':
       return { kind: 'unsupported', what: t.what, hint: t.what === 'a tuple' ? 'use an exported record struct' : t.what === 'a fixed-size array' ? 'use Vec<T>' : null, ...at };
     case 'path':
@@ -214,6 +230,17 @@ export function resolveType(t: SynType, exported: Map<string, NamedTarget>, decl
   if (isStd(segs, ['std', 'time', 'Duration'], ['core', 'time', 'Duration'], ['tokio', 'time', 'Duration'])) return { kind: 'duration', ...at };
   if (isStd(segs, ['ferry', 'CancellationToken'])) return { kind: 'token', ...at };
   if (isStd(segs, ['std', 'sync', 'Arc'], ['std', 'boxed', 'Box'], ['std', 'rc', 'Rc'])) {
+    const dyn = args.length === 1 && args[0].kind === 'dyn' ? args[0] : null;
+    if (dyn && (name === 'Arc' || name === 'Box')) {
+      const first = dyn.traits[0];
+      const traitName = first && first.kind === 'path' ? lastOf(first.segments) : null;
+      const extra = dyn.traits.slice(1).every((b) => b.kind === 'path' && ['Send', 'Sync'].includes(lastOf(b.segments)));
+      if (traitName && exported.get(traitName) === 'callback' && extra) return { kind: 'callback', name: traitName, boxed: name === 'Box', ...at };
+      const hint = traitName && declared.has(traitName)
+        ? `mark trait \`${traitName}\` #[ferry::export(callback)] so Kotlin can implement it`
+        : 'only traits marked #[ferry::export(callback)] cross the bridge as trait objects';
+      return { kind: 'unsupported', what: `\`${t.text}\``, hint, ...at };
+    }
     if (name === 'Arc' && args.length === 1) {
       const inner = again(args[0]);
       if (inner.kind === 'object' && !inner.arc) return { kind: 'object', name: inner.name, arc: true, ...at };

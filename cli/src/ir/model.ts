@@ -23,6 +23,8 @@ export type TypeRef = (
   | { kind: 'stream'; item: TypeRef | null }
   /** An exported object: `Arc<T>` (`arc`) or the bare `T` / `Self` (constructors, `&T`). */
   | { kind: 'object'; name: string; arc: boolean }
+  /** A Kotlin implementation of an exported callback trait: `Arc<dyn Name>` or `Box<dyn Name>`. */
+  | { kind: 'callback'; name: string; boxed: boolean }
   | { kind: 'unsupported'; what: string; hint: string | null }
 ) & { span: Span; text: string };
 
@@ -114,6 +116,17 @@ export interface ObjectDecl {
   methods: MethodDecl[];
 }
 
+/** `#[ferry::export(callback)]` trait: Kotlin implements it, Rust calls it. */
+export interface CallbackDecl {
+  name: string;
+  rustPath: string;
+  span: Span;
+  docs?: string | null;
+  generics: string | null;
+  visibleFromRoot: boolean;
+  methods: MethodDecl[];
+}
+
 export interface CrateIr {
   crateName: string; // Cargo package name
   libName: string; // the native library's name (lib<libName>.so)
@@ -123,6 +136,7 @@ export interface CrateIr {
   records: RecordDecl[];
   enums: EnumDecl[];
   objects: ObjectDecl[];
+  callbacks: CallbackDecl[];
   rejected: Rejected[];
 }
 

@@ -370,8 +370,16 @@ export function readType(node: Node, ctx: FileContext): SynType {
     }
     case 'tuple_type':
       return { kind: 'other', what: 'a tuple', span, text };
-    case 'dynamic_type':
-      return { kind: 'other', what: 'a trait object', span, text };
+    case 'dynamic_type': {
+      // `dyn A + Send`: the bounds may come as one bounded_type child.
+      const traits: SynType[] = [];
+      const collect = (n: Node) => {
+        if (n.type === 'bounded_type') for (const c of n.namedChildren) { if (c && c.type !== 'lifetime') collect(c); }
+        else if (n.type !== 'lifetime') traits.push(readType(n, ctx));
+      };
+      for (const c of node.namedChildren) if (c) collect(c);
+      return { kind: 'dyn', traits, span, text };
+    }
     case 'function_type':
       return { kind: 'other', what: 'a function pointer', span, text };
     case 'pointer_type':

@@ -9,6 +9,8 @@ export type SynType =
   | { kind: 'slice'; inner: SynType; span: Span; text: string }
   | { kind: 'unit'; span: Span; text: string }
   | { kind: 'impl'; traits: SynType[]; span: Span; text: string }
+  /** `dyn Trait + Send + ...`: the traits, in order. */
+  | { kind: 'dyn'; traits: SynType[]; span: Span; text: string }
   | { kind: 'other'; what: string; span: Span; text: string };
 
 /** `Item = T` inside generic arguments (`Stream<Item = T>`). */

@@ -8,6 +8,7 @@
 //! - [`handles`]: generation-checked handle tables (stale or forged handles are errors).
 //! - [`streams`]: Rust streams behind Kotlin Flows, with credit-based backpressure.
 //! - [`objects`]: the handle registry behind `#[ferry::export(object)]` Kotlin classes.
+//! - [`callbacks`]: Rust calling Kotlin implementations of `#[ferry::export(callback)]` traits.
 //! - [`wire`]: the compact little-endian format compound values cross in.
 //! - [`jvm`]: the JNI face: `JNI_OnLoad` caching, upcalls, throwing.
 //! - [`cabi`]: the C ABI face for Kotlin/Native: C types, status codes, function-pointer upcalls.
@@ -15,7 +16,7 @@
 //!
 //! Users only write `ferry::include_glue!()` and the `#[ferry::export]` attributes.
 
-pub use ferry_core::{calls, cancel, diagnostics, error, handles, objects, panics, runtime, streams, wire};
+pub use ferry_core::{callbacks, calls, cancel, diagnostics, error, handles, objects, panics, runtime, streams, wire};
 pub use ferry_core::{CallError, CancellationToken};
 pub use ferry_jni as jvm;
 pub use ferry_cabi as cabi;
@@ -26,6 +27,9 @@ pub use ferry_macros::{export, include_glue};
 #[doc(hidden)]
 pub mod __private {
     pub use ferry_jni::jni;
+    /// The generated proxies of async callback traits implement them with it, as the
+    /// user's trait declaration does.
+    pub use async_trait::async_trait;
 
     /// Implemented by every function whose parameters are `Args` (a tuple).
     pub trait GlueSignature<Args> {}

@@ -175,6 +175,11 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryCallbackDone<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, call: i64, reply: JByteArray<'local>) {
+            face::sync_call(&mut env, |env| face::callbacks::complete(env, call, &reply))
+        }
+
+        #[no_mangle]
         pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
             0xaf1186753252c549u64 as i64
         }
@@ -345,9 +350,23 @@ mod __ferry_glue {
         use ::ferry::cabi as face;
 
         #[no_mangle]
-        pub unsafe extern "C" fn ferry_ferry_demo_ferryInit(__status: *mut i64, complete: i64, deliver: i64) {
+        pub unsafe extern "C" fn ferry_ferry_demo_ferryInit(__status: *mut i64, complete: i64, deliver: i64, call: i64, callAsync: i64, cancelAsync: i64, release: i64) {
             let mut env = face::Status::new(__status);
-            face::init_raw(complete, deliver)
+            face::init_raw(complete, deliver, call, callAsync, cancelAsync, release)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_ferryCallbackDone(__status: *mut i64, call: i64, reply_ptr: *const u8, reply_len: i64) {
+            let mut env = face::Status::new(__status);
+            let reply = face::Bytes::new(reply_ptr, reply_len);
+            face::sync_call(&mut env, |env| face::callbacks::complete(env, call, &reply))
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_ferryCallbackReply(__status: *mut i64, slot: i64, reply_ptr: *const u8, reply_len: i64) {
+            let mut env = face::Status::new(__status);
+            let reply = face::Bytes::new(reply_ptr, reply_len);
+            face::sync_call(&mut env, |env| face::callbacks::reply(env, slot, &reply))
         }
 
         #[no_mangle]

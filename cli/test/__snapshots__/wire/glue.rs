@@ -494,6 +494,11 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_ferryCallbackDone<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, call: i64, reply: JByteArray<'local>) {
+            face::sync_call(&mut env, |env| face::callbacks::complete(env, call, &reply))
+        }
+
+        #[no_mangle]
         pub extern "system" fn Java_fixtures_wire_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
             0x51795db497c074f4u64 as i64
         }
@@ -888,9 +893,23 @@ mod __ferry_glue {
         use ::ferry::cabi as face;
 
         #[no_mangle]
-        pub unsafe extern "C" fn ferry_fixture_wire_ferryInit(__status: *mut i64, complete: i64, deliver: i64) {
+        pub unsafe extern "C" fn ferry_fixture_wire_ferryInit(__status: *mut i64, complete: i64, deliver: i64, call: i64, callAsync: i64, cancelAsync: i64, release: i64) {
             let mut env = face::Status::new(__status);
-            face::init_raw(complete, deliver)
+            face::init_raw(complete, deliver, call, callAsync, cancelAsync, release)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_ferryCallbackDone(__status: *mut i64, call: i64, reply_ptr: *const u8, reply_len: i64) {
+            let mut env = face::Status::new(__status);
+            let reply = face::Bytes::new(reply_ptr, reply_len);
+            face::sync_call(&mut env, |env| face::callbacks::complete(env, call, &reply))
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_ferryCallbackReply(__status: *mut i64, slot: i64, reply_ptr: *const u8, reply_len: i64) {
+            let mut env = face::Status::new(__status);
+            let reply = face::Bytes::new(reply_ptr, reply_len);
+            face::sync_call(&mut env, |env| face::callbacks::reply(env, slot, &reply))
         }
 
         #[no_mangle]

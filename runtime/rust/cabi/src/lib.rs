@@ -13,6 +13,7 @@
 //! The generated glue names everything through `ferry::cabi`, with the same helper names
 //! as the JNI face, so one emitter writes both faces' bodies.
 
+pub mod callbacks;
 pub mod streams;
 
 use ferry_core::calls::Outcome;
@@ -38,18 +39,30 @@ pub type CompleteFn = extern "C" fn(call: i64, status: i32, value: i64, payload:
 /// `Streams.deliver`, as a C function: returns non-zero when the sink took the signal.
 pub type DeliverFn = extern "C" fn(sink: i64, status: i32, payload: *const u8, len: i64) -> i32;
 
+/// `Callbacks.call`, as a C function: runs a sync callback method and hands the reply to
+/// `ferry_<crate>_ferryCallbackReply(reply, ...)`; non-zero when it did.
+pub type CallbackCallFn = extern "C" fn(handle: i64, method: i32, args: *const u8, len: i64, reply: i64) -> i32;
+/// `Callbacks.callAsync`: starts an async callback method; non-zero when it did.
+pub type CallbackCallAsyncFn = extern "C" fn(handle: i64, method: i32, call: i64, args: *const u8, len: i64) -> i32;
+/// `Callbacks.cancelAsync` and `Callbacks.release`.
+pub type CallbackIdFn = extern "C" fn(id: i64);
+
 struct Upcalls {
     complete: CompleteFn,
     deliver: DeliverFn,
+    call: CallbackCallFn,
+    call_async: CallbackCallAsyncFn,
+    cancel_async: CallbackIdFn,
+    release: CallbackIdFn,
 }
 
-static UPCALLS: OnceLock<Upcalls> = OnceLock::new();
+pub(crate) static UPCALLS: OnceLock<Upcalls> = OnceLock::new();
 
 /// Registers the Kotlin upcalls (the bindings do it once, before the first call) and
 /// applies the runtime settings of the environment (`FERRY_TOKIO_FLAVOR`,
 /// `FERRY_TOKIO_WORKERS`, the native spelling of the JVM's system properties).
-pub fn init(complete: CompleteFn, deliver: DeliverFn) {
-    if UPCALLS.set(Upcalls { complete, deliver }).is_ok() {
+fn init(upcalls: Upcalls) {
+    if UPCALLS.set(upcalls).is_ok() {
         let flavor = std::env::var("FERRY_TOKIO_FLAVOR").ok();
         let workers = std::env::var("FERRY_TOKIO_WORKERS").ok();
         if flavor.is_some() || workers.is_some() {
@@ -58,14 +71,23 @@ pub fn init(complete: CompleteFn, deliver: DeliverFn) {
     }
 }
 
-/// [`init`] with the function pointers as the bindings pass them (`int64_t`s in the
-/// header, so every parameter of the C face is a plain integer, float or byte pointer).
+/// Registers the upcalls as the bindings pass them (`int64_t`s in the header, so every
+/// parameter of the C face is a plain integer, float or byte pointer).
 ///
 /// # Safety
-/// Both are addresses of functions with the signatures of [`CompleteFn`] and [`DeliverFn`].
-pub unsafe fn init_raw(complete: i64, deliver: i64) {
-    assert!(complete != 0 && deliver != 0, "ferry: null upcall");
-    init(std::mem::transmute::<i64, CompleteFn>(complete), std::mem::transmute::<i64, DeliverFn>(deliver));
+/// Each is the address of a function with the signature of, in order, [`CompleteFn`],
+/// [`DeliverFn`], [`CallbackCallFn`], [`CallbackCallAsyncFn`], [`CallbackIdFn`] (cancel)
+/// and [`CallbackIdFn`] (release).
+pub unsafe fn init_raw(complete: i64, deliver: i64, call: i64, call_async: i64, cancel_async: i64, release: i64) {
+    assert!([complete, deliver, call, call_async, cancel_async, release].iter().all(|&f| f != 0), "ferry: null upcall");
+    init(Upcalls {
+        complete: std::mem::transmute::<i64, CompleteFn>(complete),
+        deliver: std::mem::transmute::<i64, DeliverFn>(deliver),
+        call: std::mem::transmute::<i64, CallbackCallFn>(call),
+        call_async: std::mem::transmute::<i64, CallbackCallAsyncFn>(call_async),
+        cancel_async: std::mem::transmute::<i64, CallbackIdFn>(cancel_async),
+        release: std::mem::transmute::<i64, CallbackIdFn>(release),
+    });
 }
 
 /// The context of a call's body. The JNI face passes its `JNIEnv` there; here there is

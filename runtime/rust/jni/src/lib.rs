@@ -29,8 +29,9 @@ struct Cache {
     illegal_state: GlobalRef,
 }
 
-static CACHE: OnceLock<Cache> = OnceLock::new();
+pub(crate) static CACHE: OnceLock<Cache> = OnceLock::new();
 
+pub mod callbacks;
 pub mod streams;
 
 /// The `jni` crate this face is built on (the generated glue names its types through it).
@@ -76,6 +77,7 @@ fn cache_runtime(vm: JavaVM) -> jni::errors::Result<()> {
         stop: detach_current_thread,
     });
     streams::cache_jni(&mut env)?;
+    callbacks::cache_jni(&mut env)?;
     let _ = CACHE.set(Cache { vm, complete, rust_panic, illegal_argument, illegal_state });
     Ok(())
 }
@@ -340,6 +342,21 @@ impl Upcall {
     /// `Err` when the array could not be allocated: the call was not made.
     pub(crate) fn call(&self, env: &mut JNIEnv, args: &[jvalue], payload: Option<&[u8]>) -> Result<(), ()> {
         self.invoke(env, args, payload, ReturnType::Primitive(Primitive::Void)).map(|_| ())
+    }
+
+    /// Calls a void method whose parameters are exactly `args` (no payload).
+    pub(crate) fn call_without_payload(&self, env: &mut JNIEnv, args: &[jvalue]) -> Result<(), ()> {
+        // SAFETY: the method id was resolved on this class with a signature whose
+        // parameters are `args`, returning void.
+        let returned = unsafe {
+            env.call_static_method_unchecked(as_class(&self.class), self.method, ReturnType::Primitive(Primitive::Void), args)
+        };
+        clear_exception(env);
+        returned.map(|_| ()).map_err(|_| ())
+    }
+
+    pub(crate) fn class(&self) -> &JClass<'static> {
+        as_class(&self.class)
     }
 
     /// As [`Upcall::call`], for a method returning `boolean`; a Java exception counts as false.

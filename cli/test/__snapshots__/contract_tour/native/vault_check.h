@@ -9,7 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-void ferry_vault_check_ferryInit(int64_t *status, int64_t complete, int64_t deliver);
+void ferry_vault_check_ferryInit(int64_t *status, int64_t complete, int64_t deliver, int64_t call, int64_t callAsync, int64_t cancelAsync, int64_t release);
+void ferry_vault_check_ferryCallbackDone(int64_t *status, int64_t call, const int8_t *reply_ptr, int64_t reply_len);
+void ferry_vault_check_ferryCallbackReply(int64_t *status, int64_t slot, const int8_t *reply_ptr, int64_t reply_len);
 void ferry_vault_check_ferryFree(int64_t *status, int64_t buffer);
 int64_t ferry_vault_check_ferryFingerprint(int64_t *status);
 void ferry_vault_check_ferryCancelCall(int64_t *status, int64_t call);

@@ -21,6 +21,10 @@ object FerryDiagnostics {
     @JvmStatic
     fun openStreams(): Long = Libraries.runtimes.sumOf { it.openStreams() }
 
+    /** Kotlin callback implementations that Rust still holds (see [Callbacks]). */
+    @JvmStatic
+    fun liveCallbacks(): Long = Callbacks.live()
+
     /**
      * Runs the platform's garbage collector and waits until the objects it found unreachable
      * have been reclaimed: every [RustObject] that nobody references any more has released

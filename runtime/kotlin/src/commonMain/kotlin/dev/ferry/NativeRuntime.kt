@@ -16,4 +16,7 @@ interface NativeRuntime {
 
     /** Releases an object handle whose result never reached its caller (libraries with objects). */
     fun releaseObject(handle: Long) {}
+
+    /** The reply of an async callback call (see [Callbacks]). */
+    fun completeCallback(call: Long, reply: ByteArray) {}
 }

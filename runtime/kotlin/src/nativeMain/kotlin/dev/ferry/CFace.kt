@@ -68,7 +68,8 @@ object CFace {
     fun ref(bytes: ByteArray): CValuesRef<ByteVar>? = if (bytes.isEmpty()) null else bytes.refTo(0)
 
     /** The payload of an upcall, copied (Rust frees it when the upcall returns); -1 is none. */
-    private fun payload(data: CPointer<ByteVar>?, len: Long): ByteArray? = when {
+    @PublishedApi
+    internal fun payload(data: CPointer<ByteVar>?, len: Long): ByteArray? = when {
         len < 0L -> null
         len == 0L || data == null -> ByteArray(0)
         else -> data.readBytes(len.toInt())
@@ -90,5 +91,38 @@ object CFace {
         1
     } catch (t: Throwable) {
         0
+    }
+
+    /**
+     * The sync callback upcall: runs the method ([Callbacks.call] never throws) and hands the
+     * reply to [sendReply], which passes it to the library before Rust's call returns.
+     */
+    inline fun callbackCall(handle: Long, method: Int, data: CPointer<ByteVar>?, len: Long, sendReply: (ByteArray) -> Unit): Int = try {
+        sendReply(Callbacks.call(handle, method, payload(data, len) ?: ByteArray(0)))
+        1
+    } catch (t: Throwable) {
+        0
+    }
+
+    /** The async callback upcall: starts the coroutine ([Callbacks.callAsync]). */
+    fun callbackCallAsync(handle: Long, method: Int, call: Long, data: CPointer<ByteVar>?, len: Long): Int = try {
+        Callbacks.callAsync(handle, method, call, payload(data, len) ?: ByteArray(0))
+        1
+    } catch (t: Throwable) {
+        0
+    }
+
+    fun callbackCancel(call: Long) {
+        try {
+            Callbacks.cancelAsync(call)
+        } catch (_: Throwable) {
+        }
+    }
+
+    fun callbackRelease(handle: Long) {
+        try {
+            Callbacks.release(handle)
+        } catch (_: Throwable) {
+        }
     }
 }

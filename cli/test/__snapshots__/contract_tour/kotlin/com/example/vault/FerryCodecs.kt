@@ -36,6 +36,15 @@ internal object FerryCodecs {
         }
     }
 
+    fun writeVaultError(w: WireWriter, v: VaultError): Unit = w.nested {
+        when (v) {
+            is VaultError.NotFound -> { w.i32(0); w.string(v.key) }
+            is VaultError.Locked -> { w.i32(1) }
+            is VaultError.Invalid -> { w.i32(2); w.string(v.reason) }
+        }
+        w.bool(false)
+    }
+
     fun readVaultError(r: WireReader): VaultError = r.nested {
         when (r.variant("VaultError", 3)) {
             0 -> VaultError.NotFound(r.string(), r.readMessage())

@@ -22,6 +22,7 @@ internal object FerryNative : NativeRuntime, NativeStreams {
     @JvmStatic external fun ferryOpenStreams(): Long
     @JvmStatic external fun ferryStreamRequest(stream: Long, n: Long): Unit
     @JvmStatic external fun ferryStreamClose(stream: Long): Unit
+    @JvmStatic external fun ferryCallbackDone(call: Long, reply: ByteArray): Unit
 
     override fun fingerprint(): Long = ferryFingerprint()
     override fun cancelCall(call: Long) = ferryCancelCall(call)
@@ -30,6 +31,7 @@ internal object FerryNative : NativeRuntime, NativeStreams {
     override fun openStreams(): Long = ferryOpenStreams()
     override fun requestStream(stream: Long, n: Long) = ferryStreamRequest(stream, n)
     override fun closeStream(stream: Long) = ferryStreamClose(stream)
+    override fun completeCallback(call: Long, reply: ByteArray) = ferryCallbackDone(call, reply)
     override fun releaseObject(handle: Long) {
         ferryReleaseObject(handle)
     }

@@ -19,7 +19,15 @@ import dev.ferry.NativeStreams
 internal object FerryNative : NativeRuntime, NativeStreams {
     init {
         // Rust reaches Kotlin through these two C functions, from any thread.
-        ferry_vault_check_ferryInit(null, staticCFunction(::ferryCompleteUpcall).toLong(), staticCFunction(::ferryDeliverUpcall).toLong())
+        ferry_vault_check_ferryInit(
+            null,
+            staticCFunction(::ferryCompleteUpcall).toLong(),
+            staticCFunction(::ferryDeliverUpcall).toLong(),
+            staticCFunction(::ferryCallbackCallUpcall).toLong(),
+            staticCFunction(::ferryCallbackCallAsyncUpcall).toLong(),
+            staticCFunction(::ferryCallbackCancelUpcall).toLong(),
+            staticCFunction(::ferryCallbackReleaseUpcall).toLong(),
+        )
         // The library must report the interface these bindings were generated for.
         NativeLibrary.load("vault_check", this, Bindings(0x4bebc4af14f7ea4fuL.toLong(), "0.1.0", "0.1.0"))
     }
@@ -31,6 +39,7 @@ internal object FerryNative : NativeRuntime, NativeStreams {
     fun ferryOpenStreams(): Long = CFace.call(::ferryFree) { __status -> ferry_vault_check_ferryOpenStreams(__status) }
     fun ferryStreamRequest(stream: Long, n: Long): Unit = CFace.call(::ferryFree) { __status -> ferry_vault_check_ferryStreamRequest(__status, stream, n) }
     fun ferryStreamClose(stream: Long): Unit = CFace.call(::ferryFree) { __status -> ferry_vault_check_ferryStreamClose(__status, stream) }
+    fun ferryCallbackDone(call: Long, reply: ByteArray): Unit = CFace.call(::ferryFree) { __status -> ferry_vault_check_ferryCallbackDone(__status, call, CFace.ref(reply), reply.size.toLong()) }
 
     override fun fingerprint(): Long = ferryFingerprint()
     override fun cancelCall(call: Long) = ferryCancelCall(call)
@@ -39,6 +48,7 @@ internal object FerryNative : NativeRuntime, NativeStreams {
     override fun openStreams(): Long = ferryOpenStreams()
     override fun requestStream(stream: Long, n: Long) = ferryStreamRequest(stream, n)
     override fun closeStream(stream: Long) = ferryStreamClose(stream)
+    override fun completeCallback(call: Long, reply: ByteArray) = ferryCallbackDone(call, reply)
     override fun releaseObject(handle: Long) {
         ferryReleaseObject(handle)
     }
@@ -63,3 +73,16 @@ private fun ferryCompleteUpcall(call: Long, status: Int, value: Long, data: CPoi
 
 private fun ferryDeliverUpcall(sink: Long, status: Int, data: CPointer<ByteVar>?, len: Long): Int =
     CFace.deliver(sink, status, data, len)
+
+/** A sync callback: its reply goes back through the library before this returns. */
+private fun ferryCallbackCallUpcall(handle: Long, method: Int, data: CPointer<ByteVar>?, len: Long, slot: Long): Int =
+    CFace.callbackCall(handle, method, data, len) { reply ->
+        CFace.call(::ferryFree) { __status -> ferry_vault_check_ferryCallbackReply(__status, slot, CFace.ref(reply), reply.size.toLong()) }
+    }
+
+private fun ferryCallbackCallAsyncUpcall(handle: Long, method: Int, call: Long, data: CPointer<ByteVar>?, len: Long): Int =
+    CFace.callbackCallAsync(handle, method, call, data, len)
+
+private fun ferryCallbackCancelUpcall(call: Long) = CFace.callbackCancel(call)
+
+private fun ferryCallbackReleaseUpcall(handle: Long) = CFace.callbackRelease(handle)

@@ -50,6 +50,14 @@ internal object FerryCodecs {
 
     fun readCounters(r: WireReader): Counters = r.nested { Counters(clientsDropped = r.u64(), chunksEchoed = r.u64(), transfersDropped = r.u64()) }
 
+    fun writeNetError(w: WireWriter, v: NetError): Unit = w.nested {
+        when (v) {
+            is NetError.ConnectionRefused -> { w.i32(0); w.u16(v.port) }
+            is NetError.Io -> { w.i32(1); w.string(v.reason) }
+        }
+        w.bool(false)
+    }
+
     fun readNetError(r: WireReader): NetError = r.nested {
         when (r.variant("NetError", 2)) {
             0 -> NetError.ConnectionRefused(r.u16(), r.readMessage())

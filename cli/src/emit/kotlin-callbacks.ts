@@ -1,0 +1,83 @@
+// Kotlin for callback traits (`#[ferry::export(callback)]`): an `interface` the user
+// implements (async methods are `suspend fun`s), and a dispatch object through which Rust's
+// calls reach an implementation: it decodes the arguments, calls the method, and encodes
+// the result, or a thrown variant of the method's error type. Any other exception is the
+// runtime's business (`dev.ferry.Callbacks`): it becomes a panic in the Rust caller.
+
+import type { CallbackDecl, CrateIr, MethodDecl } from '../ir/model.js';
+import { camelCase, CODECS_OBJECT, kotlinIdent } from '../names.js';
+import { kdoc } from './kdoc.js';
+
+export interface CallbackHelpers {
+  header: string;
+  kotlinType: (t: MethodDecl['returns']) => string;
+  decode: (t: MethodDecl['returns'], depth: number) => string;
+  encode: (t: MethodDecl['returns'], expr: string, depth: number) => string;
+}
+
+/** The Kotlin object that dispatches Rust's calls to implementations of `cb`. */
+export function dispatchName(name: string): string {
+  return `Ferry${name}Dispatch`;
+}
+
+function interfaceMember(m: MethodDecl, h: CallbackHelpers): string {
+  const params = m.params.map((p) => `${kotlinIdent(camelCase(p.name))}: ${h.kotlinType(p.type)}`);
+  const ret = m.returns.kind === 'unit' || (m.returns.kind === 'result' && m.returns.ok.kind === 'unit') ? '' : `: ${h.kotlinType(m.returns)}`;
+  const throws = m.returns.kind === 'result' ? [`@throws ${(m.returns.err as { name: string }).name} to return Rust's \`Err\``] : [];
+  return `${kdoc(m.docs ?? null, throws, '    ')}    ${m.isAsync ? 'suspend ' : ''}fun ${kotlinIdent(camelCase(m.name))}(${params.join(', ')})${ret}`;
+}
+
+/** The `when` branch running method `index` on `__t`, reading `r` and writing `w`. */
+function dispatchArm(cb: CallbackDecl, m: MethodDecl, index: number, h: CallbackHelpers): string {
+  const reads = m.params.map((p, i) => `                val __a${i} = ${h.decode(p.type.kind === 'ref' ? p.type.inner : p.type, 0)}`);
+  const call = `__t.${kotlinIdent(camelCase(m.name))}(${m.params.map((_, i) => `__a${i}`).join(', ')})`;
+  const r = m.returns;
+  const ok = r.kind === 'result' ? r.ok : r;
+  const invoke = r.kind === 'result'
+    ? `try { ${call} } catch (__e: ${(r.err as { name: string }).name}) { w.i8(1); ${CODECS_OBJECT}.write${(r.err as { name: string }).name}(w, __e); return }`
+    : call;
+  const write = ok.kind === 'unit' ? '' : `\n                ${h.encode(ok, '__v', 0)}`;
+  return `            ${index} -> {
+${[...reads, '                r.finish()'].join('\n')}
+                ${ok.kind === 'unit' ? '' : 'val __v = '}${invoke}
+                w.i8(0)${write}
+            }`;
+}
+
+function dispatchFun(cb: CallbackDecl, async: boolean, h: CallbackHelpers): string {
+  const arms = cb.methods.map((m, i) => (m.isAsync === async ? dispatchArm(cb, m, i, h) : null)).filter((a): a is string => a !== null);
+  const head = `    override ${async ? 'suspend ' : ''}fun ${async ? 'callSuspend' : 'call'}(target: Any, method: Int, r: WireReader, w: WireWriter)`;
+  if (arms.length === 0) return `${head} {\n        throw IllegalStateException("ferry: ${cb.name} has no ${async ? 'async' : 'sync'} method $method")\n    }`;
+  return `${head} {
+        val __t = target as ${cb.name}
+        when (method) {
+${arms.join('\n')}
+            else -> throw IllegalStateException("ferry: ${cb.name} has no ${async ? 'async' : 'sync'} method $method")
+        }
+    }`;
+}
+
+function callbackDecls(cb: CallbackDecl, h: CallbackHelpers): string {
+  const iface = `${kdoc(cb.docs ?? null, [`Implemented in Kotlin, called by Rust (\`${cb.rustPath}\`). Rust may call it from any thread; async methods run on \`dev.ferry.Callbacks.dispatcher\`.`])}interface ${cb.name} {
+${cb.methods.map((m) => interfaceMember(m, h)).join('\n\n')}
+}`;
+  const dispatch = `/** Runs Rust's calls of [${cb.name}] methods on a Kotlin implementation. */
+internal object ${dispatchName(cb.name)} : CallbackDispatch {
+${dispatchFun(cb, false, h)}
+
+${dispatchFun(cb, true, h)}
+}`;
+  return `${iface}\n\n${dispatch}`;
+}
+
+/** The file of callback interfaces, or null when the crate has none. */
+export function emitCallbacksFile(ir: CrateIr, h: CallbackHelpers): string | null {
+  if (ir.callbacks.length === 0) return null;
+  return `${h.header}
+import dev.ferry.CallbackDispatch
+import dev.ferry.WireReader
+import dev.ferry.WireWriter
+
+${ir.callbacks.map((c) => callbackDecls(c, h)).join('\n\n')}
+`;
+}

@@ -1,0 +1,80 @@
+// Rust glue for callback traits (`#[ferry::export(callback)]`): a proxy struct per trait
+// that implements it by calling the Kotlin object behind a `ferry::callbacks::Foreign`.
+// Each method encodes its arguments, makes one upcall (sync: on the calling thread; async:
+// a coroutine in Kotlin whose reply completes the future) and decodes the reply. The
+// proxies are face-neutral: the face that lifted the handle is inside the `Foreign`.
+
+import type { CallbackDecl, MethodDecl, TypeRef } from '../ir/model.js';
+import { unraw } from '../names.js';
+import { decode, encode, RustTypes, rustArg } from './rust.js';
+
+/** The proxy struct of a callback trait (inside the glue module). */
+export function proxyName(cb: CallbackDecl): string {
+  return `__FerryCallback${cb.name}`;
+}
+
+/** Lifts a callback argument: the handle becomes a proxy owning it, as `Arc<dyn T>` or `Box<dyn T>`. */
+export function callbackLiftParam(name: string, t: Extract<TypeRef, { kind: 'callback' }>, types: RustTypes): string {
+  const holder = t.boxed ? '::std::boxed::Box' : '::std::sync::Arc';
+  return `let ${name}: ${holder}<dyn ${types.path(t.name)}> = ${holder}::new(${`__FerryCallback${t.name}`}(face::callbacks::foreign(${name})));`;
+}
+
+/** A parameter's type as the trait declares it, with crate-rooted paths. */
+function paramType(t: TypeRef, types: RustTypes): string {
+  if (t.kind !== 'ref') return types.owned(t);
+  if (t.inner.kind === 'string') return '&str';
+  if (t.inner.kind === 'bytes') return '&[u8]';
+  return `&${types.owned(t.inner)}`;
+}
+
+function returnType(t: TypeRef, types: RustTypes): string {
+  if (t.kind === 'result') return `::std::result::Result<${types.owned(t.ok)}, ${types.path((t.err as { name: string }).name)}>`;
+  return types.owned(t);
+}
+
+/** Statements decoding `__reply` (tag, then payload) into the method's result. */
+function decodeReply(m: MethodDecl, label: string, types: RustTypes): string {
+  const t = m.returns;
+  const value = (ok: TypeRef) => (ok.kind === 'unit' ? '()' : decode(ok, types, 0));
+  const body = t.kind === 'result'
+    ? `match __reply[0] { 0 => ::std::result::Result::Ok(${value(t.ok)}), _ => ::std::result::Result::Err(read_${(t.err as { name: string }).name}(r)?) }`
+    : value(t);
+  return `        let __decoded = (|| -> WireResult<${returnType(t, types)}> {
+            let mut __r = Reader::new(&__reply[1..]);
+            let r = &mut __r;
+            let __v = ${body};
+            __r.finish()?;
+            Ok(__v)
+        })();
+        __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback ${label} sent a malformed reply: {e}"))`;
+}
+
+function proxyMethod(cb: CallbackDecl, m: MethodDecl, index: number, types: RustTypes): string {
+  const label = `${cb.name}::${unraw(m.name)}`;
+  const params = m.params.map((p) => `${rustArg(p.name)}: ${paramType(p.type, types)}`);
+  const writes = m.params.map((p) => {
+    const arg = rustArg(p.name);
+    return p.type.kind === 'ref' ? encode(p.type.inner, arg, 0) : encode(p.type, `&${arg}`, 0);
+  }).join(' ');
+  const ret = m.returns.kind === 'unit' ? '' : ` -> ${returnType(m.returns, types)}`;
+  const call = m.isAsync
+    ? `self.0.call_async("${label}", ${index}, __args).await`
+    : `self.0.call("${label}", ${index}, &__args)`;
+  return `    ${m.isAsync ? 'async ' : ''}fn ${m.name}(&self${params.map((p) => `, ${p}`).join('')})${ret} {
+        let __args = { let mut __w = Writer::new(); let w = &mut __w; ${writes} __w.into_bytes() };
+        let __reply = ${call};
+${decodeReply(m, label, types)}
+    }`;
+}
+
+/** The proxy struct and its impl of the user's trait. */
+export function callbackProxy(cb: CallbackDecl, types: RustTypes): string {
+  const anyAsync = cb.methods.some((m) => m.isAsync);
+  const methods = cb.methods.map((m, i) => proxyMethod(cb, m, i, types)).join('\n\n');
+  return `/// A Kotlin implementation of \`${cb.rustPath}\`, held through Kotlin's callback registry.
+pub(super) struct ${proxyName(cb)}(pub(super) ::ferry::callbacks::Foreign);
+
+${anyAsync ? '#[::ferry::__private::async_trait]\n' : ''}impl ${cb.rustPath} for ${proxyName(cb)} {
+${methods}
+}`;
+}

@@ -1,0 +1,70 @@
+// Callback traits (`#[ferry::export(callback)]`): the checker's rules, located, and the
+// shape of both glues (Rust proxy and lifting, Kotlin interface and dispatch). The runtime
+// behaviour is proven from Kotlin by fixtures/callbacks, on the JVM and Kotlin/Native.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { assertContains, diagnose, generate } from './helpers.js';
+
+const TRAIT = `use std::sync::Arc;
+#[ferry::export(callback)]
+pub trait Sink: Send + Sync {
+    fn put(&self, v: u32) -> u32;
+}
+`; // lines 1-5
+
+const E = (line: number, col: number, msg: string) => `src/lib.rs:${line}:${col}: error: ${msg}`;
+
+describe('callbacks: checker', () => {
+  test('a method must take &self', async () => {
+    const lines = await diagnose('#[ferry::export(callback)]\npub trait T: Send + Sync {\n    fn f(&mut self);\n}\n');
+    assert.ok(lines.some((l) => /^src\/lib\.rs:3:\d+: error: method `T::f` must take `&self`/.test(l)), lines.join('\n'));
+  });
+
+  test('a callback inside a Vec argument is reported', async () => {
+    const lines = await diagnose(`${TRAIT}#[ferry::export]\npub fn f(all: Vec<Arc<dyn Sink>>) {}\n`);
+    assert.deepEqual(lines, [E(7, 15, '`Vec<Arc<dyn Sink>>`: a Kotlin callback can only be passed directly, as Arc<dyn Trait> or Box<dyn Trait>, not inside another type (yet)')]);
+  });
+
+  test('returning a callback is reported', async () => {
+    const lines = await diagnose(`${TRAIT}#[ferry::export]\npub fn f() -> Arc<dyn Sink> { todo!() }\n`);
+    assert.deepEqual(lines, [E(7, 15, '`Arc<dyn Sink>`: returning a callback trait object to Kotlin is not supported yet: Kotlin passes its implementations to Rust')]);
+  });
+
+  test('a trait object of an unexported trait names the fix', async () => {
+    const lines = await diagnose('use std::sync::Arc;\npub trait Plain: Send + Sync {}\n#[ferry::export]\npub fn f(p: Arc<dyn Plain>) {}\n');
+    assert.deepEqual(lines, [E(4, 13, '`Arc<dyn Plain>` cannot cross the bridge: mark trait `Plain` #[ferry::export(callback)] so Kotlin can implement it')]);
+  });
+
+  test('objects in callback methods are not supported yet', async () => {
+    const lines = await diagnose('#[ferry::export(object)]\npub struct O;\n#[ferry::export(callback)]\npub trait T: Send + Sync {\n    fn f(&self, o: std::sync::Arc<O>);\n}\n');
+    assert.ok(lines.some((l) => l.includes('cannot be a parameter of a callback method yet')), lines.join('\n'));
+  });
+});
+
+describe('callbacks: both glues', () => {
+  test('Rust: a proxy implements the trait through the Foreign handle; arguments lift callbacks first', async () => {
+    const out = await generate(`${TRAIT}#[ferry::export]\npub fn f(label: String, sink: Arc<dyn Sink>, boxed: Box<dyn Sink>) -> u32 { sink.put(1) + boxed.put(2) }\n`);
+    assertContains(out.rust, 'pub(super) struct __FerryCallbackSink(pub(super) ::ferry::callbacks::Foreign);');
+    assertContains(out.rust, 'impl crate::Sink for __FerryCallbackSink {');
+    assertContains(out.rust, 'let __reply = self.0.call("Sink::put", 0, &__args);');
+    assertContains(out.rust, 'let arg_sink: ::std::sync::Arc<dyn crate::Sink> = ::std::sync::Arc::new(__FerryCallbackSink(face::callbacks::foreign(arg_sink)));');
+    assertContains(out.rust, 'let arg_boxed: ::std::boxed::Box<dyn crate::Sink> = ::std::boxed::Box::new(__FerryCallbackSink(face::callbacks::foreign(arg_boxed)));');
+    const body = out.rust.slice(out.rust.indexOf('fn Java_ferry_demo_FerryNative_f<'));
+    assert.ok(body.indexOf('arg_boxed: ::std::boxed') < body.indexOf('arg_label: ::std::string::String'), 'callbacks are lifted before other arguments');
+  });
+
+  test('Rust: async methods go through async_trait and call_async', async () => {
+    const out = await generate('#[ferry::export(callback)]\n#[async_trait::async_trait]\npub trait A: Send + Sync {\n    async fn go(&self, v: String) -> u64;\n}\n#[ferry::export]\npub async fn f(a: std::sync::Arc<dyn A>) -> u64 { a.go("x".into()).await }\n');
+    assertContains(out.rust, '#[::ferry::__private::async_trait]\nimpl crate::A for __FerryCallbackA {');
+    assertContains(out.rust, 'let __reply = self.0.call_async("A::go", 0, __args).await;');
+  });
+
+  test('Kotlin: an interface, a dispatch object, and registration at the call', async () => {
+    const out = await generate(`${TRAIT}#[ferry::export]\npub fn f(sink: Arc<dyn Sink>) -> u32 { sink.put(1) }\n`);
+    assertContains(out.kotlinAll, 'interface Sink {');
+    assertContains(out.kotlinAll, 'fun put(v: UInt): UInt');
+    assertContains(out.kotlinAll, 'internal object FerrySinkDispatch : CallbackDispatch {');
+    assertContains(out.kotlinAll, 'FerryNative.f(dev.ferry.Callbacks.register(sink, FerrySinkDispatch, FerryNative))');
+  });
+});

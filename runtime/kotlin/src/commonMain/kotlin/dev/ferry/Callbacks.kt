@@ -1,0 +1,140 @@
+package dev.ferry
+
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.launch
+
+/**
+ * How Rust's calls reach the Kotlin implementations of one callback trait: generated per
+ * trait. Both functions read the arguments from `r` and write the reply to `w`: a `0` byte
+ * then the result, or a `1` byte then a thrown variant of the method's error type. Any
+ * other exception propagates to [Callbacks], which turns it into a panic in the Rust caller.
+ */
+interface CallbackDispatch {
+    fun call(target: Any, method: Int, r: WireReader, w: WireWriter)
+
+    suspend fun callSuspend(target: Any, method: Int, r: WireReader, w: WireWriter)
+}
+
+/**
+ * The callback registry: Kotlin objects that Rust holds, by handle. Passing an
+ * implementation to Rust registers it; Rust's proxy owns the entry and releases it when
+ * Rust drops its last reference, so the object lives exactly as long as Rust holds it
+ * ([FerryDiagnostics.liveCallbacks] counts the entries). Handles are never reused.
+ *
+ * Rust reaches an entry through the upcalls below, from any thread: [call] runs a sync
+ * method on the thread that called it (a Tokio worker, a thread Rust spawned, or the
+ * Kotlin caller's own thread re-entrantly); [callAsync] starts a coroutine on [dispatcher]
+ * and returns at once, and the coroutine's reply completes the Rust future. When Rust drops
+ * that future, [cancelAsync] cancels the coroutine. No lock is held while user code runs.
+ */
+object Callbacks {
+    /** The reply tag of an exception that is not the method's error type (see CallbackDispatch). */
+    private const val THROWN: Byte = 2
+
+    private class Entry(val target: Any, val dispatch: CallbackDispatch, val library: NativeRuntime)
+
+    private val nextHandle = AtomicLong(1)
+    private val entries = ConcurrentHashMap<Long, Entry>()
+    private val running = ConcurrentHashMap<Long, Job>()
+    private val scope = CoroutineScope(SupervisorJob())
+
+    /**
+     * Where async callback methods run: `Dispatchers.Default` unless the application sets
+     * another one (before the first call, e.g. a dispatcher of its own for I/O-bound work).
+     * Never a thread of Rust's runtime.
+     */
+    var dispatcher: CoroutineDispatcher = Dispatchers.Default
+
+    /** Registers an implementation passed to Rust; the returned handle is Rust's to release. */
+    @JvmStatic
+    fun register(target: Any, dispatch: CallbackDispatch, library: NativeRuntime): Long {
+        val handle = nextHandle.getAndIncrement()
+        entries[handle] = Entry(target, dispatch, library)
+        return handle
+    }
+
+    /** Implementations that Rust still holds. */
+    @JvmStatic
+    fun live(): Long = entries.size.toLong()
+
+    /** Async callback coroutines still running. */
+    @JvmStatic
+    fun running(): Long = running.size.toLong()
+
+    /** The sync upcall: runs the method and returns the reply; never throws. */
+    @JvmStatic
+    fun call(handle: Long, method: Int, args: ByteArray): ByteArray {
+        val entry = entries[handle] ?: return thrown("ferry: callback handle $handle is not registered (released already?)")
+        return try {
+            val w = WireWriter()
+            entry.dispatch.call(entry.target, method, WireReader(args), w)
+            w.toByteArray()
+        } catch (t: Throwable) {
+            thrown(describe(t))
+        }
+    }
+
+    /** The async upcall: starts the method's coroutine; its reply goes to the library. */
+    @JvmStatic
+    fun callAsync(handle: Long, method: Int, call: Long, args: ByteArray) {
+        val entry = entries[handle]
+        if (entry == null) {
+            complete(null, call, thrown("ferry: callback handle $handle is not registered (released already?)"))
+            return
+        }
+        // Lazy, so the job is in [running] before it can run (and finish, and remove itself).
+        val job = scope.launch(dispatcher, CoroutineStart.LAZY) {
+            val reply = try {
+                val w = WireWriter()
+                entry.dispatch.callSuspend(entry.target, method, WireReader(args), w)
+                w.toByteArray()
+            } catch (e: CancellationException) {
+                // Cancelled by Rust (the future was dropped): nobody waits for a reply.
+                if (running.remove(call) == null) return@launch
+                thrown(describe(e))
+            } catch (t: Throwable) {
+                thrown(describe(t))
+            }
+            if (running.remove(call) != null) complete(entry.library, call, reply)
+        }
+        running[call] = job
+        job.start()
+    }
+
+    /** Rust dropped the future of async call [call]: cancel its coroutine. */
+    @JvmStatic
+    fun cancelAsync(call: Long) {
+        running.remove(call)?.cancel()
+    }
+
+    /** Rust dropped its last reference to the implementation behind [handle]. */
+    @JvmStatic
+    fun release(handle: Long) {
+        entries.remove(handle)
+    }
+
+    private fun complete(library: NativeRuntime?, call: Long, reply: ByteArray) {
+        try {
+            library?.completeCallback(call, reply)
+        } catch (_: Throwable) {
+            // The library could not take the reply (out of memory): its future panics when
+            // dropped or times out; nothing can reach Rust from here.
+        }
+    }
+
+    private fun describe(t: Throwable): String = "${t::class.simpleName ?: "Throwable"}: ${t.message ?: "(no message)"}"
+
+    private fun thrown(message: String): ByteArray {
+        val text = message.encodeToByteArray()
+        return ByteArray(text.size + 1).also {
+            it[0] = THROWN
+            text.copyInto(it, 1)
+        }
+    }
+}
