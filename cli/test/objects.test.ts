@@ -9,12 +9,21 @@ const E = (line: number, col: number, msg: string) => `src/lib.rs:${line}:${col}
 
 const OBJECT = '#[ferry::export(object)]\npub struct Thing { v: u32 }\n'; // lines 1-2
 
+describe('objects: self: Arc<Self>', () => {
+  test('the method receives the Arc behind the handle', async () => {
+    const out = await generate(`${OBJECT}#[ferry::export]\nimpl Thing {\n    pub async fn spawn_keep(self: std::sync::Arc<Self>, n: u32) -> u32 { n }\n}\n`);
+    assertContains(out.rust, 'let arg_ferry_self: ::std::sync::Arc<crate::Thing> = ::ferry::objects::get::<crate::Thing>(arg_ferry_self, "Thing")?;');
+    assertContains(out.rust, 'crate::Thing::spawn_keep(arg_ferry_self, arg_n).await');
+    assertContains(out.kotlinAll, 'suspend fun spawnKeep(n: UInt): UInt');
+  });
+});
+
 describe('objects: checker', () => {
   const cases: { name: string; body: string; expected: string[] }[] = [
     { name: '&mut self', body: 'pub fn bump(&mut self) {}',
       expected: [E(5, 12, 'method `Thing::bump` takes `&mut self`: a Kotlin object is shared between threads (Rust holds it in an Arc), so methods take `&self`; use interior mutability (Mutex, atomics)')] },
     { name: 'self by value', body: 'pub fn consume(self) {}',
-      expected: [E(5, 12, 'method `Thing::consume` takes `self` by value (or `self: Arc<Self>`): a call cannot consume a Kotlin-owned object; take `&self`')] },
+      expected: [E(5, 12, 'method `Thing::consume` takes `self` by value: a call cannot consume a Kotlin-owned object; take `&self` or `self: Arc<Self>`')] },
     { name: 'generic method', body: 'pub fn g<T: Copy>(&self, v: u32) {}',
       expected: [E(5, 12, 'function `Thing::g` is generic (<T: Copy>): exported functions need concrete types')] },
     { name: 'async new', body: 'pub async fn new() -> Self { Thing { v: 0 } }',

@@ -317,7 +317,7 @@ function checkObject(obj: ObjectDecl, diags: Diagnostics): void {
     if (m.receiver === 'mut-ref') {
       diags.error(m.span, `method \`${full}\` takes \`&mut self\`: a Kotlin object is shared between threads (Rust holds it in an Arc), so methods take \`&self\`; use interior mutability (Mutex, atomics)`);
     } else if (m.receiver === 'value') {
-      diags.error(m.span, `method \`${full}\` takes \`self\` by value (or \`self: Arc<Self>\`): a call cannot consume a Kotlin-owned object; take \`&self\``);
+      diags.error(m.span, `method \`${full}\` takes \`self\` by value: a call cannot consume a Kotlin-owned object; take \`&self\` or \`self: Arc<Self>\``);
     }
     checkFn({ ...m, name: full }, diags);
     const role = methodRole(m);

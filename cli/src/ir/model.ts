@@ -97,7 +97,8 @@ export interface Rejected {
 
 /** An exported fn of an object's impl block; `receiver` is how it takes `self`. */
 export interface MethodDecl extends FnDecl {
-  receiver: 'none' | 'ref' | 'mut-ref' | 'value';
+  /** `arc` is `self: Arc<Self>` (the method may keep or spawn with `self`). */
+  receiver: 'none' | 'ref' | 'mut-ref' | 'value' | 'arc';
 }
 
 /** `#[ferry::export(object)]` struct with the exported fns of its impl blocks. */

@@ -124,7 +124,10 @@ export const SELF_PARAM = 'ferry_self';
 export function asNativeFn(obj: ObjectDecl, m: MethodDecl): FnDecl {
   const params = [...m.params];
   if (m.receiver !== 'none') {
-    const self: TypeRef = { kind: 'ref', mutable: false, inner: { kind: 'object', name: obj.name, arc: false, span: m.span, text: obj.name }, span: m.span, text: `&${obj.name}` };
+    // `self: Arc<Self>` takes the handle's Arc itself (a clone), `&self` borrows it.
+    const self: TypeRef = m.receiver === 'arc'
+      ? { kind: 'object', name: obj.name, arc: true, span: m.span, text: `Arc<${obj.name}>` }
+      : { kind: 'ref', mutable: false, inner: { kind: 'object', name: obj.name, arc: false, span: m.span, text: obj.name }, span: m.span, text: `&${obj.name}` };
     params.unshift({ name: SELF_PARAM, type: self, span: m.span, patternOk: true });
   }
   return { ...m, name: nativeName(obj, m), params };

@@ -251,12 +251,18 @@ function readFn(node: Node, ctx: FileContext): SynFn {
     if (!p) continue;
     if (p.type === 'self_parameter') {
       const t = p.text.replace(/\s+/g, '');
-      selfParam = t.startsWith('&mut') || t.includes('&\'') && t.includes('mut') ? 'mut-ref' : t.startsWith('&') ? 'ref' : 'value';
+      selfParam = t.startsWith('&mut') || t.includes('&\'') && t.includes('mut') ? 'mut-ref' : t.startsWith('&') ? 'ref'
+        : /^(mut)?self:(::)?(std::sync::)?Arc<Self>$/.test(t) ? 'arc' : 'value';
       continue;
     }
     if (p.type !== 'parameter') continue;
     const pattern = p.childForFieldName('pattern');
     const typeNode = p.childForFieldName('type');
+    // `self: Arc<Self>` (a typed self) is a plain parameter to the grammar.
+    if (pattern && /^(mut\s+)?self$/.test(pattern.text)) {
+      selfParam = /^(::)?(std::sync::)?Arc<Self>$/.test((typeNode?.text ?? '').replace(/\s+/g, '')) ? 'arc' : 'value';
+      continue;
+    }
     let name = `arg${index}`;
     let patternOk = true;
     if (pattern?.type === 'identifier') name = pattern.text;

@@ -42,7 +42,7 @@ export interface SynFn {
   isUnsafe: boolean;
   isPublic: boolean;
   generics: string | null; // text of `<...>` when present
-  selfParam: 'none' | 'ref' | 'mut-ref' | 'value';
+  selfParam: 'none' | 'ref' | 'mut-ref' | 'value' | 'arc';
   params: SynParam[];
   returns: SynType | null;
   /** `///` doc comments, markers stripped. */
