@@ -38,7 +38,7 @@ static FACE: JniFace = JniFace;
 fn env_and_upcalls() -> Result<(JNIEnv<'static>, &'static Upcalls), String> {
     let cache = CACHE.get().ok_or("the library was not loaded by a JVM")?;
     let upcalls = UPCALLS.get().ok_or("the callback upcalls were not cached")?;
-    let env = cache.vm.attach_current_thread_as_daemon().map_err(|e| format!("cannot attach the thread: {e}"))?;
+    let env = crate::attached_env(&cache.vm).map_err(|e| format!("cannot attach the thread: {e}"))?;
     Ok((env, upcalls))
 }
 
