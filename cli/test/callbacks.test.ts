@@ -54,6 +54,13 @@ describe('callbacks: both glues', () => {
     assert.ok(body.indexOf('arg_boxed: ::std::boxed') < body.indexOf('arg_label: ::std::string::String'), 'callbacks are lifted before other arguments');
   });
 
+  test('an Option<Arc<dyn T>> crosses as handle 0 for None', async () => {
+    const out = await generate(`${TRAIT}#[ferry::export]\npub fn f(sink: Option<Arc<dyn Sink>>) -> bool { sink.is_some() }\n`);
+    assertContains(out.rust, 'let arg_sink: ::std::option::Option<::std::sync::Arc<dyn crate::Sink>> = if arg_sink == 0 { ::std::option::Option::None } else { ::std::option::Option::Some(::std::sync::Arc::new(__FerryCallbackSink(face::callbacks::foreign(arg_sink)))) };');
+    assertContains(out.kotlinAll, 'fun f(sink: Sink? = null): Boolean');
+    assertContains(out.kotlinAll, '(sink?.let { dev.ferry.Callbacks.register(it, FerrySinkDispatch, FerryNative) } ?: 0L)');
+  });
+
   test('Rust: async methods go through async_trait and call_async', async () => {
     const out = await generate('#[ferry::export(callback)]\n#[async_trait::async_trait]\npub trait A: Send + Sync {\n    async fn go(&self, v: String) -> u64;\n}\n#[ferry::export]\npub async fn f(a: std::sync::Arc<dyn A>) -> u64 { a.go("x".into()).await }\n');
     assertContains(out.rust, '#[::ferry::__private::async_trait]\nimpl crate::A for __FerryCallbackA {');

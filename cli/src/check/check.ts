@@ -2,6 +2,7 @@
 // Rules live here and only here; the emitters assume a checked IR.
 
 import { Diagnostics, Span } from '../diagnostics.js';
+import { callbackParam } from '../ir/model.js';
 import type { CallbackDecl, CrateIr, EnumDecl, Field, FnDecl, ObjectDecl, RecordDecl, TypeRef } from '../ir/model.js';
 import { isObjectParam, methodRole } from '../ir/objects.js';
 import { camelCase, screamingSnake, unraw } from '../names.js';
@@ -39,7 +40,7 @@ function checkFn(fn: FnDecl, diags: Diagnostics): void {
       if (tokens === 2) diags.error(p.type.span, `${what} takes more than one CancellationToken`);
       continue;
     }
-    if (p.type.kind === 'callback') continue;
+    if (callbackParam(p.type)) continue;
     if (containsCallback(p.type)) {
       diags.error(p.type.span, `\`${p.type.text}\`: a Kotlin callback can only be passed directly, as Arc<dyn Trait> or Box<dyn Trait>, not inside another type (yet)`);
       continue;

@@ -2,6 +2,7 @@
 // (plain `fun` for sync, `suspend fun` for async), data classes, enums, sealed classes,
 // exceptions, and the wire codecs matching the Rust side.
 
+import { callbackParam } from '../ir/model.js';
 import type { CrateIr, EnumDecl, Field, FnDecl, RecordDecl, TypeRef, Variant } from '../ir/model.js';
 import { camelCase, CODECS_OBJECT, kotlinIdent, NATIVE_OBJECT, screamingSnake, unraw } from '../names.js';
 import { JNI_KOTLIN, USER_KOTLIN, valueAbi, WIRE_METHOD } from './abi.js';
@@ -177,7 +178,7 @@ function nativeParams(fn: FnDecl): string[] {
   for (const p of fn.params) {
     const abi = valueAbi(p.type);
     if (abi.kind === 'token') continue;
-    out.push(`${kotlinIdent(camelCase(p.name))}: ${abi.kind === 'prim' ? JNI_KOTLIN[abi.prim] : isObjectParam(p.type) || p.type.kind === 'callback' ? 'Long' : 'ByteArray'}`);
+    out.push(`${kotlinIdent(camelCase(p.name))}: ${abi.kind === 'prim' ? JNI_KOTLIN[abi.prim] : isObjectParam(p.type) || callbackParam(p.type) ? 'Long' : 'ByteArray'}`);
   }
   return out;
 }
@@ -194,7 +195,11 @@ function nativeReturn(fn: FnDecl): string {
 export function nativeArg(name: string, t: TypeRef): string | null {
   if (isObjectParam(t)) return objectNativeArg(name);
   // Registered last-minute: from here Rust owns the entry (its proxy releases it).
-  if (t.kind === 'callback') return `dev.ferry.Callbacks.register(${name}, ${dispatchName(t.name)}, ${NATIVE_OBJECT})`;
+  const callback = callbackParam(t);
+  if (callback) {
+    const register = (v: string) => `dev.ferry.Callbacks.register(${v}, ${dispatchName(callback.name)}, ${NATIVE_OBJECT})`;
+    return callback.optional ? `(${name}?.let { ${register('it')} } ?: 0L)` : register(name);
+  }
   const abi = valueAbi(t);
   switch (abi.kind) {
     case 'token': return null;

@@ -13,10 +13,16 @@ export function proxyName(cb: CallbackDecl): string {
   return `__FerryCallback${cb.name}`;
 }
 
-/** Lifts a callback argument: the handle becomes a proxy owning it, as `Arc<dyn T>` or `Box<dyn T>`. */
-export function callbackLiftParam(name: string, t: Extract<TypeRef, { kind: 'callback' }>, types: RustTypes): string {
+/**
+ * Lifts a callback argument: the handle becomes a proxy owning it, as `Arc<dyn T>` or
+ * `Box<dyn T>`; for `Option<..>`, handle 0 is `None` (Kotlin's registry never issues 0).
+ */
+export function callbackLiftParam(name: string, t: Extract<TypeRef, { kind: 'callback' }> & { optional: boolean }, types: RustTypes): string {
   const holder = t.boxed ? '::std::boxed::Box' : '::std::sync::Arc';
-  return `let ${name}: ${holder}<dyn ${types.path(t.name)}> = ${holder}::new(${`__FerryCallback${t.name}`}(face::callbacks::foreign(${name})));`;
+  const type = `${holder}<dyn ${types.path(t.name)}>`;
+  const wrap = `${holder}::new(__FerryCallback${t.name}(face::callbacks::foreign(${name})))`;
+  if (t.optional) return `let ${name}: ::std::option::Option<${type}> = if ${name} == 0 { ::std::option::Option::None } else { ::std::option::Option::Some(${wrap}) };`;
+  return `let ${name}: ${type} = ${wrap};`;
 }
 
 /** A parameter's type as the trait declares it, with crate-rooted paths. */

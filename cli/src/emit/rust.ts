@@ -5,7 +5,7 @@ import type { CrateIr, EnumDecl, FnDecl, RecordDecl, TypeRef } from '../ir/model
 import { unraw } from '../names.js';
 import { cDeclaration, cSymbol, renderC, renderJni, type AbiPrim, type NativeExport, type NativeParam, type NativeResult } from './rust-faces.js';
 import { JNI_RUST, valueAbi, WIRE_METHOD } from './abi.js';
-import type { Prim } from '../ir/model.js';
+import { callbackParam, type Prim } from '../ir/model.js';
 import { objectNativeFns } from '../ir/objects.js';
 import { adaptObjectResult, isObjectParam, objectEncode, objectLiftParam, objectNativeParam, objectRuntimeExports } from './rust-objects.js';
 import { callbackLiftParam, callbackProxy } from './rust-callbacks.js';
@@ -209,7 +209,7 @@ ${readArms}
 
 /** The native parameter of one user parameter (tokens have none). */
 function nativeParam(name: string, t: TypeRef): NativeParam | null {
-  if (isObjectParam(t) || t.kind === 'callback') return objectNativeParam(name);
+  if (isObjectParam(t) || callbackParam(t)) return objectNativeParam(name);
   const abi = valueAbi(t);
   switch (abi.kind) {
     case 'token': return null;
@@ -222,7 +222,8 @@ function nativeParam(name: string, t: TypeRef): NativeParam | null {
 /** Statement turning the native value of a parameter into the owned Rust value. */
 function liftParam(name: string, t: TypeRef, types: RustTypes): string | null {
   if (isObjectParam(t)) return objectLiftParam(name, t, (n) => types.path(n));
-  if (t.kind === 'callback') return callbackLiftParam(name, t, types);
+  const callback = callbackParam(t);
+  if (callback) return callbackLiftParam(name, callback, types);
   const abi = valueAbi(t);
   switch (abi.kind) {
     case 'token': return null;
@@ -339,7 +340,7 @@ function functionExport(fn: FnDecl, ir: CrateIr, types: RustTypes): { check: str
 function functionNative(fn: FnDecl, types: RustTypes, name: string): NativeExport {
   const params = fn.params.map((p) => nativeParam(rustArg(p.name), p.type)).filter((p): p is NativeParam => p !== null);
   // Callbacks first: once wrapped, a handle is released even when a later argument fails.
-  const ordered = [...fn.params.filter((p) => p.type.kind === 'callback'), ...fn.params.filter((p) => p.type.kind !== 'callback')];
+  const ordered = [...fn.params.filter((p) => callbackParam(p.type)), ...fn.params.filter((p) => !callbackParam(p.type))];
   const lifts = ordered.map((p) => liftParam(rustArg(p.name), p.type, types)).filter((l): l is string => l !== null);
   const call = `${fn.rustPath}(${callArgs(fn)})`;
   const liftLines = lifts.map((l) => `        ${l}\n`).join('');

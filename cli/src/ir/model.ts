@@ -141,6 +141,13 @@ export interface CrateIr {
   rejected: Rejected[];
 }
 
+/** A Kotlin callback parameter: `Arc<dyn T>`/`Box<dyn T>`, or `Option` of one (null crosses as handle 0). */
+export function callbackParam(t: TypeRef): (Extract<TypeRef, { kind: 'callback' }> & { optional: boolean }) | null {
+  if (t.kind === 'callback') return { ...t, optional: false };
+  if (t.kind === 'option' && t.inner.kind === 'callback') return { ...t.inner, optional: true };
+  return null;
+}
+
 export function isUnitType(t: TypeRef): boolean {
   return t.kind === 'unit';
 }

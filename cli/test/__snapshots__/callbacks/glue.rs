@@ -184,6 +184,14 @@ mod __ferry_glue {
 
 
     #[allow(dead_code)]
+    fn __signature_log_maybe() {
+        type Params = (::std::option::Option<::std::sync::Arc<dyn crate::Logger>>, ::std::string::String);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::log_maybe);
+    }
+
+
+
+    #[allow(dead_code)]
     fn __signature_log_from_worker() {
         type Params = (::std::sync::Arc<dyn crate::Logger>, u32);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::log_from_worker);
@@ -303,6 +311,22 @@ mod __ferry_glue {
 
 
 
+    #[allow(dead_code)]
+    fn __signature_Hub_broadcast_later() {
+        type Params = (::std::sync::Arc<crate::Hub>, ::std::string::String, u64);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Hub::broadcast_later);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_Hub_holders() {
+        type Params = (::std::sync::Arc<crate::Hub>,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Hub::holders);
+    }
+
+
+
     /// The JNI face: the JVM and Android load these through `System.loadLibrary`.
     pub(super) mod jni {
         use super::*;
@@ -323,7 +347,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0x519dbcd67a3947c9u64 as i64
+            0x35387a9ad82d76dau64 as i64
         }
 
         #[no_mangle]
@@ -368,6 +392,16 @@ mod __ferry_glue {
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
                 let __result = crate::log_here(arg_logger, arg_text);
                 Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1maybe<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_logger: i64, arg_text: JByteArray<'local>) -> u8 {
+            face::sync_call(&mut env, |env| {
+                let arg_logger: ::std::option::Option<::std::sync::Arc<dyn crate::Logger>> = if arg_logger == 0 { ::std::option::Option::None } else { ::std::option::Option::Some(::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger)))) };
+                let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
+                let __result = crate::log_maybe(arg_logger, arg_text);
+                Ok(__result as u8)
             })
         }
 
@@ -531,6 +565,28 @@ mod __ferry_glue {
                 Ok(())
             })
         }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_Hub_1broadcast_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_text: JByteArray<'local>, arg_delay_ms: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Hub> = ::ferry::objects::get::<crate::Hub>(arg_ferry_self, "Hub")?;
+                let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
+                let arg_delay_ms: u64 = arg_delay_ms as u64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Hub::broadcast_later(arg_ferry_self, arg_text, arg_delay_ms).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_Hub_1holders<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Hub> = ::ferry::objects::get::<crate::Hub>(arg_ferry_self, "Hub")?;
+                let __result = crate::Hub::holders(arg_ferry_self);
+                Ok(__result as i64)
+            })
+        }
     }
 
     /// The C face: Kotlin/Native calls these through cinterop (see the generated header).
@@ -567,7 +623,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_callbacks_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0x519dbcd67a3947c9u64 as i64
+            0x35387a9ad82d76dau64 as i64
         }
 
         #[no_mangle]
@@ -621,6 +677,18 @@ mod __ferry_glue {
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
                 let __result = crate::log_here(arg_logger, arg_text);
                 Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_log_maybe(__status: *mut i64, arg_logger: i64, arg_text_ptr: *const u8, arg_text_len: i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            let arg_text = face::Bytes::new(arg_text_ptr, arg_text_len);
+            face::sync_call(&mut env, |env| {
+                let arg_logger: ::std::option::Option<::std::sync::Arc<dyn crate::Logger>> = if arg_logger == 0 { ::std::option::Option::None } else { ::std::option::Option::Some(::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger)))) };
+                let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
+                let __result = crate::log_maybe(arg_logger, arg_text);
+                Ok(__result as u8)
             })
         }
 
@@ -800,6 +868,31 @@ mod __ferry_glue {
                 let arg_ferry_self: ::std::sync::Arc<crate::Hub> = ::ferry::objects::get::<crate::Hub>(arg_ferry_self, "Hub")?;
                 let __result = crate::Hub::clear(&arg_ferry_self);
                 Ok(())
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_Hub_broadcast_later(__status: *mut i64, completion: i64, arg_ferry_self: i64, arg_text_ptr: *const u8, arg_text_len: i64, arg_delay_ms: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_text = face::Bytes::new(arg_text_ptr, arg_text_len);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Hub> = ::ferry::objects::get::<crate::Hub>(arg_ferry_self, "Hub")?;
+                let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
+                let arg_delay_ms: u64 = arg_delay_ms as u64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::Hub::broadcast_later(arg_ferry_self, arg_text, arg_delay_ms).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_Hub_holders(__status: *mut i64, arg_ferry_self: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Hub> = ::ferry::objects::get::<crate::Hub>(arg_ferry_self, "Hub")?;
+                let __result = crate::Hub::holders(arg_ferry_self);
+                Ok(__result as i64)
             })
         }
     }

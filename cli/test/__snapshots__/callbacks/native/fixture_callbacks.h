@@ -22,6 +22,7 @@ void ferry_fixture_callbacks_ferryStreamRequest(int64_t *status, int64_t stream,
 void ferry_fixture_callbacks_ferryStreamClose(int64_t *status, int64_t stream);
 bool ferry_fixture_callbacks_ferryReleaseObject(int64_t *status, int64_t handle);
 int32_t ferry_fixture_callbacks_log_here(int64_t *status, int64_t arg_logger, const int8_t *arg_text_ptr, int64_t arg_text_len);
+bool ferry_fixture_callbacks_log_maybe(int64_t *status, int64_t arg_logger, const int8_t *arg_text_ptr, int64_t arg_text_len);
 int64_t ferry_fixture_callbacks_log_from_worker(int64_t *status, int64_t completion, int64_t arg_logger, int32_t arg_n);
 int64_t ferry_fixture_callbacks_log_from_thread(int64_t *status, int64_t completion, int64_t arg_logger, int32_t arg_n);
 int32_t ferry_fixture_callbacks_compute_twice(int64_t *status, int64_t arg_calc, int32_t arg_a, int32_t arg_b);
@@ -37,5 +38,7 @@ int8_t * ferry_fixture_callbacks_Hub_new(int64_t *status);
 int32_t ferry_fixture_callbacks_Hub_add(int64_t *status, int64_t arg_ferry_self, int64_t arg_logger);
 int64_t ferry_fixture_callbacks_Hub_broadcast(int64_t *status, int64_t completion, int64_t arg_ferry_self, const int8_t *arg_text_ptr, int64_t arg_text_len);
 void ferry_fixture_callbacks_Hub_clear(int64_t *status, int64_t arg_ferry_self);
+int64_t ferry_fixture_callbacks_Hub_broadcast_later(int64_t *status, int64_t completion, int64_t arg_ferry_self, const int8_t *arg_text_ptr, int64_t arg_text_len, int64_t arg_delay_ms);
+int64_t ferry_fixture_callbacks_Hub_holders(int64_t *status, int64_t arg_ferry_self);
 
 #endif
