@@ -375,3 +375,32 @@ pub fn counters() -> Counters {
         transfers_dropped: TRANSFERS_DROPPED.load(Ordering::SeqCst),
     }
 }
+
+// ---------------------------------------------------------------- Rust calls Kotlin
+
+/// What the app provides to the core: a logger and its credentials. Kotlin implements it.
+#[ferry::export(callback)]
+#[async_trait::async_trait]
+pub trait Platform: Send + Sync {
+    /// Called from whichever thread the core is on.
+    fn log(&self, line: String);
+    /// A `suspend fun` in Kotlin: the core awaits it without blocking a thread.
+    async fn auth_token(&self, user: String) -> Result<String, NetError>;
+}
+
+/// Signs in with the app's credentials, sending the token to the echo server, and logs
+/// through the app's logger from a Tokio worker.
+#[ferry::export]
+pub async fn sign_in(platform: std::sync::Arc<dyn Platform>, port: u16, user: String) -> Result<Ping, NetError> {
+    platform.log(format!("signing in {user}"));
+    let token = platform.auth_token(user.clone()).await?;
+    let logger = std::sync::Arc::clone(&platform);
+    let ping = tokio::spawn(async move {
+        let reply = ping(port, format!("AUTH {user} {token}")).await;
+        logger.log(format!("server answered on a Tokio worker: {:?}", reply.as_ref().map(|p| p.reply.clone())));
+        reply
+    })
+    .await
+    .expect("the sign-in task panicked")?;
+    Ok(ping)
+}

@@ -65,6 +65,50 @@ mod __ferry_glue {
         w.leave();
     }
 
+    pub(super) fn read_NetError(r: &mut Reader) -> WireResult<crate::NetError> {
+        r.enter()?;
+        let v = match r.variant("NetError", 2)? {
+            0 => crate::NetError::ConnectionRefused { port: r.u16()? },
+            1 => crate::NetError::Io { reason: r.string()? },
+            _ => unreachable!("variant index checked by Reader::variant"),
+        };
+        if r.bool()? { let _ = r.string()?; }
+        r.leave();
+        Ok(v)
+    }
+
+    /// A Kotlin implementation of `crate::Platform`, held through Kotlin's callback registry.
+    pub(super) struct __FerryCallbackPlatform(pub(super) ::ferry::callbacks::Foreign);
+
+    #[::ferry::__private::async_trait]
+    impl crate::Platform for __FerryCallbackPlatform {
+        fn log(&self, arg_line: ::std::string::String) {
+            let __args = { let mut __w = Writer::new(); let w = &mut __w; w.str(&arg_line); __w.into_bytes() };
+            let __reply = self.0.call("Platform::log", 0, &__args);
+            let __decoded = (|| -> WireResult<()> {
+                let mut __r = Reader::new(&__reply[1..]);
+                let r = &mut __r;
+                let __v = ();
+                __r.finish()?;
+                Ok(__v)
+            })();
+            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Platform::log sent a malformed reply: {e}"))
+        }
+
+        async fn auth_token(&self, arg_user: ::std::string::String) -> ::std::result::Result<::std::string::String, crate::NetError> {
+            let __args = { let mut __w = Writer::new(); let w = &mut __w; w.str(&arg_user); __w.into_bytes() };
+            let __reply = self.0.call_async("Platform::auth_token", 1, __args).await;
+            let __decoded = (|| -> WireResult<::std::result::Result<::std::string::String, crate::NetError>> {
+                let mut __r = Reader::new(&__reply[1..]);
+                let r = &mut __r;
+                let __v = match __reply[0] { 0 => ::std::result::Result::Ok(r.string()?), _ => ::std::result::Result::Err(read_NetError(r)?) };
+                __r.finish()?;
+                Ok(__v)
+            })();
+            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Platform::auth_token sent a malformed reply: {e}"))
+        }
+    }
+
     #[allow(dead_code)]
     fn __signature_start_echo_server() {
         type Params = ();
@@ -138,6 +182,14 @@ mod __ferry_glue {
 
 
     #[allow(dead_code)]
+    fn __signature_sign_in() {
+        type Params = (::std::sync::Arc<dyn crate::Platform>, u16, ::std::string::String);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::sign_in);
+    }
+
+
+
+    #[allow(dead_code)]
     fn __signature_EchoClient_new() {
         type Params = (u16,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::EchoClient::new);
@@ -181,7 +233,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0xaf1186753252c549u64 as i64
+            0xc669089135f998a1u64 as i64
         }
 
         #[no_mangle]
@@ -314,6 +366,19 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_sign_1in<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_platform: i64, arg_port: i16, arg_user: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_platform: ::std::sync::Arc<dyn crate::Platform> = ::std::sync::Arc::new(__FerryCallbackPlatform(face::callbacks::foreign(arg_platform)));
+                let arg_port: u16 = arg_port as u16;
+                let arg_user: ::std::string::String = face::string_arg(env, &arg_user)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::sign_in(arg_platform, arg_port, arg_user).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Ping(w, &__ok); __w.into_bytes() }), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
         pub extern "system" fn Java_dev_ferry_demo_FerryNative_EchoClient_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_port: i16) -> jbyteArray {
             face::sync_call_tracked(&mut env, |env| {
                 let arg_port: u16 = arg_port as u16;
@@ -378,7 +443,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_ferry_demo_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0xaf1186753252c549u64 as i64
+            0xc669089135f998a1u64 as i64
         }
 
         #[no_mangle]
@@ -526,6 +591,21 @@ mod __ferry_glue {
             face::sync_call(&mut env, |env| {
                 let __result = crate::counters();
                 { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; write_Counters(w, &__result); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_sign_in(__status: *mut i64, completion: i64, arg_platform: i64, arg_port: i16, arg_user_ptr: *const u8, arg_user_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_user = face::Bytes::new(arg_user_ptr, arg_user_len);
+            face::sync_call(&mut env, |env| {
+                let arg_platform: ::std::sync::Arc<dyn crate::Platform> = ::std::sync::Arc::new(__FerryCallbackPlatform(face::callbacks::foreign(arg_platform)));
+                let arg_port: u16 = arg_port as u16;
+                let arg_user: ::std::string::String = face::string_arg(env, &arg_user)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::sign_in(arg_platform, arg_port, arg_user).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Ping(w, &__ok); __w.into_bytes() }), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) }
+                }))
             })
         }
 

@@ -105,10 +105,32 @@ fun main() = runBlocking {
         explain("A Result item's Err ends the Flow with a typed exception: NetError.ConnectionRefused \"${e.message}\"")
     }
 
-    say("8. Nothing leaked")
-    explain("FerryDiagnostics: pendingCalls=${FerryDiagnostics.pendingCalls()}, liveObjects=${FerryDiagnostics.liveObjects()}, openStreams=${FerryDiagnostics.openStreams()}")
+    say("8. Rust calls Kotlin: a trait implemented in Kotlin")
+    val lines = mutableListOf<String>()
+    val platform = object : Platform {
+        override fun log(line: String) {
+            lines.add(line)
+        }
+        override suspend fun authToken(user: String): String {
+            delay(20) // asking a keystore, say
+            if (user == "mallory") throw NetError.ConnectionRefused(0u)
+            return "t0k3n-for-$user"
+        }
+    }
+    val signedIn = signIn(platform, port, "ada")
+    explain("signIn() called the Kotlin logger, awaited the Kotlin suspend fun authToken(), and the server echoed \"${signedIn.reply}\".")
+    lines.forEach { explain("  Kotlin logger got: $it") }
+    try {
+        signIn(platform, port, "mallory")
+    } catch (e: NetError.ConnectionRefused) {
+        explain("authToken() threw NetError.ConnectionRefused: Rust's `?` returned it as Err, and it reached this caller as the same exception.")
+    }
+    explain("Rust held the Kotlin object only while it needed it: liveCallbacks=${FerryDiagnostics.liveCallbacks()}.")
+
+    say("9. Nothing leaked")
+    explain("FerryDiagnostics: pendingCalls=${FerryDiagnostics.pendingCalls()}, liveObjects=${FerryDiagnostics.liveObjects()}, openStreams=${FerryDiagnostics.openStreams()}, liveCallbacks=${FerryDiagnostics.liveCallbacks()}")
     val clean = FerryDiagnostics.pendingCalls() == 0L && FerryDiagnostics.liveObjects() == 0L &&
-        FerryDiagnostics.openStreams() == 0L && after[1] - before[1] == 1uL &&
+        FerryDiagnostics.openStreams() == 0L && FerryDiagnostics.liveCallbacks() == 0L && after[1] - before[1] == 1uL &&
         counters().clientsDropped - countersBefore.clientsDropped == 1uL
     println(if (clean) "\ndemo finished cleanly." else "\ndemo finished, but something was left behind.")
     if (!clean) exitProcess(1)

@@ -120,3 +120,19 @@ fun counters(): Counters {
     r.finish()
     return value
 }
+
+/**
+ * Signs in with the app's credentials, sending the token to the echo server, and logs
+ * through the app's logger from a Tokio worker.
+ *
+ * Calls Rust `crate::sign_in`. Runs on ferry's Tokio runtime; suspends without blocking. Cancelling the caller drops the Rust future.
+ * @throws NetError when Rust returns `Err`.
+ */
+suspend fun signIn(platform: Platform, port: UShort, user: String): Ping {
+    val raw = ferryCall(FerryNative) { __completion -> FerryNative.sign_in(__completion, dev.ferry.Callbacks.register(platform, FerryPlatformDispatch, FerryNative), port.toShort(), user.encodeToByteArray()) }
+    if (raw is RustError) throw FerryCodecs.readNetError(raw.reader())
+    val r = WireReader(raw as ByteArray)
+    val value = FerryCodecs.readPing(r)
+    r.finish()
+    return value
+}

@@ -12,7 +12,7 @@ import dev.ferry.NativeStreams
 internal object FerryNative : NativeRuntime, NativeStreams {
     init {
         // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("ferry_demo", this, Bindings(0xaf1186753252c549uL.toLong(), "0.1.0", "0.1.0"))
+        NativeLibrary.load("ferry_demo", this, Bindings(0xc669089135f998a1uL.toLong(), "0.1.0", "0.1.0"))
     }
 
     @JvmStatic external fun ferryFingerprint(): Long
@@ -46,6 +46,7 @@ internal object FerryNative : NativeRuntime, NativeStreams {
     @JvmStatic external fun job_stats(): ByteArray
     @JvmStatic external fun transfer(ferrySink: Long, ferryBatch: Int, ferryCredit: Int, port: Short, chunks: Int, chunkKib: Int, pause: ByteArray): Long
     @JvmStatic external fun counters(): ByteArray
+    @JvmStatic external fun sign_in(__completion: Long, platform: Long, port: Short, user: ByteArray): Long
     @JvmStatic external fun EchoClient_new(port: Short): ByteArray
     @JvmStatic external fun EchoClient_send(__completion: Long, ferrySelf: Long, message: ByteArray): Long
     @JvmStatic external fun EchoClient_stats(ferrySelf: Long): ByteArray
