@@ -9,6 +9,16 @@ const E = (line: number, col: number, msg: string) => `src/lib.rs:${line}:${col}
 
 const OBJECT = '#[ferry::export(object)]\npub struct Thing { v: u32 }\n'; // lines 1-2
 
+describe('objects: in containers as arguments', () => {
+  test('each element is looked up by its handle when the call starts', async () => {
+    const out = await generate(`${OBJECT}#[ferry::export]\npub fn count(all: Vec<std::sync::Arc<Thing>>, one: Option<std::sync::Arc<Thing>>) -> u32 { 0 }\n`);
+    assertContains(out.rust, '::ferry::objects::get::<crate::Thing>(r.i64()?, "Thing")?');
+    assertContains(out.kotlinAll, 'fun count(all: List<Thing>, one: Thing? = null): UInt');
+    assertContains(out.kotlinAll, 'w.i64(e0.ferryHandle())');
+    assertContains(out.kotlinAll, 'dev.ferry.keepAlive(all)');
+  });
+});
+
 describe('objects: self: Arc<Self>', () => {
   test('the method receives the Arc behind the handle', async () => {
     const out = await generate(`${OBJECT}#[ferry::export]\nimpl Thing {\n    pub async fn spawn_keep(self: std::sync::Arc<Self>, n: u32) -> u32 { n }\n}\n`);
@@ -32,8 +42,8 @@ describe('objects: checker', () => {
       expected: [E(5, 21, '`Thing::new` becomes the Kotlin constructor, so it must return Self, Arc<Self> or Result<Self, E> (it returns `u32`); give other constructors another name')] },
     { name: 'object by value', body: 'pub fn take(&self, other: Thing) {}',
       expected: [E(5, 31, 'object `Thing` cannot be taken by value (Kotlin keeps owning it): take Arc<Thing> or &Thing')] },
-    { name: 'object inside a Vec argument', body: 'pub fn take(&self, others: Vec<std::sync::Arc<Thing>>) {}',
-      expected: [E(5, 32, '`Vec<std::sync::Arc<Thing>>`: an object can only be passed directly, as Arc<T> or &T, not inside another type')] },
+    { name: 'bare object inside a Vec argument', body: 'pub fn take(&self, others: Vec<Thing>) {}',
+      expected: [E(5, 32, '`Vec<Thing>`: inside Vec, Option or HashMap values an object is passed as Arc<T>, and it cannot be a map key')] },
     { name: 'bare object inside a Vec result', body: 'pub fn give(&self) -> Vec<Thing> { vec![] }',
       expected: [E(5, 27, '`Vec<Thing>`: inside Vec, Option, HashMap or a stream an object must be returned as Arc<T> (each element becomes its own handle)')] },
     { name: 'method named close', body: 'pub fn close(&self) {}',

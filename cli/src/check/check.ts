@@ -2,7 +2,7 @@
 // Rules live here and only here; the emitters assume a checked IR.
 
 import { Diagnostics, Span } from '../diagnostics.js';
-import { callbackParam } from '../ir/model.js';
+import { callbackParam, flowParam } from '../ir/model.js';
 import type { CallbackDecl, CrateIr, EnumDecl, Field, FnDecl, ObjectDecl, RecordDecl, TypeRef } from '../ir/model.js';
 import { isObjectParam, methodRole } from '../ir/objects.js';
 import { camelCase, screamingSnake, unraw } from '../names.js';
@@ -41,13 +41,19 @@ function checkFn(fn: FnDecl, diags: Diagnostics): void {
       continue;
     }
     if (callbackParam(p.type)) continue;
+    if (flowParam(p.type)) {
+      checkFlowParam(p.type as Extract<TypeRef, { kind: 'stream' }>, diags);
+      continue;
+    }
     if (containsCallback(p.type)) {
       diags.error(p.type.span, `\`${p.type.text}\`: a Kotlin callback can only be passed directly, as Arc<dyn Trait> or Box<dyn Trait>, not inside another type (yet)`);
       continue;
     }
     checkType(p.type, 'param', diags);
-    if (!isObjectParam(p.type) && containsObject(p.type)) {
-      diags.error(p.type.span, `\`${p.type.text}\`: an object can only be passed directly, as Arc<T> or &T, not inside another type`);
+    // Objects inside Vec, Option and HashMap values cross as handles (Arc<T>, each element
+    // looked up when the call starts); a bare T or a key cannot.
+    if (!isObjectParam(p.type) && containsObject(p.type) && !objectsOnlyAsArcValues(p.type)) {
+      diags.error(p.type.span, `\`${p.type.text}\`: inside Vec, Option or HashMap values an object is passed as Arc<T>, and it cannot be a map key`);
     }
   }
   checkReturn(fn.returns, diags);
@@ -70,6 +76,17 @@ function containsCallback(t: TypeRef): boolean {
     case 'result': return containsCallback(t.ok) || containsCallback(t.err);
     case 'stream': return t.item !== null && containsCallback(t.item);
     default: return false;
+  }
+}
+
+/** Every object inside `t` is an `Arc<T>` in a Vec, an Option or a HashMap value. */
+function objectsOnlyAsArcValues(t: TypeRef): boolean {
+  switch (t.kind) {
+    case 'object': return t.arc;
+    case 'vec': return objectsOnlyAsArcValues(t.elem);
+    case 'option': return objectsOnlyAsArcValues(t.inner);
+    case 'map': return !containsObject(t.key) && objectsOnlyAsArcValues(t.value);
+    default: return !containsObject(t);
   }
 }
 
@@ -214,6 +231,20 @@ function checkType(t: TypeRef, pos: Position, diags: Diagnostics): void {
       diags.error(t.span, `${t.what} cannot cross the bridge${t.hint ? `: ${t.hint}` : ''}`);
       return;
   }
+}
+
+/** A Flow argument: `impl Stream<Item = T>` with a plain value item (no Result, objects or callbacks). */
+function checkFlowParam(t: Extract<TypeRef, { kind: 'stream' }>, diags: Diagnostics): void {
+  const item = t.item;
+  if (!item) {
+    diags.error(t.span, `\`${t.text}\` does not name its item type: write \`impl Stream<Item = T>\``);
+    return;
+  }
+  if (item.kind === 'unit' || item.kind === 'result' || item.kind === 'stream' || item.kind === 'ref' || containsObject(item) || containsCallback(item)) {
+    diags.error(item.span, `\`${item.text}\` cannot be the item of a Kotlin Flow argument: use a value of the type table (a Flow's exception reaches Rust as a panic)`);
+    return;
+  }
+  checkType(item, 'inner', diags);
 }
 
 /** Names every Kotlin interface already has (Any) or that the dispatch reserves. */

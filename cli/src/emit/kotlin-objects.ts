@@ -100,6 +100,16 @@ function traitMembers(obj: ObjectDecl): string[] {
   return out;
 }
 
+function holdsObject(t: FnDecl['returns']): boolean {
+  switch (t.kind) {
+    case 'object': return true;
+    case 'vec': return holdsObject(t.elem);
+    case 'option': return holdsObject(t.inner);
+    case 'map': return holdsObject(t.value);
+    default: return false;
+  }
+}
+
 /** A handle argument (`Arc<T>` / `&T`): read when the call starts. */
 export function objectNativeArg(name: string): string {
   return `${name}.ferryHandle()`;
@@ -117,7 +127,8 @@ export function objectDecode(name: string): string {
  * `Reference.reachabilityFence`, which Android only has from API 28.
  */
 export function keepObjectsAlive(fn: FnDecl, body: string[]): string[] {
-  const objects = fn.params.filter((p) => isObjectParam(p.type)).map((p) => kotlinIdent(camelCase(p.name)));
+  // Objects inside a Vec, Option or Map argument are kept by the collection itself.
+  const objects = fn.params.filter((p) => isObjectParam(p.type) || holdsObject(p.type)).map((p) => kotlinIdent(camelCase(p.name)));
   if (objects.length === 0) return body;
   return [
     'try {',

@@ -2,7 +2,7 @@
 // (plain `fun` for sync, `suspend fun` for async), data classes, enums, sealed classes,
 // exceptions, and the wire codecs matching the Rust side.
 
-import { callbackParam } from '../ir/model.js';
+import { callbackParam, flowParam, isRegistryParam } from '../ir/model.js';
 import type { CrateIr, EnumDecl, Field, FnDecl, RecordDecl, TypeRef, Variant } from '../ir/model.js';
 import { camelCase, CODECS_OBJECT, kotlinIdent, NATIVE_OBJECT, screamingSnake, unraw } from '../names.js';
 import { JNI_KOTLIN, USER_KOTLIN, valueAbi, WIRE_METHOD } from './abi.js';
@@ -60,6 +60,7 @@ export function encode(t: TypeRef, expr: string, depth: number): string {
     case 'map': return `w.len(${expr}.size); for ((k${depth}, v${depth}) in ${expr}) { ${encode(t.key, `k${depth}`, depth + 1)}; ${encode(t.value, `v${depth}`, depth + 1)} }`;
     case 'option': return `${expr}?.let { o${depth} -> w.bool(true); ${encode(t.inner, `o${depth}`, depth + 1)} } ?: w.bool(false)`;
     case 'named': return `${CODECS_OBJECT}.write${t.name}(w, ${expr})`;
+    case 'object': return `w.i64(${expr}.ferryHandle())`;
     default: throw new Error(`cannot encode ${t.kind}`);
   }
 }
@@ -178,7 +179,7 @@ function nativeParams(fn: FnDecl): string[] {
   for (const p of fn.params) {
     const abi = valueAbi(p.type);
     if (abi.kind === 'token') continue;
-    out.push(`${kotlinIdent(camelCase(p.name))}: ${abi.kind === 'prim' ? JNI_KOTLIN[abi.prim] : isObjectParam(p.type) || callbackParam(p.type) ? 'Long' : 'ByteArray'}`);
+    out.push(`${kotlinIdent(camelCase(p.name))}: ${abi.kind === 'prim' ? JNI_KOTLIN[abi.prim] : isObjectParam(p.type) || isRegistryParam(p.type) ? 'Long' : 'ByteArray'}`);
   }
   return out;
 }
@@ -199,6 +200,11 @@ export function nativeArg(name: string, t: TypeRef): string | null {
   if (callback) {
     const register = (v: string) => `dev.ferry.Callbacks.register(${v}, ${dispatchName(callback.name)}, ${NATIVE_OBJECT})`;
     return callback.optional ? `(${name}?.let { ${register('it')} } ?: 0L)` : register(name);
+  }
+  const flow = flowParam(t);
+  if (flow) {
+    // Registered as the call starts; Rust's stream owns the entry from then on.
+    return `dev.ferry.Callbacks.register(dev.ferry.FlowSource(${name}) { w, __v -> ${encode(flow.item!, '__v', 0)} }, dev.ferry.FlowSourceDispatch, ${NATIVE_OBJECT})`;
   }
   const abi = valueAbi(t);
   switch (abi.kind) {

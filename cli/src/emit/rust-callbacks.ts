@@ -25,6 +25,11 @@ export function callbackLiftParam(name: string, t: Extract<TypeRef, { kind: 'cal
   return `let ${name}: ${type} = ${wrap};`;
 }
 
+/** Lifts a Flow argument: the handle becomes a Rust stream that pulls from Kotlin. */
+export function flowLiftParam(name: string, item: TypeRef, types: RustTypes, decodeItem: string): string {
+  return `let ${name} = ::ferry::callbacks::ForeignStream::<${types.owned(item)}>::new(face::callbacks::foreign(${name}), "Flow argument ${name.replace(/^arg_/, '')}", |r: &mut Reader| -> WireResult<${types.owned(item)}> { ::std::result::Result::Ok(${decodeItem}) });`;
+}
+
 /** A parameter's type as the trait declares it, with crate-rooted paths. */
 function paramType(t: TypeRef, types: RustTypes): string {
   if (t.kind !== 'ref') return types.owned(t);

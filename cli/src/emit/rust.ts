@@ -5,10 +5,10 @@ import type { CrateIr, EnumDecl, FnDecl, RecordDecl, TypeRef } from '../ir/model
 import { unraw } from '../names.js';
 import { cDeclaration, cSymbol, renderC, renderJni, type AbiPrim, type NativeExport, type NativeParam, type NativeResult } from './rust-faces.js';
 import { JNI_RUST, valueAbi, WIRE_METHOD } from './abi.js';
-import { callbackParam, type Prim } from '../ir/model.js';
+import { callbackParam, flowParam, isRegistryParam, type Prim } from '../ir/model.js';
 import { objectNativeFns } from '../ir/objects.js';
 import { adaptObjectResult, isObjectParam, objectEncode, objectLiftParam, objectNativeParam, objectRuntimeExports } from './rust-objects.js';
-import { callbackLiftParam, callbackProxy } from './rust-callbacks.js';
+import { callbackLiftParam, callbackProxy, flowLiftParam } from './rust-callbacks.js';
 import { STREAM_NATIVE_PARAMS, streamExportBody, streamRuntimeExports } from './rust-streams.js';
 import { WireSizes } from './wire-size.js';
 import { interfaceFingerprint } from './fingerprint.js';
@@ -80,6 +80,9 @@ export function decode(t: TypeRef, types: RustTypes, depth: number): string {
     }
     case 'option': return `match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(${decode(t.inner, types, depth + 1)}), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }`;
     case 'named': return `read_${t.name}(r)?`;
+    // Only in an argument's lifting (objects are never record fields): a closed or stale
+    // handle fails the call with IllegalStateException, as a direct object argument does.
+    case 'object': return `::ferry::objects::get::<${types.path(t.name)}>(r.i64()?, "${t.name}")?`;
     default: throw new Error(`cannot decode ${t.kind}`);
   }
 }
@@ -209,7 +212,7 @@ ${readArms}
 
 /** The native parameter of one user parameter (tokens have none). */
 function nativeParam(name: string, t: TypeRef): NativeParam | null {
-  if (isObjectParam(t) || callbackParam(t)) return objectNativeParam(name);
+  if (isObjectParam(t) || isRegistryParam(t)) return objectNativeParam(name);
   const abi = valueAbi(t);
   switch (abi.kind) {
     case 'token': return null;
@@ -224,6 +227,8 @@ function liftParam(name: string, t: TypeRef, types: RustTypes): string | null {
   if (isObjectParam(t)) return objectLiftParam(name, t, (n) => types.path(n));
   const callback = callbackParam(t);
   if (callback) return callbackLiftParam(name, callback, types);
+  const flow = flowParam(t);
+  if (flow) return flowLiftParam(name, flow.item!, types, decode(flow.item!, types, 0));
   const abi = valueAbi(t);
   switch (abi.kind) {
     case 'token': return null;
@@ -321,7 +326,8 @@ function signatureType(t: TypeRef, types: RustTypes): string {
  * how to fix it (see `ferry::__private::GlueSignature`).
  */
 function signatureCheck(fn: FnDecl, symbol: string, types: RustTypes): string {
-  if (fn.params.length > 16) return '';
+  // An `impl Stream` parameter makes the function generic: no single type to check against.
+  if (fn.params.length > 16 || fn.params.some((p) => flowParam(p.type))) return '';
   const sig = fn.params.map((p) => signatureType(p.type, types));
   return `#[allow(dead_code)]
 fn __signature_${symbol}() {
@@ -340,7 +346,7 @@ function functionExport(fn: FnDecl, ir: CrateIr, types: RustTypes): { check: str
 function functionNative(fn: FnDecl, types: RustTypes, name: string): NativeExport {
   const params = fn.params.map((p) => nativeParam(rustArg(p.name), p.type)).filter((p): p is NativeParam => p !== null);
   // Callbacks first: once wrapped, a handle is released even when a later argument fails.
-  const ordered = [...fn.params.filter((p) => callbackParam(p.type)), ...fn.params.filter((p) => !callbackParam(p.type))];
+  const ordered = [...fn.params.filter((p) => isRegistryParam(p.type)), ...fn.params.filter((p) => !isRegistryParam(p.type))];
   const lifts = ordered.map((p) => liftParam(rustArg(p.name), p.type, types)).filter((l): l is string => l !== null);
   const call = `${fn.rustPath}(${callArgs(fn)})`;
   const liftLines = lifts.map((l) => `        ${l}\n`).join('');

@@ -148,6 +148,16 @@ export function callbackParam(t: TypeRef): (Extract<TypeRef, { kind: 'callback' 
   return null;
 }
 
+/** A Kotlin `Flow` passed where Rust takes `impl Stream<Item = T>`. */
+export function flowParam(t: TypeRef): Extract<TypeRef, { kind: 'stream' }> | null {
+  return t.kind === 'stream' ? t : null;
+}
+
+/** Parameters that cross as a handle into Kotlin's callback registry (lifted first). */
+export function isRegistryParam(t: TypeRef): boolean {
+  return callbackParam(t) !== null || flowParam(t) !== null;
+}
+
 export function isUnitType(t: TypeRef): boolean {
   return t.kind === 'unit';
 }

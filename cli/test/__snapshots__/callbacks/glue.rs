@@ -20,6 +20,13 @@ mod __ferry_glue {
         w.leave();
     }
 
+    pub(super) fn read_Entry(r: &mut Reader) -> WireResult<crate::Entry> {
+        r.enter()?;
+        let v = crate::Entry { level: r.u8()?, text: r.string()?, tags: { let n0 = r.count(4)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 4)); for _ in 0..n0 { v0.push(r.string()?); } v0 } };
+        r.leave();
+        Ok(v)
+    }
+
     pub(super) fn write_AuthError(w: &mut Writer, v: &crate::AuthError) {
         w.enter();
         match v {
@@ -280,6 +287,14 @@ mod __ferry_glue {
 
 
     #[allow(dead_code)]
+    fn __signature_flow_window() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::flow_window);
+    }
+
+
+
+    #[allow(dead_code)]
     fn __signature_Hub_new() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Hub::new);
@@ -347,7 +362,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0x35387a9ad82d76dau64 as i64
+            0x9aa47ca98c0d6b74u64 as i64
         }
 
         #[no_mangle]
@@ -528,6 +543,49 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_sum_1flow<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_numbers: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_numbers = ::ferry::callbacks::ForeignStream::<i64>::new(face::callbacks::foreign(arg_numbers), "Flow argument numbers", |r: &mut Reader| -> WireResult<i64> { ::std::result::Result::Ok(r.i64()?) });
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::sum_flow(arg_numbers).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_entry_1texts<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_entries: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_entries = ::ferry::callbacks::ForeignStream::<crate::Entry>::new(face::callbacks::foreign(arg_entries), "Flow argument entries", |r: &mut Reader| -> WireResult<crate::Entry> { ::std::result::Result::Ok(read_Entry(r)?) });
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::entry_texts(arg_entries).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.str(e0); } } __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_take_1slowly<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_numbers: i64, arg_n: i32, arg_pause_ms: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_numbers = ::ferry::callbacks::ForeignStream::<u32>::new(face::callbacks::foreign(arg_numbers), "Flow argument numbers", |r: &mut Reader| -> WireResult<u32> { ::std::result::Result::Ok(r.u32()?) });
+                let arg_n: u32 = arg_n as u32;
+                let arg_pause_ms: u64 = arg_pause_ms as u64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::take_slowly(arg_numbers, arg_n, arg_pause_ms).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.u32(*e0); } } __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_flow_1window<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::flow_window();
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_Hub_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
             face::sync_call_tracked(&mut env, |env| {
                 let __result = ::std::sync::Arc::new(crate::Hub::new());
@@ -623,7 +681,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_callbacks_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0x35387a9ad82d76dau64 as i64
+            0x9aa47ca98c0d6b74u64 as i64
         }
 
         #[no_mangle]
@@ -824,6 +882,53 @@ mod __ferry_glue {
                     let __result = crate::many_tokens(arg_source, arg_n).await;
                     Outcome::Value(__result as i64)
                 }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_sum_flow(__status: *mut i64, completion: i64, arg_numbers: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_numbers = ::ferry::callbacks::ForeignStream::<i64>::new(face::callbacks::foreign(arg_numbers), "Flow argument numbers", |r: &mut Reader| -> WireResult<i64> { ::std::result::Result::Ok(r.i64()?) });
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::sum_flow(arg_numbers).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_entry_texts(__status: *mut i64, completion: i64, arg_entries: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_entries = ::ferry::callbacks::ForeignStream::<crate::Entry>::new(face::callbacks::foreign(arg_entries), "Flow argument entries", |r: &mut Reader| -> WireResult<crate::Entry> { ::std::result::Result::Ok(read_Entry(r)?) });
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::entry_texts(arg_entries).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.str(e0); } } __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_take_slowly(__status: *mut i64, completion: i64, arg_numbers: i64, arg_n: i32, arg_pause_ms: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_numbers = ::ferry::callbacks::ForeignStream::<u32>::new(face::callbacks::foreign(arg_numbers), "Flow argument numbers", |r: &mut Reader| -> WireResult<u32> { ::std::result::Result::Ok(r.u32()?) });
+                let arg_n: u32 = arg_n as u32;
+                let arg_pause_ms: u64 = arg_pause_ms as u64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::take_slowly(arg_numbers, arg_n, arg_pause_ms).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.u32(*e0); } } __w.into_bytes() })
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_flow_window(__status: *mut i64) -> i32 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::flow_window();
+                Ok(__result as i32)
             })
         }
 

@@ -97,6 +97,30 @@ mod __ferry_glue {
 
 
     #[allow(dead_code)]
+    fn __signature_sum_counters() {
+        type Params = (::std::vec::Vec<::std::sync::Arc<crate::Counter>>,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::sum_counters);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_value_or_minus_one() {
+        type Params = (::std::option::Option<::std::sync::Arc<crate::Counter>>,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::value_or_minus_one);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_describe_named() {
+        type Params = (::std::collections::HashMap<::std::string::String, ::std::sync::Arc<crate::Counter>>,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::describe_named);
+    }
+
+
+
+    #[allow(dead_code)]
     fn __signature_Counter_new() {
         type Params = (i64,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Counter::new);
@@ -404,7 +428,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_objects_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0xa35efce9ba6153d3u64 as i64
+            0xa6a022f42e1c3f0bu64 as i64
         }
 
         #[no_mangle]
@@ -548,6 +572,35 @@ mod __ferry_glue {
                 let arg_account: ::std::sync::Arc<crate::Account> = ::ferry::objects::get::<crate::Account>(arg_account, "Account")?;
                 let __result = crate::account_balance(&arg_account);
                 Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_sum_1counters<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_counters: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_counters: ::std::vec::Vec<::std::sync::Arc<crate::Counter>> = { let __bytes = face::bytes_arg(env, &arg_counters)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { v0.push(::ferry::objects::get::<crate::Counter>(r.i64()?, "Counter")?); } v0 }; __r.finish()?; __v };
+                let __result = crate::sum_counters(arg_counters);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_value_1or_1minus_1one<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_counter: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_counter: ::std::option::Option<::std::sync::Arc<crate::Counter>> = { let __bytes = face::bytes_arg(env, &arg_counter)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(::ferry::objects::get::<crate::Counter>(r.i64()?, "Counter")?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::value_or_minus_one(arg_counter).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_describe_1named<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_counters: JByteArray<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_counters: ::std::collections::HashMap<::std::string::String, ::std::sync::Arc<crate::Counter>> = { let __bytes = face::bytes_arg(env, &arg_counters)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(12)?; let mut m0 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n0, 12)); for _ in 0..n0 { let k0 = r.string()?; m0.insert(k0, ::ferry::objects::get::<crate::Counter>(r.i64()?, "Counter")?); } m0 }; __r.finish()?; __v };
+                let __result = crate::describe_named(arg_counters);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.str(e0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
             })
         }
 
@@ -940,7 +993,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_objects_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0xa35efce9ba6153d3u64 as i64
+            0xa6a022f42e1c3f0bu64 as i64
         }
 
         #[no_mangle]
@@ -1105,6 +1158,41 @@ mod __ferry_glue {
                 let arg_account: ::std::sync::Arc<crate::Account> = ::ferry::objects::get::<crate::Account>(arg_account, "Account")?;
                 let __result = crate::account_balance(&arg_account);
                 Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_sum_counters(__status: *mut i64, arg_counters_ptr: *const u8, arg_counters_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_counters = face::Bytes::new(arg_counters_ptr, arg_counters_len);
+            face::sync_call(&mut env, |env| {
+                let arg_counters: ::std::vec::Vec<::std::sync::Arc<crate::Counter>> = { let __bytes = face::bytes_arg(env, &arg_counters)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { v0.push(::ferry::objects::get::<crate::Counter>(r.i64()?, "Counter")?); } v0 }; __r.finish()?; __v };
+                let __result = crate::sum_counters(arg_counters);
+                Ok(__result)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_value_or_minus_one(__status: *mut i64, completion: i64, arg_counter_ptr: *const u8, arg_counter_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_counter = face::Bytes::new(arg_counter_ptr, arg_counter_len);
+            face::sync_call(&mut env, |env| {
+                let arg_counter: ::std::option::Option<::std::sync::Arc<crate::Counter>> = { let __bytes = face::bytes_arg(env, &arg_counter)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(::ferry::objects::get::<crate::Counter>(r.i64()?, "Counter")?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::value_or_minus_one(arg_counter).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_describe_named(__status: *mut i64, arg_counters_ptr: *const u8, arg_counters_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_counters = face::Bytes::new(arg_counters_ptr, arg_counters_len);
+            face::sync_call(&mut env, |env| {
+                let arg_counters: ::std::collections::HashMap<::std::string::String, ::std::sync::Arc<crate::Counter>> = { let __bytes = face::bytes_arg(env, &arg_counters)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(12)?; let mut m0 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n0, 12)); for _ in 0..n0 { let k0 = r.string()?; m0.insert(k0, ::ferry::objects::get::<crate::Counter>(r.i64()?, "Counter")?); } m0 }; __r.finish()?; __v };
+                let __result = crate::describe_named(arg_counters);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.str(e0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
             })
         }
 

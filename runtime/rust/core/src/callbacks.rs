@@ -174,6 +174,75 @@ impl Drop for ForeignCall {
     }
 }
 
+/// How many items Rust asks a Kotlin `Flow` for at a time: the bound on what Kotlin has
+/// collected ahead of Rust's consumer.
+pub const FLOW_WINDOW: u32 = 64;
+
+/// A Kotlin `Flow` passed where Rust takes `impl Stream<Item = T>`. Rust pulls: each time its
+/// buffer is empty, one async upcall asks Kotlin for up to [`FLOW_WINDOW`] items, which
+/// Kotlin collects only then (the Flow is never collected ahead of Rust by more than the
+/// window). The reply is `[0][more: u8][count: u32][items]`. Dropping the stream cancels a
+/// pull in flight and, with the handle, the collection.
+pub struct ForeignStream<T> {
+    foreign: Foreign,
+    label: &'static str,
+    decode: fn(&mut crate::wire::Reader) -> crate::wire::WireResult<T>,
+    ready: std::collections::VecDeque<T>,
+    pulling: Option<ForeignCall>,
+    ended: bool,
+}
+
+impl<T> ForeignStream<T> {
+    pub fn new(foreign: Foreign, label: &'static str, decode: fn(&mut crate::wire::Reader) -> crate::wire::WireResult<T>) -> Self {
+        ForeignStream { foreign, label, decode, ready: std::collections::VecDeque::new(), pulling: None, ended: false }
+    }
+
+    fn take_batch(&mut self, reply: &[u8]) -> crate::wire::WireResult<()> {
+        let mut r = crate::wire::Reader::new(&reply[1..]);
+        let more = r.bool()?;
+        let n = r.count(0)?;
+        for _ in 0..n {
+            let item = (self.decode)(&mut r)?;
+            self.ready.push_back(item);
+        }
+        r.finish()?;
+        self.ended = !more;
+        Ok(())
+    }
+}
+
+// The stream holds no pinned data: the pending call is itself Unpin.
+impl<T> Unpin for ForeignStream<T> {}
+
+impl<T> futures_core::Stream for ForeignStream<T> {
+    type Item = T;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        loop {
+            if let Some(item) = self.ready.pop_front() {
+                return Poll::Ready(Some(item));
+            }
+            if self.ended {
+                return Poll::Ready(None);
+            }
+            if self.pulling.is_none() {
+                let args = FLOW_WINDOW.to_le_bytes().to_vec();
+                let label = self.label;
+                let call = self.foreign.call_async(label, 0, args);
+                self.pulling = Some(call);
+            }
+            let reply = match Pin::new(self.pulling.as_mut().expect("just set")).poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(reply) => reply,
+            };
+            self.pulling = None;
+            if let Err(e) = self.take_batch(&reply) {
+                panic!("ferry: the Kotlin Flow {} sent a malformed batch: {e}", self.label);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

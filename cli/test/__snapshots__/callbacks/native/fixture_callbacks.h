@@ -34,6 +34,10 @@ int64_t ferry_fixture_callbacks_fetch_token(int64_t *status, int64_t completion,
 int64_t ferry_fixture_callbacks_slow_with_timeout(int64_t *status, int64_t completion, int64_t arg_source, int64_t arg_ms, int64_t arg_timeout_ms);
 int64_t ferry_fixture_callbacks_slow_through(int64_t *status, int64_t completion, int64_t arg_source, int64_t arg_ms);
 int64_t ferry_fixture_callbacks_many_tokens(int64_t *status, int64_t completion, int64_t arg_source, int32_t arg_n);
+int64_t ferry_fixture_callbacks_sum_flow(int64_t *status, int64_t completion, int64_t arg_numbers);
+int64_t ferry_fixture_callbacks_entry_texts(int64_t *status, int64_t completion, int64_t arg_entries);
+int64_t ferry_fixture_callbacks_take_slowly(int64_t *status, int64_t completion, int64_t arg_numbers, int32_t arg_n, int64_t arg_pause_ms);
+int32_t ferry_fixture_callbacks_flow_window(int64_t *status);
 int8_t * ferry_fixture_callbacks_Hub_new(int64_t *status);
 int32_t ferry_fixture_callbacks_Hub_add(int64_t *status, int64_t arg_ferry_self, int64_t arg_logger);
 int64_t ferry_fixture_callbacks_Hub_broadcast(int64_t *status, int64_t completion, int64_t arg_ferry_self, const int8_t *arg_text_ptr, int64_t arg_text_len);

@@ -7,6 +7,9 @@ import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.channels.ReceiveChannel
+import kotlinx.coroutines.channels.produce
+import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.launch
 
 /**
@@ -42,7 +45,7 @@ object Callbacks {
     private val nextHandle = AtomicLong(1)
     private val entries = ConcurrentHashMap<Long, Entry>()
     private val running = ConcurrentHashMap<Long, Job>()
-    private val scope = CoroutineScope(SupervisorJob())
+    internal val scope = CoroutineScope(SupervisorJob())
 
     /**
      * Where async callback methods run: `Dispatchers.Default` unless the application sets
@@ -116,7 +119,7 @@ object Callbacks {
     /** Rust dropped its last reference to the implementation behind [handle]. */
     @JvmStatic
     fun release(handle: Long) {
-        entries.remove(handle)
+        (entries.remove(handle)?.target as? ReleasedByRust)?.released()
     }
 
     private fun complete(library: NativeRuntime?, call: Long, reply: ByteArray) {
@@ -136,5 +139,68 @@ object Callbacks {
             it[0] = THROWN
             text.copyInto(it, 1)
         }
+    }
+}
+
+/** A registered target that must know when Rust lets go of it (a [FlowSource] stops collecting). */
+internal interface ReleasedByRust {
+    fun released()
+}
+
+/**
+ * A Kotlin `Flow` passed where Rust takes `impl Stream<Item = T>`. Rust pulls batches of up
+ * to its window; the Flow is collected only from Rust's first pull on, into a buffer of that
+ * window, so it never runs more than one window ahead of Rust's consumer and nothing is
+ * dropped. When Rust drops the stream, the collection is cancelled. An exception thrown by
+ * the Flow ends Rust's stream with a panic carrying its message.
+ */
+class FlowSource<T>(private val flow: Flow<T>, private val write: (WireWriter, T) -> Unit) : ReleasedByRust {
+    @kotlin.concurrent.Volatile
+    private var items: ReceiveChannel<T>? = null
+
+    /** One batch: `[more][count][items]`, after waiting for at least one item or the end. */
+    @OptIn(kotlinx.coroutines.ExperimentalCoroutinesApi::class)
+    internal suspend fun pull(max: Int, w: WireWriter) {
+        val channel = items ?: Callbacks.scope.produce(capacity = max.coerceAtLeast(1)) { flow.collect { send(it) } }.also { items = it }
+        val batch = ArrayList<T>()
+        val first = channel.receiveCatching()
+        var more = true
+        if (first.isClosed) {
+            first.exceptionOrNull()?.let { throw it }
+            more = false
+        } else {
+            batch.add(first.getOrThrow())
+            while (batch.size < max) {
+                val next = channel.tryReceive()
+                if (next.isSuccess) {
+                    batch.add(next.getOrThrow())
+                } else {
+                    // Nothing ready (or the end): send what there is; the next pull waits,
+                    // and reports the end or the Flow's exception.
+                    break
+                }
+            }
+        }
+        w.i8(0)
+        w.bool(more)
+        w.len(batch.size)
+        for (item in batch) write(w, item)
+    }
+
+    override fun released() {
+        items?.cancel()
+    }
+}
+
+/** How Rust's pulls reach a [FlowSource]. */
+object FlowSourceDispatch : CallbackDispatch {
+    override fun call(target: Any, method: Int, r: WireReader, w: WireWriter) {
+        throw IllegalStateException("ferry: a Flow is only pulled asynchronously")
+    }
+
+    override suspend fun callSuspend(target: Any, method: Int, r: WireReader, w: WireWriter) {
+        val max = r.i32()
+        r.finish()
+        (target as FlowSource<*>).pull(max, w)
     }
 }
