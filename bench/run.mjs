@@ -70,6 +70,12 @@ export const CASES = [
   { id: 'bulk_bytes', unit: 'GB/s', better: 'higher', title: '64 MiB ByteArray echoed by an async fn',
     measures: 'Bytes in plus bytes out per second (2 x 64 MiB per call, GB = 10^9 bytes) for an `async fn echo_bytes(Vec<u8>) -> Vec<u8>` awaited from a coroutine.',
     excludes: 'Excludes producing the input array (made once); kotlin_baseline is one `copyOf` on another thread.' },
+  { id: 'callback_sync', unit: 'ns/call', better: 'lower', title: 'Rust sync fn calling a Kotlin fn(i32) -> i32 once',
+    measures: 'Time per call of a Rust sync fn (a method of an object holding the Kotlin implementation) that calls a Kotlin-implemented `inc(x) = x + 1` once on the calling thread, in a tight loop: Kotlin → Rust → Kotlin → Rust → Kotlin, the Rust call\'s own cost included.',
+    excludes: 'Excludes handing the implementation to Rust (done once, before timing); raw_jni calls the Kotlin method through a cached method id with the caller\'s JNIEnv; kotlin_baseline is null (a Kotlin call would be inlined away).' },
+  { id: 'callback_async_p50', unit: 'µs', better: 'lower', title: 'Rust async fn awaiting a Kotlin suspend fun once, median',
+    measures: 'Median latency of one sequential call of a Rust `async fn` (an object method) that awaits a Kotlin-implemented `suspend fun incLater(x) = x + 1` (which returns at once) once: the Rust future starts the Kotlin coroutine, the coroutine\'s reply completes the Rust future, which completes the Kotlin caller.',
+    excludes: 'No contention (one call in flight); raw_jni spawns onto Tokio, upcalls a Kotlin method that launches the suspend fun on Dispatchers.Default, and gets the value back through a native call completing a oneshot; kotlin_baseline is the suspend fun run by `withContext(Dispatchers.Default)` (the hop to the callback dispatcher and back, no Rust).' },
 ];
 
 export const COLUMNS = [

@@ -118,3 +118,39 @@ impl Stream for Count {
 pub fn count(n: u64) -> impl Stream<Item = u64> + Send + 'static {
     Count { next: 0, end: n }
 }
+
+// ---- callbacks: Rust calling Kotlin ------------------------------------------------------
+
+use std::sync::Arc;
+
+/// Implemented in Kotlin: `inc(x)` returns `x + 1` at once, sync and as a `suspend fun`.
+#[ferry::export(callback)]
+#[async_trait::async_trait]
+pub trait IntCallback: Send + Sync {
+    fn inc(&self, x: i32) -> i32;
+    async fn inc_later(&self, x: i32) -> i32;
+}
+
+/// Holds one Kotlin implementation, so each measured call crosses for the call alone (the
+/// registration of the implementation happens once, when the object is made).
+#[ferry::export(object)]
+pub struct Caller {
+    cb: Arc<dyn IntCallback>,
+}
+
+#[ferry::export]
+impl Caller {
+    pub fn new(cb: Arc<dyn IntCallback>) -> Self {
+        Caller { cb }
+    }
+
+    /// Calls the Kotlin `inc` once, on the calling thread.
+    pub fn call_sync(&self, x: i32) -> i32 {
+        self.cb.inc(x)
+    }
+
+    /// Awaits the Kotlin `suspend fun incLater` once.
+    pub async fn call_async(&self, x: i32) -> i32 {
+        self.cb.inc_later(x).await
+    }
+}

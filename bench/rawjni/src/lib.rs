@@ -7,6 +7,8 @@
 //! - An async call = `spawn` + one static upcall `(JJ)V` that resumes a continuation the
 //!   Kotlin side keeps in a registry under `id`.
 //! - Nothing is marshalled beyond what a case needs (ints as ints, strings as UTF-8 byte[]).
+//! - Callbacks (Rust calling Kotlin): a global ref to a `bench.RawJniCallback` and the
+//!   method ids of its `inc(I)I` and `startIncLater(JI)V`, cached in `JNI_OnLoad`.
 
 use std::cell::Cell;
 use std::ffi::c_void;
@@ -14,7 +16,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use jni::objects::{GlobalRef, JByteArray, JClass, JStaticMethodID};
+use jni::objects::{GlobalRef, JByteArray, JClass, JMethodID, JObject, JStaticMethodID};
 use jni::signature::{Primitive, ReturnType};
 use jni::sys::{jbyteArray, jint, jlong, jvalue, JNI_ERR, JNI_VERSION_1_8};
 use jni::{JNIEnv, JavaVM};
@@ -25,6 +27,8 @@ static JVM: OnceLock<JavaVM> = OnceLock::new();
 static CLASS: OnceLock<GlobalRef> = OnceLock::new();
 static COMPLETE: OnceLock<JStaticMethodID> = OnceLock::new();
 static RT: OnceLock<Runtime> = OnceLock::new();
+static CB_INC: OnceLock<JMethodID> = OnceLock::new();
+static CB_START: OnceLock<JMethodID> = OnceLock::new();
 
 thread_local! {
     static ENV: Cell<*mut jni::sys::JNIEnv> = const { Cell::new(std::ptr::null_mut()) };
@@ -55,6 +59,17 @@ pub extern "system" fn JNI_OnLoad(vm: *mut jni::sys::JavaVM, _reserved: *mut c_v
         };
         let _ = CLASS.set(global);
         let _ = COMPLETE.set(mid);
+        let cb = match env.find_class("bench/RawJniCallback") {
+            Ok(c) => c,
+            Err(_) => return JNI_ERR,
+        };
+        match (env.get_method_id(&cb, "inc", "(I)I"), env.get_method_id(&cb, "startIncLater", "(JI)V")) {
+            (Ok(inc), Ok(start)) => {
+                let _ = CB_INC.set(inc);
+                let _ = CB_START.set(start);
+            }
+            _ => return JNI_ERR,
+        }
     }
     let _ = JVM.set(vm);
     JNI_VERSION_1_8
@@ -358,4 +373,81 @@ pub extern "system" fn Java_bench_RawJni_streamClose(_env: JNIEnv, _cls: JClass,
     if let Some(t) = task {
         t.abort();
     }
+}
+
+// ---- callbacks: Rust calling Kotlin ------------------------------------------------------
+//
+// `callerNew` keeps a global ref to a `bench.RawJniCallback` in a box (the handle).
+// Sync: `callSync` calls `inc(I)I` through the cached method id with the caller's own
+// JNIEnv, on the calling thread. Async: `callAsyncStart` spawns a task whose future sends a
+// oneshot sender (boxed, as a jlong token) to Kotlin through `startIncLater(JI)V` on the
+// worker; Kotlin runs its `suspend fun` in a coroutine and hands the value back with the
+// native `callbackReply(token, value)`, which completes the oneshot; the task then completes
+// the caller through the usual `complete(id, value)` upcall.
+
+use tokio::sync::oneshot;
+
+struct RawCallback {
+    obj: GlobalRef,
+}
+
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_callerNew<'l>(env: JNIEnv<'l>, _cls: JClass<'l>, cb: JObject<'l>) -> jlong {
+    let obj = env.new_global_ref(cb).expect("global ref");
+    Box::into_raw(Box::new(RawCallback { obj })) as jlong
+}
+
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_callerFree(_env: JNIEnv, _cls: JClass, handle: jlong) {
+    if handle != 0 {
+        drop(unsafe { Box::from_raw(handle as *mut RawCallback) });
+    }
+}
+
+/// The Rust fn of `callback_sync`: calls Kotlin's `inc(x)` once, on this thread.
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_callSync(mut env: JNIEnv, _cls: JClass, handle: jlong, x: jint) -> jint {
+    let c = unsafe { &*(handle as *const RawCallback) };
+    let args = [jvalue { i: x }];
+    let r = unsafe { env.call_method_unchecked(c.obj.as_obj(), *CB_INC.get().unwrap(), ReturnType::Primitive(Primitive::Int), &args) };
+    match r.and_then(|v| v.i()) {
+        Ok(v) => v,
+        Err(_) => {
+            // The exception stays pending: Kotlin sees it when this native call returns.
+            -1
+        }
+    }
+}
+
+/// Awaits Kotlin's `suspend fun incLater(x)`: the upcall starts it, `callbackReply` ends it.
+async fn call_inc_later(obj: GlobalRef, x: i32) -> i32 {
+    let (tx, rx) = oneshot::channel::<i32>();
+    let token = Box::into_raw(Box::new(tx)) as jlong;
+    {
+        let raw = ENV.with(|c| c.get());
+        let mut env = unsafe { JNIEnv::from_raw(raw) }.expect("worker attached");
+        let args = [jvalue { j: token }, jvalue { i: x }];
+        let r = unsafe { env.call_method_unchecked(obj.as_obj(), *CB_START.get().unwrap(), ReturnType::Primitive(Primitive::Void), &args) };
+        if r.is_err() && env.exception_check().unwrap_or(false) {
+            let _ = env.exception_describe();
+            let _ = env.exception_clear();
+        }
+    }
+    rx.await.expect("Kotlin replied")
+}
+
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_callAsyncStart(_env: JNIEnv, _cls: JClass, handle: jlong, id: jlong, x: jint) {
+    let obj = unsafe { &*(handle as *const RawCallback) }.obj.clone();
+    rt().spawn(async move {
+        let v = call_inc_later(obj, x).await;
+        complete(id, v as jlong);
+    });
+}
+
+/// Kotlin's reply to `startIncLater`: completes the oneshot behind `token` (exactly once).
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_callbackReply(_env: JNIEnv, _cls: JClass, token: jlong, value: jint) {
+    let tx = unsafe { Box::from_raw(token as *mut oneshot::Sender<i32>) };
+    let _ = tx.send(value);
 }

@@ -85,3 +85,39 @@ pub fn probe_dropped_at(reset: bool) -> i64 {
 pub fn probe_started() -> i64 {
     STARTED.load(Ordering::Acquire)
 }
+
+// ---- callbacks: Rust calling Kotlin ---------------------------------------------------
+
+use std::sync::Arc;
+
+/// A foreign trait implemented in Kotlin: `inc(x)` returns `x + 1` at once, sync and async.
+#[uniffi::export(with_foreign)]
+#[async_trait::async_trait]
+pub trait IntCallback: Send + Sync {
+    fn inc(&self, x: i32) -> i32;
+    async fn inc_later(&self, x: i32) -> i32;
+}
+
+/// Holds one Kotlin implementation; each measured call is one method call of this object.
+#[derive(uniffi::Object)]
+pub struct Caller {
+    cb: Arc<dyn IntCallback>,
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl Caller {
+    #[uniffi::constructor]
+    pub fn new(cb: Arc<dyn IntCallback>) -> Arc<Self> {
+        Arc::new(Caller { cb })
+    }
+
+    /// Calls the Kotlin `inc` once, on the calling thread.
+    pub fn call_sync(&self, x: i32) -> i32 {
+        self.cb.inc(x)
+    }
+
+    /// Awaits the Kotlin `incLater` once.
+    pub async fn call_async(&self, x: i32) -> i32 {
+        self.cb.inc_later(x).await
+    }
+}

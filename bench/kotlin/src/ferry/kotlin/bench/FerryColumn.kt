@@ -1,5 +1,7 @@
 package bench
 
+import bench.ferrygen.Caller as FCaller
+import bench.ferrygen.IntCallback as FIntCallback
 import bench.ferrygen.add as fAdd
 import bench.ferrygen.echo as fEcho
 import bench.ferrygen.echoBytes as fEchoBytes
@@ -29,6 +31,23 @@ class FerryColumn : Column("ferry") {
         for (i in 0 until n) s += fAdd(i, 1)
         return s
     }
+
+    /** One Kotlin implementation, handed to Rust once (a `#[ferry::export(callback)]` trait). */
+    private val caller by lazy {
+        FCaller(object : FIntCallback {
+            override fun inc(x: Int): Int = x + 1
+            override suspend fun incLater(x: Int): Int = x + 1
+        })
+    }
+
+    override fun callbackLoop(n: Int): Long {
+        val c = caller
+        var s = 0L
+        for (i in 0 until n) s += c.callSync(i)
+        return s
+    }
+
+    override suspend fun callbackAsync(x: Int) = caller.callAsync(x)
 
     override fun echoLoop(s: String, n: Int): Long {
         var t = 0L

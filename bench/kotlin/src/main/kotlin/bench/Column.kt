@@ -35,6 +35,15 @@ abstract class Column(val key: String) {
     /** Collects a `Flow` of `0 until n` and returns the sum. */
     open suspend fun streamSum(n: Long): Long = unsupported()
 
+    /**
+     * `n` calls of a Rust sync fn that calls a Kotlin-implemented `inc(x) = x + 1` once, on
+     * the calling thread; returns the summed results.
+     */
+    open fun callbackLoop(n: Int): Long = unsupported()
+
+    /** One call of a Rust `async fn` that awaits a Kotlin `suspend fun incLater(x) = x + 1` once. */
+    open suspend fun callbackAsync(x: Int): Int = unsupported()
+
     private fun unsupported(): Nothing = throw UnsupportedOperationException("$key does not run this case")
 }
 
@@ -49,10 +58,13 @@ object Cases {
     const val CANCEL_LATENCY_P50 = "cancel_latency_p50"
     const val STREAM_ITEMS = "stream_items"
     const val BULK_BYTES = "bulk_bytes"
+    const val CALLBACK_SYNC = "callback_sync"
+    const val CALLBACK_ASYNC_P50 = "callback_async_p50"
 
     val ALL = listOf(
         SYNC_NOOP, SYNC_STRING_ECHO, ASYNC_READY, ASYNC_HOP_P50, ASYNC_HOP_P99,
         ASYNC_THROUGHPUT, INFLIGHT_MEMORY, CANCEL_LATENCY_P50, STREAM_ITEMS, BULK_BYTES,
+        CALLBACK_SYNC, CALLBACK_ASYNC_P50,
     )
-    val ASYNC = setOf(ASYNC_READY, ASYNC_HOP_P50, ASYNC_HOP_P99, ASYNC_THROUGHPUT, INFLIGHT_MEMORY, CANCEL_LATENCY_P50, BULK_BYTES)
+    val ASYNC = setOf(ASYNC_READY, ASYNC_HOP_P50, ASYNC_HOP_P99, ASYNC_THROUGHPUT, INFLIGHT_MEMORY, CANCEL_LATENCY_P50, BULK_BYTES, CALLBACK_ASYNC_P50)
 }

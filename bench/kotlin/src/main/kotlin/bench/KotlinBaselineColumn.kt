@@ -4,6 +4,7 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.flow.channelFlow
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.suspendCancellableCoroutine
+import kotlinx.coroutines.withContext
 import java.util.concurrent.Executors
 import java.util.concurrent.ScheduledThreadPoolExecutor
 import java.util.concurrent.TimeUnit
@@ -17,7 +18,7 @@ import kotlin.coroutines.resume
  * inlined by the JIT and measure nothing).
  */
 class KotlinBaselineColumn : Column("kotlin_baseline") {
-    override val cases = Cases.ALL.toSet() - Cases.SYNC_NOOP - Cases.SYNC_STRING_ECHO
+    override val cases = Cases.ALL.toSet() - Cases.SYNC_NOOP - Cases.SYNC_STRING_ECHO - Cases.CALLBACK_SYNC
 
     private val workers = Executors.newFixedThreadPool(2) { r ->
         Thread(r, "baseline-worker").apply { isDaemon = true }
@@ -54,6 +55,14 @@ class KotlinBaselineColumn : Column("kotlin_baseline") {
         workers.execute { c.resume(b.copyOf()) }
     }
 
+    /** The Kotlin side of `callback_async_p50` without Rust: the suspend fun, run in a
+     *  coroutine on Dispatchers.Default (where the bridges run callbacks), awaited. */
+    private val incImpl = object : SuspendInc {
+        override suspend fun incLater(x: Int): Int = x + 1
+    }
+
+    override suspend fun callbackAsync(x: Int): Int = withContext(Dispatchers.Default) { incImpl.incLater(x) }
+
     override suspend fun streamSum(n: Long): Long {
         var sum = 0L
         channelFlow {
@@ -67,4 +76,9 @@ class KotlinBaselineColumn : Column("kotlin_baseline") {
         }.collect { sum += it }
         return sum
     }
+}
+
+/** A `suspend fun(i32): i32` behind an interface, as the bridges' callback traits have it. */
+interface SuspendInc {
+    suspend fun incLater(x: Int): Int
 }

@@ -143,6 +143,8 @@ class Harness(private val opts: Opts) {
             check(c.echoBytes(b).contentEquals(b)) { "echo_bytes" }
         }
         if (Cases.STREAM_ITEMS in c.cases) check(c.streamSum(1000) == 499_500L) { "stream sum" }
+        if (Cases.CALLBACK_SYNC in c.cases) check(c.callbackLoop(3) == 6L) { "callback sync" }
+        if (Cases.CALLBACK_ASYNC_P50 in c.cases) check(c.callbackAsync(41) == 42) { "callback async" }
     }
 
     fun run(): String {
@@ -167,6 +169,8 @@ class Harness(private val opts: Opts) {
         if (want(Cases.CANCEL_LATENCY_P50)) results[Cases.CANCEL_LATENCY_P50] = cancelLatency(cols)
         if (want(Cases.STREAM_ITEMS)) results[Cases.STREAM_ITEMS] = streamItems(cols)
         if (want(Cases.BULK_BYTES)) results[Cases.BULK_BYTES] = bulkBytes(cols)
+        if (want(Cases.CALLBACK_SYNC)) results[Cases.CALLBACK_SYNC] = callbackSync(cols)
+        if (want(Cases.CALLBACK_ASYNC_P50)) results[Cases.CALLBACK_ASYNC_P50] = callbackAsync(cols)
         log("measured in %.1f s".format((System.nanoTime() - t0) / 1e9))
 
         for ((id, r) in results) {
@@ -378,6 +382,25 @@ class Harness(private val opts: Opts) {
         val t = timeNs { runBlocking { sum = c.streamSum(n) } }
         check(sum == n * (n - 1) / 2) { "stream sum" }
         n / (t / 1e9)
+    }
+
+    private fun callbackSync(cols: List<Column>) = one(Cases.CALLBACK_SYNC, cols, plan.rounds, warmups = 2) { c, warm ->
+        val n = iterations("cbsync/${c.key}", warm, plan.syncRoundNs) { sink += c.callbackLoop(it.toInt()) }
+        timeNs { sink += c.callbackLoop(n.toInt()) }.toDouble() / n
+    }
+
+    /** Sequential calls from one coroutine (runBlocking); the median latency per round. */
+    private fun callbackAsync(cols: List<Column>) = one(Cases.CALLBACK_ASYNC_P50, cols, plan.rounds, warmups = 2) { c, _ ->
+        val lat = LongArray(plan.hopSamples)
+        runBlocking {
+            for (i in lat.indices) {
+                val t = System.nanoTime()
+                sink += c.callbackAsync(i)
+                lat[i] = System.nanoTime() - t
+            }
+        }
+        lat.sort()
+        percentile(lat, 0.50) / 1e3
     }
 
     private val bulkInput by lazy { ByteArray(plan.bulkBytes) { (it * 31).toByte() } }

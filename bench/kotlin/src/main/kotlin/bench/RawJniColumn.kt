@@ -1,6 +1,9 @@
 package bench
 
 import kotlinx.coroutines.CancellableContinuation
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.flow
 import kotlinx.coroutines.suspendCancellableCoroutine
@@ -41,6 +44,18 @@ object RawJni {
     @JvmStatic external fun streamNext(handle: Long, out: LongArray): Int
     @JvmStatic external fun streamWait(handle: Long, id: Long)
     @JvmStatic external fun streamClose(handle: Long)
+    @JvmStatic external fun callerNew(cb: RawJniCallback): Long
+    @JvmStatic external fun callerFree(handle: Long)
+    @JvmStatic external fun callSync(handle: Long, x: Int): Int
+    @JvmStatic external fun callAsyncStart(handle: Long, id: Long, x: Int)
+    @JvmStatic external fun callbackReply(token: Long, value: Int)
+
+    /** One call of the Rust async fn that awaits [RawJniCallback.incLater] once. */
+    suspend fun callAsync(handle: Long, x: Int): Int = suspendCancellableCoroutine<Long> { c ->
+        val id = ids.incrementAndGet()
+        pending[id] = c
+        callAsyncStart(handle, id, x)
+    }.toInt()
 
     /**
      * `count(n)` as a `Flow<Long>`: each item is one sync JNI call that polls the Rust
@@ -123,6 +138,23 @@ object RawJni {
     }
 }
 
+/**
+ * What the floor's Rust calls (method ids cached in `JNI_OnLoad`): `inc(I)I` on the calling
+ * thread, and `startIncLater(JI)V` from a Tokio worker, which runs the `suspend fun` in a
+ * coroutine on Dispatchers.Default and hands the result back with `RawJni.callbackReply`.
+ */
+class RawJniCallback {
+    private val scope = CoroutineScope(Dispatchers.Default)
+
+    fun inc(x: Int): Int = x + 1
+
+    suspend fun incLater(x: Int): Int = x + 1
+
+    fun startIncLater(token: Long, x: Int) {
+        scope.launch { RawJni.callbackReply(token, incLater(x)) }
+    }
+}
+
 class RawJniColumn(private val libPath: String) : Column("raw_jni") {
     override val cases = Cases.ALL.toSet()
 
@@ -141,6 +173,18 @@ class RawJniColumn(private val libPath: String) : Column("raw_jni") {
         for (i in 0 until n) t += RawJni.echo(s).length
         return t
     }
+
+    /** One Kotlin object, handed to Rust once (a global ref in a box). */
+    private val caller by lazy { RawJni.callerNew(RawJniCallback()) }
+
+    override fun callbackLoop(n: Int): Long {
+        val h = caller
+        var s = 0L
+        for (i in 0 until n) s += RawJni.callSync(h, i)
+        return s
+    }
+
+    override suspend fun callbackAsync(x: Int) = RawJni.callAsync(caller, x)
 
     override suspend fun ready(x: Int) = RawJni.ready(x)
     override suspend fun hop(x: Int) = RawJni.hop(x)

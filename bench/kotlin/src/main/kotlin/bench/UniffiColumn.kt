@@ -1,5 +1,7 @@
 package bench
 
+import uniffi.ferry_bench_uniffi.Caller as UCaller
+import uniffi.ferry_bench_uniffi.IntCallback as UIntCallback
 import uniffi.ferry_bench_uniffi.add as uAdd
 import uniffi.ferry_bench_uniffi.echo as uEcho
 import uniffi.ferry_bench_uniffi.echoBytes as uEchoBytes
@@ -19,6 +21,23 @@ class UniffiColumn : Column("uniffi") {
         for (i in 0 until n) s += uAdd(i, 1)
         return s
     }
+
+    /** One Kotlin implementation, handed to Rust once (a foreign trait, `with_foreign`). */
+    private val caller by lazy {
+        UCaller(object : UIntCallback {
+            override fun inc(x: Int): Int = x + 1
+            override suspend fun incLater(x: Int): Int = x + 1
+        })
+    }
+
+    override fun callbackLoop(n: Int): Long {
+        val c = caller
+        var s = 0L
+        for (i in 0 until n) s += c.callSync(i)
+        return s
+    }
+
+    override suspend fun callbackAsync(x: Int) = caller.callAsync(x)
 
     override fun echoLoop(s: String, n: Int): Long {
         var t = 0L
