@@ -11,6 +11,10 @@
 //
 // Options: --quick, --no-build (reuse the last build), --only id,id (some cases),
 //          --columns key,key (some columns), --no-ferry (skip the ferry column).
+//
+// --native: instead of the JVM, Kotlin/Native (linuxX64): ferry's C face (bench/ferry), the
+// hand-written C-ABI floor (bench/rawc) and pure Kotlin/Native in one release program
+// (bench/native/src), written to bench/results/latest-native.json and latest-native.md.
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -29,6 +33,7 @@ const KOTLIN = path.join(BENCH, 'kotlin');
 const argv = process.argv.slice(2);
 const opt = {
   quick: argv.includes('--quick'),
+  native: argv.includes('--native'),
   build: !argv.includes('--no-build'),
   ferry: !argv.includes('--no-ferry'),
   only: valueOf('--only'),
@@ -83,6 +88,17 @@ export const COLUMNS = [
   { key: 'raw_jni', label: 'raw JNI (floor)', color: '#495057', what: 'hand-written JNI: `extern "system"` fns, a Tokio spawn and one static upcall on a permanently attached worker (bench/rawjni)' },
   { key: 'kotlin_baseline', label: 'Kotlin baseline', color: '#1c7ed6', what: 'pure Kotlin doing the same hand-off: `suspendCancellableCoroutine` resumed from another thread, `channelFlow` fed from another thread' },
   { key: 'uniffi', label: 'UniFFI', color: '#2f9e44', what: 'the same Rust functions exported with UniFFI (crates.io `uniffi`), its Kotlin bindings over JNA (bench/uniffi)' },
+];
+
+// The --native run: the cases that apply on Kotlin/Native (no JVM heap or JNA there; the
+// ids and definitions are the JVM's) and its columns.
+export const NATIVE_CASE_IDS = ['sync_noop', 'sync_string_echo', 'async_ready', 'async_hop_p50', 'async_hop_p99',
+  'async_throughput', 'stream_items', 'callback_sync', 'callback_async_p50'];
+
+export const NATIVE_COLUMNS = [
+  { key: 'ferry', label: 'ferry', what: 'ferry\'s generated bindings for bench/ferry over its C face (cinterop of the generated header), the generated common Kotlin, the native FerryNative and the dev.ferry runtime klib' },
+  { key: 'raw_c', label: 'raw C ABI (floor)', what: 'hand-written `extern "C"` fns (bench/rawc, header `rawc.h`, cinterop): one multi-thread Tokio runtime; an async call is a `spawn` plus one call of a C function pointer `complete(token, value)` registered once, the token a `StableRef` to the waiting continuation; strings as UTF-8 pointer + length; the stream polled inline, one C call per item; callbacks through C function pointers with a `StableRef` as context, the async one answered by `rawc_callback_reply` completing a Tokio oneshot' },
+  { key: 'kotlin_baseline', label: 'Kotlin/Native baseline', what: 'pure Kotlin/Native doing the same hand-off: `suspendCancellableCoroutine` resumed from a 2-thread pool (`newFixedThreadPoolContext`), a `channelFlow` fed from a Dispatchers.IO coroutine, the callback\'s suspend fun run by `withContext(Dispatchers.Default)`; sync cases are null' },
 ];
 
 function log(msg) {
@@ -243,18 +259,21 @@ function stampOf(date) {
 
 /** Moves the previous run's files to results/history/<its date>/ (never deletes them). */
 function archivePrevious() {
-  const prev = path.join(RESULTS, 'latest.json');
+  archiveFiles('latest.json', '', (f) => f === 'latest.json' || f === 'latest.md' || f.endsWith('.svg'));
+}
+
+function archiveFiles(latest, suffix, belongs) {
+  const prev = path.join(RESULTS, latest);
   if (!fs.existsSync(prev)) return;
   let stamp;
   try { stamp = stampOf(JSON.parse(fs.readFileSync(prev, 'utf8')).date); } catch { stamp = null; }
   if (!stamp) stamp = stampOf(fs.statSync(prev).mtime.toISOString());
+  stamp += suffix;
   let dir = path.join(RESULTS, 'history', stamp);
   for (let i = 2; fs.existsSync(dir); i++) dir = path.join(RESULTS, 'history', `${stamp}-${i}`);
   fs.mkdirSync(dir, { recursive: true });
   for (const f of fs.readdirSync(RESULTS)) {
-    if (f === 'latest.json' || f === 'latest.md' || f.endsWith('.svg')) {
-      fs.renameSync(path.join(RESULTS, f), path.join(dir, f));
-    }
+    if (belongs(f)) fs.renameSync(path.join(RESULTS, f), path.join(dir, f));
   }
   log(`previous run kept in ${path.relative(ROOT, dir)}/`);
 }
@@ -353,7 +372,115 @@ function markdown(result, notes) {
   return L.join('\n') + '\n';
 }
 
+// ---- --native: Kotlin/Native ------------------------------------------------------------
+async function mainNative() {
+  const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const t0 = Date.now();
+  log(`ferry benchmark on Kotlin/Native (${opt.quick ? 'quick' : 'full'}) — ${date}`);
+  // The repository's Kotlin/Native tooling (offline K/N 2.2.21, the runtime klib, cinterop).
+  const { generateBindings, buildNativeLibrary } = await import('../scripts/lib.mjs');
+  const { buildNativeProgram, kotlinFiles } = await import('../scripts/native-fixture.mjs');
+  const { ensureKotlinNative, KOTLIN_NATIVE_VERSION } = await import('../scripts/kotlin-native.mjs');
+  const buildDir = path.join(TARGET, 'native');
+  const program = path.join(buildDir, 'program.kexe');
+  if (opt.build) {
+    process.env.CARGO_TARGET_DIR = TARGET; // buildNativeLibrary's cargo inherits it
+    fs.mkdirSync(buildDir, { recursive: true });
+    const kotlinOut = path.join(GENERATED, 'native', 'kotlin');
+    const nativeOut = path.join(GENERATED, 'native', 'c');
+    log('step 1/4: ferry generate bench/ferry (common Kotlin + the native layer)');
+    generateBindings(path.join(BENCH, 'ferry'), kotlinOut, { fresh: true, nativeOut });
+    log('step 2/4: cargo build --release of bench/ferry and of the C-ABI floor bench/rawc');
+    const ferryLib = buildNativeLibrary(path.join(BENCH, 'ferry'), { release: true });
+    const rawcLib = buildNativeLibrary(path.join(BENCH, 'rawc'), { release: true });
+    if (path.dirname(rawcLib.libPath) !== path.dirname(ferryLib.libPath)) throw new Error('bench/ferry and bench/rawc built into different folders');
+    log('step 3/4: cinterop of bench/rawc/rawc.h');
+    const kn = ensureKotlinNative();
+    const rawcKlib = path.join(buildDir, 'rawc.klib');
+    run(kn.cinterop, ['-def', path.join(BENCH, 'rawc', 'rawc.def'), '-compiler-option', `-I${path.join(BENCH, 'rawc')}`, '-o', rawcKlib], { env: kn.env });
+    log('step 4/4: kotlinc-native -opt (the benchmark program; takes minutes)');
+    // buildNativeProgram hands `sources` to kotlinc-native as they are, so the floor's klib
+    // rides along with them (its .def links -lferry_bench_rawc from the same folder).
+    buildNativeProgram({
+      name: 'bench-native', buildDir, kotlinOut, nativeOut, ...ferryLib,
+      sources: [...kotlinFiles(path.join(BENCH, 'native', 'src')), '-l', rawcKlib],
+      entry: 'benchkn.main', release: true,
+    });
+  } else if (!fs.existsSync(program)) {
+    log(`--no-build: ${path.relative(ROOT, program)} does not exist`);
+    process.exit(1);
+  }
+  log(`build done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+
+  const out = path.join(buildDir, 'native-result.json');
+  fs.rmSync(out, { force: true });
+  const args = ['--out', out];
+  if (opt.quick) args.push('--quick');
+  if (opt.only) args.push('--only', opt.only);
+  if (opt.columns) args.push('--columns', opt.columns);
+  const t1 = Date.now();
+  log(`running the program (${opt.quick ? 'quick' : 'full'}); all columns in one process`);
+  run(program, args);
+  const h = JSON.parse(fs.readFileSync(out, 'utf8'));
+  log(`program done in ${((Date.now() - t1) / 1000).toFixed(0)} s`);
+
+  const byId = new Map(h.cases.map((c) => [c.id, c]));
+  const cases = NATIVE_CASE_IDS.filter((id) => byId.has(id) || !opt.only).map((id) => {
+    const k = CASES.find((x) => x.id === id);
+    const r = byId.get(id) || {};
+    const row = { id, unit: k.unit, better: k.better };
+    for (const col of NATIVE_COLUMNS) row[col.key] = typeof r[col.key] === 'number' ? r[col.key] : null;
+    row.rounds = r.rounds ?? 0;
+    return row;
+  });
+  const m = machine(null);
+  delete m.jvm;
+  delete m.uniffi;
+  const result = { date, quick: opt.quick, machine: { ...m, kotlin_native: KOTLIN_NATIVE_VERSION, target: 'linuxX64' }, cases };
+
+  const partial = Boolean(opt.only || opt.columns);
+  const dir = partial ? path.join(RESULTS, 'partial') : RESULTS;
+  fs.mkdirSync(dir, { recursive: true });
+  if (!partial) archiveFiles('latest-native.json', '-native', (f) => f === 'latest-native.json' || f === 'latest-native.md');
+  const md = markdownNative(result, h);
+  fs.writeFileSync(path.join(dir, 'latest-native.json'), JSON.stringify(result, null, 2) + '\n');
+  fs.writeFileSync(path.join(dir, 'latest-native.md'), md);
+  log(`wrote ${path.relative(ROOT, dir)}/latest-native.json and latest-native.md${partial ? ' (partial run)' : ''}`);
+  console.log('');
+  console.log(md.split('\n').filter((l) => l.startsWith('|')).join('\n'));
+  log(`total ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+function markdownNative(result, h) {
+  const L = [];
+  const m = result.machine;
+  L.push(`# ferry benchmark on Kotlin/Native (${m.target}) — ${result.date}${result.quick ? ' (quick)' : ''}`);
+  L.push('');
+  L.push(`Machine: ${m.cpus} CPUs (${m.cpu_model || 'unknown CPU'}), ${m.memory_gib} GiB, ${m.os}; Kotlin/Native ${m.kotlin_native} (\`-opt\`), rustc ${m.rustc}, Node ${m.node}.`);
+  L.push('Each figure is the median over the rounds after warm-up (timing: `kotlin.time.TimeSource.Monotonic`); the columns run in one process, interleaved round by round. The case definitions are the JVM\'s (latest.md); `—` means the column does not apply. *ferry cost vs floor* is ferry ÷ raw C for lower-is-better cases and raw C ÷ ferry for higher-is-better ones.');
+  L.push('');
+  L.push('| case | unit | better | ferry | raw C ABI (floor) | Kotlin/Native baseline | ferry cost vs floor | rounds |');
+  L.push('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const c of result.cases) {
+    let ratio = '—';
+    if (typeof c.ferry === 'number' && typeof c.raw_c === 'number' && c.ferry > 0 && c.raw_c > 0) {
+      ratio = `${(c.better === 'lower' ? c.ferry / c.raw_c : c.raw_c / c.ferry).toFixed(2)}×`;
+    }
+    L.push(`| \`${c.id}\` | ${c.unit} | ${c.better} | ${fmtNum(c.ferry)} | ${fmtNum(c.raw_c)} | ${fmtNum(c.kotlin_baseline)} | ${ratio} | ${c.rounds} |`);
+  }
+  L.push('');
+  L.push('## Columns');
+  L.push('');
+  for (const col of NATIVE_COLUMNS) L.push(`- **${col.key}**: ${col.what}.`);
+  L.push('');
+  L.push(`Sizes: ${Object.entries(h.sizes).map(([k, v]) => `${k} = ${v.toLocaleString('en-US')}`).join(', ')}.`);
+  L.push('');
+  L.push('A benchmark is not a test: nothing fails on a time. Re-run with `npm run bench -- --native` (or `-- --native --quick`).');
+  return L.join('\n') + '\n';
+}
+
 async function main() {
+  if (opt.native) return mainNative();
   const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const t0 = Date.now();
   log(`ferry benchmark (${opt.quick ? 'quick' : 'full'}) — ${date}`);
