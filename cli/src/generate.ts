@@ -8,6 +8,7 @@ import { readCrateConfig } from './config.js';
 import { Diagnostics } from './diagnostics.js';
 import { emitKotlin, emitKotlinNative, KotlinFile } from './emit/kotlin.js';
 import { emitRust } from './emit/rust.js';
+import { withTraitObjects } from './ir/trait-objects.js';
 import { buildIr } from './ir/build.js';
 import type { CrateIr } from './ir/model.js';
 import { parseCrate } from './parse/crate.js';
@@ -35,9 +36,10 @@ export async function generateInMemory(crateDir: string, displayBase = process.c
   const ir = buildIr(syntax, config);
   checkIr(ir, diags);
   if (diags.hasErrors) return { ok: false, diagnostics: diags };
+  const emitted = withTraitObjects(ir);
   return {
     ok: true,
-    output: { ir, rustGlue: emitRust(ir), rustGluePath: path.join(crateDir, '.ferry', 'glue.rs'), kotlin: emitKotlin(ir), kotlinNative: emitKotlinNative(ir) },
+    output: { ir, rustGlue: emitRust(emitted), rustGluePath: path.join(crateDir, '.ferry', 'glue.rs'), kotlin: emitKotlin(emitted), kotlinNative: emitKotlinNative(emitted) },
   };
 }
 

@@ -26,9 +26,20 @@ describe('callbacks: checker', () => {
     assert.deepEqual(lines, [E(7, 15, '`Vec<Arc<dyn Sink>>`: a Kotlin callback can only be passed directly, as Arc<dyn Trait> or Box<dyn Trait>, not inside another type (yet)')]);
   });
 
-  test('returning a callback is reported', async () => {
-    const lines = await diagnose(`${TRAIT}#[ferry::export]\npub fn f() -> Arc<dyn Sink> { todo!() }\n`);
-    assert.deepEqual(lines, [E(7, 15, '`Arc<dyn Sink>`: returning a callback trait object to Kotlin is not supported yet: Kotlin passes its implementations to Rust')]);
+  test('returning a Box<dyn T> is reported (Kotlin holds returned trait objects by a shared Arc)', async () => {
+    const lines = await diagnose(`${TRAIT}#[ferry::export]\npub fn f() -> Box<dyn Sink> { todo!() }\n`);
+    assert.deepEqual(lines, [E(7, 15, '`Box<dyn Sink>`: return Arc<dyn Sink> (Kotlin holds the returned value by handle, which shares the Arc)')]);
+  });
+
+  test('a returned trait object gets a holder, a Kotlin class implementing the interface, and identity both ways', async () => {
+    const out = await generate(`${TRAIT}#[ferry::export]\npub fn f() -> Arc<dyn Sink> { todo!() }\n#[ferry::export]\npub fn g(s: Arc<dyn Sink>) -> Arc<dyn Sink> { s }\n`);
+    assertContains(out.rust, 'pub(crate) struct __FerryRustSink(pub(crate) ::std::sync::Arc<dyn crate::Sink>);');
+    assertContains(out.rust, 'w.i64(::ferry::callbacks::kotlin_handle(::std::sync::Arc::as_ptr(&__result) as *const ()));');
+    assertContains(out.rust, '::ferry::callbacks::remember_proxy(');
+    assertContains(out.kotlinAll, 'internal class FerryRustSink internal constructor(');
+    assertContains(out.kotlinAll, ') : RustObject(ferryHandle, FerryObjectRelease), Sink {');
+    assertContains(out.kotlinAll, 'override fun put(v: UInt): UInt');
+    assertContains(out.kotlinAll, '((s as? FerryRustSink)?.let { it.ferryHandle() or (1L shl 62) } ?: dev.ferry.Callbacks.register(s, FerrySinkDispatch, FerryNative))');
   });
 
   test('a trait object of an unexported trait names the fix', async () => {
@@ -48,15 +59,15 @@ describe('callbacks: both glues', () => {
     assertContains(out.rust, 'pub(super) struct __FerryCallbackSink(pub(super) ::ferry::callbacks::Foreign);');
     assertContains(out.rust, 'impl crate::Sink for __FerryCallbackSink {');
     assertContains(out.rust, 'let __reply = self.0.call("Sink::put", 0, &__args);');
-    assertContains(out.rust, 'let arg_sink: ::std::sync::Arc<dyn crate::Sink> = ::std::sync::Arc::new(__FerryCallbackSink(face::callbacks::foreign(arg_sink)));');
-    assertContains(out.rust, 'let arg_boxed: ::std::boxed::Box<dyn crate::Sink> = ::std::boxed::Box::new(__FerryCallbackSink(face::callbacks::foreign(arg_boxed)));');
+    assertContains(out.rust, 'let arg_sink: ::std::sync::Arc<dyn crate::Sink> = { ::std::sync::Arc::new(__FerryCallbackSink(face::callbacks::foreign(arg_sink))) };');
+    assertContains(out.rust, 'let arg_boxed: ::std::boxed::Box<dyn crate::Sink> = { ::std::boxed::Box::new(__FerryCallbackSink(face::callbacks::foreign(arg_boxed))) };');
     const body = out.rust.slice(out.rust.indexOf('fn Java_ferry_demo_FerryNative_f<'));
     assert.ok(body.indexOf('arg_boxed: ::std::boxed') < body.indexOf('arg_label: ::std::string::String'), 'callbacks are lifted before other arguments');
   });
 
   test('an Option<Arc<dyn T>> crosses as handle 0 for None', async () => {
     const out = await generate(`${TRAIT}#[ferry::export]\npub fn f(sink: Option<Arc<dyn Sink>>) -> bool { sink.is_some() }\n`);
-    assertContains(out.rust, 'let arg_sink: ::std::option::Option<::std::sync::Arc<dyn crate::Sink>> = if arg_sink == 0 { ::std::option::Option::None } else { ::std::option::Option::Some(::std::sync::Arc::new(__FerryCallbackSink(face::callbacks::foreign(arg_sink)))) };');
+    assertContains(out.rust, 'let arg_sink: ::std::option::Option<::std::sync::Arc<dyn crate::Sink>> = if arg_sink == 0 { ::std::option::Option::None } else { ::std::option::Option::Some({ ::std::sync::Arc::new(__FerryCallbackSink(face::callbacks::foreign(arg_sink))) }) };');
     assertContains(out.kotlinAll, 'fun f(sink: Sink? = null): Boolean');
     assertContains(out.kotlinAll, '(sink?.let { dev.ferry.Callbacks.register(it, FerrySinkDispatch, FerryNative) } ?: 0L)');
   });

@@ -129,7 +129,8 @@ function checkStreamItem(t: Extract<TypeRef, { kind: 'stream' }>, diags: Diagnos
     return;
   }
   const one = (v: TypeRef) => {
-    if (v.kind === 'unit') diags.error(v.span, 'a stream of `()` carries no data: use a stream of a value (e.g. u64)');
+    if (containsCallback(v)) diags.error(v.span, `\`${v.text}\`: trait objects cannot be stream items yet`);
+    else if (v.kind === 'unit') diags.error(v.span, 'a stream of `()` carries no data: use a stream of a value (e.g. u64)');
     else if (v.kind === 'stream') diags.error(v.span, 'a stream of streams cannot cross the bridge: flatten it in Rust');
     else checkType(v, 'return', diags);
   };
@@ -224,8 +225,10 @@ function checkType(t: TypeRef, pos: Position, diags: Diagnostics): void {
       diags.error(t.span, '`impl Stream` can only be a return type');
       return;
     case 'callback':
-      if (pos === 'return') diags.error(t.span, `\`${t.text}\`: returning a callback trait object to Kotlin is not supported yet: Kotlin passes its implementations to Rust`);
-      else diags.error(t.span, `\`${t.text}\`: a Kotlin callback can only be a direct parameter of an exported function, method or constructor`);
+      // Reached only from results (parameters are handled before): a Rust implementation
+      // returned to Kotlin is held by handle, which needs the shared Arc.
+      if (pos === 'field') diags.error(t.span, `\`${t.text}\`: a trait object cannot be a field of an exported record or enum: pass it separately`);
+      else if (t.boxed) diags.error(t.span, `\`${t.text}\`: return Arc<dyn ${t.name}> (Kotlin holds the returned value by handle, which shares the Arc)`);
       return;
     case 'unsupported':
       diags.error(t.span, `${t.what} cannot cross the bridge${t.hint ? `: ${t.hint}` : ''}`);

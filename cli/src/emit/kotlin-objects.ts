@@ -8,6 +8,7 @@
 // never release a handle a call is about to use.
 
 import { decl, type NativeDecl } from './kotlin-native.js';
+import { callbackParam } from '../ir/model.js';
 import type { CrateIr, FnDecl, MethodDecl, ObjectDecl, TypeRef } from '../ir/model.js';
 import { asNativeFn, isObjectParam, methodRole, SELF_PARAM } from '../ir/objects.js';
 import { camelCase, CODECS_OBJECT, kotlinIdent, NATIVE_OBJECT } from '../names.js';
@@ -128,7 +129,7 @@ export function objectDecode(name: string): string {
  */
 export function keepObjectsAlive(fn: FnDecl, body: string[]): string[] {
   // Objects inside a Vec, Option or Map argument are kept by the collection itself.
-  const objects = fn.params.filter((p) => isObjectParam(p.type) || holdsObject(p.type)).map((p) => kotlinIdent(camelCase(p.name)));
+  const objects = fn.params.filter((p) => isObjectParam(p.type) || holdsObject(p.type) || callbackParam(p.type)).map((p) => kotlinIdent(camelCase(p.name)));
   if (objects.length === 0) return body;
   return [
     'try {',
@@ -170,7 +171,9 @@ function doc(obj: ObjectDecl, m: MethodDecl): string {
 function member(obj: ObjectDecl, m: MethodDecl, k: KotlinEmit): string {
   const native = asNativeFn(obj, m);
   const name = kotlinIdent(camelCase(m.name));
-  const params = userParams(native, k);
+  // A trait's implementation overrides the interface's members, which cannot take defaults.
+  const params = obj.implementsTrait ? userParams(native, k).replace(/ = null/g, '') : userParams(native, k);
+  const override = obj.implementsTrait ? 'override ' : '';
   if (m.returns.kind === 'stream') {
     // The handle is read at each collection; the Flow keeps this object reachable.
     const h = { kotlinType: k.kotlinType, decode: k.decode, nativeArg: k.nativeArg };
@@ -185,7 +188,7 @@ function member(obj: ObjectDecl, m: MethodDecl, k: KotlinEmit): string {
   if (m.receiver !== 'none') body = [`val ${camelCase(SELF_PARAM)} = this`, ...keepObjectsAlive(native, body)];
   else body = keepObjectsAlive(native, body);
   const ret = k.kotlinType(m.returns);
-  return `${doc(obj, m)}\n    ${m.isAsync ? 'suspend fun' : 'fun'} ${name}(${params})${ret === 'Unit' ? '' : `: ${ret}`} {\n${indent(body, '        ')}\n    }`;
+  return `${doc(obj, m)}\n    ${override}${m.isAsync ? 'suspend fun' : 'fun'} ${name}(${params})${ret === 'Unit' ? '' : `: ${ret}`} {\n${indent(body, '        ')}\n    }`;
 }
 
 /** `new` as a secondary constructor plus the private companion helper that calls Rust. */
@@ -230,10 +233,10 @@ function objectClass(obj: ObjectDecl, k: KotlinEmit): string {
     'when done; an object never closed is released by a Cleaner once unreachable. Methods of',
     'a closed object throw IllegalStateException; a call already running keeps the Rust value',
     'alive until it ends.',
-  ])}class ${obj.name} internal constructor(
+  ])}${obj.implementsTrait ? 'internal ' : ''}class ${obj.name} internal constructor(
     ferryHandle: Long,
     @Suppress("UNUSED_PARAMETER") ferryAdopt: RustObject.Adopt,
-) : RustObject(ferryHandle, ${RELEASE_OBJECT})${obj.traits?.ord ? `, Comparable<${obj.name}>` : ''} {
+) : RustObject(ferryHandle, ${RELEASE_OBJECT})${obj.traits?.ord ? `, Comparable<${obj.name}>` : ''}${obj.implementsTrait ? `, ${obj.implementsTrait}` : ''} {
 ${parts.join('\n\n')}
 }`;
 }

@@ -10,6 +10,8 @@ import { emitCHeader, GENERATOR_VERSION } from './rust.js';
 import { isObjectParam, objectNativeFns } from '../ir/objects.js';
 import { emitObjectsFile, keepObjectsAlive, objectDecode, objectNativeArg, objectNativeDecls } from './kotlin-objects.js';
 import { dispatchName, emitCallbacksFile } from './kotlin-callbacks.js';
+import { traitObjectName } from '../ir/trait-objects.js';
+import { RELEASE_OBJECT } from './kotlin-objects.js';
 import { cinteropDef, decl, jvmExternal, nativeImports, nativeMember, nativeUpcalls, type NativeDecl } from './kotlin-native.js';
 import { cSymbol } from './rust-faces.js';
 import { STREAM_IMPORTS, STREAM_NATIVE_PARAMS, streamBody, streamDoc, streamKotlinType } from './kotlin-streams.js';
@@ -71,6 +73,9 @@ export function encode(t: TypeRef, expr: string, depth: number): string {
  */
 let sizes: WireSizes | null = null;
 
+/** Callback traits Rust returns (they have a Rust-implementation class); set with [sizes]. */
+let withHolder = new Set<string>();
+
 function minSize(t: TypeRef): number {
   if (!sizes) throw new Error('decode() called outside emitKotlin()');
   return sizes.of(t);
@@ -87,6 +92,7 @@ export function decode(t: TypeRef, depth: number): string {
     case 'map': return `r.map<${kotlinType(t.key)}, ${kotlinType(t.value)}>(${minSize(t.key) + minSize(t.value)}) { m${depth} -> val k${depth} = ${decode(t.key, depth + 1)}; m${depth}[k${depth}] = ${decode(t.value, depth + 1)} }`;
     case 'option': return `(if (r.bool()) ${decode(t.inner, depth + 1)} else null)`;
     case 'named': return `${CODECS_OBJECT}.read${t.name}(r)`;
+    case 'callback': return `dev.ferry.Callbacks.returned(r.i64(), r.i64(), ${RELEASE_OBJECT}) { ${traitObjectName(t.name)}(it, dev.ferry.RustObject.Adopt) }`;
     case 'object': return objectDecode(t.name);
     default: throw new Error(`cannot decode ${t.kind}`);
   }
@@ -198,7 +204,12 @@ export function nativeArg(name: string, t: TypeRef): string | null {
   // Registered last-minute: from here Rust owns the entry (its proxy releases it).
   const callback = callbackParam(t);
   if (callback) {
-    const register = (v: string) => `dev.ferry.Callbacks.register(${v}, ${dispatchName(callback.name)}, ${NATIVE_OBJECT})`;
+    const plain = (v: string) => `dev.ferry.Callbacks.register(${v}, ${dispatchName(callback.name)}, ${NATIVE_OBJECT})`;
+    // A Rust implementation Kotlin got back goes back as its own handle (Rust gets the same
+    // Arc); a Box cannot share it, so there it is called through a Kotlin registration.
+    const register = withHolder.has(callback.name) && !callback.boxed
+      ? (v: string) => `((${v} as? ${traitObjectName(callback.name)})?.let { it.ferryHandle() or (1L shl 62) } ?: ${plain(v)})`
+      : plain;
     return callback.optional ? `(${name}?.let { ${register('it')} } ?: 0L)` : register(name);
   }
   const flow = flowParam(t);
@@ -387,6 +398,7 @@ export function emitKotlinNative(ir: CrateIr): KotlinFile[] {
 
 export function emitKotlin(ir: CrateIr): KotlinFile[] {
   sizes = new WireSizes(ir);
+  withHolder = new Set(ir.objects.flatMap((o) => (o.implementsTrait ? [o.implementsTrait] : [])));
   const dir = ir.kotlinPackage.split('.').join('/');
   const base = pascal(ir.crateName);
   const files: KotlinFile[] = [{ path: `${dir}/${NATIVE_OBJECT}.kt`, content: nativeObject(ir, 'jvm') }];

@@ -7,22 +7,55 @@
 import type { CallbackDecl, MethodDecl, TypeRef } from '../ir/model.js';
 import { unraw } from '../names.js';
 import { decode, encode, RustTypes, rustArg } from './rust.js';
+import { traitHolderPath } from '../ir/trait-objects.js';
 
 /** The proxy struct of a callback trait (inside the glue module). */
 export function proxyName(cb: CallbackDecl): string {
   return `__FerryCallback${cb.name}`;
 }
 
+/** Set in a callback argument's handle when it names a Rust implementation Kotlin got back. */
+const RUST_VALUE_FLAG = '(1i64 << 62)';
+
 /**
  * Lifts a callback argument: the handle becomes a proxy owning it, as `Arc<dyn T>` or
  * `Box<dyn T>`; for `Option<..>`, handle 0 is `None` (Kotlin's registry never issues 0).
+ * For a trait Rust also returns, a Rust implementation coming back is the same `Arc`, and
+ * each proxy is remembered so that Rust returning it gives Kotlin its own object.
  */
 export function callbackLiftParam(name: string, t: Extract<TypeRef, { kind: 'callback' }> & { optional: boolean }, types: RustTypes): string {
   const holder = t.boxed ? '::std::boxed::Box' : '::std::sync::Arc';
   const type = `${holder}<dyn ${types.path(t.name)}>`;
-  const wrap = `${holder}::new(__FerryCallback${t.name}(face::callbacks::foreign(${name})))`;
-  if (t.optional) return `let ${name}: ::std::option::Option<${type}> = if ${name} == 0 { ::std::option::Option::None } else { ::std::option::Option::Some(${wrap}) };`;
-  return `let ${name}: ${type} = ${wrap};`;
+  let wrap = `${holder}::new(__FerryCallback${t.name}(face::callbacks::foreign(${name})))`;
+  if (types.withHolder.has(t.name) && !t.boxed) {
+    wrap = `if ${name} & ${RUST_VALUE_FLAG} != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<${traitHolderPath(t.name)}>(${name} & !${RUST_VALUE_FLAG}, "${t.name}")?.0) } else { let __p: ${type} = ${wrap}; ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), ${name}); __p }`;
+  }
+  if (t.optional) return `let ${name}: ::std::option::Option<${type}> = if ${name} == 0 { ::std::option::Option::None } else { ::std::option::Option::Some({ ${wrap} }) };`;
+  return `let ${name}: ${type} = { ${wrap} };`;
+}
+
+/**
+ * Writes a returned `Arc<dyn T>` (`expr: &Arc<dyn T>`): a new object handle holding it, then
+ * the Kotlin handle behind it (0 unless it is a Kotlin implementation coming back).
+ */
+export function traitObjectEncode(trait: string, expr: string): string {
+  return `w.i64(::ferry::objects::register(::std::sync::Arc::new(${traitHolderPath(trait)}(::std::sync::Arc::clone(${expr}))))); w.i64(::ferry::callbacks::kotlin_handle(::std::sync::Arc::as_ptr(${expr}) as *const ()));`;
+}
+
+/** The holder of a Rust implementation that Kotlin holds by handle, with forwarding methods. */
+export function traitHolder(cb: CallbackDecl, types: RustTypes): string {
+  const methods = cb.methods.map((m) => {
+    const params = m.params.map((p) => `${rustArg(p.name)}: ${paramType(p.type, types)}`);
+    const ret = m.returns.kind === 'unit' ? '' : ` -> ${returnType(m.returns, types)}`;
+    const call = `self.0.${m.name}(${m.params.map((p) => rustArg(p.name)).join(', ')})${m.isAsync ? '.await' : ''}`;
+    return `    pub(crate) ${m.isAsync ? 'async ' : ''}fn ${m.name}(&self${params.map((p) => `, ${p}`).join('')})${ret} {\n        ${call}\n    }`;
+  }).join('\n\n');
+  return `/// A Rust implementation of \`${cb.rustPath}\` that Kotlin holds by handle.
+pub(crate) struct __FerryRust${cb.name}(pub(crate) ::std::sync::Arc<dyn ${cb.rustPath}>);
+
+impl __FerryRust${cb.name} {
+${methods}
+}`;
 }
 
 /** Lifts a Flow argument: the handle becomes a Rust stream that pulls from Kotlin. */

@@ -8,7 +8,8 @@ import { JNI_RUST, valueAbi, WIRE_METHOD } from './abi.js';
 import { callbackParam, flowParam, isRegistryParam, type Prim } from '../ir/model.js';
 import { objectNativeFns } from '../ir/objects.js';
 import { adaptObjectResult, isObjectParam, objectEncode, objectLiftParam, objectNativeParam, objectRuntimeExports } from './rust-objects.js';
-import { callbackLiftParam, callbackProxy, flowLiftParam } from './rust-callbacks.js';
+import { callbackLiftParam, callbackProxy, flowLiftParam, traitHolder, traitObjectEncode } from './rust-callbacks.js';
+import { returnedTraits } from '../ir/trait-objects.js';
 import { STREAM_NATIVE_PARAMS, streamExportBody, streamRuntimeExports } from './rust-streams.js';
 import { WireSizes } from './wire-size.js';
 import { interfaceFingerprint } from './fingerprint.js';
@@ -18,7 +19,10 @@ export const GENERATOR_VERSION = '0.1.0';
 export class RustTypes {
   private readonly paths = new Map<string, string>();
   readonly sizes: WireSizes;
+  /** Callback traits that Rust returns, which have a holder object (see ir/trait-objects.ts). */
+  readonly withHolder: Set<string>;
   constructor(ir: CrateIr) {
+    this.withHolder = new Set(ir.objects.flatMap((o) => (o.implementsTrait ? [o.implementsTrait] : [])));
     for (const t of [...ir.records, ...ir.enums, ...ir.objects, ...ir.callbacks]) this.paths.set(t.name, t.rustPath);
     this.sizes = new WireSizes(ir);
   }
@@ -59,6 +63,7 @@ export function encode(t: TypeRef, expr: string, depth: number): string {
     case 'option': return `match ${expr} { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x${depth}) => { w.u8(1); ${encode(t.inner, `x${depth}`, depth + 1)} } }`;
     case 'named': return `write_${t.name}(w, ${expr});`;
     case 'object': return objectEncode(expr);
+    case 'callback': return traitObjectEncode(t.name, expr);
     default: throw new Error(`cannot encode ${t.kind}`);
   }
 }
@@ -300,6 +305,7 @@ function asyncOutcome(t: TypeRef, value: string): string {
 function mentionsObject(t: TypeRef): boolean {
   switch (t.kind) {
     case 'object': return true;
+    case 'callback': return true; // a returned trait object is registered as a handle
     case 'vec': return mentionsObject(t.elem);
     case 'option': return mentionsObject(t.inner);
     case 'map': return mentionsObject(t.key) || mentionsObject(t.value);
@@ -438,6 +444,7 @@ export function emitRust(ir: CrateIr): string {
     ...ir.records.map((r) => recordCodecs(r, types, use)),
     ...ir.enums.map((e) => enumCodecs(e, types, use)),
     ...ir.callbacks.map((c) => callbackProxy(c, types)),
+    ...returnedTraits(ir).map((c) => traitHolder(c, types)),
     ...exported.map((e) => e.check),
     `/// The JNI face: the JVM and Android load these through \`System.loadLibrary\`.
 pub(super) mod jni {

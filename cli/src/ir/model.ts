@@ -112,6 +112,11 @@ export interface ObjectDecl {
    * mirrors: Display → toString, PartialEq + Hash → equals/hashCode, Ord → Comparable.
    */
   traits?: { display: boolean; eqHash: boolean; ord: boolean };
+  /**
+   * Set on the object the generator adds for a callback trait that Rust returns: a Rust
+   * implementation held by handle, whose Kotlin class implements the trait's interface.
+   */
+  implementsTrait?: string;
   generics: string | null;
   visibleFromRoot: boolean;
   methods: MethodDecl[];

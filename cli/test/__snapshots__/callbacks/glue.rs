@@ -403,7 +403,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1here<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_logger: i64, arg_text: JByteArray<'local>) -> i32 {
             face::sync_call(&mut env, |env| {
-                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger)));
+                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))) };
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
                 let __result = crate::log_here(arg_logger, arg_text);
                 Ok(__result as i32)
@@ -413,7 +413,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1maybe<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_logger: i64, arg_text: JByteArray<'local>) -> u8 {
             face::sync_call(&mut env, |env| {
-                let arg_logger: ::std::option::Option<::std::sync::Arc<dyn crate::Logger>> = if arg_logger == 0 { ::std::option::Option::None } else { ::std::option::Option::Some(::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger)))) };
+                let arg_logger: ::std::option::Option<::std::sync::Arc<dyn crate::Logger>> = if arg_logger == 0 { ::std::option::Option::None } else { ::std::option::Option::Some({ ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))) }) };
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
                 let __result = crate::log_maybe(arg_logger, arg_text);
                 Ok(__result as u8)
@@ -423,7 +423,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1from_1worker<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_logger: i64, arg_n: i32) -> i64 {
             face::sync_call(&mut env, |env| {
-                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger)));
+                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))) };
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::log_from_worker(arg_logger, arg_n).await;
@@ -435,7 +435,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1from_1thread<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_logger: i64, arg_n: i32) -> i64 {
             face::sync_call(&mut env, |env| {
-                let arg_logger: ::std::boxed::Box<dyn crate::Logger> = ::std::boxed::Box::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger)));
+                let arg_logger: ::std::boxed::Box<dyn crate::Logger> = { ::std::boxed::Box::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))) };
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::log_from_thread(arg_logger, arg_n).await;
@@ -447,7 +447,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_compute_1twice<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_calc: i64, arg_a: i32, arg_b: i32) -> i32 {
             face::sync_call(&mut env, |env| {
-                let arg_calc: ::std::sync::Arc<dyn crate::Calculator> = ::std::sync::Arc::new(__FerryCallbackCalculator(face::callbacks::foreign(arg_calc)));
+                let arg_calc: ::std::sync::Arc<dyn crate::Calculator> = { ::std::sync::Arc::new(__FerryCallbackCalculator(face::callbacks::foreign(arg_calc))) };
                 let arg_a: i32 = arg_a as i32;
                 let arg_b: i32 = arg_b as i32;
                 let __result = crate::compute_twice(arg_calc, arg_a, arg_b);
@@ -468,7 +468,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_echo_1all<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_echo: i64) -> jbyteArray {
             face::sync_call(&mut env, |env| {
-                let arg_echo: ::std::sync::Arc<dyn crate::Echo> = ::std::sync::Arc::new(__FerryCallbackEcho(face::callbacks::foreign(arg_echo)));
+                let arg_echo: ::std::sync::Arc<dyn crate::Echo> = { ::std::sync::Arc::new(__FerryCallbackEcho(face::callbacks::foreign(arg_echo))) };
                 let __result = crate::echo_all(arg_echo);
                 { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.str(e0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
             })
@@ -477,7 +477,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_describe_1validation<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_validator: i64, arg_input: JByteArray<'local>) -> jbyteArray {
             face::sync_call(&mut env, |env| {
-                let arg_validator: ::std::sync::Arc<dyn crate::Validator> = ::std::sync::Arc::new(__FerryCallbackValidator(face::callbacks::foreign(arg_validator)));
+                let arg_validator: ::std::sync::Arc<dyn crate::Validator> = { ::std::sync::Arc::new(__FerryCallbackValidator(face::callbacks::foreign(arg_validator))) };
                 let arg_input: ::std::string::String = face::string_arg(env, &arg_input)?;
                 let __result = crate::describe_validation(arg_validator, arg_input);
                 face::bytes_return(env, __result.as_bytes())
@@ -487,7 +487,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_validate_1with<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_validator: i64, arg_input: JByteArray<'local>) -> jbyteArray {
             face::sync_call(&mut env, |env| {
-                let arg_validator: ::std::sync::Arc<dyn crate::Validator> = ::std::sync::Arc::new(__FerryCallbackValidator(face::callbacks::foreign(arg_validator)));
+                let arg_validator: ::std::sync::Arc<dyn crate::Validator> = { ::std::sync::Arc::new(__FerryCallbackValidator(face::callbacks::foreign(arg_validator))) };
                 let arg_input: ::std::string::String = face::string_arg(env, &arg_input)?;
                 let __result = crate::validate_with(arg_validator, arg_input);
                 { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.u32(*v); } ::std::result::Result::Err(e) => { w.u8(1); write_AuthError(w, e); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
@@ -497,7 +497,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_fetch_1token<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_source: i64) -> i64 {
             face::sync_call(&mut env, |env| {
-                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source)));
+                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))) };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::fetch_token(arg_source).await;
                     match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes(__ok.into_bytes()), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_AuthError(w, &__err); __w.into_bytes() }) }
@@ -508,7 +508,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_slow_1with_1timeout<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_source: i64, arg_ms: i64, arg_timeout_ms: i64) -> i64 {
             face::sync_call(&mut env, |env| {
-                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source)));
+                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))) };
                 let arg_ms: u64 = arg_ms as u64;
                 let arg_timeout_ms: u64 = arg_timeout_ms as u64;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -521,7 +521,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_slow_1through<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_source: i64, arg_ms: i64) -> i64 {
             face::sync_call(&mut env, |env| {
-                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source)));
+                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))) };
                 let arg_ms: u64 = arg_ms as u64;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::slow_through(arg_source, arg_ms).await;
@@ -533,7 +533,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_many_1tokens<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_source: i64, arg_n: i32) -> i64 {
             face::sync_call(&mut env, |env| {
-                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source)));
+                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))) };
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::many_tokens(arg_source, arg_n).await;
@@ -596,7 +596,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_Hub_1add<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64, arg_logger: i64) -> i32 {
             face::sync_call(&mut env, |env| {
-                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger)));
+                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))) };
                 let arg_ferry_self: ::std::sync::Arc<crate::Hub> = ::ferry::objects::get::<crate::Hub>(arg_ferry_self, "Hub")?;
                 let __result = crate::Hub::add(&arg_ferry_self, arg_logger);
                 Ok(__result as i32)
@@ -731,7 +731,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_text = face::Bytes::new(arg_text_ptr, arg_text_len);
             face::sync_call(&mut env, |env| {
-                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger)));
+                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))) };
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
                 let __result = crate::log_here(arg_logger, arg_text);
                 Ok(__result as i32)
@@ -743,7 +743,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_text = face::Bytes::new(arg_text_ptr, arg_text_len);
             face::sync_call(&mut env, |env| {
-                let arg_logger: ::std::option::Option<::std::sync::Arc<dyn crate::Logger>> = if arg_logger == 0 { ::std::option::Option::None } else { ::std::option::Option::Some(::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger)))) };
+                let arg_logger: ::std::option::Option<::std::sync::Arc<dyn crate::Logger>> = if arg_logger == 0 { ::std::option::Option::None } else { ::std::option::Option::Some({ ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))) }) };
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
                 let __result = crate::log_maybe(arg_logger, arg_text);
                 Ok(__result as u8)
@@ -754,7 +754,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_log_from_worker(__status: *mut i64, completion: i64, arg_logger: i64, arg_n: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
-                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger)));
+                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))) };
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::log_from_worker(arg_logger, arg_n).await;
@@ -767,7 +767,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_log_from_thread(__status: *mut i64, completion: i64, arg_logger: i64, arg_n: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
-                let arg_logger: ::std::boxed::Box<dyn crate::Logger> = ::std::boxed::Box::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger)));
+                let arg_logger: ::std::boxed::Box<dyn crate::Logger> = { ::std::boxed::Box::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))) };
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::log_from_thread(arg_logger, arg_n).await;
@@ -780,7 +780,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_compute_twice(__status: *mut i64, arg_calc: i64, arg_a: i32, arg_b: i32) -> i32 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
-                let arg_calc: ::std::sync::Arc<dyn crate::Calculator> = ::std::sync::Arc::new(__FerryCallbackCalculator(face::callbacks::foreign(arg_calc)));
+                let arg_calc: ::std::sync::Arc<dyn crate::Calculator> = { ::std::sync::Arc::new(__FerryCallbackCalculator(face::callbacks::foreign(arg_calc))) };
                 let arg_a: i32 = arg_a as i32;
                 let arg_b: i32 = arg_b as i32;
                 let __result = crate::compute_twice(arg_calc, arg_a, arg_b);
@@ -803,7 +803,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_echo_all(__status: *mut i64, arg_echo: i64) -> face::Buffer {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
-                let arg_echo: ::std::sync::Arc<dyn crate::Echo> = ::std::sync::Arc::new(__FerryCallbackEcho(face::callbacks::foreign(arg_echo)));
+                let arg_echo: ::std::sync::Arc<dyn crate::Echo> = { ::std::sync::Arc::new(__FerryCallbackEcho(face::callbacks::foreign(arg_echo))) };
                 let __result = crate::echo_all(arg_echo);
                 { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.str(e0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
             })
@@ -814,7 +814,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_input = face::Bytes::new(arg_input_ptr, arg_input_len);
             face::sync_call(&mut env, |env| {
-                let arg_validator: ::std::sync::Arc<dyn crate::Validator> = ::std::sync::Arc::new(__FerryCallbackValidator(face::callbacks::foreign(arg_validator)));
+                let arg_validator: ::std::sync::Arc<dyn crate::Validator> = { ::std::sync::Arc::new(__FerryCallbackValidator(face::callbacks::foreign(arg_validator))) };
                 let arg_input: ::std::string::String = face::string_arg(env, &arg_input)?;
                 let __result = crate::describe_validation(arg_validator, arg_input);
                 face::bytes_return(env, __result.as_bytes())
@@ -826,7 +826,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_input = face::Bytes::new(arg_input_ptr, arg_input_len);
             face::sync_call(&mut env, |env| {
-                let arg_validator: ::std::sync::Arc<dyn crate::Validator> = ::std::sync::Arc::new(__FerryCallbackValidator(face::callbacks::foreign(arg_validator)));
+                let arg_validator: ::std::sync::Arc<dyn crate::Validator> = { ::std::sync::Arc::new(__FerryCallbackValidator(face::callbacks::foreign(arg_validator))) };
                 let arg_input: ::std::string::String = face::string_arg(env, &arg_input)?;
                 let __result = crate::validate_with(arg_validator, arg_input);
                 { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.u32(*v); } ::std::result::Result::Err(e) => { w.u8(1); write_AuthError(w, e); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
@@ -837,7 +837,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_fetch_token(__status: *mut i64, completion: i64, arg_source: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
-                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source)));
+                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))) };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::fetch_token(arg_source).await;
                     match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes(__ok.into_bytes()), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_AuthError(w, &__err); __w.into_bytes() }) }
@@ -849,7 +849,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_slow_with_timeout(__status: *mut i64, completion: i64, arg_source: i64, arg_ms: i64, arg_timeout_ms: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
-                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source)));
+                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))) };
                 let arg_ms: u64 = arg_ms as u64;
                 let arg_timeout_ms: u64 = arg_timeout_ms as u64;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -863,7 +863,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_slow_through(__status: *mut i64, completion: i64, arg_source: i64, arg_ms: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
-                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source)));
+                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))) };
                 let arg_ms: u64 = arg_ms as u64;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::slow_through(arg_source, arg_ms).await;
@@ -876,7 +876,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_many_tokens(__status: *mut i64, completion: i64, arg_source: i64, arg_n: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
-                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source)));
+                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))) };
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::many_tokens(arg_source, arg_n).await;
@@ -945,7 +945,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_Hub_add(__status: *mut i64, arg_ferry_self: i64, arg_logger: i64) -> i32 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
-                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger)));
+                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))) };
                 let arg_ferry_self: ::std::sync::Arc<crate::Hub> = ::ferry::objects::get::<crate::Hub>(arg_ferry_self, "Hub")?;
                 let __result = crate::Hub::add(&arg_ferry_self, arg_logger);
                 Ok(__result as i32)

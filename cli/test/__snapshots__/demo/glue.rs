@@ -368,7 +368,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_dev_ferry_demo_FerryNative_sign_1in<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_platform: i64, arg_port: i16, arg_user: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
-                let arg_platform: ::std::sync::Arc<dyn crate::Platform> = ::std::sync::Arc::new(__FerryCallbackPlatform(face::callbacks::foreign(arg_platform)));
+                let arg_platform: ::std::sync::Arc<dyn crate::Platform> = { ::std::sync::Arc::new(__FerryCallbackPlatform(face::callbacks::foreign(arg_platform))) };
                 let arg_port: u16 = arg_port as u16;
                 let arg_user: ::std::string::String = face::string_arg(env, &arg_user)?;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -599,7 +599,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_user = face::Bytes::new(arg_user_ptr, arg_user_len);
             face::sync_call(&mut env, |env| {
-                let arg_platform: ::std::sync::Arc<dyn crate::Platform> = ::std::sync::Arc::new(__FerryCallbackPlatform(face::callbacks::foreign(arg_platform)));
+                let arg_platform: ::std::sync::Arc<dyn crate::Platform> = { ::std::sync::Arc::new(__FerryCallbackPlatform(face::callbacks::foreign(arg_platform))) };
                 let arg_port: u16 = arg_port as u16;
                 let arg_user: ::std::string::String = face::string_arg(env, &arg_user)?;
                 Ok(face::spawn_call(completion, move |token| async move {

@@ -309,7 +309,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_hygiene_FerryNative_through_1face<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_face: i64, arg_w: i32) -> i64 {
             face::sync_call(&mut env, |env| {
-                let arg_face: ::std::sync::Arc<dyn crate::Face> = ::std::sync::Arc::new(__FerryCallbackFace(face::callbacks::foreign(arg_face)));
+                let arg_face: ::std::sync::Arc<dyn crate::Face> = { ::std::sync::Arc::new(__FerryCallbackFace(face::callbacks::foreign(arg_face))) };
                 let arg_w: u32 = arg_w as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::through_face(arg_face, arg_w).await;
@@ -526,7 +526,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_hygiene_through_face(__status: *mut i64, completion: i64, arg_face: i64, arg_w: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
-                let arg_face: ::std::sync::Arc<dyn crate::Face> = ::std::sync::Arc::new(__FerryCallbackFace(face::callbacks::foreign(arg_face)));
+                let arg_face: ::std::sync::Arc<dyn crate::Face> = { ::std::sync::Arc::new(__FerryCallbackFace(face::callbacks::foreign(arg_face))) };
                 let arg_w: u32 = arg_w as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::through_face(arg_face, arg_w).await;

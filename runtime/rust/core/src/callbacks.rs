@@ -82,8 +82,46 @@ impl Foreign {
 
 impl Drop for Foreign {
     fn drop(&mut self) {
+        forget_proxy(self.handle);
         self.face.release(self.handle);
     }
+}
+
+/// Kotlin-backed proxies by the address of their trait object (and back), so a Kotlin
+/// implementation that Rust hands back to Kotlin can be recognised: Kotlin then gets its own
+/// object again.
+#[derive(Default)]
+struct Proxies {
+    by_address: HashMap<usize, i64>,
+    by_handle: HashMap<i64, usize>,
+}
+
+static PROXIES: Mutex<Option<Proxies>> = Mutex::new(None);
+
+fn proxies() -> std::sync::MutexGuard<'static, Option<Proxies>> {
+    PROXIES.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Records that the trait object at `address` is the proxy of Kotlin handle `handle` (the
+/// glue does it when it lifts a callback argument of a trait that Rust may return).
+pub fn remember_proxy(address: *const (), handle: i64) {
+    let mut guard = proxies();
+    let p = guard.get_or_insert_with(Proxies::default);
+    p.by_address.insert(address as usize, handle);
+    p.by_handle.insert(handle, address as usize);
+}
+
+fn forget_proxy(handle: i64) {
+    if let Some(p) = proxies().as_mut() {
+        if let Some(address) = p.by_handle.remove(&handle) {
+            p.by_address.remove(&address);
+        }
+    }
+}
+
+/// The Kotlin handle behind the trait object at `address`, or 0 when it is implemented in Rust.
+pub fn kotlin_handle(address: *const ()) -> i64 {
+    proxies().as_ref().and_then(|p| p.by_address.get(&(address as usize)).copied()).unwrap_or(0)
 }
 
 fn checked(trait_method: &str, mut reply: Vec<u8>) -> Vec<u8> {

@@ -116,6 +116,23 @@ object Callbacks {
         running.remove(call)?.cancel()
     }
 
+    /**
+     * A callback trait object Rust returned: Rust registered it as object [handle]; when it
+     * is a Kotlin implementation coming back ([kotlinHandle] names its registry entry), the
+     * result is that very object and the Rust handle is released at once; otherwise [wrap]
+     * makes the class that calls the Rust implementation.
+     */
+    @JvmStatic
+    fun <T> returned(handle: Long, kotlinHandle: Long, release: RustObject.HandleRelease, wrap: (Long) -> T): T {
+        val own = if (kotlinHandle != 0L) entries[kotlinHandle]?.target else null
+        if (own != null) {
+            release.release(handle)
+            @Suppress("UNCHECKED_CAST")
+            return own as T
+        }
+        return wrap(handle)
+    }
+
     /** Rust dropped its last reference to the implementation behind [handle]. */
     @JvmStatic
     fun release(handle: Long) {

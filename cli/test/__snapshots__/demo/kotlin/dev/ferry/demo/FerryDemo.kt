@@ -129,10 +129,14 @@ fun counters(): Counters {
  * @throws NetError when Rust returns `Err`.
  */
 suspend fun signIn(platform: Platform, port: UShort, user: String): Ping {
-    val raw = ferryCall(FerryNative) { __completion -> FerryNative.sign_in(__completion, dev.ferry.Callbacks.register(platform, FerryPlatformDispatch, FerryNative), port.toShort(), user.encodeToByteArray()) }
-    if (raw is RustError) throw FerryCodecs.readNetError(raw.reader())
-    val r = WireReader(raw as ByteArray)
-    val value = FerryCodecs.readPing(r)
-    r.finish()
-    return value
+    try {
+        val raw = ferryCall(FerryNative) { __completion -> FerryNative.sign_in(__completion, dev.ferry.Callbacks.register(platform, FerryPlatformDispatch, FerryNative), port.toShort(), user.encodeToByteArray()) }
+        if (raw is RustError) throw FerryCodecs.readNetError(raw.reader())
+        val r = WireReader(raw as ByteArray)
+        val value = FerryCodecs.readPing(r)
+        r.finish()
+        return value
+    } finally {
+        dev.ferry.keepAlive(platform)
+    }
 }

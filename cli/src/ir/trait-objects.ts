@@ -1,0 +1,48 @@
+// Callback traits that Rust returns (`-> Arc<dyn Name>`): the Rust value is held by handle
+// like an object, so the generator adds one object per such trait before emitting. Its Rust
+// type is a holder in the glue (\`__FerryRust<Name>\`) with one forwarding method per trait
+// method; its Kotlin class (\`FerryRust<Name>\`) implements the trait's interface. Everything
+// else (exports, handles, closing, the reclaimer) is the objects' machinery.
+
+import type { CallbackDecl, CrateIr, ObjectDecl, TypeRef } from './model.js';
+
+/** Whether `t` holds a callback trait object named `name` (in any container). */
+function mentions(t: TypeRef, name: string): boolean {
+  switch (t.kind) {
+    case 'callback': return t.name === name;
+    case 'vec': return mentions(t.elem, name);
+    case 'option': return mentions(t.inner, name);
+    case 'map': return mentions(t.value, name);
+    case 'result': return mentions(t.ok, name);
+    default: return false;
+  }
+}
+
+export function traitObjectName(trait: string): string {
+  return `FerryRust${trait}`;
+}
+
+export function traitHolderPath(trait: string): string {
+  return `crate::__ferry_glue::__FerryRust${trait}`;
+}
+
+/** The callback traits some exported function or method returns. */
+export function returnedTraits(ir: CrateIr): CallbackDecl[] {
+  const fns = [...ir.functions, ...ir.objects.flatMap((o) => o.methods)];
+  return ir.callbacks.filter((cb) => fns.some((f) => mentions(f.returns, cb.name)));
+}
+
+/** The IR the emitters see: the crate's, plus an object per returned callback trait. */
+export function withTraitObjects(ir: CrateIr): CrateIr {
+  const added: ObjectDecl[] = returnedTraits(ir).map((cb) => ({
+    name: traitObjectName(cb.name),
+    rustPath: traitHolderPath(cb.name),
+    span: cb.span,
+    docs: `A Rust implementation of [${cb.name}], held through a handle.`,
+    generics: null,
+    visibleFromRoot: true,
+    implementsTrait: cb.name,
+    methods: cb.methods.map((m) => ({ ...m, rustPath: `${traitHolderPath(cb.name)}::${m.name}`, receiver: 'ref' as const })),
+  }));
+  return added.length === 0 ? ir : { ...ir, objects: [...ir.objects, ...added] };
+}
