@@ -92,7 +92,8 @@ export function decode(t: TypeRef, depth: number): string {
     case 'map': return `r.map<${kotlinType(t.key)}, ${kotlinType(t.value)}>(${minSize(t.key) + minSize(t.value)}) { m${depth} -> val k${depth} = ${decode(t.key, depth + 1)}; m${depth}[k${depth}] = ${decode(t.value, depth + 1)} }`;
     case 'option': return `(if (r.bool()) ${decode(t.inner, depth + 1)} else null)`;
     case 'named': return `${CODECS_OBJECT}.read${t.name}(r)`;
-    case 'callback': return `dev.ferry.Callbacks.returned(r.i64(), r.i64(), ${RELEASE_OBJECT}) { ${traitObjectName(t.name)}(it, dev.ferry.RustObject.Adopt) }`;
+    // Typed as the interface: the result may be the caller's own Kotlin object.
+    case 'callback': return `dev.ferry.Callbacks.returned<${t.name}>(r.i64(), r.i64(), ${RELEASE_OBJECT}) { ${traitObjectName(t.name)}(it, dev.ferry.RustObject.Adopt) }`;
     case 'object': return objectDecode(t.name);
     default: throw new Error(`cannot decode ${t.kind}`);
   }

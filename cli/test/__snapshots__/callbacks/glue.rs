@@ -182,6 +182,36 @@ mod __ferry_glue {
         }
     }
 
+    /// A Rust implementation of `crate::Logger` that Kotlin holds by handle.
+    pub(crate) struct __FerryRustLogger(pub(crate) ::std::sync::Arc<dyn crate::Logger>);
+
+    impl __FerryRustLogger {
+        pub(crate) fn log(&self, arg_entry: crate::Entry) {
+            self.0.log(arg_entry)
+        }
+
+        pub(crate) fn count(&self) -> u32 {
+            self.0.count()
+        }
+    }
+
+    /// A Rust implementation of `crate::TokenSource` that Kotlin holds by handle.
+    pub(crate) struct __FerryRustTokenSource(pub(crate) ::std::sync::Arc<dyn crate::TokenSource>);
+
+    impl __FerryRustTokenSource {
+        pub(crate) fn scope(&self) -> ::std::string::String {
+            self.0.scope()
+        }
+
+        pub(crate) async fn token(&self, arg_scope: ::std::string::String) -> ::std::result::Result<::std::string::String, crate::AuthError> {
+            self.0.token(arg_scope).await
+        }
+
+        pub(crate) async fn slow(&self, arg_ms: u64) -> u64 {
+            self.0.slow(arg_ms).await
+        }
+    }
+
     #[allow(dead_code)]
     fn __signature_log_here() {
         type Params = (::std::sync::Arc<dyn crate::Logger>, ::std::string::String);
@@ -295,6 +325,38 @@ mod __ferry_glue {
 
 
     #[allow(dead_code)]
+    fn __signature_rust_logger() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::rust_logger);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_rust_tokens() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::rust_tokens);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_same_logger() {
+        type Params = (::std::sync::Arc<dyn crate::Logger>,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::same_logger);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_same_arc() {
+        type Params = (::std::sync::Arc<dyn crate::Logger>, ::std::sync::Arc<dyn crate::Logger>);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::same_arc);
+    }
+
+
+
+    #[allow(dead_code)]
     fn __signature_Hub_new() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Hub::new);
@@ -342,6 +404,46 @@ mod __ferry_glue {
 
 
 
+    #[allow(dead_code)]
+    fn __signature_FerryRustLogger_log() {
+        type Params = (&'static crate::__ferry_glue::__FerryRustLogger, crate::Entry);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::__ferry_glue::__FerryRustLogger::log);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_FerryRustLogger_count() {
+        type Params = (&'static crate::__ferry_glue::__FerryRustLogger,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::__ferry_glue::__FerryRustLogger::count);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_FerryRustTokenSource_scope() {
+        type Params = (&'static crate::__ferry_glue::__FerryRustTokenSource,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::__ferry_glue::__FerryRustTokenSource::scope);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_FerryRustTokenSource_token() {
+        type Params = (&'static crate::__ferry_glue::__FerryRustTokenSource, ::std::string::String);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::__ferry_glue::__FerryRustTokenSource::token);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_FerryRustTokenSource_slow() {
+        type Params = (&'static crate::__ferry_glue::__FerryRustTokenSource, u64);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::__ferry_glue::__FerryRustTokenSource::slow);
+    }
+
+
+
     /// The JNI face: the JVM and Android load these through `System.loadLibrary`.
     pub(super) mod jni {
         use super::*;
@@ -362,7 +464,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0x9aa47ca98c0d6b74u64 as i64
+            0x3eaafe65db9849e7u64 as i64
         }
 
         #[no_mangle]
@@ -403,7 +505,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1here<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_logger: i64, arg_text: JByteArray<'local>) -> i32 {
             face::sync_call(&mut env, |env| {
-                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))) };
+                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { if arg_logger & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_logger & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_logger); __p } };
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
                 let __result = crate::log_here(arg_logger, arg_text);
                 Ok(__result as i32)
@@ -413,7 +515,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1maybe<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_logger: i64, arg_text: JByteArray<'local>) -> u8 {
             face::sync_call(&mut env, |env| {
-                let arg_logger: ::std::option::Option<::std::sync::Arc<dyn crate::Logger>> = if arg_logger == 0 { ::std::option::Option::None } else { ::std::option::Option::Some({ ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))) }) };
+                let arg_logger: ::std::option::Option<::std::sync::Arc<dyn crate::Logger>> = if arg_logger == 0 { ::std::option::Option::None } else { ::std::option::Option::Some({ if arg_logger & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_logger & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_logger); __p } }) };
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
                 let __result = crate::log_maybe(arg_logger, arg_text);
                 Ok(__result as u8)
@@ -423,7 +525,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1from_1worker<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_logger: i64, arg_n: i32) -> i64 {
             face::sync_call(&mut env, |env| {
-                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))) };
+                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { if arg_logger & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_logger & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_logger); __p } };
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::log_from_worker(arg_logger, arg_n).await;
@@ -497,7 +599,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_fetch_1token<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_source: i64) -> i64 {
             face::sync_call(&mut env, |env| {
-                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))) };
+                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { if arg_source & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_source & !(1i64 << 62), "TokenSource")?.0) } else { let __p: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_source); __p } };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::fetch_token(arg_source).await;
                     match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes(__ok.into_bytes()), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_AuthError(w, &__err); __w.into_bytes() }) }
@@ -508,7 +610,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_slow_1with_1timeout<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_source: i64, arg_ms: i64, arg_timeout_ms: i64) -> i64 {
             face::sync_call(&mut env, |env| {
-                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))) };
+                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { if arg_source & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_source & !(1i64 << 62), "TokenSource")?.0) } else { let __p: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_source); __p } };
                 let arg_ms: u64 = arg_ms as u64;
                 let arg_timeout_ms: u64 = arg_timeout_ms as u64;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -521,7 +623,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_slow_1through<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_source: i64, arg_ms: i64) -> i64 {
             face::sync_call(&mut env, |env| {
-                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))) };
+                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { if arg_source & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_source & !(1i64 << 62), "TokenSource")?.0) } else { let __p: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_source); __p } };
                 let arg_ms: u64 = arg_ms as u64;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::slow_through(arg_source, arg_ms).await;
@@ -533,7 +635,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_many_1tokens<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_source: i64, arg_n: i32) -> i64 {
             face::sync_call(&mut env, |env| {
-                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))) };
+                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { if arg_source & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_source & !(1i64 << 62), "TokenSource")?.0) } else { let __p: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_source); __p } };
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::many_tokens(arg_source, arg_n).await;
@@ -586,6 +688,41 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_rust_1logger<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let __result = crate::rust_logger();
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::new(crate::__ferry_glue::__FerryRustLogger(::std::sync::Arc::clone(&__result))))); w.i64(::ferry::callbacks::kotlin_handle(::std::sync::Arc::as_ptr(&__result) as *const ())); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_rust_1tokens<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let __result = crate::rust_tokens();
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::new(crate::__ferry_glue::__FerryRustTokenSource(::std::sync::Arc::clone(&__result))))); w.i64(::ferry::callbacks::kotlin_handle(::std::sync::Arc::as_ptr(&__result) as *const ())); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_same_1logger<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_logger: i64) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { if arg_logger & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_logger & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_logger); __p } };
+                let __result = crate::same_logger(arg_logger);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::new(crate::__ferry_glue::__FerryRustLogger(::std::sync::Arc::clone(&__result))))); w.i64(::ferry::callbacks::kotlin_handle(::std::sync::Arc::as_ptr(&__result) as *const ())); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_same_1arc<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_a: i64, arg_b: i64) -> u8 {
+            face::sync_call(&mut env, |env| {
+                let arg_a: ::std::sync::Arc<dyn crate::Logger> = { if arg_a & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_a & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_a))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_a); __p } };
+                let arg_b: ::std::sync::Arc<dyn crate::Logger> = { if arg_b & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_b & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_b))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_b); __p } };
+                let __result = crate::same_arc(arg_a, arg_b);
+                Ok(__result as u8)
+            })
+        }
+
+        #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_Hub_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
             face::sync_call_tracked(&mut env, |env| {
                 let __result = ::std::sync::Arc::new(crate::Hub::new());
@@ -596,7 +733,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_Hub_1add<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64, arg_logger: i64) -> i32 {
             face::sync_call(&mut env, |env| {
-                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))) };
+                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { if arg_logger & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_logger & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_logger); __p } };
                 let arg_ferry_self: ::std::sync::Arc<crate::Hub> = ::ferry::objects::get::<crate::Hub>(arg_ferry_self, "Hub")?;
                 let __result = crate::Hub::add(&arg_ferry_self, arg_logger);
                 Ok(__result as i32)
@@ -645,6 +782,58 @@ mod __ferry_glue {
                 Ok(__result as i64)
             })
         }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_FerryRustLogger_1log<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64, arg_entry: JByteArray<'local>) {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::__ferry_glue::__FerryRustLogger> = ::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_ferry_self, "FerryRustLogger")?;
+                let arg_entry: crate::Entry = { let __bytes = face::bytes_arg(env, &arg_entry)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Entry(r)?; __r.finish()?; __v };
+                let __result = crate::__ferry_glue::__FerryRustLogger::log(&arg_ferry_self, arg_entry);
+                Ok(())
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_FerryRustLogger_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::__ferry_glue::__FerryRustLogger> = ::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_ferry_self, "FerryRustLogger")?;
+                let __result = crate::__ferry_glue::__FerryRustLogger::count(&arg_ferry_self);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_FerryRustTokenSource_1scope<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::__ferry_glue::__FerryRustTokenSource> = ::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_ferry_self, "FerryRustTokenSource")?;
+                let __result = crate::__ferry_glue::__FerryRustTokenSource::scope(&arg_ferry_self);
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_FerryRustTokenSource_1token<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_scope: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::__ferry_glue::__FerryRustTokenSource> = ::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_ferry_self, "FerryRustTokenSource")?;
+                let arg_scope: ::std::string::String = face::string_arg(env, &arg_scope)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::__ferry_glue::__FerryRustTokenSource::token(&arg_ferry_self, arg_scope).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes(__ok.into_bytes()), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_AuthError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_FerryRustTokenSource_1slow<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_ms: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::__ferry_glue::__FerryRustTokenSource> = ::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_ferry_self, "FerryRustTokenSource")?;
+                let arg_ms: u64 = arg_ms as u64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::__ferry_glue::__FerryRustTokenSource::slow(&arg_ferry_self, arg_ms).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
     }
 
     /// The C face: Kotlin/Native calls these through cinterop (see the generated header).
@@ -681,7 +870,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_callbacks_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0x9aa47ca98c0d6b74u64 as i64
+            0x3eaafe65db9849e7u64 as i64
         }
 
         #[no_mangle]
@@ -731,7 +920,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_text = face::Bytes::new(arg_text_ptr, arg_text_len);
             face::sync_call(&mut env, |env| {
-                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))) };
+                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { if arg_logger & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_logger & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_logger); __p } };
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
                 let __result = crate::log_here(arg_logger, arg_text);
                 Ok(__result as i32)
@@ -743,7 +932,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_text = face::Bytes::new(arg_text_ptr, arg_text_len);
             face::sync_call(&mut env, |env| {
-                let arg_logger: ::std::option::Option<::std::sync::Arc<dyn crate::Logger>> = if arg_logger == 0 { ::std::option::Option::None } else { ::std::option::Option::Some({ ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))) }) };
+                let arg_logger: ::std::option::Option<::std::sync::Arc<dyn crate::Logger>> = if arg_logger == 0 { ::std::option::Option::None } else { ::std::option::Option::Some({ if arg_logger & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_logger & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_logger); __p } }) };
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
                 let __result = crate::log_maybe(arg_logger, arg_text);
                 Ok(__result as u8)
@@ -754,7 +943,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_log_from_worker(__status: *mut i64, completion: i64, arg_logger: i64, arg_n: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
-                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))) };
+                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { if arg_logger & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_logger & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_logger); __p } };
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::log_from_worker(arg_logger, arg_n).await;
@@ -837,7 +1026,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_fetch_token(__status: *mut i64, completion: i64, arg_source: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
-                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))) };
+                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { if arg_source & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_source & !(1i64 << 62), "TokenSource")?.0) } else { let __p: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_source); __p } };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::fetch_token(arg_source).await;
                     match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes(__ok.into_bytes()), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_AuthError(w, &__err); __w.into_bytes() }) }
@@ -849,7 +1038,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_slow_with_timeout(__status: *mut i64, completion: i64, arg_source: i64, arg_ms: i64, arg_timeout_ms: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
-                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))) };
+                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { if arg_source & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_source & !(1i64 << 62), "TokenSource")?.0) } else { let __p: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_source); __p } };
                 let arg_ms: u64 = arg_ms as u64;
                 let arg_timeout_ms: u64 = arg_timeout_ms as u64;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -863,7 +1052,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_slow_through(__status: *mut i64, completion: i64, arg_source: i64, arg_ms: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
-                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))) };
+                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { if arg_source & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_source & !(1i64 << 62), "TokenSource")?.0) } else { let __p: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_source); __p } };
                 let arg_ms: u64 = arg_ms as u64;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::slow_through(arg_source, arg_ms).await;
@@ -876,7 +1065,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_many_tokens(__status: *mut i64, completion: i64, arg_source: i64, arg_n: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
-                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))) };
+                let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { if arg_source & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_source & !(1i64 << 62), "TokenSource")?.0) } else { let __p: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_source); __p } };
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::many_tokens(arg_source, arg_n).await;
@@ -933,6 +1122,45 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_rust_logger(__status: *mut i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call_tracked(&mut env, |env| {
+                let __result = crate::rust_logger();
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::new(crate::__ferry_glue::__FerryRustLogger(::std::sync::Arc::clone(&__result))))); w.i64(::ferry::callbacks::kotlin_handle(::std::sync::Arc::as_ptr(&__result) as *const ())); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_rust_tokens(__status: *mut i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call_tracked(&mut env, |env| {
+                let __result = crate::rust_tokens();
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::new(crate::__ferry_glue::__FerryRustTokenSource(::std::sync::Arc::clone(&__result))))); w.i64(::ferry::callbacks::kotlin_handle(::std::sync::Arc::as_ptr(&__result) as *const ())); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_same_logger(__status: *mut i64, arg_logger: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { if arg_logger & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_logger & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_logger); __p } };
+                let __result = crate::same_logger(arg_logger);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::new(crate::__ferry_glue::__FerryRustLogger(::std::sync::Arc::clone(&__result))))); w.i64(::ferry::callbacks::kotlin_handle(::std::sync::Arc::as_ptr(&__result) as *const ())); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_same_arc(__status: *mut i64, arg_a: i64, arg_b: i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_a: ::std::sync::Arc<dyn crate::Logger> = { if arg_a & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_a & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_a))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_a); __p } };
+                let arg_b: ::std::sync::Arc<dyn crate::Logger> = { if arg_b & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_b & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_b))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_b); __p } };
+                let __result = crate::same_arc(arg_a, arg_b);
+                Ok(__result as u8)
+            })
+        }
+
+        #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_callbacks_Hub_new(__status: *mut i64) -> face::Buffer {
             let mut env = face::Status::new(__status);
             face::sync_call_tracked(&mut env, |env| {
@@ -945,7 +1173,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_Hub_add(__status: *mut i64, arg_ferry_self: i64, arg_logger: i64) -> i32 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
-                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))) };
+                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { if arg_logger & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_logger & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_logger); __p } };
                 let arg_ferry_self: ::std::sync::Arc<crate::Hub> = ::ferry::objects::get::<crate::Hub>(arg_ferry_self, "Hub")?;
                 let __result = crate::Hub::add(&arg_ferry_self, arg_logger);
                 Ok(__result as i32)
@@ -998,6 +1226,65 @@ mod __ferry_glue {
                 let arg_ferry_self: ::std::sync::Arc<crate::Hub> = ::ferry::objects::get::<crate::Hub>(arg_ferry_self, "Hub")?;
                 let __result = crate::Hub::holders(arg_ferry_self);
                 Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_FerryRustLogger_log(__status: *mut i64, arg_ferry_self: i64, arg_entry_ptr: *const u8, arg_entry_len: i64) {
+            let mut env = face::Status::new(__status);
+            let arg_entry = face::Bytes::new(arg_entry_ptr, arg_entry_len);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::__ferry_glue::__FerryRustLogger> = ::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_ferry_self, "FerryRustLogger")?;
+                let arg_entry: crate::Entry = { let __bytes = face::bytes_arg(env, &arg_entry)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Entry(r)?; __r.finish()?; __v };
+                let __result = crate::__ferry_glue::__FerryRustLogger::log(&arg_ferry_self, arg_entry);
+                Ok(())
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_FerryRustLogger_count(__status: *mut i64, arg_ferry_self: i64) -> i32 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::__ferry_glue::__FerryRustLogger> = ::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_ferry_self, "FerryRustLogger")?;
+                let __result = crate::__ferry_glue::__FerryRustLogger::count(&arg_ferry_self);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_FerryRustTokenSource_scope(__status: *mut i64, arg_ferry_self: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::__ferry_glue::__FerryRustTokenSource> = ::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_ferry_self, "FerryRustTokenSource")?;
+                let __result = crate::__ferry_glue::__FerryRustTokenSource::scope(&arg_ferry_self);
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_FerryRustTokenSource_token(__status: *mut i64, completion: i64, arg_ferry_self: i64, arg_scope_ptr: *const u8, arg_scope_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_scope = face::Bytes::new(arg_scope_ptr, arg_scope_len);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::__ferry_glue::__FerryRustTokenSource> = ::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_ferry_self, "FerryRustTokenSource")?;
+                let arg_scope: ::std::string::String = face::string_arg(env, &arg_scope)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::__ferry_glue::__FerryRustTokenSource::token(&arg_ferry_self, arg_scope).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes(__ok.into_bytes()), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_AuthError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_FerryRustTokenSource_slow(__status: *mut i64, completion: i64, arg_ferry_self: i64, arg_ms: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::__ferry_glue::__FerryRustTokenSource> = ::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_ferry_self, "FerryRustTokenSource")?;
+                let arg_ms: u64 = arg_ms as u64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::__ferry_glue::__FerryRustTokenSource::slow(&arg_ferry_self, arg_ms).await;
+                    Outcome::Value(__result as i64)
+                }))
             })
         }
     }

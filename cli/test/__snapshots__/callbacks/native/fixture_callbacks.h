@@ -38,11 +38,20 @@ int64_t ferry_fixture_callbacks_sum_flow(int64_t *status, int64_t completion, in
 int64_t ferry_fixture_callbacks_entry_texts(int64_t *status, int64_t completion, int64_t arg_entries);
 int64_t ferry_fixture_callbacks_take_slowly(int64_t *status, int64_t completion, int64_t arg_numbers, int32_t arg_n, int64_t arg_pause_ms);
 int32_t ferry_fixture_callbacks_flow_window(int64_t *status);
+int8_t * ferry_fixture_callbacks_rust_logger(int64_t *status);
+int8_t * ferry_fixture_callbacks_rust_tokens(int64_t *status);
+int8_t * ferry_fixture_callbacks_same_logger(int64_t *status, int64_t arg_logger);
+bool ferry_fixture_callbacks_same_arc(int64_t *status, int64_t arg_a, int64_t arg_b);
 int8_t * ferry_fixture_callbacks_Hub_new(int64_t *status);
 int32_t ferry_fixture_callbacks_Hub_add(int64_t *status, int64_t arg_ferry_self, int64_t arg_logger);
 int64_t ferry_fixture_callbacks_Hub_broadcast(int64_t *status, int64_t completion, int64_t arg_ferry_self, const int8_t *arg_text_ptr, int64_t arg_text_len);
 void ferry_fixture_callbacks_Hub_clear(int64_t *status, int64_t arg_ferry_self);
 int64_t ferry_fixture_callbacks_Hub_broadcast_later(int64_t *status, int64_t completion, int64_t arg_ferry_self, const int8_t *arg_text_ptr, int64_t arg_text_len, int64_t arg_delay_ms);
 int64_t ferry_fixture_callbacks_Hub_holders(int64_t *status, int64_t arg_ferry_self);
+void ferry_fixture_callbacks_FerryRustLogger_log(int64_t *status, int64_t arg_ferry_self, const int8_t *arg_entry_ptr, int64_t arg_entry_len);
+int32_t ferry_fixture_callbacks_FerryRustLogger_count(int64_t *status, int64_t arg_ferry_self);
+int8_t * ferry_fixture_callbacks_FerryRustTokenSource_scope(int64_t *status, int64_t arg_ferry_self);
+int64_t ferry_fixture_callbacks_FerryRustTokenSource_token(int64_t *status, int64_t completion, int64_t arg_ferry_self, const int8_t *arg_scope_ptr, int64_t arg_scope_len);
+int64_t ferry_fixture_callbacks_FerryRustTokenSource_slow(int64_t *status, int64_t completion, int64_t arg_ferry_self, int64_t arg_ms);
 
 #endif
