@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import { DEPENDENCY_PLUGIN, dexJars, ensureArt, runOnArt } from './art.mjs';
 import { prepareFixture, ROOT, run, step } from './lib.mjs';
 import { setup } from './setup.mjs';
+import { JUNIT_ENTRY_POINTS, shrinkApp } from './shrink.mjs';
 
 const HERE = path.join(ROOT, 'scripts', 'art');
 const RUNNER_SOURCES = path.join(HERE, 'runner');
@@ -28,6 +29,15 @@ export const PLATFORM_CHECK = path.join(HERE, 'checks', 'platform');
 const TEST_DEADLINE_MS = 120_000;
 // A VM that hangs as a whole (a deadlock in the runtime, an abort that does not exit) is killed.
 const RUN_TIMEOUT_MS = 20 * 60 * 1000;
+// The runner is an entry point of its own (main), and one of its ART checks reads which
+// reclaimer the runtime chose by reflection: those names are the test harness's, not rules
+// an app would need.
+const ART_RUNNER_ENTRY_POINTS = `# Written by scripts/art-fixture.mjs: the ART test runner.
+-keep class ${RUNNER_MAIN} { public static void main(java.lang.String[]); }
+-keep class dev.ferry.Reclaimers { public static final dev.ferry.Reclaimers INSTANCE; public *** getDEFAULT(); }
+-keepnames class dev.ferry.CleanerReclaimer, dev.ferry.PhantomReclaimer
+-dontwarn org.junit.**
+`;
 
 const kotlinFiles = (dir) => fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.kt')) : [];
 
@@ -52,9 +62,9 @@ function classNames(dir) {
  * Runs a fixture's tests on ART; `testsDir` defaults to `<fixture>/tests/common`. Returns the
  * counts; throws when the run failed.
  */
-export function runArtFixture(fixtureArg, { testsDir, vmOptions = [], label = '' } = {}) {
+export function runArtFixture(fixtureArg, { testsDir, vmOptions = [], label = '', shrink = false } = {}) {
   const fixtureDir = path.resolve(fixtureArg);
-  const name = path.basename(fixtureDir) + (label ? `-${label}` : '');
+  const name = path.basename(fixtureDir) + (label ? `-${label}` : shrink ? '-shrunk' : '');
   if (!fs.existsSync(path.join(fixtureDir, 'Cargo.toml'))) throw new Error(`${fixtureArg}: no Cargo.toml (a fixture is a crate folder)`);
   const tests = testsDir ?? path.join(fixtureDir, 'tests', 'common');
   if (kotlinFiles(tests).length === 0) throw new Error(`${fixtureArg}: no ${path.relative(fixtureDir, tests)}/*.kt to run on ART`);
@@ -94,9 +104,32 @@ export function runArtFixture(fixtureArg, { testsDir, vmOptions = [], label = ''
   const runtimeJars = jars.filter((j) => path.basename(j).startsWith('ferry-runtime-'));
   const libraryJars = jars.filter((j) => !runtimeJars.includes(j));
 
-  step(`${name}: d8`);
-  const librariesDex = dexJars(art, libraryJars, path.join(ROOT, 'build', 'art', 'test-libraries.dex.jar'));
-  const appDex = dexJars(art, [...appJars, ...runtimeJars], path.join(buildDir, 'app.dex.jar'), { classpath: libraryJars });
+  let librariesDex;
+  let appDex;
+  if (shrink) {
+    // As a release build ships: the whole app (bindings, tests, runner, the dev.ferry runtime,
+    // kotlin-stdlib, kotlinx-coroutines, kotlin-test) shrunk, optimised and obfuscated by
+    // ProGuard under the runtime jar's consumer rules; JUnit's annotations stay a library.
+    const junitJars = libraryJars.filter((j) => /^(junit|hamcrest)/.test(path.basename(j)));
+    step(`${name}: ProGuard (shrink, optimise, obfuscate)`);
+    const shrunkJar = shrinkApp({
+      name, shrinkDir: path.join(buildDir, 'shrink'), runtimeJar: runtimeJars[0],
+      inputs: [path.join(mavenDir, 'classes'), path.join(mavenDir, 'test-classes'), ...runtimeJars, ...libraryJars.filter((j) => !junitJars.includes(j))],
+      libraryJars: junitJars,
+      entryRules: `${JUNIT_ENTRY_POINTS}\n${ART_RUNNER_ENTRY_POINTS}`,
+    });
+    // Only the test classes keep their names; the runner looks for those.
+    const kept = new Set(run('jar', ['tf', shrunkJar], { capture: true }).stdout.split('\n')
+      .filter((l) => l.endsWith('.class')).map((l) => l.slice(0, -'.class'.length).split('/').join('.')));
+    fs.writeFileSync(classList, fs.readFileSync(classList, 'utf8').split('\n').filter((c) => kept.has(c)).join('\n') + '\n');
+    step(`${name}: d8`);
+    librariesDex = dexJars(art, junitJars, path.join(ROOT, 'build', 'art', 'junit.dex.jar'));
+    appDex = dexJars(art, [shrunkJar], path.join(buildDir, 'app.dex.jar'), { classpath: junitJars });
+  } else {
+    step(`${name}: d8`);
+    librariesDex = dexJars(art, libraryJars, path.join(ROOT, 'build', 'art', 'test-libraries.dex.jar'));
+    appDex = dexJars(art, [...appJars, ...runtimeJars], path.join(buildDir, 'app.dex.jar'), { classpath: libraryJars });
+  }
   const buildSeconds = (Date.now() - t0) / 1000;
 
   step(`${name}: ${path.relative(fixtureDir, tests)} on ART 11 (-Xcheck:jni, interpreter)`);

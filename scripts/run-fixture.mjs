@@ -5,7 +5,8 @@
 // With `--shrink`, the tests run against a ProGuard-shrunk and obfuscated jar of the whole
 // app instead, configured only by the runtime jar's consumer rules (see scripts/shrink.mjs).
 // With `--art`, the fixture's tests/common/*.kt run on Android's runtime, ART 11 with CheckJNI,
-// instead (see scripts/art-fixture.mjs and docs/android.md).
+// instead (see scripts/art-fixture.mjs and docs/android.md); `--art --shrink` runs them against
+// a ProGuard-shrunk build of the app, as a release APK would ship it.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -54,14 +55,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const art = args.includes('--art');
   const native = args.includes('--native');
   const fixture = args.find((a) => !a.startsWith('--'));
-  const modes = [shrink, art, native].filter(Boolean).length;
+  // --art --shrink: the common tests on ART against a ProGuard-shrunk build.
+  const modes = [shrink && !art, art, native].filter(Boolean).length;
   if (!fixture || args.some((a) => a.startsWith('--') && !['--shrink', '--art', '--native'].includes(a)) || modes > 1) {
-    console.error('usage: npm run fixture -- fixtures/<name> [--shrink | --art | --native]');
+    console.error('usage: npm run fixture -- fixtures/<name> [--shrink | --art [--shrink] | --native]');
     process.exit(2);
   }
   try {
     setup({ quiet: true });
-    if (art) runArtFixture(fixture);
+    if (art) runArtFixture(fixture, { shrink });
     else if (native) (await import('./native-fixture.mjs')).runNativeFixture(fixture);
     else runFixture(fixture, shrink ? { label: 'shrink', shrink } : {});
   } catch (e) {

@@ -85,41 +85,10 @@ function entry(file, filter) {
   return filter ? `${quoted}(${filter})` : quoted;
 }
 
-/**
- * Compiles the fixture (bindings and tests), shrinks it with ProGuard and runs its tests
- * against the shrunk jar. Returns the number of tests that ran; throws if one failed,
- * none ran, or -Xcheck:jni complained.
- */
-export function runShrunkFixture({ name, buildDir, kotlinOut, testsDir, jvmArgs }) {
-  const { proguardClasspath, consoleLauncher } = tools();
-  const seconds = (from, to = Date.now()) => ((to - from) / 1000).toFixed(0);
-  const started = Date.now();
-  const mavenDir = path.join(buildDir, 'maven');
-  const shrinkDir = path.join(buildDir, 'shrink');
-  fs.rmSync(shrinkDir, { recursive: true, force: true });
-  fs.mkdirSync(shrinkDir, { recursive: true });
-
-  step(`${name}: compiling bindings and tests (Maven)`);
-  const testClasspathFile = path.join(shrinkDir, 'test.classpath');
-  run('mvn', ['-B', '-q', '--no-transfer-progress', '-f', path.join(ROOT, 'scripts', 'fixture-pom.xml'),
-    'test-compile', 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath',
-    `-Dferry.generated=${kotlinOut}`, `-Dferry.tests=${testsDir}`, `-Dferry.buildDir=${mavenDir}`,
-    '-Dmdep.includeScope=test', `-Dmdep.outputFile=${testClasspathFile}`]);
-  const compiled = Date.now();
-  const dependencies = fs.readFileSync(testClasspathFile, 'utf8').trim().split(path.delimiter);
-  const appJars = dependencies.filter((j) => !TEST_RUNNER_JAR.test(j));
-  const runnerJars = dependencies.filter((j) => TEST_RUNNER_JAR.test(j));
-  const runtimeJar = appJars.find((j) => /[\\/]dev[\\/]ferry[\\/]ferry-runtime[\\/]/.test(j));
-  if (!runtimeJar) throw new Error('dev.ferry:ferry-runtime is not on the fixture class path');
-
-  const shippedRules = consumerRules(runtimeJar, path.join(shrinkDir, 'consumer-rules'));
-  process.stdout.write(`consumer rules read from ${path.basename(runtimeJar)}: ${shippedRules.length ? shippedRules.map((r) => path.basename(r)).join(', ') : 'none'}\n`);
-
-  // The app's own rules: JUnit finds the test classes and their annotated methods by
-  // reflection, so they are the entry points (as an Android app keeps its Activities).
-  // Everything they reach is what the shrinker keeps; no other class of the app is named.
-  const entryPoints = path.join(shrinkDir, 'test-entry-points.pro');
-  fs.writeFileSync(entryPoints, `# Written by scripts/shrink.mjs: the app's own entry points, the JUnit test classes.
+// The app's own rules when tests are the app: JUnit finds the test classes and their
+// annotated methods by reflection, so they are the entry points (as an Android app keeps its
+// Activities). Everything they reach is what the shrinker keeps; no other class is named.
+export const JUNIT_ENTRY_POINTS = `# Written by scripts/shrink.mjs: the app's own entry points, the JUnit test classes.
 # JUnit reads @Test, @AfterEach, @ParameterizedTest, @ValueSource, ... at run time.
 -keepattributes RuntimeVisible*Annotations,AnnotationDefault
 # Test classes by name, with every JUnit-annotated method...
@@ -144,8 +113,21 @@ export function runShrunkFixture({ name, buildDir, kotlinOut, testsDir, jvmArgs 
 # no code loads them at run time.
 -dontwarn org.codehaus.mojo.animal_sniffer.IgnoreJRERequirement
 -dontwarn android.annotation.SuppressLint
-`);
+`;
 
+/**
+ * Shrinks, optimises and obfuscates `inputs` (class folders and jars) into one jar with
+ * ProGuard, configured only by the runtime jar's consumer rules and the app's own
+ * `entryRules`, against the JDK's modules and `libraryJars` (never renamed). Returns the
+ * shrunk jar; ProGuard's log, mapping and removed members stay in `shrinkDir`.
+ */
+export function shrinkApp({ name, shrinkDir, runtimeJar, inputs, libraryJars, entryRules }) {
+  const { proguardClasspath } = tools();
+  fs.mkdirSync(shrinkDir, { recursive: true });
+  const shippedRules = consumerRules(runtimeJar, path.join(shrinkDir, 'consumer-rules'));
+  process.stdout.write(`consumer rules read from ${path.basename(runtimeJar)}: ${shippedRules.length ? shippedRules.map((r) => path.basename(r)).join(', ') : 'none'}\n`);
+  const entryPoints = path.join(shrinkDir, 'entry-points.pro');
+  fs.writeFileSync(entryPoints, entryRules);
   // The JDK of the `java` that runs the tests (its settings go to stderr).
   const settings = run('java', ['-XshowSettings:properties', '-version'], { capture: true }).stderr;
   const javaHome = settings.match(/^\s*java\.home = (.+)$/m)?.[1]?.trim();
@@ -158,14 +140,12 @@ export function runShrunkFixture({ name, buildDir, kotlinOut, testsDir, jvmArgs 
   const inputFilter = '!META-INF/versions/**,!module-info.class,!META-INF/MANIFEST.MF,!META-INF/*.kotlin_module,!META-INF/proguard/**,!META-INF/com.android.tools/**';
   const config = [
     '# Written by scripts/shrink.mjs.',
-    `-injars ${entry(path.join(mavenDir, 'classes'), inputFilter)}`,
-    `-injars ${entry(path.join(mavenDir, 'test-classes'), inputFilter)}`,
-    ...appJars.map((j) => `-injars ${entry(j, inputFilter)}`),
+    ...inputs.map((j) => `-injars ${entry(j, inputFilter)}`),
     `-outjars ${entry(shrunkJar)}`,
     // The platform: JDK modules the app's jars reference, and the test runner.
     ...['java.base', 'java.management', 'java.instrument', 'jdk.unsupported']
       .map((m) => `-libraryjars ${entry(path.join(jmods, `${m}.jmod`), '!**.jar,!module-info.class')}`),
-    ...runnerJars.map((j) => `-libraryjars ${entry(j, '!module-info.class,!META-INF/versions/**')}`),
+    ...libraryJars.map((j) => `-libraryjars ${entry(j, '!module-info.class,!META-INF/versions/**')}`),
     `-printmapping ${entry(path.join(shrinkDir, 'mapping.txt'))}`,
     `-printusage ${entry(path.join(shrinkDir, 'removed.txt'))}`,
     '-dontnote',
@@ -190,12 +170,47 @@ export function runShrunkFixture({ name, buildDir, kotlinOut, testsDir, jvmArgs 
     throw new Error(`${name}: ProGuard failed (configuration: ${configFile})`);
   }
   const countClasses = (jar) => run('jar', ['tf', jar], { capture: true }).stdout.split('\n').filter((l) => l.endsWith('.class')).length;
-  const inputClasses = [path.join(mavenDir, 'classes'), path.join(mavenDir, 'test-classes')]
-    .map((d) => fs.readdirSync(d, { recursive: true }).filter((f) => f.endsWith('.class')).length)
-    .reduce((a, b) => a + b, 0) + appJars.reduce((n, j) => n + countClasses(j), 0);
+  const inputClasses = inputs.map((i) => (fs.statSync(i).isDirectory()
+    ? fs.readdirSync(i, { recursive: true }).filter((f) => f.endsWith('.class')).length
+    : countClasses(i))).reduce((a, b) => a + b, 0);
   process.stdout.write(`ProGuard: ${inputClasses} classes in, ${countClasses(shrunkJar)} out (${(fs.statSync(shrunkJar).size / 1024).toFixed(0)} KiB); `
     + `log, mapping and removed members in ${path.relative(ROOT, shrinkDir)}/\n`);
+  return shrunkJar;
+}
 
+/**
+ * Compiles the fixture (bindings and tests), shrinks it with ProGuard and runs its tests
+ * against the shrunk jar. Returns the number of tests that ran; throws if one failed,
+ * none ran, or -Xcheck:jni complained.
+ */
+export function runShrunkFixture({ name, buildDir, kotlinOut, testsDir, jvmArgs }) {
+  const { consoleLauncher } = tools();
+  const seconds = (from, to = Date.now()) => ((to - from) / 1000).toFixed(0);
+  const started = Date.now();
+  const mavenDir = path.join(buildDir, 'maven');
+  const shrinkDir = path.join(buildDir, 'shrink');
+  fs.rmSync(shrinkDir, { recursive: true, force: true });
+  fs.mkdirSync(shrinkDir, { recursive: true });
+
+  step(`${name}: compiling bindings and tests (Maven)`);
+  const testClasspathFile = path.join(shrinkDir, 'test.classpath');
+  run('mvn', ['-B', '-q', '--no-transfer-progress', '-f', path.join(ROOT, 'scripts', 'fixture-pom.xml'),
+    'test-compile', 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath',
+    `-Dferry.generated=${kotlinOut}`, `-Dferry.tests=${testsDir}`, `-Dferry.buildDir=${mavenDir}`,
+    '-Dmdep.includeScope=test', `-Dmdep.outputFile=${testClasspathFile}`]);
+  const compiled = Date.now();
+  const dependencies = fs.readFileSync(testClasspathFile, 'utf8').trim().split(path.delimiter);
+  const appJars = dependencies.filter((j) => !TEST_RUNNER_JAR.test(j));
+  const runnerJars = dependencies.filter((j) => TEST_RUNNER_JAR.test(j));
+  const runtimeJar = appJars.find((j) => /[\\/]dev[\\/]ferry[\\/]ferry-runtime[\\/]/.test(j));
+  if (!runtimeJar) throw new Error('dev.ferry:ferry-runtime is not on the fixture class path');
+
+  const shrunkJar = shrinkApp({
+    name, shrinkDir, runtimeJar,
+    inputs: [path.join(mavenDir, 'classes'), path.join(mavenDir, 'test-classes'), ...appJars],
+    libraryJars: runnerJars,
+    entryRules: JUNIT_ENTRY_POINTS,
+  });
   const shrunk = Date.now();
 
   step(`${name}: Kotlin tests against the shrunk jar (-Xcheck:jni)`);

@@ -117,6 +117,22 @@ for (const fixture of withCommonTests) {
 for (const fixture of withCommonTests) {
   attempt(`fixture ${fixture} on ART (CheckJNI)`, () => runArtFixture(path.join(fixturesDir, fixture)));
 }
+// The same on ART against a ProGuard-shrunk, obfuscated build (the runtime's consumer rules
+// only): what a release APK ships, for calls, streams and callbacks.
+const SHRUNK_ON_ART = ['functions', 'streams', 'callbacks'].filter((f) => withCommonTests.includes(f));
+if (SHRUNK_ON_ART.length > 0) {
+  attempt(`fixtures ${SHRUNK_ON_ART.join(', ')} on ART, shrunk by ProGuard`, () => {
+    const failures = [];
+    for (const fixture of SHRUNK_ON_ART) {
+      try {
+        runArtFixture(path.join(fixturesDir, fixture), { shrink: true });
+      } catch (e) {
+        failures.push(e.message);
+      }
+    }
+    if (failures.length > 0) throw new Error(failures.join('; '));
+  });
+}
 attempt('ART-only checks', () => runArtPlatformCheck());
 
 // The short soak (`npm run soak`): randomized work under both flavours, two libraries in
