@@ -2,7 +2,7 @@
 // Rules live here and only here; the emitters assume a checked IR.
 
 import { Diagnostics, Span } from '../diagnostics.js';
-import { callbackParam, flowParam } from '../ir/model.js';
+import { callbackParam, flowParam, typeContains } from '../ir/model.js';
 import type { CallbackDecl, CrateIr, EnumDecl, Field, FnDecl, ObjectDecl, RecordDecl, TypeRef } from '../ir/model.js';
 import { isObjectParam, methodRole } from '../ir/objects.js';
 import { camelCase, screamingSnake, unraw } from '../names.js';
@@ -67,16 +67,7 @@ function checkFn(fn: FnDecl, diags: Diagnostics): void {
 }
 
 function containsCallback(t: TypeRef): boolean {
-  switch (t.kind) {
-    case 'callback': return true;
-    case 'vec': return containsCallback(t.elem);
-    case 'option': return containsCallback(t.inner);
-    case 'map': return containsCallback(t.key) || containsCallback(t.value);
-    case 'ref': return containsCallback(t.inner);
-    case 'result': return containsCallback(t.ok) || containsCallback(t.err);
-    case 'stream': return t.item !== null && containsCallback(t.item);
-    default: return false;
-  }
+  return typeContains(t, (x) => x.kind === 'callback');
 }
 
 /** Every object inside `t` is an `Arc<T>` in a Vec, an Option or a HashMap value. */
@@ -92,16 +83,7 @@ function objectsOnlyAsArcValues(t: TypeRef): boolean {
 
 /** Whether `t` holds an object somewhere (with `bareOnly`, a bare `T`, not `Arc<T>`). */
 function containsObject(t: TypeRef, bareOnly = false): boolean {
-  switch (t.kind) {
-    case 'object': return !bareOnly || !t.arc;
-    case 'vec': return containsObject(t.elem, bareOnly);
-    case 'option': return containsObject(t.inner, bareOnly);
-    case 'map': return containsObject(t.key, bareOnly) || containsObject(t.value, bareOnly);
-    case 'ref': return containsObject(t.inner, bareOnly);
-    case 'result': return containsObject(t.ok, bareOnly);
-    case 'stream': return t.item !== null && containsObject(t.item, bareOnly);
-    default: return false;
-  }
+  return typeContains(t, (x) => x.kind === 'object' && (!bareOnly || !x.arc));
 }
 
 function checkReturn(t: TypeRef, diags: Diagnostics): void {

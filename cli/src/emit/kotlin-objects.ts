@@ -8,7 +8,7 @@
 // never release a handle a call is about to use.
 
 import { decl, type NativeDecl } from './kotlin-native.js';
-import { callbackParam } from '../ir/model.js';
+import { callbackParam, typeContains } from '../ir/model.js';
 import type { CrateIr, FnDecl, MethodDecl, ObjectDecl, TypeRef } from '../ir/model.js';
 import { asNativeFn, isObjectParam, methodRole, SELF_PARAM } from '../ir/objects.js';
 import { camelCase, CODECS_OBJECT, kotlinIdent, NATIVE_OBJECT } from '../names.js';
@@ -101,16 +101,6 @@ function traitMembers(obj: ObjectDecl): string[] {
   return out;
 }
 
-function holdsObject(t: FnDecl['returns']): boolean {
-  switch (t.kind) {
-    case 'object': return true;
-    case 'vec': return holdsObject(t.elem);
-    case 'option': return holdsObject(t.inner);
-    case 'map': return holdsObject(t.value);
-    default: return false;
-  }
-}
-
 /** A handle argument (`Arc<T>` / `&T`): read when the call starts. */
 export function objectNativeArg(name: string): string {
   return `${name}.ferryHandle()`;
@@ -129,7 +119,7 @@ export function objectDecode(name: string): string {
  */
 export function keepObjectsAlive(fn: FnDecl, body: string[]): string[] {
   // Objects inside a Vec, Option or Map argument are kept by the collection itself.
-  const objects = fn.params.filter((p) => isObjectParam(p.type) || holdsObject(p.type) || callbackParam(p.type)).map((p) => kotlinIdent(camelCase(p.name)));
+  const objects = fn.params.filter((p) => isObjectParam(p.type) || typeContains(p.type, (t) => t.kind === 'object') || callbackParam(p.type)).map((p) => kotlinIdent(camelCase(p.name)));
   if (objects.length === 0) return body;
   return [
     'try {',

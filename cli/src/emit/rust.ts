@@ -5,7 +5,7 @@ import type { CrateIr, EnumDecl, FnDecl, RecordDecl, TypeRef } from '../ir/model
 import { unraw } from '../names.js';
 import { cDeclaration, cSymbol, renderC, renderJni, type AbiPrim, type NativeExport, type NativeParam, type NativeResult } from './rust-faces.js';
 import { JNI_RUST, valueAbi, WIRE_METHOD } from './abi.js';
-import { callbackParam, flowParam, isRegistryParam, type Prim } from '../ir/model.js';
+import { callbackParam, flowParam, isRegistryParam, typeContains, type Prim } from '../ir/model.js';
 import { objectNativeFns } from '../ir/objects.js';
 import { adaptObjectResult, isObjectParam, objectEncode, objectLiftParam, objectNativeParam, objectRuntimeExports } from './rust-objects.js';
 import { callbackLiftParam, callbackProxy, flowLiftParam, traitHolder, traitObjectEncode } from './rust-callbacks.js';
@@ -303,15 +303,8 @@ function asyncOutcome(t: TypeRef, value: string): string {
 
 /** Whether a value of `t` can hold object handles. */
 function mentionsObject(t: TypeRef): boolean {
-  switch (t.kind) {
-    case 'object': return true;
-    case 'callback': return true; // a returned trait object is registered as a handle
-    case 'vec': return mentionsObject(t.elem);
-    case 'option': return mentionsObject(t.inner);
-    case 'map': return mentionsObject(t.key) || mentionsObject(t.value);
-    case 'result': return mentionsObject(t.ok) || mentionsObject(t.err);
-    default: return false;
-  }
+  // A returned trait object is registered as a handle too.
+  return typeContains(t, (x) => x.kind === 'object' || x.kind === 'callback');
 }
 
 /** A parameter's type as the user's function declares it (references are `'static`). */

@@ -146,6 +146,20 @@ export interface CrateIr {
   rejected: Rejected[];
 }
 
+/** Whether `t`, or a type nested in it (element, key, value, inner, ok, err, item), satisfies `test`. */
+export function typeContains(t: TypeRef, test: (t: TypeRef) => boolean): boolean {
+  if (test(t)) return true;
+  switch (t.kind) {
+    case 'vec': return typeContains(t.elem, test);
+    case 'option': return typeContains(t.inner, test);
+    case 'ref': return typeContains(t.inner, test);
+    case 'map': return typeContains(t.key, test) || typeContains(t.value, test);
+    case 'result': return typeContains(t.ok, test) || typeContains(t.err, test);
+    case 'stream': return t.item !== null && typeContains(t.item, test);
+    default: return false;
+  }
+}
+
 /** A Kotlin callback parameter: `Arc<dyn T>`/`Box<dyn T>`, or `Option` of one (null crosses as handle 0). */
 export function callbackParam(t: TypeRef): (Extract<TypeRef, { kind: 'callback' }> & { optional: boolean }) | null {
   if (t.kind === 'callback') return { ...t, optional: false };

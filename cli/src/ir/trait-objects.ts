@@ -4,19 +4,7 @@
 // method; its Kotlin class (\`FerryRust<Name>\`) implements the trait's interface. Everything
 // else (exports, handles, closing, the reclaimer) is the objects' machinery.
 
-import type { CallbackDecl, CrateIr, ObjectDecl, TypeRef } from './model.js';
-
-/** Whether `t` holds a callback trait object named `name` (in any container). */
-function mentions(t: TypeRef, name: string): boolean {
-  switch (t.kind) {
-    case 'callback': return t.name === name;
-    case 'vec': return mentions(t.elem, name);
-    case 'option': return mentions(t.inner, name);
-    case 'map': return mentions(t.value, name);
-    case 'result': return mentions(t.ok, name);
-    default: return false;
-  }
-}
+import { typeContains, type CallbackDecl, type CrateIr, type ObjectDecl } from './model.js';
 
 export function traitObjectName(trait: string): string {
   return `FerryRust${trait}`;
@@ -29,7 +17,7 @@ export function traitHolderPath(trait: string): string {
 /** The callback traits some exported function or method returns. */
 export function returnedTraits(ir: CrateIr): CallbackDecl[] {
   const fns = [...ir.functions, ...ir.objects.flatMap((o) => o.methods)];
-  return ir.callbacks.filter((cb) => fns.some((f) => mentions(f.returns, cb.name)));
+  return ir.callbacks.filter((cb) => fns.some((f) => typeContains(f.returns, (t) => t.kind === 'callback' && t.name === cb.name)));
 }
 
 /** The IR the emitters see: the crate's, plus an object per returned callback trait. */
