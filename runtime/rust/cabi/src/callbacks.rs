@@ -1,7 +1,7 @@
 //! The C face of callbacks: the four callback upcalls the bindings registered, reached
 //! from any thread (Kotlin/Native attaches a foreign thread on its first call).
 
-use crate::{Bytes, Env, UPCALLS};
+use crate::{raw_payload, Bytes, Env, UPCALLS};
 use ferry_core::callbacks::{Foreign, ForeignFace};
 use ferry_core::CallError;
 
@@ -9,16 +9,13 @@ struct CFace;
 
 static FACE: CFace = CFace;
 
-fn data(args: &[u8]) -> *const u8 {
-    if args.is_empty() { std::ptr::null() } else { args.as_ptr() }
-}
-
 impl ForeignFace for CFace {
     fn call(&self, handle: i64, method: i32, args: &[u8]) -> Result<Vec<u8>, String> {
         let upcalls = UPCALLS.get().ok_or("the bindings did not register their upcalls")?;
         let mut reply: Option<Vec<u8>> = None;
         let slot = &mut reply as *mut Option<Vec<u8>> as i64;
-        if (upcalls.call)(handle, method, data(args), args.len() as i64, slot) == 0 {
+        let (data, len) = raw_payload(Some(args));
+        if (upcalls.call)(handle, method, data, len, slot) == 0 {
             return Err("the upcall failed".into());
         }
         reply.ok_or_else(|| "the callback sent no reply".into())
@@ -26,7 +23,8 @@ impl ForeignFace for CFace {
 
     fn call_async(&self, handle: i64, method: i32, args: &[u8], call: i64) -> Result<(), String> {
         let upcalls = UPCALLS.get().ok_or("the bindings did not register their upcalls")?;
-        if (upcalls.call_async)(handle, method, call, data(args), args.len() as i64) == 0 {
+        let (data, len) = raw_payload(Some(args));
+        if (upcalls.call_async)(handle, method, call, data, len) == 0 {
             return Err("the upcall failed".into());
         }
         Ok(())

@@ -242,21 +242,24 @@ pub fn cancel_call(completion: i64) {
     completion::cancel(completion);
 }
 
-fn deliver_completion(d: &Delivery) -> bool {
-    let Some(upcalls) = UPCALLS.get() else { return false };
-    let (data, len) = match &d.payload {
+/// A payload as an upcall passes it: pointer and length, valid during the call; length -1
+/// for none (Kotlin's `CFace` reads it so).
+pub(crate) fn raw_payload(payload: Option<&[u8]>) -> (*const u8, i64) {
+    match payload {
         Some(p) => (p.as_ptr(), p.len() as i64),
         None => (std::ptr::null(), -1),
-    };
+    }
+}
+
+fn deliver_completion(d: &Delivery) -> bool {
+    let Some(upcalls) = UPCALLS.get() else { return false };
+    let (data, len) = raw_payload(d.payload.as_deref());
     (upcalls.complete)(d.call, d.status, d.value, data, len) != 0
 }
 
 fn deliver_signal(sink: i64, status: i32, payload: Option<&[u8]>) -> bool {
     let Some(upcalls) = UPCALLS.get() else { return false };
-    let (data, len) = match payload {
-        Some(p) => (p.as_ptr(), p.len() as i64),
-        None => (std::ptr::null(), -1),
-    };
+    let (data, len) = raw_payload(payload);
     (upcalls.deliver)(sink, status, data, len) != 0
 }
 
