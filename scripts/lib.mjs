@@ -2,6 +2,7 @@
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,6 +17,15 @@ export function run(cmd, args, opts = {}) {
     throw new Error(`${cmd} ${args.join(' ')} failed with status ${r.status}`);
   }
   return r;
+}
+
+// The installed runtime jar, in the local Maven repository that `mvn` itself uses: ~/.m2, or the
+// one named by `-Dmaven.repo.local=` in MAVEN_OPTS (what a second checkout on the same machine
+// uses, so its `mvn install` of the runtime cannot replace the jar another checkout compiles with).
+export function installedRuntimeJar() {
+  const custom = /-Dmaven\.repo\.local=(\S+)/.exec(process.env.MAVEN_OPTS ?? '');
+  const repository = custom ? custom[1] : path.join(os.homedir(), '.m2', 'repository');
+  return path.join(repository, 'dev', 'ferry', 'ferry-runtime', '0.1.0', 'ferry-runtime-0.1.0.jar');
 }
 
 export function step(message) {

@@ -3,9 +3,8 @@
 // its output is newer than its inputs, so calling this before every command is cheap.
 
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { newestMtime, ROOT, run, step } from './lib.mjs';
+import { installedRuntimeJar, newestMtime, ROOT, run, step } from './lib.mjs';
 
 function checkTools() {
   const missing = [];
@@ -30,7 +29,7 @@ export function setup({ quiet = false } = {}) {
     if (!quiet) step('building the generator (cli/)');
     run('npx', ['tsc', '-p', 'cli/tsconfig.json']);
   }
-  const runtimeJar = path.join(os.homedir(), '.m2', 'repository', 'dev', 'ferry', 'ferry-runtime', '0.1.0', 'ferry-runtime-0.1.0.jar');
+  const runtimeJar = installedRuntimeJar();
   const kotlinRuntime = path.join(ROOT, 'runtime', 'kotlin');
   const jarTime = fs.existsSync(runtimeJar) ? fs.statSync(runtimeJar).mtimeMs : 0;
   if (jarTime === 0 || newestMtime(kotlinRuntime) > jarTime) {

@@ -15,9 +15,8 @@
 
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildNativeLibrary, generateBindings, newestMtime, ROOT, run, step } from './lib.mjs';
+import { buildNativeLibrary, generateBindings, installedRuntimeJar, newestMtime, ROOT, run, step } from './lib.mjs';
 import { setup } from './setup.mjs';
 
 const argv = process.argv.slice(2);
@@ -72,7 +71,7 @@ function generate(crate) {
 
 function buildHarness() {
   const jar = path.join(KOTLIN, 'target', 'ferry-soak.jar');
-  const runtimeJar = path.join(os.homedir(), '.m2', 'repository', 'dev', 'ferry', 'ferry-runtime', '0.1.0', 'ferry-runtime-0.1.0.jar');
+  const runtimeJar = installedRuntimeJar();
   const inputs = Math.max(
     newestMtime(path.join(KOTLIN, 'src')),
     fs.statSync(path.join(KOTLIN, 'pom.xml')).mtimeMs,
