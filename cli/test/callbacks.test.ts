@@ -21,9 +21,20 @@ describe('callbacks: checker', () => {
     assert.ok(lines.some((l) => /^src\/lib\.rs:3:\d+: error: method `T::f` must take `&self`/.test(l)), lines.join('\n'));
   });
 
-  test('a callback inside a Vec argument is reported', async () => {
-    const lines = await diagnose(`${TRAIT}#[ferry::export]\npub fn f(all: Vec<Arc<dyn Sink>>) {}\n`);
-    assert.deepEqual(lines, [E(7, 15, '`Vec<Arc<dyn Sink>>`: a Kotlin callback can only be passed directly, as Arc<dyn Trait> or Box<dyn Trait>, not inside another type (yet)')]);
+  test('callbacks inside Vec, Option and HashMap values cross as one registration each, lifted before any other argument', async () => {
+    const out = await generate(`${TRAIT}#[ferry::export(object)]\npub struct Room;\n#[ferry::export]\npub fn f(room: Arc<Room>, all: Vec<Arc<dyn Sink>>, by: HashMap<String, Option<Box<dyn Sink>>>, after: Arc<Room>) {}\n`);
+    // Kotlin: each element registered while encoding; the object after them is read first.
+    assertContains(out.kotlinAll, 'val __ferryArg3 = after.ferryHandle()');
+    assertContains(out.kotlinAll, 'w.i64(dev.ferry.Callbacks.register(e0, FerrySinkDispatch, FerryNative))');
+    // Rust: the callback arguments are lifted (and own their registrations) before the objects.
+    const lift = (name: string) => out.rust.indexOf(`let arg_${name}`);
+    assert.ok(lift('all') < lift('room') && lift('by') < lift('room'), out.rust);
+    assertContains(out.rust, '{ let __h = r.i64()?; { let __p: ::std::boxed::Box<dyn crate::Sink> = ::std::boxed::Box::new(__FerryCallbackSink(face::callbacks::foreign(__h))); __p } }');
+  });
+
+  test('a callback inside anything but Vec, Option or HashMap values is reported', async () => {
+    const lines = await diagnose(`${TRAIT}#[ferry::export]\npub fn f(all: &Vec<Arc<dyn Sink>>) {}\n`);
+    assert.deepEqual(lines, [E(7, 15, '`&Vec<Arc<dyn Sink>>`: a Kotlin callback is passed as Arc<dyn Trait> or Box<dyn Trait>, directly or inside Vec, Option or HashMap values')]);
   });
 
   test('returning a Box<dyn T> is reported (Kotlin holds returned trait objects by a shared Arc)', async () => {
@@ -47,9 +58,22 @@ describe('callbacks: checker', () => {
     assert.deepEqual(lines, [E(4, 13, '`Arc<dyn Plain>` cannot cross the bridge: mark trait `Plain` #[ferry::export(callback)] so Kotlin can implement it')]);
   });
 
-  test('objects in callback methods are not supported yet', async () => {
-    const lines = await diagnose('#[ferry::export(object)]\npub struct O;\n#[ferry::export(callback)]\npub trait T: Send + Sync {\n    fn f(&self, o: std::sync::Arc<O>);\n}\n');
-    assert.ok(lines.some((l) => l.includes('cannot be a parameter of a callback method yet')), lines.join('\n'));
+  test('objects and trait objects in callback methods cross as Arc (Kotlin may reply with a Box), and never by reference', async () => {
+    await generate(`${TRAIT}#[ferry::export(object)]\npub struct O;\n#[ferry::export(callback)]\npub trait T: Send + Sync {\n    fn f(&self, o: Arc<O>, all: Vec<Arc<O>>, s: Option<Arc<dyn Sink>>) -> Vec<Box<dyn Sink>>;\n    fn g(&self) -> std::collections::HashMap<String, Arc<O>>;\n}\n`);
+    const lines = await diagnose(`${TRAIT}#[ferry::export(object)]\npub struct O;\n#[ferry::export(callback)]\npub trait T: Send + Sync {\n    fn f(&self, o: &O, s: Box<dyn Sink>);\n}\n`);
+    assert.deepEqual(lines, [
+      E(10, 20, '`&O`: in a callback method an object crosses as Arc<O> (each side then holds its own reference)'),
+      E(10, 27, '`Box<dyn Sink>`: Rust passes a trait object to Kotlin as Arc<dyn Sink> (Kotlin holds it by a shared handle)'),
+    ]);
+  });
+
+  test('a callback reply hands Rust handles of its own: Kotlin shares, Rust takes', async () => {
+    const out = await generate(`${TRAIT}#[ferry::export(object)]\npub struct O;\n#[ferry::export(callback)]\npub trait T: Send + Sync {\n    fn f(&self, o: Arc<O>, s: Arc<dyn Sink>) -> Option<Arc<O>>;\n}\n`);
+    assertContains(out.kotlinAll, '__v?.let { o0 -> w.bool(true); w.i64(FerryNative.ferryShareObject(o0.ferryHandle())) } ?: w.bool(false)');
+    assertContains(out.rust, '::ferry::objects::take::<crate::O>(r.i64()?, "O")?');
+    // Rust passes the sink as a trait object Kotlin holds by handle (its own object if it is one).
+    assertContains(out.rust, 'pub(crate) struct __FerryRustSink(');
+    assertContains(out.kotlinAll, 'dev.ferry.Callbacks.returned<Sink>(r.i64(), r.i64(), FerryObjectRelease)');
   });
 });
 
@@ -59,15 +83,15 @@ describe('callbacks: both glues', () => {
     assertContains(out.rust, 'pub(super) struct __FerryCallbackSink(pub(super) ::ferry::callbacks::Foreign);');
     assertContains(out.rust, 'impl crate::Sink for __FerryCallbackSink {');
     assertContains(out.rust, 'let __reply = self.0.call("Sink::put", 0, &__args);');
-    assertContains(out.rust, 'let arg_sink: ::std::sync::Arc<dyn crate::Sink> = { ::std::sync::Arc::new(__FerryCallbackSink(face::callbacks::foreign(arg_sink))) };');
-    assertContains(out.rust, 'let arg_boxed: ::std::boxed::Box<dyn crate::Sink> = { ::std::boxed::Box::new(__FerryCallbackSink(face::callbacks::foreign(arg_boxed))) };');
+    assertContains(out.rust, 'let arg_sink: ::std::sync::Arc<dyn crate::Sink> = { let __p: ::std::sync::Arc<dyn crate::Sink> = ::std::sync::Arc::new(__FerryCallbackSink(face::callbacks::foreign(arg_sink))); __p };');
+    assertContains(out.rust, 'let arg_boxed: ::std::boxed::Box<dyn crate::Sink> = { let __p: ::std::boxed::Box<dyn crate::Sink> = ::std::boxed::Box::new(__FerryCallbackSink(face::callbacks::foreign(arg_boxed))); __p };');
     const body = out.rust.slice(out.rust.indexOf('fn Java_ferry_demo_FerryNative_f<'));
     assert.ok(body.indexOf('arg_boxed: ::std::boxed') < body.indexOf('arg_label: ::std::string::String'), 'callbacks are lifted before other arguments');
   });
 
   test('an Option<Arc<dyn T>> crosses as handle 0 for None', async () => {
     const out = await generate(`${TRAIT}#[ferry::export]\npub fn f(sink: Option<Arc<dyn Sink>>) -> bool { sink.is_some() }\n`);
-    assertContains(out.rust, 'let arg_sink: ::std::option::Option<::std::sync::Arc<dyn crate::Sink>> = if arg_sink == 0 { ::std::option::Option::None } else { ::std::option::Option::Some({ ::std::sync::Arc::new(__FerryCallbackSink(face::callbacks::foreign(arg_sink))) }) };');
+    assertContains(out.rust, 'let arg_sink: ::std::option::Option<::std::sync::Arc<dyn crate::Sink>> = if arg_sink == 0 { ::std::option::Option::None } else { ::std::option::Option::Some({ let __p: ::std::sync::Arc<dyn crate::Sink> = ::std::sync::Arc::new(__FerryCallbackSink(face::callbacks::foreign(arg_sink))); __p }) };');
     assertContains(out.kotlinAll, 'fun f(sink: Sink? = null): Boolean');
     assertContains(out.kotlinAll, '(sink?.let { dev.ferry.Callbacks.register(it, FerrySinkDispatch, FerryNative) } ?: 0L)');
   });

@@ -46,7 +46,7 @@ function checkFn(fn: FnDecl, diags: Diagnostics): void {
       continue;
     }
     if (containsCallback(p.type)) {
-      diags.error(p.type.span, `\`${p.type.text}\`: a Kotlin callback can only be passed directly, as Arc<dyn Trait> or Box<dyn Trait>, not inside another type (yet)`);
+      checkCallbackContainer(p.type, diags);
       continue;
     }
     checkType(p.type, 'param', diags);
@@ -63,6 +63,63 @@ function checkFn(fn: FnDecl, diags: Diagnostics): void {
     diags.error(nestedReturn.span, `\`${nestedReturn.text}\`: objects cannot be stream items yet: return a stream of ids or records and look the objects up with a method`);
   } else if (nestedReturn.kind !== 'object' && containsObject(nestedReturn, true)) {
     diags.error(nestedReturn.span, `\`${nestedReturn.text}\`: inside Vec, Option, HashMap or a stream an object must be returned as Arc<T> (each element becomes its own handle)`);
+  }
+}
+
+/**
+ * A parameter holding Kotlin callbacks inside Vec, Option or HashMap values (each element
+ * crosses as its own registration); anything else around them would have to be copied.
+ */
+function checkCallbackContainer(t: TypeRef, diags: Diagnostics): void {
+  switch (t.kind) {
+    case 'callback': return;
+    case 'vec': return checkCallbackContainer(t.elem, diags);
+    case 'option': return checkCallbackContainer(t.inner, diags);
+    case 'map':
+      checkMapShape(t, diags);
+      return checkCallbackContainer(t.value, diags);
+    default:
+      diags.error(t.span, `\`${t.text}\`: a Kotlin callback is passed as Arc<dyn Trait> or Box<dyn Trait>, directly or inside Vec, Option or HashMap values`);
+  }
+}
+
+/** A HashMap's hasher and key (its value is checked by the caller). */
+function checkMapShape(t: Extract<TypeRef, { kind: 'map' }>, diags: Diagnostics): void {
+  if (t.extraArgs > 0) diags.error(t.span, 'a HashMap with a custom hasher cannot cross the bridge: use HashMap<K, V>');
+  const k = t.key;
+  const keyOk = (k.kind === 'prim' && k.prim !== 'f32' && k.prim !== 'f64') || k.kind === 'string';
+  if (!keyOk) diags.error(k.span, `map key \`${k.text}\` is not supported: keys must be integers, bool or String`);
+  else checkType(k, 'inner', diags);
+}
+
+/**
+ * Objects and callbacks in a callback method's signature: `Arc<T>` and trait objects, directly
+ * or inside Vec, Option and HashMap values. Rust passes an `Arc` (a Kotlin implementation
+ * Rust hands back must be shared); Kotlin's reply may also give Rust a `Box<dyn T>`.
+ */
+function checkHandles(t: TypeRef, way: 'param' | 'reply', diags: Diagnostics): void {
+  switch (t.kind) {
+    case 'ref':
+    case 'object': {
+      const obj = t.kind === 'ref' ? t.inner : t;
+      if (obj.kind === 'object' && (t.kind === 'ref' || !obj.arc)) {
+        diags.error(t.span, `\`${t.text}\`: in a callback method an object crosses as Arc<${obj.name}> (each side then holds its own reference)`);
+        return;
+      }
+      if (t.kind === 'ref') diags.error(t.span, `\`${t.text}\`: objects and trait objects cross as Arc<T> / Arc<dyn T>, directly or inside Vec, Option or HashMap values`);
+      return;
+    }
+    case 'callback':
+      if (t.boxed && way === 'param') diags.error(t.span, `\`${t.text}\`: Rust passes a trait object to Kotlin as Arc<dyn ${t.name}> (Kotlin holds it by a shared handle)`);
+      return;
+    case 'vec': return checkHandles(t.elem, way, diags);
+    case 'option': return checkHandles(t.inner, way, diags);
+    case 'map':
+      checkMapShape(t, diags);
+      return checkHandles(t.value, way, diags);
+    default:
+      if (containsObject(t) || containsCallback(t)) diags.error(t.span, `\`${t.text}\`: objects and trait objects cross as Arc<T> / Arc<dyn T>, directly or inside Vec, Option or HashMap values`);
+      else checkType(t, 'inner', diags);
   }
 }
 
@@ -144,15 +201,10 @@ function checkType(t: TypeRef, pos: Position, diags: Diagnostics): void {
       if (t.inner.kind === 'option') diags.error(t.span, '`Option<Option<T>>` has no Kotlin equivalent (`T??` is `T?`): use an enum');
       checkType(t.inner, 'inner', diags);
       return;
-    case 'map': {
-      if (t.extraArgs > 0) diags.error(t.span, 'a HashMap with a custom hasher cannot cross the bridge: use HashMap<K, V>');
-      const k = t.key;
-      const keyOk = (k.kind === 'prim' && k.prim !== 'f32' && k.prim !== 'f64') || k.kind === 'string';
-      if (!keyOk) diags.error(k.span, `map key \`${k.text}\` is not supported: keys must be integers, bool or String`);
-      else checkType(k, 'inner', diags);
+    case 'map':
+      checkMapShape(t, diags);
       checkType(t.value, 'inner', diags);
       return;
-    }
     case 'named':
       switch (t.target) {
         case 'record':
@@ -250,15 +302,21 @@ function checkCallback(cb: CallbackDecl, diags: Diagnostics): void {
     if (m.isUnsafe) diags.error(m.span, `method \`${full}\` is \`unsafe\`: the bridge cannot uphold its contract`);
     for (const p of m.params) {
       if (!p.patternOk) diags.error(p.span, `parameter of \`${full}\` uses a pattern: bind it to a plain name`);
-      if (p.type.kind === 'token' || p.type.kind === 'callback' || containsObject(p.type) || containsCallback(p.type) || p.type.kind === 'stream') {
-        diags.error(p.type.span, `\`${p.type.text}\` cannot be a parameter of a callback method yet: use the types of the type table (values, records, enums)`);
+      if (p.type.kind === 'token' || p.type.kind === 'stream') {
+        diags.error(p.type.span, `\`${p.type.text}\` cannot be a parameter of a callback method: it belongs to an exported function's own call`);
         continue;
       }
-      checkType(p.type, 'param', diags);
+      // Rust hands Kotlin a reference of its own: an Arc (a new handle, or Kotlin's own object).
+      if (containsObject(p.type) || containsCallback(p.type)) checkHandles(p.type, 'param', diags);
+      else checkType(p.type, 'param', diags);
     }
     const r = m.returns;
-    if (containsObject(r) || containsCallback(r) || r.kind === 'stream' || (r.kind === 'result' && r.ok.kind === 'stream')) {
-      diags.error(r.span, `\`${r.text}\` cannot be returned by a callback method yet: return a value of the type table or Result<T, E>`);
+    const ok = r.kind === 'result' ? r.ok : r;
+    if (ok.kind === 'stream') {
+      diags.error(r.span, `\`${r.text}\` cannot be returned by a callback method: return a value, or take a Flow from Kotlin as an argument of an exported function`);
+    } else if (containsObject(ok) || containsCallback(ok)) {
+      checkHandles(ok, 'reply', diags);
+      if (r.kind === 'result') checkReturn({ ...r, ok: { kind: 'unit', span: r.ok.span, text: '()' } }, diags);
     } else {
       checkReturn(r, diags);
     }

@@ -12,7 +12,7 @@ export interface CallbackHelpers {
   header: string;
   kotlinType: (t: MethodDecl['returns']) => string;
   decode: (t: MethodDecl['returns'], depth: number) => string;
-  encode: (t: MethodDecl['returns'], expr: string, depth: number) => string;
+  encode: (t: MethodDecl['returns'], expr: string, depth: number, transfer?: boolean) => string;
 }
 
 /** The Kotlin object that dispatches Rust's calls to implementations of `cb`. */
@@ -27,26 +27,43 @@ function interfaceMember(m: MethodDecl, h: CallbackHelpers): string {
   return `${kdoc(m.docs ?? null, throws, '    ')}    ${m.isAsync ? 'suspend ' : ''}fun ${kotlinIdent(camelCase(m.name))}(${params.join(', ')})${ret}`;
 }
 
-/** The `when` branch running method `index` on `__t`, reading `r` and writing `w`. */
+/**
+ * The `when` branch running method `index` on `__t`, reading `r`. A sync method writes its
+ * reply to `w` at once; an async one decodes its arguments now and returns the coroutine's
+ * work, which writes the reply (see `CallbackDispatch.prepareSuspend`).
+ */
 function dispatchArm(cb: CallbackDecl, m: MethodDecl, index: number, h: CallbackHelpers): string {
   const reads = m.params.map((p, i) => `                val __a${i} = ${h.decode(p.type.kind === 'ref' ? p.type.inner : p.type, 0)}`);
   const call = `__t.${kotlinIdent(camelCase(m.name))}(${m.params.map((_, i) => `__a${i}`).join(', ')})`;
   const r = m.returns;
   const ok = r.kind === 'result' ? r.ok : r;
+  const exit = m.isAsync ? 'return@ferryReply' : 'return';
   const invoke = r.kind === 'result'
-    ? `try { ${call} } catch (__e: ${(r.err as { name: string }).name}) { w.i8(1); ${CODECS_OBJECT}.write${(r.err as { name: string }).name}(w, __e); return }`
+    ? `try { ${call} } catch (__e: ${(r.err as { name: string }).name}) { w.i8(1); ${CODECS_OBJECT}.write${(r.err as { name: string }).name}(w, __e); ${exit} }`
     : call;
-  const write = ok.kind === 'unit' ? '' : `\n                ${h.encode(ok, '__v', 0)}`;
+  // The reply owns what it holds: objects and Rust implementations get a handle of Rust's own.
+  const write = ok.kind === 'unit' ? '' : `\n                ${h.encode(ok, '__v', 0, true)}`;
+  const run = `                ${ok.kind === 'unit' ? '' : 'val __v = '}${invoke}
+                w.i8(0)${write}`;
+  if (!m.isAsync) {
+    return `            ${index} -> {
+${[...reads, '                r.finish()'].join('\n')}
+${run}
+            }`;
+  }
   return `            ${index} -> {
 ${[...reads, '                r.finish()'].join('\n')}
-                ${ok.kind === 'unit' ? '' : 'val __v = '}${invoke}
-                w.i8(0)${write}
+                return ferryReply@{ w ->
+${run.split('\n').map((l) => `    ${l}`).join('\n')}
+                }
             }`;
 }
 
 function dispatchFun(cb: CallbackDecl, async: boolean, h: CallbackHelpers): string {
   const arms = cb.methods.map((m, i) => (m.isAsync === async ? dispatchArm(cb, m, i, h) : null)).filter((a): a is string => a !== null);
-  const head = `    override ${async ? 'suspend ' : ''}fun ${async ? 'callSuspend' : 'call'}(target: Any, method: Int, r: WireReader, w: WireWriter)`;
+  const head = async
+    ? '    override fun prepareSuspend(target: Any, method: Int, r: WireReader): suspend (WireWriter) -> Unit'
+    : '    override fun call(target: Any, method: Int, r: WireReader, w: WireWriter)';
   if (arms.length === 0) return `${head} {\n        throw IllegalStateException("ferry: ${cb.name} has no ${async ? 'async' : 'sync'} method $method")\n    }`;
   return `${head} {
         val __t = target as ${cb.name}

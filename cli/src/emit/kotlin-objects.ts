@@ -15,6 +15,7 @@ import { camelCase, CODECS_OBJECT, kotlinIdent, NATIVE_OBJECT } from '../names.j
 import { STREAM_IMPORTS, streamBody, streamDoc, streamKotlinType } from './kotlin-streams.js';
 import { kdoc } from './kdoc.js';
 import { traitNatives } from './rust-objects.js';
+import { repliesHoldHandles } from '../ir/trait-objects.js';
 
 export interface KotlinEmit {
   header: string;
@@ -22,6 +23,7 @@ export interface KotlinEmit {
   userParam: (p: FnDecl['params'][number]) => string;
   decode: (t: TypeRef, depth: number) => string;
   nativeArg: (name: string, t: TypeRef) => string | null;
+  nativeArguments: (params: FnDecl['params']) => { prelude: string[]; args: string[] };
   syncBody: (fn: FnDecl, call: string) => string[];
   asyncBody: (fn: FnDecl, call: string) => string[];
 }
@@ -33,6 +35,7 @@ export const RELEASE_OBJECT = 'FerryObjectRelease';
 export function objectNativeDecls(ir: CrateIr): NativeDecl[] {
   if (ir.objects.length === 0) return [];
   const out = [decl('ferryReleaseObject', ['handle: Long'], 'Boolean')];
+  if (repliesHoldHandles(ir)) out.push(decl('ferryShareObject', ['handle: Long'], 'Long'));
   for (const o of ir.objects) {
     const n = traitNatives(o);
     if (o.traits?.display) out.push(decl(n.display, ['handle: Long'], 'ByteArray'));
@@ -141,9 +144,10 @@ function userParams(fn: FnDecl, k: KotlinEmit): string {
     .join(', ');
 }
 
-function nativeCall(native: FnDecl, k: KotlinEmit): string {
-  const args = native.params.map((p) => k.nativeArg(kotlinIdent(camelCase(p.name)), p.type)).filter((a): a is string => a !== null);
-  return `${NATIVE_OBJECT}.${kotlinIdent(native.name)}(${[...(native.isAsync ? ['__completion'] : []), ...args].join(', ')})`;
+/** The native call and the lines that must run before it (see `nativeArguments`). */
+function nativeCall(native: FnDecl, k: KotlinEmit): { prelude: string[]; call: string } {
+  const { prelude, args } = k.nativeArguments(native.params);
+  return { prelude, call: `${NATIVE_OBJECT}.${kotlinIdent(native.name)}(${[...(native.isAsync ? ['__completion'] : []), ...args].join(', ')})` };
 }
 
 function doc(obj: ObjectDecl, m: MethodDecl): string {
@@ -173,8 +177,8 @@ function member(obj: ObjectDecl, m: MethodDecl, k: KotlinEmit): string {
     const d = streamDoc(native).split('\n').map((l) => `    ${l}`).join('\n');
     return `${d}\n    fun ${name}(${params}): ${streamKotlinType(native, h)} {\n${indent(body, '        ')}\n    }`;
   }
-  const call = nativeCall(native, k);
-  let body = m.isAsync ? k.asyncBody(native, call) : k.syncBody(native, call);
+  const { prelude, call } = nativeCall(native, k);
+  let body = [...prelude, ...(m.isAsync ? k.asyncBody(native, call) : k.syncBody(native, call))];
   if (m.receiver !== 'none') body = [`val ${camelCase(SELF_PARAM)} = this`, ...keepObjectsAlive(native, body)];
   else body = keepObjectsAlive(native, body);
   const ret = k.kotlinType(m.returns);
@@ -188,7 +192,8 @@ function constructor(obj: ObjectDecl, m: MethodDecl, k: KotlinEmit): { ctor: str
   const argNames = native.params.filter((p) => p.type.kind !== 'token').map((p) => kotlinIdent(camelCase(p.name))).join(', ');
   const t = m.returns;
   // Rust writes the new handle as an i64 on the wire (led by the Ok/Err tag for Result).
-  const lines = [`val r = WireReader(${nativeCall(native, k)})`];
+  const { prelude, call } = nativeCall(native, k);
+  const lines = [...prelude, `val r = WireReader(${call})`];
   if (t.kind === 'result') lines.push(`if (r.bool()) throw ${CODECS_OBJECT}.read${(t.err as { name: string }).name}(r)`);
   lines.push('val handle = r.i64()', 'r.finish()', 'return handle');
   const helper = `        private fun ferryNew(${params}): Long {\n${indent(keepObjectsAlive(native, lines), '            ')}\n        }`;

@@ -3,6 +3,7 @@
 // function is called; every collection opens a new Rust stream with them.
 
 import type { FnDecl } from '../ir/model.js';
+import { registersCallbacks } from '../ir/model.js';
 import { camelCase, CODECS_OBJECT, kotlinIdent, NATIVE_OBJECT } from '../names.js';
 import { valueAbi } from './abi.js';
 import { isObjectParam } from '../ir/objects.js';
@@ -28,6 +29,10 @@ export function streamBody(fn: FnDecl, h: KotlinHelpers, nativeName: string, lea
   const lines: string[] = [];
   const args: string[] = [];
   const objects: string[] = [];
+  // Lines run at each collection before the call: object handles read after a registration
+  // would leave that registration unowned if they threw, so they are read first.
+  const atCollect: string[] = [];
+  let registered = false;
   fn.params.forEach((p, i) => {
     const name = kotlinIdent(camelCase(p.name));
     const arg = h.nativeArg(name, p.type);
@@ -37,8 +42,21 @@ export function streamBody(fn: FnDecl, h: KotlinHelpers, nativeName: string, lea
       // reclaimer release it before a later collection. Its handle is read when each
       // collection starts and the object is kept reachable until Rust has looked it up.
       lines.push(`val ferryArg${i} = ${name}`);
-      args.push(h.nativeArg(`ferryArg${i}`, p.type)!);
+      const handle = h.nativeArg(`ferryArg${i}`, p.type)!;
+      if (registered) {
+        atCollect.push(`val ferryHandle${i} = ${handle}`);
+        args.push(`ferryHandle${i}`);
+      } else {
+        args.push(handle);
+      }
       objects.push(`ferryArg${i}`);
+      return;
+    }
+    if (registersCallbacks(p.type)) {
+      // Registered anew at each collection: Rust's stream owns (and releases) each entry.
+      lines.push(`val ferryArg${i} = ${name}`);
+      args.push(h.nativeArg(`ferryArg${i}`, p.type)!);
+      registered = true;
       return;
     }
     // A ByteArray is copied now: later changes by the caller must not reach the stream.
@@ -49,7 +67,8 @@ export function streamBody(fn: FnDecl, h: KotlinHelpers, nativeName: string, lea
   let call = `${NATIVE_OBJECT}.${nativeName}(${['ferrySink', 'ferryBatch', 'ferryCredit', ...leading, ...args].join(', ')})`;
   if (objects.length > 0) call = `try { ${call} } finally { ${objects.map((o) => `dev.ferry.keepAlive(${o})`).join('; ')} }`;
   const error = err ? `{ r -> ${CODECS_OBJECT}.read${err}(r) }` : 'null';
-  lines.push(`return ferryFlow(${NATIVE_OBJECT}, { ferrySink, ferryBatch, ferryCredit -> ${call} }, ${error}) { r -> ${h.decode(ok, 0)} }`);
+  const start = [...atCollect, call].join('; ');
+  lines.push(`return ferryFlow(${NATIVE_OBJECT}, { ferrySink, ferryBatch, ferryCredit -> ${start} }, ${error}) { r -> ${h.decode(ok, 0)} }`);
   return lines;
 }
 

@@ -2,7 +2,7 @@
 // (plain `fun` for sync, `suspend fun` for async), data classes, enums, sealed classes,
 // exceptions, and the wire codecs matching the Rust side.
 
-import { callbackParam, flowParam, isRegistryParam } from '../ir/model.js';
+import { callbackParam, flowParam, isRegistryParam, registersCallbacks, typeContains } from '../ir/model.js';
 import type { CrateIr, EnumDecl, Field, FnDecl, RecordDecl, TypeRef, Variant } from '../ir/model.js';
 import { camelCase, CODECS_OBJECT, kotlinIdent, NATIVE_OBJECT, screamingSnake, unraw } from '../names.js';
 import { JNI_KOTLIN, USER_KOTLIN, valueAbi, WIRE_METHOD } from './abi.js';
@@ -52,19 +52,31 @@ function fieldName(f: Field, style: 'unit' | 'tuple' | 'struct' | 'named', count
 }
 
 /** Statements writing `expr` to `w: WireWriter`. */
-export function encode(t: TypeRef, expr: string, depth: number): string {
+/**
+ * Statements writing `expr` to `w: WireWriter`. With `transfer` (a callback's reply, which
+ * Rust keeps after Kotlin let go of it), an object crosses as a new handle that Rust takes
+ * over; otherwise (an argument, kept reachable until Rust has looked it up) as its own.
+ */
+export function encode(t: TypeRef, expr: string, depth: number, transfer = false): string {
   switch (t.kind) {
     case 'prim': return `w.${WIRE_METHOD[t.prim]}(${expr})`;
     case 'string': return `w.string(${expr})`;
     case 'bytes': return `w.bytes(${expr})`;
     case 'duration': return `w.duration(${expr})`;
-    case 'vec': return `w.len(${expr}.size); for (e${depth} in ${expr}) { ${encode(t.elem, `e${depth}`, depth + 1)} }`;
-    case 'map': return `w.len(${expr}.size); for ((k${depth}, v${depth}) in ${expr}) { ${encode(t.key, `k${depth}`, depth + 1)}; ${encode(t.value, `v${depth}`, depth + 1)} }`;
-    case 'option': return `${expr}?.let { o${depth} -> w.bool(true); ${encode(t.inner, `o${depth}`, depth + 1)} } ?: w.bool(false)`;
+    case 'vec': return `w.len(${expr}.size); for (e${depth} in ${expr}) { ${encode(t.elem, `e${depth}`, depth + 1, transfer)} }`;
+    case 'map': return `w.len(${expr}.size); for ((k${depth}, v${depth}) in ${expr}) { ${encode(t.key, `k${depth}`, depth + 1, transfer)}; ${encode(t.value, `v${depth}`, depth + 1, transfer)} }`;
+    case 'option': return `${expr}?.let { o${depth} -> w.bool(true); ${encode(t.inner, `o${depth}`, depth + 1, transfer)} } ?: w.bool(false)`;
     case 'named': return `${CODECS_OBJECT}.write${t.name}(w, ${expr})`;
-    case 'object': return `w.i64(${expr}.ferryHandle())`;
+    case 'object': return `w.i64(${objectHandle(`${expr}.ferryHandle()`, transfer)})`;
+    // Only in arguments, which the generated wrapper encodes after every other argument, and
+    // in callback replies.
+    case 'callback': return `w.i64(${callbackHandle(t, expr, transfer)})`;
     default: throw new Error(`cannot encode ${t.kind}`);
   }
+}
+
+function objectHandle(handle: string, transfer: boolean): string {
+  return transfer ? `${NATIVE_OBJECT}.ferryShareObject(${handle})` : handle;
 }
 
 /**
@@ -200,19 +212,22 @@ function nativeReturn(fn: FnDecl): string {
   return 'ByteArray';
 }
 
+/**
+ * The handle a Kotlin implementation crosses as: a new registration that Rust's proxy owns
+ * and releases. A Rust implementation Kotlin got back goes back as its own handle (Rust gets
+ * the same Arc); a Box cannot share it, so there it is called through a registration.
+ */
+function callbackHandle(callback: { name: string; boxed: boolean }, v: string, transfer = false): string {
+  const plain = `dev.ferry.Callbacks.register(${v}, ${dispatchName(callback.name)}, ${NATIVE_OBJECT})`;
+  if (!withHolder.has(callback.name) || callback.boxed) return plain;
+  return `((${v} as? ${traitObjectName(callback.name)})?.let { ${objectHandle('it.ferryHandle()', transfer)} or (1L shl 62) } ?: ${plain})`;
+}
+
 export function nativeArg(name: string, t: TypeRef): string | null {
   if (isObjectParam(t)) return objectNativeArg(name);
   // Registered last-minute: from here Rust owns the entry (its proxy releases it).
   const callback = callbackParam(t);
-  if (callback) {
-    const plain = (v: string) => `dev.ferry.Callbacks.register(${v}, ${dispatchName(callback.name)}, ${NATIVE_OBJECT})`;
-    // A Rust implementation Kotlin got back goes back as its own handle (Rust gets the same
-    // Arc); a Box cannot share it, so there it is called through a Kotlin registration.
-    const register = withHolder.has(callback.name) && !callback.boxed
-      ? (v: string) => `((${v} as? ${traitObjectName(callback.name)})?.let { it.ferryHandle() or (1L shl 62) } ?: ${plain(v)})`
-      : plain;
-    return callback.optional ? `(${name}?.let { ${register('it')} } ?: 0L)` : register(name);
-  }
+  if (callback) return callback.optional ? `(${name}?.let { ${callbackHandle(callback, 'it')} } ?: 0L)` : callbackHandle(callback, name);
   const flow = flowParam(t);
   if (flow) {
     // Registered as the call starts; Rust's stream owns the entry from then on.
@@ -231,6 +246,28 @@ export function nativeArg(name: string, t: TypeRef): string | null {
     case 'wire': return `${name}.let { __v -> WireWriter().also { w -> ${encode(abi.type, '__v', 0)} }.toByteArray() }`;
     case 'unit': throw new Error('unit param');
   }
+}
+
+/**
+ * The native arguments of a call and the lines to run before it. A registration belongs to
+ * Rust once made, so every argument that can still throw (reading a closed object's handle)
+ * must be evaluated before the first one that registers: those after it are bound first.
+ */
+export function nativeArguments(params: FnDecl['params']): { prelude: string[]; args: string[] } {
+  const prelude: string[] = [];
+  const args: string[] = [];
+  const first = params.findIndex((p) => registersCallbacks(p.type));
+  params.forEach((p, i) => {
+    const arg = nativeArg(kotlinIdent(camelCase(p.name)), p.type);
+    if (arg === null) return;
+    if (first < 0 || i < first || registersCallbacks(p.type) || !typeContains(p.type, (x) => x.kind === 'object')) {
+      args.push(arg);
+      return;
+    }
+    prelude.push(`val __ferryArg${i} = ${arg}`);
+    args.push(`__ferryArg${i}`);
+  });
+  return { prelude, args };
 }
 
 /** Lines that turn a wire reader positioned at the value into the return statement. */
@@ -298,7 +335,7 @@ export function userParam(p: FnDecl['params'][number]): string {
 
 function wrapper(fn: FnDecl): string {
   const userParams = fn.params.filter((p) => p.type.kind !== 'token').map((p) => userParam(p));
-  const args = fn.params.map((p) => nativeArg(kotlinIdent(camelCase(p.name)), p.type)).filter((a): a is string => a !== null);
+  const { prelude, args } = nativeArguments(fn.params);
   const nativeName = kotlinIdent(unraw(fn.name));
   if (fn.returns.kind === 'stream') {
     const h = { kotlinType, decode, nativeArg };
@@ -307,7 +344,7 @@ function wrapper(fn: FnDecl): string {
   }
   const call = `${NATIVE_OBJECT}.${nativeName}(${[...(fn.isAsync ? ['__completion'] : []), ...args].join(', ')})`;
   const ret = kotlinType(fn.returns);
-  const body = keepObjectsAlive(fn, fn.isAsync ? asyncBody(fn, call) : syncBody(fn, call));
+  const body = keepObjectsAlive(fn, [...prelude, ...(fn.isAsync ? asyncBody(fn, call) : syncBody(fn, call))]);
   const kind = fn.isAsync ? 'suspend fun' : 'fun';
   const retDecl = ret === 'Unit' ? '' : `: ${ret}`;
   const throws = fn.returns.kind === 'result' ? [`@throws ${(fn.returns.err as { name: string }).name} when Rust returns \`Err\`.`] : [];
@@ -424,7 +461,7 @@ ${codecs.join('\n\n')}${hasErrors ? `${codecs.length ? '\n\n' : ''}    /** The R
   });
   const callbacksFile = emitCallbacksFile(ir, { header: HEADER(ir), kotlinType, decode, encode });
   if (callbacksFile) files.push({ path: `${dir}/${base}Callbacks.kt`, content: callbacksFile });
-  const objectsFile = emitObjectsFile(ir, { header: HEADER(ir), kotlinType, userParam, decode, nativeArg, syncBody, asyncBody });
+  const objectsFile = emitObjectsFile(ir, { header: HEADER(ir), kotlinType, userParam, decode, nativeArg, nativeArguments, syncBody, asyncBody });
   if (objectsFile) files.push({ path: `${dir}/${base}Objects.kt`, content: objectsFile });
   if (ir.functions.length > 0) {
     files.push({

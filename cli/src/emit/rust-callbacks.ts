@@ -24,14 +24,30 @@ const RUST_VALUE_FLAG = '(1i64 << 62)';
  * each proxy is remembered so that Rust returning it gives Kotlin its own object.
  */
 export function callbackLiftParam(name: string, t: Extract<TypeRef, { kind: 'callback' }> & { optional: boolean }, types: RustTypes): string {
-  const holder = t.boxed ? '::std::boxed::Box' : '::std::sync::Arc';
-  const type = `${holder}<dyn ${types.path(t.name)}>`;
-  let wrap = `${holder}::new(__FerryCallback${t.name}(face::callbacks::foreign(${name})))`;
-  if (types.withHolder.has(t.name) && !t.boxed) {
-    wrap = `if ${name} & ${RUST_VALUE_FLAG} != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<${traitHolderPath(t.name)}>(${name} & !${RUST_VALUE_FLAG}, "${t.name}")?.0) } else { let __p: ${type} = ${wrap}; ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), ${name}); __p }`;
-  }
-  if (t.optional) return `let ${name}: ::std::option::Option<${type}> = if ${name} == 0 { ::std::option::Option::None } else { ::std::option::Option::Some({ ${wrap} }) };`;
-  return `let ${name}: ${type} = { ${wrap} };`;
+  const type = callbackRustType(t, types);
+  const wrap = callbackFromHandle(name, t, types);
+  if (t.optional) return `let ${name}: ::std::option::Option<${type}> = if ${name} == 0 { ::std::option::Option::None } else { ::std::option::Option::Some(${wrap}) };`;
+  return `let ${name}: ${type} = ${wrap};`;
+}
+
+function callbackRustType(t: { name: string; boxed: boolean }, types: RustTypes): string {
+  return `${t.boxed ? '::std::boxed::Box' : '::std::sync::Arc'}<dyn ${types.path(t.name)}>`;
+}
+
+/**
+ * A block turning the i64 `handle` (a plain local) into the `Arc<dyn T>`/`Box<dyn T>` that owns
+ * it: a proxy over the Kotlin object, or for a trait Rust also returns, the same `Arc` when it
+ * is a Rust implementation coming back (each proxy is remembered so that Rust returning it
+ * gives Kotlin its own object).
+ */
+export function callbackFromHandle(handle: string, t: { name: string; boxed: boolean }, types: RustTypes, take = false): string {
+  const type = callbackRustType(t, types);
+  // In a reply (`take`), the face is the one of the proxy whose method is decoding it.
+  const foreign = take ? `self.0.sibling(${handle})` : `face::callbacks::foreign(${handle})`;
+  const proxy = `${t.boxed ? '::std::boxed::Box' : '::std::sync::Arc'}::new(__FerryCallback${t.name}(${foreign}))`;
+  // Typed, so that inside a collection the proxy is coerced to the trait object.
+  if (!types.withHolder.has(t.name) || t.boxed) return `{ let __p: ${type} = ${proxy}; __p }`;
+  return `{ if ${handle} & ${RUST_VALUE_FLAG} != 0 { ::std::sync::Arc::clone(&::ferry::objects::${take ? 'take' : 'get'}::<${traitHolderPath(t.name)}>(${handle} & !${RUST_VALUE_FLAG}, "${t.name}")?.0) } else { let __p: ${type} = ${proxy}; ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), ${handle}); __p } }`;
 }
 
 /**
@@ -79,18 +95,18 @@ function returnType(t: TypeRef, types: RustTypes): string {
 /** Statements decoding `__reply` (tag, then payload) into the method's result. */
 function decodeReply(m: MethodDecl, label: string, types: RustTypes): string {
   const t = m.returns;
-  const value = (ok: TypeRef) => (ok.kind === 'unit' ? '()' : decode(ok, types, 0));
+  const value = (ok: TypeRef) => (ok.kind === 'unit' ? '()' : decode(ok, types, 0, true));
   const body = t.kind === 'result'
     ? `match __reply[0] { 0 => ::std::result::Result::Ok(${value(t.ok)}), _ => ::std::result::Result::Err(read_${(t.err as { name: string }).name}(r)?) }`
     : value(t);
-  return `        let __decoded = (|| -> WireResult<${returnType(t, types)}> {
+  return `        let __decoded = (|| -> ::std::result::Result<${returnType(t, types)}, ::ferry::CallError> {
             let mut __r = Reader::new(&__reply[1..]);
             let r = &mut __r;
             let __v = ${body};
             __r.finish()?;
             Ok(__v)
         })();
-        __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback ${label} sent a malformed reply: {e}"))`;
+        __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback ${label} sent a reply Rust cannot take: {e}"))`;
 }
 
 function proxyMethod(cb: CallbackDecl, m: MethodDecl, index: number, types: RustTypes): string {

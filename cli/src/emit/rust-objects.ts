@@ -6,6 +6,7 @@
 
 import type { CrateIr, ObjectDecl, TypeRef } from '../ir/model.js';
 import { isObjectParam, objectParamName } from '../ir/objects.js';
+import { repliesHoldHandles } from '../ir/trait-objects.js';
 import type { NativeExport, NativeParam } from './rust-faces.js';
 
 /** Native parameter of an object argument (`Arc<T>` or `&T`): its handle. */
@@ -42,6 +43,8 @@ export function objectRuntimeExports(ir: CrateIr): NativeExport[] {
   if (ir.objects.length === 0) return [];
   return [
     { name: 'ferryReleaseObject', params: [{ name: 'handle', kind: 'prim', prim: 'i64' }], result: { kind: 'prim', prim: 'bool' }, body: '    face::release_object(&mut env, handle)' },
+    // A second handle to an object, which Rust takes over from a callback's reply.
+    ...(repliesHoldHandles(ir) ? [{ name: 'ferryShareObject', params: [{ name: 'handle', kind: 'prim', prim: 'i64' }], result: { kind: 'prim', prim: 'i64' }, body: '    face::sync_call(&mut env, |_env| ::std::result::Result::Ok(::ferry::objects::share(handle)?))' } satisfies NativeExport] : []),
     ...ir.objects.flatMap(traitExports),
   ];
 }

@@ -5,10 +5,10 @@ import type { CrateIr, EnumDecl, FnDecl, RecordDecl, TypeRef } from '../ir/model
 import { unraw } from '../names.js';
 import { cDeclaration, cSymbol, renderC, renderJni, type AbiPrim, type NativeExport, type NativeParam, type NativeResult } from './rust-faces.js';
 import { JNI_RUST, valueAbi, WIRE_METHOD } from './abi.js';
-import { callbackParam, flowParam, isRegistryParam, typeContains, type Prim } from '../ir/model.js';
+import { callbackParam, flowParam, isRegistryParam, registersCallbacks, typeContains, type Prim } from '../ir/model.js';
 import { objectNativeFns } from '../ir/objects.js';
 import { adaptObjectResult, isObjectParam, objectEncode, objectLiftParam, objectNativeParam, objectRuntimeExports } from './rust-objects.js';
-import { callbackLiftParam, callbackProxy, flowLiftParam, traitHolder, traitObjectEncode } from './rust-callbacks.js';
+import { callbackFromHandle, callbackLiftParam, callbackProxy, flowLiftParam, traitHolder, traitObjectEncode } from './rust-callbacks.js';
 import { returnedTraits } from '../ir/trait-objects.js';
 import { STREAM_NATIVE_PARAMS, streamExportBody, streamRuntimeExports } from './rust-streams.js';
 import { WireSizes } from './wire-size.js';
@@ -68,8 +68,12 @@ export function encode(t: TypeRef, expr: string, depth: number): string {
   }
 }
 
-/** An expression reading a `T` from `r: &mut Reader`; `?` propagates wire errors. */
-export function decode(t: TypeRef, types: RustTypes, depth: number): string {
+/**
+ * An expression reading a `T` from `r: &mut Reader`; `?` propagates wire errors. With `take`
+ * (a callback's reply), object handles were made for Rust (`ferryShareObject`) and are taken
+ * over; otherwise (an argument, which Kotlin keeps reachable) they are looked up.
+ */
+export function decode(t: TypeRef, types: RustTypes, depth: number, take = false): string {
   switch (t.kind) {
     case 'prim': return `r.${WIRE_METHOD[t.prim]}()?`;
     case 'string': return 'r.string()?';
@@ -77,17 +81,21 @@ export function decode(t: TypeRef, types: RustTypes, depth: number): string {
     case 'duration': return 'r.duration()?';
     case 'vec': {
       const min = types.sizes.of(t.elem);
-      return `{ let n${depth} = r.count(${min})?; let mut v${depth} = ::std::vec::Vec::with_capacity(r.capacity_hint(n${depth}, ${min})); for _ in 0..n${depth} { v${depth}.push(${decode(t.elem, types, depth + 1)}); } v${depth} }`;
+      return `{ let n${depth} = r.count(${min})?; let mut v${depth} = ::std::vec::Vec::with_capacity(r.capacity_hint(n${depth}, ${min})); for _ in 0..n${depth} { v${depth}.push(${decode(t.elem, types, depth + 1, take)}); } v${depth} }`;
     }
     case 'map': {
       const min = types.sizes.of(t.key) + types.sizes.of(t.value);
-      return `{ let n${depth} = r.count(${min})?; let mut m${depth} = ::std::collections::HashMap::with_capacity(r.capacity_hint(n${depth}, ${min})); for _ in 0..n${depth} { let k${depth} = ${decode(t.key, types, depth + 1)}; m${depth}.insert(k${depth}, ${decode(t.value, types, depth + 1)}); } m${depth} }`;
+      return `{ let n${depth} = r.count(${min})?; let mut m${depth} = ::std::collections::HashMap::with_capacity(r.capacity_hint(n${depth}, ${min})); for _ in 0..n${depth} { let k${depth} = ${decode(t.key, types, depth + 1, take)}; m${depth}.insert(k${depth}, ${decode(t.value, types, depth + 1, take)}); } m${depth} }`;
     }
-    case 'option': return `match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(${decode(t.inner, types, depth + 1)}), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }`;
+    case 'option': return `match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(${decode(t.inner, types, depth + 1, take)}), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }`;
     case 'named': return `read_${t.name}(r)?`;
-    // Only in an argument's lifting (objects are never record fields): a closed or stale
-    // handle fails the call with IllegalStateException, as a direct object argument does.
-    case 'object': return `::ferry::objects::get::<${types.path(t.name)}>(r.i64()?, "${t.name}")?`;
+    // Only in an argument's lifting or a callback's reply (objects are never record fields):
+    // a closed or stale handle fails the call with IllegalStateException, as a direct object
+    // argument does.
+    case 'object': return `::ferry::objects::${take ? 'take' : 'get'}::<${types.path(t.name)}>(r.i64()?, "${t.name}")?`;
+    // Only in an argument's lifting, which runs before any other argument's: from here the
+    // proxy owns the registration Kotlin made while encoding.
+    case 'callback': return `{ let __h = r.i64()?; ${callbackFromHandle('__h', t, types, take)} }`;
     default: throw new Error(`cannot decode ${t.kind}`);
   }
 }
@@ -345,7 +353,7 @@ function functionExport(fn: FnDecl, ir: CrateIr, types: RustTypes): { check: str
 function functionNative(fn: FnDecl, types: RustTypes, name: string): NativeExport {
   const params = fn.params.map((p) => nativeParam(rustArg(p.name), p.type)).filter((p): p is NativeParam => p !== null);
   // Callbacks first: once wrapped, a handle is released even when a later argument fails.
-  const ordered = [...fn.params.filter((p) => isRegistryParam(p.type)), ...fn.params.filter((p) => !isRegistryParam(p.type))];
+  const ordered = [...fn.params.filter((p) => registersCallbacks(p.type)), ...fn.params.filter((p) => !registersCallbacks(p.type))];
   const lifts = ordered.map((p) => liftParam(rustArg(p.name), p.type, types)).filter((l): l is string => l !== null);
   const call = `${fn.rustPath}(${callArgs(fn)})`;
   const liftLines = lifts.map((l) => `        ${l}\n`).join('');

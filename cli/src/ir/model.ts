@@ -177,6 +177,14 @@ export function isRegistryParam(t: TypeRef): boolean {
   return callbackParam(t) !== null || flowParam(t) !== null;
 }
 
+/**
+ * Whether passing the argument registers Kotlin objects that Rust is then to own: a callback
+ * or a Flow, directly or (callbacks) inside a Vec, Option or HashMap value.
+ */
+export function registersCallbacks(t: TypeRef): boolean {
+  return isRegistryParam(t) || typeContains(t, (x) => x.kind === 'callback');
+}
+
 export function isUnitType(t: TypeRef): boolean {
   return t.kind === 'unit';
 }

@@ -14,10 +14,22 @@ export function traitHolderPath(trait: string): string {
   return `crate::__ferry_glue::__FerryRust${trait}`;
 }
 
-/** The callback traits some exported function or method returns. */
+/**
+ * The callback traits Rust hands to Kotlin: returned by an exported function or method, or
+ * passed to a Kotlin implementation as a callback method's argument.
+ */
 export function returnedTraits(ir: CrateIr): CallbackDecl[] {
   const fns = [...ir.functions, ...ir.objects.flatMap((o) => o.methods)];
-  return ir.callbacks.filter((cb) => fns.some((f) => typeContains(f.returns, (t) => t.kind === 'callback' && t.name === cb.name)));
+  const toKotlin = [...fns.map((f) => f.returns), ...ir.callbacks.flatMap((c) => c.methods.flatMap((m) => m.params.map((p) => p.type)))];
+  return ir.callbacks.filter((cb) => toKotlin.some((t) => typeContains(t, (x) => x.kind === 'callback' && x.name === cb.name)));
+}
+
+/**
+ * Whether some Kotlin implementation's reply can hold an object or a Rust implementation:
+ * then Kotlin needs `ferryShareObject` to give Rust a handle of its own.
+ */
+export function repliesHoldHandles(ir: CrateIr): boolean {
+  return ir.callbacks.some((c) => c.methods.some((m) => typeContains(m.returns, (t) => t.kind === 'object' || t.kind === 'callback')));
 }
 
 /** The IR the emitters see: the crate's, plus an object per returned callback trait. */

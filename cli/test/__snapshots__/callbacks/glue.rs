@@ -59,27 +59,27 @@ mod __ferry_glue {
         fn log(&self, arg_entry: crate::Entry) {
             let __args = { let mut __w = Writer::new(); let w = &mut __w; write_Entry(w, &arg_entry); __w.into_bytes() };
             let __reply = self.0.call("Logger::log", 0, &__args);
-            let __decoded = (|| -> WireResult<()> {
+            let __decoded = (|| -> ::std::result::Result<(), ::ferry::CallError> {
                 let mut __r = Reader::new(&__reply[1..]);
                 let r = &mut __r;
                 let __v = ();
                 __r.finish()?;
                 Ok(__v)
             })();
-            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Logger::log sent a malformed reply: {e}"))
+            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Logger::log sent a reply Rust cannot take: {e}"))
         }
 
         fn count(&self) -> u32 {
             let __args = { let mut __w = Writer::new(); let w = &mut __w;  __w.into_bytes() };
             let __reply = self.0.call("Logger::count", 1, &__args);
-            let __decoded = (|| -> WireResult<u32> {
+            let __decoded = (|| -> ::std::result::Result<u32, ::ferry::CallError> {
                 let mut __r = Reader::new(&__reply[1..]);
                 let r = &mut __r;
                 let __v = r.u32()?;
                 __r.finish()?;
                 Ok(__v)
             })();
-            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Logger::count sent a malformed reply: {e}"))
+            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Logger::count sent a reply Rust cannot take: {e}"))
         }
     }
 
@@ -91,40 +91,40 @@ mod __ferry_glue {
         fn scope(&self) -> ::std::string::String {
             let __args = { let mut __w = Writer::new(); let w = &mut __w;  __w.into_bytes() };
             let __reply = self.0.call("TokenSource::scope", 0, &__args);
-            let __decoded = (|| -> WireResult<::std::string::String> {
+            let __decoded = (|| -> ::std::result::Result<::std::string::String, ::ferry::CallError> {
                 let mut __r = Reader::new(&__reply[1..]);
                 let r = &mut __r;
                 let __v = r.string()?;
                 __r.finish()?;
                 Ok(__v)
             })();
-            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback TokenSource::scope sent a malformed reply: {e}"))
+            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback TokenSource::scope sent a reply Rust cannot take: {e}"))
         }
 
         async fn token(&self, arg_scope: ::std::string::String) -> ::std::result::Result<::std::string::String, crate::AuthError> {
             let __args = { let mut __w = Writer::new(); let w = &mut __w; w.str(&arg_scope); __w.into_bytes() };
             let __reply = self.0.call_async("TokenSource::token", 1, __args).await;
-            let __decoded = (|| -> WireResult<::std::result::Result<::std::string::String, crate::AuthError>> {
+            let __decoded = (|| -> ::std::result::Result<::std::result::Result<::std::string::String, crate::AuthError>, ::ferry::CallError> {
                 let mut __r = Reader::new(&__reply[1..]);
                 let r = &mut __r;
                 let __v = match __reply[0] { 0 => ::std::result::Result::Ok(r.string()?), _ => ::std::result::Result::Err(read_AuthError(r)?) };
                 __r.finish()?;
                 Ok(__v)
             })();
-            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback TokenSource::token sent a malformed reply: {e}"))
+            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback TokenSource::token sent a reply Rust cannot take: {e}"))
         }
 
         async fn slow(&self, arg_ms: u64) -> u64 {
             let __args = { let mut __w = Writer::new(); let w = &mut __w; w.u64(*&arg_ms); __w.into_bytes() };
             let __reply = self.0.call_async("TokenSource::slow", 2, __args).await;
-            let __decoded = (|| -> WireResult<u64> {
+            let __decoded = (|| -> ::std::result::Result<u64, ::ferry::CallError> {
                 let mut __r = Reader::new(&__reply[1..]);
                 let r = &mut __r;
                 let __v = r.u64()?;
                 __r.finish()?;
                 Ok(__v)
             })();
-            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback TokenSource::slow sent a malformed reply: {e}"))
+            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback TokenSource::slow sent a reply Rust cannot take: {e}"))
         }
     }
 
@@ -135,14 +135,14 @@ mod __ferry_glue {
         fn validate(&self, arg_input: &str) -> ::std::result::Result<u32, crate::AuthError> {
             let __args = { let mut __w = Writer::new(); let w = &mut __w; w.str(arg_input); __w.into_bytes() };
             let __reply = self.0.call("Validator::validate", 0, &__args);
-            let __decoded = (|| -> WireResult<::std::result::Result<u32, crate::AuthError>> {
+            let __decoded = (|| -> ::std::result::Result<::std::result::Result<u32, crate::AuthError>, ::ferry::CallError> {
                 let mut __r = Reader::new(&__reply[1..]);
                 let r = &mut __r;
                 let __v = match __reply[0] { 0 => ::std::result::Result::Ok(r.u32()?), _ => ::std::result::Result::Err(read_AuthError(r)?) };
                 __r.finish()?;
                 Ok(__v)
             })();
-            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Validator::validate sent a malformed reply: {e}"))
+            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Validator::validate sent a reply Rust cannot take: {e}"))
         }
     }
 
@@ -153,14 +153,14 @@ mod __ferry_glue {
         fn compute(&self, arg_a: i32, arg_b: i32) -> i32 {
             let __args = { let mut __w = Writer::new(); let w = &mut __w; w.i32(*&arg_a); w.i32(*&arg_b); __w.into_bytes() };
             let __reply = self.0.call("Calculator::compute", 0, &__args);
-            let __decoded = (|| -> WireResult<i32> {
+            let __decoded = (|| -> ::std::result::Result<i32, ::ferry::CallError> {
                 let mut __r = Reader::new(&__reply[1..]);
                 let r = &mut __r;
                 let __v = r.i32()?;
                 __r.finish()?;
                 Ok(__v)
             })();
-            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Calculator::compute sent a malformed reply: {e}"))
+            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Calculator::compute sent a reply Rust cannot take: {e}"))
         }
     }
 
@@ -171,14 +171,85 @@ mod __ferry_glue {
         fn echo(&self, arg_a: i64, arg_b: f64, arg_c: bool, arg_d: ::std::option::Option<::std::string::String>, arg_e: ::std::vec::Vec<u8>, arg_f: ::std::collections::HashMap<::std::string::String, u32>, arg_g: ::std::time::Duration) -> ::std::vec::Vec<::std::string::String> {
             let __args = { let mut __w = Writer::new(); let w = &mut __w; w.i64(*&arg_a); w.f64(*&arg_b); w.bool(*&arg_c); match &arg_d { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.str(x0); } } w.bytes(&arg_e); { let m0 = &arg_f; w.len(m0.len()); for (k0, v0) in m0.iter() { w.str(k0); w.u32(*v0); } } w.duration(*&arg_g); __w.into_bytes() };
             let __reply = self.0.call("Echo::echo", 0, &__args);
-            let __decoded = (|| -> WireResult<::std::vec::Vec<::std::string::String>> {
+            let __decoded = (|| -> ::std::result::Result<::std::vec::Vec<::std::string::String>, ::ferry::CallError> {
                 let mut __r = Reader::new(&__reply[1..]);
                 let r = &mut __r;
                 let __v = { let n0 = r.count(4)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 4)); for _ in 0..n0 { v0.push(r.string()?); } v0 };
                 __r.finish()?;
                 Ok(__v)
             })();
-            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Echo::echo sent a malformed reply: {e}"))
+            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Echo::echo sent a reply Rust cannot take: {e}"))
+        }
+    }
+
+    /// A Kotlin implementation of `crate::Broker`, held through Kotlin's callback registry.
+    pub(super) struct __FerryCallbackBroker(pub(super) ::ferry::callbacks::Foreign);
+
+    #[::ferry::__private::async_trait]
+    impl crate::Broker for __FerryCallbackBroker {
+        fn opened(&self, arg_session: ::std::sync::Arc<crate::Session>, arg_others: ::std::vec::Vec<::std::sync::Arc<crate::Session>>) -> u32 {
+            let __args = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&arg_session))); { let s0 = &arg_others; w.len(s0.len()); for e0 in s0.iter() { w.i64(::ferry::objects::register(::std::sync::Arc::clone(e0))); } } __w.into_bytes() };
+            let __reply = self.0.call("Broker::opened", 0, &__args);
+            let __decoded = (|| -> ::std::result::Result<u32, ::ferry::CallError> {
+                let mut __r = Reader::new(&__reply[1..]);
+                let r = &mut __r;
+                let __v = r.u32()?;
+                __r.finish()?;
+                Ok(__v)
+            })();
+            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Broker::opened sent a reply Rust cannot take: {e}"))
+        }
+
+        fn pick(&self, arg_id: u32) -> ::std::option::Option<::std::sync::Arc<crate::Session>> {
+            let __args = { let mut __w = Writer::new(); let w = &mut __w; w.u32(*&arg_id); __w.into_bytes() };
+            let __reply = self.0.call("Broker::pick", 1, &__args);
+            let __decoded = (|| -> ::std::result::Result<::std::option::Option<::std::sync::Arc<crate::Session>>, ::ferry::CallError> {
+                let mut __r = Reader::new(&__reply[1..]);
+                let r = &mut __r;
+                let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(::ferry::objects::take::<crate::Session>(r.i64()?, "Session")?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) };
+                __r.finish()?;
+                Ok(__v)
+            })();
+            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Broker::pick sent a reply Rust cannot take: {e}"))
+        }
+
+        async fn pick_later(&self, arg_id: u32) -> ::std::result::Result<::std::sync::Arc<crate::Session>, crate::AuthError> {
+            let __args = { let mut __w = Writer::new(); let w = &mut __w; w.u32(*&arg_id); __w.into_bytes() };
+            let __reply = self.0.call_async("Broker::pick_later", 2, __args).await;
+            let __decoded = (|| -> ::std::result::Result<::std::result::Result<::std::sync::Arc<crate::Session>, crate::AuthError>, ::ferry::CallError> {
+                let mut __r = Reader::new(&__reply[1..]);
+                let r = &mut __r;
+                let __v = match __reply[0] { 0 => ::std::result::Result::Ok(::ferry::objects::take::<crate::Session>(r.i64()?, "Session")?), _ => ::std::result::Result::Err(read_AuthError(r)?) };
+                __r.finish()?;
+                Ok(__v)
+            })();
+            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Broker::pick_later sent a reply Rust cannot take: {e}"))
+        }
+
+        fn loggers(&self) -> ::std::vec::Vec<::std::boxed::Box<dyn crate::Logger>> {
+            let __args = { let mut __w = Writer::new(); let w = &mut __w;  __w.into_bytes() };
+            let __reply = self.0.call("Broker::loggers", 3, &__args);
+            let __decoded = (|| -> ::std::result::Result<::std::vec::Vec<::std::boxed::Box<dyn crate::Logger>>, ::ferry::CallError> {
+                let mut __r = Reader::new(&__reply[1..]);
+                let r = &mut __r;
+                let __v = { let n0 = r.count(8)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { v0.push({ let __h = r.i64()?; { let __p: ::std::boxed::Box<dyn crate::Logger> = ::std::boxed::Box::new(__FerryCallbackLogger(self.0.sibling(__h))); __p } }); } v0 };
+                __r.finish()?;
+                Ok(__v)
+            })();
+            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Broker::loggers sent a reply Rust cannot take: {e}"))
+        }
+
+        fn use_logger(&self, arg_logger: ::std::sync::Arc<dyn crate::Logger>, arg_text: ::std::string::String) -> u32 {
+            let __args = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::new(crate::__ferry_glue::__FerryRustLogger(::std::sync::Arc::clone(&arg_logger))))); w.i64(::ferry::callbacks::kotlin_handle(::std::sync::Arc::as_ptr(&arg_logger) as *const ())); w.str(&arg_text); __w.into_bytes() };
+            let __reply = self.0.call("Broker::use_logger", 4, &__args);
+            let __decoded = (|| -> ::std::result::Result<u32, ::ferry::CallError> {
+                let mut __r = Reader::new(&__reply[1..]);
+                let r = &mut __r;
+                let __v = r.u32()?;
+                __r.finish()?;
+                Ok(__v)
+            })();
+            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Broker::use_logger sent a reply Rust cannot take: {e}"))
         }
     }
 
@@ -357,6 +428,94 @@ mod __ferry_glue {
 
 
     #[allow(dead_code)]
+    fn __signature_log_to_all() {
+        type Params = (::std::vec::Vec<::std::sync::Arc<dyn crate::Logger>>, ::std::collections::HashMap<::std::string::String, ::std::boxed::Box<dyn crate::Logger>>, ::std::string::String);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::log_to_all);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_log_to_all_later() {
+        type Params = (::std::vec::Vec<::std::option::Option<::std::sync::Arc<dyn crate::Logger>>>, ::std::string::String);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::log_to_all_later);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_contains_arc() {
+        type Params = (::std::vec::Vec<::std::sync::Arc<dyn crate::Logger>>, ::std::sync::Arc<dyn crate::Logger>);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::contains_arc);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_logger_counts() {
+        type Params = (::std::vec::Vec<::std::sync::Arc<dyn crate::Logger>>,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::logger_counts);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_add_all_to() {
+        type Params = (::std::option::Option<::std::vec::Vec<::std::sync::Arc<dyn crate::Logger>>>, ::std::sync::Arc<crate::Hub>);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::add_all_to);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_announce() {
+        type Params = (::std::sync::Arc<dyn crate::Broker>, ::std::vec::Vec<u32>);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::announce);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_pick_id() {
+        type Params = (::std::sync::Arc<dyn crate::Broker>, u32);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::pick_id);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_pick_later_id() {
+        type Params = (::std::sync::Arc<dyn crate::Broker>, u32);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::pick_later_id);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_log_to_brokers_loggers() {
+        type Params = (::std::sync::Arc<dyn crate::Broker>, ::std::string::String);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::log_to_brokers_loggers);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_hand_rust_logger() {
+        type Params = (::std::sync::Arc<dyn crate::Broker>, ::std::string::String);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::hand_rust_logger);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_hand_back() {
+        type Params = (::std::sync::Arc<dyn crate::Broker>, ::std::sync::Arc<dyn crate::Logger>, ::std::string::String);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::hand_back);
+    }
+
+
+
+    #[allow(dead_code)]
     fn __signature_Hub_new() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Hub::new);
@@ -400,6 +559,22 @@ mod __ferry_glue {
     fn __signature_Hub_holders() {
         type Params = (::std::sync::Arc<crate::Hub>,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Hub::holders);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_Session_new() {
+        type Params = (u32,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Session::new);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_Session_id() {
+        type Params = (&'static crate::Session,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Session::id);
     }
 
 
@@ -464,7 +639,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0x3eaafe65db9849e7u64 as i64
+            0x58290ca4fc73bfaau64 as i64
         }
 
         #[no_mangle]
@@ -503,6 +678,11 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_ferryShareObject<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: i64) -> i64 {
+            face::sync_call(&mut env, |_env| ::std::result::Result::Ok(::ferry::objects::share(handle)?))
+        }
+
+        #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1here<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_logger: i64, arg_text: JByteArray<'local>) -> i32 {
             face::sync_call(&mut env, |env| {
                 let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { if arg_logger & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_logger & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_logger); __p } };
@@ -537,7 +717,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1from_1thread<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_logger: i64, arg_n: i32) -> i64 {
             face::sync_call(&mut env, |env| {
-                let arg_logger: ::std::boxed::Box<dyn crate::Logger> = { ::std::boxed::Box::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))) };
+                let arg_logger: ::std::boxed::Box<dyn crate::Logger> = { let __p: ::std::boxed::Box<dyn crate::Logger> = ::std::boxed::Box::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))); __p };
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::log_from_thread(arg_logger, arg_n).await;
@@ -549,7 +729,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_compute_1twice<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_calc: i64, arg_a: i32, arg_b: i32) -> i32 {
             face::sync_call(&mut env, |env| {
-                let arg_calc: ::std::sync::Arc<dyn crate::Calculator> = { ::std::sync::Arc::new(__FerryCallbackCalculator(face::callbacks::foreign(arg_calc))) };
+                let arg_calc: ::std::sync::Arc<dyn crate::Calculator> = { let __p: ::std::sync::Arc<dyn crate::Calculator> = ::std::sync::Arc::new(__FerryCallbackCalculator(face::callbacks::foreign(arg_calc))); __p };
                 let arg_a: i32 = arg_a as i32;
                 let arg_b: i32 = arg_b as i32;
                 let __result = crate::compute_twice(arg_calc, arg_a, arg_b);
@@ -570,7 +750,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_echo_1all<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_echo: i64) -> jbyteArray {
             face::sync_call(&mut env, |env| {
-                let arg_echo: ::std::sync::Arc<dyn crate::Echo> = { ::std::sync::Arc::new(__FerryCallbackEcho(face::callbacks::foreign(arg_echo))) };
+                let arg_echo: ::std::sync::Arc<dyn crate::Echo> = { let __p: ::std::sync::Arc<dyn crate::Echo> = ::std::sync::Arc::new(__FerryCallbackEcho(face::callbacks::foreign(arg_echo))); __p };
                 let __result = crate::echo_all(arg_echo);
                 { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.str(e0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
             })
@@ -579,7 +759,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_describe_1validation<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_validator: i64, arg_input: JByteArray<'local>) -> jbyteArray {
             face::sync_call(&mut env, |env| {
-                let arg_validator: ::std::sync::Arc<dyn crate::Validator> = { ::std::sync::Arc::new(__FerryCallbackValidator(face::callbacks::foreign(arg_validator))) };
+                let arg_validator: ::std::sync::Arc<dyn crate::Validator> = { let __p: ::std::sync::Arc<dyn crate::Validator> = ::std::sync::Arc::new(__FerryCallbackValidator(face::callbacks::foreign(arg_validator))); __p };
                 let arg_input: ::std::string::String = face::string_arg(env, &arg_input)?;
                 let __result = crate::describe_validation(arg_validator, arg_input);
                 face::bytes_return(env, __result.as_bytes())
@@ -589,7 +769,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_validate_1with<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_validator: i64, arg_input: JByteArray<'local>) -> jbyteArray {
             face::sync_call(&mut env, |env| {
-                let arg_validator: ::std::sync::Arc<dyn crate::Validator> = { ::std::sync::Arc::new(__FerryCallbackValidator(face::callbacks::foreign(arg_validator))) };
+                let arg_validator: ::std::sync::Arc<dyn crate::Validator> = { let __p: ::std::sync::Arc<dyn crate::Validator> = ::std::sync::Arc::new(__FerryCallbackValidator(face::callbacks::foreign(arg_validator))); __p };
                 let arg_input: ::std::string::String = face::string_arg(env, &arg_input)?;
                 let __result = crate::validate_with(arg_validator, arg_input);
                 { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.u32(*v); } ::std::result::Result::Err(e) => { w.u8(1); write_AuthError(w, e); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
@@ -723,6 +903,123 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1to_1all<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_loggers: JByteArray<'local>, arg_named: JByteArray<'local>, arg_text: JByteArray<'local>) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_loggers: ::std::vec::Vec<::std::sync::Arc<dyn crate::Logger>> = { let __bytes = face::bytes_arg(env, &arg_loggers)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { v0.push({ let __h = r.i64()?; { if __h & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(__h & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(__h))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), __h); __p } } }); } v0 }; __r.finish()?; __v };
+                let arg_named: ::std::collections::HashMap<::std::string::String, ::std::boxed::Box<dyn crate::Logger>> = { let __bytes = face::bytes_arg(env, &arg_named)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(12)?; let mut m0 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n0, 12)); for _ in 0..n0 { let k0 = r.string()?; m0.insert(k0, { let __h = r.i64()?; { let __p: ::std::boxed::Box<dyn crate::Logger> = ::std::boxed::Box::new(__FerryCallbackLogger(face::callbacks::foreign(__h))); __p } }); } m0 }; __r.finish()?; __v };
+                let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
+                let __result = crate::log_to_all(arg_loggers, arg_named, arg_text);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1to_1all_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_loggers: JByteArray<'local>, arg_text: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_loggers: ::std::vec::Vec<::std::option::Option<::std::sync::Arc<dyn crate::Logger>>> = { let __bytes = face::bytes_arg(env, &arg_loggers)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(1)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 1)); for _ in 0..n0 { v0.push(match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some({ let __h = r.i64()?; { if __h & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(__h & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(__h))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), __h); __p } } }), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }); } v0 }; __r.finish()?; __v };
+                let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::log_to_all_later(arg_loggers, arg_text).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_contains_1arc<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_all: JByteArray<'local>, arg_one: i64) -> u8 {
+            face::sync_call(&mut env, |env| {
+                let arg_all: ::std::vec::Vec<::std::sync::Arc<dyn crate::Logger>> = { let __bytes = face::bytes_arg(env, &arg_all)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { v0.push({ let __h = r.i64()?; { if __h & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(__h & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(__h))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), __h); __p } } }); } v0 }; __r.finish()?; __v };
+                let arg_one: ::std::sync::Arc<dyn crate::Logger> = { if arg_one & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_one & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_one))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_one); __p } };
+                let __result = crate::contains_arc(arg_all, arg_one);
+                Ok(__result as u8)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_logger_1counts<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_loggers: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_loggers: ::std::vec::Vec<::std::sync::Arc<dyn crate::Logger>> = { let __bytes = face::bytes_arg(env, &arg_loggers)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { v0.push({ let __h = r.i64()?; { if __h & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(__h & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(__h))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), __h); __p } } }); } v0 }; __r.finish()?; __v };
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::logger_counts(arg_loggers) },
+                    |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_add_1all_1to<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_loggers: JByteArray<'local>, arg_hub: i64) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_loggers: ::std::option::Option<::std::vec::Vec<::std::sync::Arc<dyn crate::Logger>>> = { let __bytes = face::bytes_arg(env, &arg_loggers)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some({ let n1 = r.count(8)?; let mut v1 = ::std::vec::Vec::with_capacity(r.capacity_hint(n1, 8)); for _ in 0..n1 { v1.push({ let __h = r.i64()?; { if __h & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(__h & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(__h))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), __h); __p } } }); } v1 }), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
+                let arg_hub: ::std::sync::Arc<crate::Hub> = ::ferry::objects::get::<crate::Hub>(arg_hub, "Hub")?;
+                let __result = crate::add_all_to(arg_loggers, arg_hub);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_announce<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_broker: i64, arg_ids: JByteArray<'local>) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_broker: ::std::sync::Arc<dyn crate::Broker> = { let __p: ::std::sync::Arc<dyn crate::Broker> = ::std::sync::Arc::new(__FerryCallbackBroker(face::callbacks::foreign(arg_broker))); __p };
+                let arg_ids: ::std::vec::Vec<u32> = { let __bytes = face::bytes_arg(env, &arg_ids)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(4)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 4)); for _ in 0..n0 { v0.push(r.u32()?); } v0 }; __r.finish()?; __v };
+                let __result = crate::announce(arg_broker, arg_ids);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_pick_1id<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_broker: i64, arg_id: i32) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_broker: ::std::sync::Arc<dyn crate::Broker> = { let __p: ::std::sync::Arc<dyn crate::Broker> = ::std::sync::Arc::new(__FerryCallbackBroker(face::callbacks::foreign(arg_broker))); __p };
+                let arg_id: u32 = arg_id as u32;
+                let __result = crate::pick_id(arg_broker, arg_id);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.u32(*x0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_pick_1later_1id<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_broker: i64, arg_id: i32) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_broker: ::std::sync::Arc<dyn crate::Broker> = { let __p: ::std::sync::Arc<dyn crate::Broker> = ::std::sync::Arc::new(__FerryCallbackBroker(face::callbacks::foreign(arg_broker))); __p };
+                let arg_id: u32 = arg_id as u32;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::pick_later_id(arg_broker, arg_id).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(__ok as i64), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_AuthError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1to_1brokers_1loggers<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_broker: i64, arg_text: JByteArray<'local>) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_broker: ::std::sync::Arc<dyn crate::Broker> = { let __p: ::std::sync::Arc<dyn crate::Broker> = ::std::sync::Arc::new(__FerryCallbackBroker(face::callbacks::foreign(arg_broker))); __p };
+                let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
+                let __result = crate::log_to_brokers_loggers(arg_broker, arg_text);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_hand_1rust_1logger<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_broker: i64, arg_text: JByteArray<'local>) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_broker: ::std::sync::Arc<dyn crate::Broker> = { let __p: ::std::sync::Arc<dyn crate::Broker> = ::std::sync::Arc::new(__FerryCallbackBroker(face::callbacks::foreign(arg_broker))); __p };
+                let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
+                let __result = crate::hand_rust_logger(arg_broker, arg_text);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_hand_1back<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_broker: i64, arg_logger: i64, arg_text: JByteArray<'local>) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_broker: ::std::sync::Arc<dyn crate::Broker> = { let __p: ::std::sync::Arc<dyn crate::Broker> = ::std::sync::Arc::new(__FerryCallbackBroker(face::callbacks::foreign(arg_broker))); __p };
+                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { if arg_logger & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_logger & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_logger); __p } };
+                let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
+                let __result = crate::hand_back(arg_broker, arg_logger, arg_text);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_Hub_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
             face::sync_call_tracked(&mut env, |env| {
                 let __result = ::std::sync::Arc::new(crate::Hub::new());
@@ -780,6 +1077,24 @@ mod __ferry_glue {
                 let arg_ferry_self: ::std::sync::Arc<crate::Hub> = ::ferry::objects::get::<crate::Hub>(arg_ferry_self, "Hub")?;
                 let __result = crate::Hub::holders(arg_ferry_self);
                 Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_Session_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_id: i32) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_id: u32 = arg_id as u32;
+                let __result = ::std::sync::Arc::new(crate::Session::new(arg_id));
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_Session_1id<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Session> = ::ferry::objects::get::<crate::Session>(arg_ferry_self, "Session")?;
+                let __result = crate::Session::id(&arg_ferry_self);
+                Ok(__result as i32)
             })
         }
 
@@ -870,7 +1185,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_callbacks_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0x3eaafe65db9849e7u64 as i64
+            0x58290ca4fc73bfaau64 as i64
         }
 
         #[no_mangle]
@@ -916,6 +1231,12 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_ferryShareObject(__status: *mut i64, handle: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |_env| ::std::result::Result::Ok(::ferry::objects::share(handle)?))
+        }
+
+        #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_callbacks_log_here(__status: *mut i64, arg_logger: i64, arg_text_ptr: *const u8, arg_text_len: i64) -> i32 {
             let mut env = face::Status::new(__status);
             let arg_text = face::Bytes::new(arg_text_ptr, arg_text_len);
@@ -956,7 +1277,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_log_from_thread(__status: *mut i64, completion: i64, arg_logger: i64, arg_n: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
-                let arg_logger: ::std::boxed::Box<dyn crate::Logger> = { ::std::boxed::Box::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))) };
+                let arg_logger: ::std::boxed::Box<dyn crate::Logger> = { let __p: ::std::boxed::Box<dyn crate::Logger> = ::std::boxed::Box::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))); __p };
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::log_from_thread(arg_logger, arg_n).await;
@@ -969,7 +1290,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_compute_twice(__status: *mut i64, arg_calc: i64, arg_a: i32, arg_b: i32) -> i32 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
-                let arg_calc: ::std::sync::Arc<dyn crate::Calculator> = { ::std::sync::Arc::new(__FerryCallbackCalculator(face::callbacks::foreign(arg_calc))) };
+                let arg_calc: ::std::sync::Arc<dyn crate::Calculator> = { let __p: ::std::sync::Arc<dyn crate::Calculator> = ::std::sync::Arc::new(__FerryCallbackCalculator(face::callbacks::foreign(arg_calc))); __p };
                 let arg_a: i32 = arg_a as i32;
                 let arg_b: i32 = arg_b as i32;
                 let __result = crate::compute_twice(arg_calc, arg_a, arg_b);
@@ -992,7 +1313,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_echo_all(__status: *mut i64, arg_echo: i64) -> face::Buffer {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
-                let arg_echo: ::std::sync::Arc<dyn crate::Echo> = { ::std::sync::Arc::new(__FerryCallbackEcho(face::callbacks::foreign(arg_echo))) };
+                let arg_echo: ::std::sync::Arc<dyn crate::Echo> = { let __p: ::std::sync::Arc<dyn crate::Echo> = ::std::sync::Arc::new(__FerryCallbackEcho(face::callbacks::foreign(arg_echo))); __p };
                 let __result = crate::echo_all(arg_echo);
                 { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.str(e0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
             })
@@ -1003,7 +1324,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_input = face::Bytes::new(arg_input_ptr, arg_input_len);
             face::sync_call(&mut env, |env| {
-                let arg_validator: ::std::sync::Arc<dyn crate::Validator> = { ::std::sync::Arc::new(__FerryCallbackValidator(face::callbacks::foreign(arg_validator))) };
+                let arg_validator: ::std::sync::Arc<dyn crate::Validator> = { let __p: ::std::sync::Arc<dyn crate::Validator> = ::std::sync::Arc::new(__FerryCallbackValidator(face::callbacks::foreign(arg_validator))); __p };
                 let arg_input: ::std::string::String = face::string_arg(env, &arg_input)?;
                 let __result = crate::describe_validation(arg_validator, arg_input);
                 face::bytes_return(env, __result.as_bytes())
@@ -1015,7 +1336,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_input = face::Bytes::new(arg_input_ptr, arg_input_len);
             face::sync_call(&mut env, |env| {
-                let arg_validator: ::std::sync::Arc<dyn crate::Validator> = { ::std::sync::Arc::new(__FerryCallbackValidator(face::callbacks::foreign(arg_validator))) };
+                let arg_validator: ::std::sync::Arc<dyn crate::Validator> = { let __p: ::std::sync::Arc<dyn crate::Validator> = ::std::sync::Arc::new(__FerryCallbackValidator(face::callbacks::foreign(arg_validator))); __p };
                 let arg_input: ::std::string::String = face::string_arg(env, &arg_input)?;
                 let __result = crate::validate_with(arg_validator, arg_input);
                 { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::result::Result::Ok(v) => { w.u8(0); w.u32(*v); } ::std::result::Result::Err(e) => { w.u8(1); write_AuthError(w, e); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
@@ -1161,6 +1482,146 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_log_to_all(__status: *mut i64, arg_loggers_ptr: *const u8, arg_loggers_len: i64, arg_named_ptr: *const u8, arg_named_len: i64, arg_text_ptr: *const u8, arg_text_len: i64) -> i32 {
+            let mut env = face::Status::new(__status);
+            let arg_loggers = face::Bytes::new(arg_loggers_ptr, arg_loggers_len);
+            let arg_named = face::Bytes::new(arg_named_ptr, arg_named_len);
+            let arg_text = face::Bytes::new(arg_text_ptr, arg_text_len);
+            face::sync_call(&mut env, |env| {
+                let arg_loggers: ::std::vec::Vec<::std::sync::Arc<dyn crate::Logger>> = { let __bytes = face::bytes_arg(env, &arg_loggers)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { v0.push({ let __h = r.i64()?; { if __h & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(__h & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(__h))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), __h); __p } } }); } v0 }; __r.finish()?; __v };
+                let arg_named: ::std::collections::HashMap<::std::string::String, ::std::boxed::Box<dyn crate::Logger>> = { let __bytes = face::bytes_arg(env, &arg_named)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(12)?; let mut m0 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n0, 12)); for _ in 0..n0 { let k0 = r.string()?; m0.insert(k0, { let __h = r.i64()?; { let __p: ::std::boxed::Box<dyn crate::Logger> = ::std::boxed::Box::new(__FerryCallbackLogger(face::callbacks::foreign(__h))); __p } }); } m0 }; __r.finish()?; __v };
+                let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
+                let __result = crate::log_to_all(arg_loggers, arg_named, arg_text);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_log_to_all_later(__status: *mut i64, completion: i64, arg_loggers_ptr: *const u8, arg_loggers_len: i64, arg_text_ptr: *const u8, arg_text_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_loggers = face::Bytes::new(arg_loggers_ptr, arg_loggers_len);
+            let arg_text = face::Bytes::new(arg_text_ptr, arg_text_len);
+            face::sync_call(&mut env, |env| {
+                let arg_loggers: ::std::vec::Vec<::std::option::Option<::std::sync::Arc<dyn crate::Logger>>> = { let __bytes = face::bytes_arg(env, &arg_loggers)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(1)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 1)); for _ in 0..n0 { v0.push(match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some({ let __h = r.i64()?; { if __h & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(__h & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(__h))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), __h); __p } } }), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }); } v0 }; __r.finish()?; __v };
+                let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::log_to_all_later(arg_loggers, arg_text).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_contains_arc(__status: *mut i64, arg_all_ptr: *const u8, arg_all_len: i64, arg_one: i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            let arg_all = face::Bytes::new(arg_all_ptr, arg_all_len);
+            face::sync_call(&mut env, |env| {
+                let arg_all: ::std::vec::Vec<::std::sync::Arc<dyn crate::Logger>> = { let __bytes = face::bytes_arg(env, &arg_all)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { v0.push({ let __h = r.i64()?; { if __h & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(__h & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(__h))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), __h); __p } } }); } v0 }; __r.finish()?; __v };
+                let arg_one: ::std::sync::Arc<dyn crate::Logger> = { if arg_one & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_one & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_one))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_one); __p } };
+                let __result = crate::contains_arc(arg_all, arg_one);
+                Ok(__result as u8)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_logger_counts(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_loggers_ptr: *const u8, arg_loggers_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_loggers = face::Bytes::new(arg_loggers_ptr, arg_loggers_len);
+            face::sync_call(&mut env, |env| {
+                let arg_loggers: ::std::vec::Vec<::std::sync::Arc<dyn crate::Logger>> = { let __bytes = face::bytes_arg(env, &arg_loggers)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { v0.push({ let __h = r.i64()?; { if __h & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(__h & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(__h))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), __h); __p } } }); } v0 }; __r.finish()?; __v };
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::logger_counts(arg_loggers) },
+                    |w: &mut Writer, __item: u32| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u32(*v); } ::std::result::Result::Ok(()) },
+                ))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_add_all_to(__status: *mut i64, arg_loggers_ptr: *const u8, arg_loggers_len: i64, arg_hub: i64) -> i32 {
+            let mut env = face::Status::new(__status);
+            let arg_loggers = face::Bytes::new(arg_loggers_ptr, arg_loggers_len);
+            face::sync_call(&mut env, |env| {
+                let arg_loggers: ::std::option::Option<::std::vec::Vec<::std::sync::Arc<dyn crate::Logger>>> = { let __bytes = face::bytes_arg(env, &arg_loggers)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some({ let n1 = r.count(8)?; let mut v1 = ::std::vec::Vec::with_capacity(r.capacity_hint(n1, 8)); for _ in 0..n1 { v1.push({ let __h = r.i64()?; { if __h & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(__h & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(__h))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), __h); __p } } }); } v1 }), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
+                let arg_hub: ::std::sync::Arc<crate::Hub> = ::ferry::objects::get::<crate::Hub>(arg_hub, "Hub")?;
+                let __result = crate::add_all_to(arg_loggers, arg_hub);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_announce(__status: *mut i64, arg_broker: i64, arg_ids_ptr: *const u8, arg_ids_len: i64) -> i32 {
+            let mut env = face::Status::new(__status);
+            let arg_ids = face::Bytes::new(arg_ids_ptr, arg_ids_len);
+            face::sync_call(&mut env, |env| {
+                let arg_broker: ::std::sync::Arc<dyn crate::Broker> = { let __p: ::std::sync::Arc<dyn crate::Broker> = ::std::sync::Arc::new(__FerryCallbackBroker(face::callbacks::foreign(arg_broker))); __p };
+                let arg_ids: ::std::vec::Vec<u32> = { let __bytes = face::bytes_arg(env, &arg_ids)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(4)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 4)); for _ in 0..n0 { v0.push(r.u32()?); } v0 }; __r.finish()?; __v };
+                let __result = crate::announce(arg_broker, arg_ids);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_pick_id(__status: *mut i64, arg_broker: i64, arg_id: i32) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_broker: ::std::sync::Arc<dyn crate::Broker> = { let __p: ::std::sync::Arc<dyn crate::Broker> = ::std::sync::Arc::new(__FerryCallbackBroker(face::callbacks::foreign(arg_broker))); __p };
+                let arg_id: u32 = arg_id as u32;
+                let __result = crate::pick_id(arg_broker, arg_id);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.u32(*x0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_pick_later_id(__status: *mut i64, completion: i64, arg_broker: i64, arg_id: i32) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_broker: ::std::sync::Arc<dyn crate::Broker> = { let __p: ::std::sync::Arc<dyn crate::Broker> = ::std::sync::Arc::new(__FerryCallbackBroker(face::callbacks::foreign(arg_broker))); __p };
+                let arg_id: u32 = arg_id as u32;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::pick_later_id(arg_broker, arg_id).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(__ok as i64), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_AuthError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_log_to_brokers_loggers(__status: *mut i64, arg_broker: i64, arg_text_ptr: *const u8, arg_text_len: i64) -> i32 {
+            let mut env = face::Status::new(__status);
+            let arg_text = face::Bytes::new(arg_text_ptr, arg_text_len);
+            face::sync_call(&mut env, |env| {
+                let arg_broker: ::std::sync::Arc<dyn crate::Broker> = { let __p: ::std::sync::Arc<dyn crate::Broker> = ::std::sync::Arc::new(__FerryCallbackBroker(face::callbacks::foreign(arg_broker))); __p };
+                let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
+                let __result = crate::log_to_brokers_loggers(arg_broker, arg_text);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_hand_rust_logger(__status: *mut i64, arg_broker: i64, arg_text_ptr: *const u8, arg_text_len: i64) -> i32 {
+            let mut env = face::Status::new(__status);
+            let arg_text = face::Bytes::new(arg_text_ptr, arg_text_len);
+            face::sync_call(&mut env, |env| {
+                let arg_broker: ::std::sync::Arc<dyn crate::Broker> = { let __p: ::std::sync::Arc<dyn crate::Broker> = ::std::sync::Arc::new(__FerryCallbackBroker(face::callbacks::foreign(arg_broker))); __p };
+                let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
+                let __result = crate::hand_rust_logger(arg_broker, arg_text);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_hand_back(__status: *mut i64, arg_broker: i64, arg_logger: i64, arg_text_ptr: *const u8, arg_text_len: i64) -> i32 {
+            let mut env = face::Status::new(__status);
+            let arg_text = face::Bytes::new(arg_text_ptr, arg_text_len);
+            face::sync_call(&mut env, |env| {
+                let arg_broker: ::std::sync::Arc<dyn crate::Broker> = { let __p: ::std::sync::Arc<dyn crate::Broker> = ::std::sync::Arc::new(__FerryCallbackBroker(face::callbacks::foreign(arg_broker))); __p };
+                let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { if arg_logger & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_logger & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_logger); __p } };
+                let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
+                let __result = crate::hand_back(arg_broker, arg_logger, arg_text);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_callbacks_Hub_new(__status: *mut i64) -> face::Buffer {
             let mut env = face::Status::new(__status);
             face::sync_call_tracked(&mut env, |env| {
@@ -1226,6 +1687,26 @@ mod __ferry_glue {
                 let arg_ferry_self: ::std::sync::Arc<crate::Hub> = ::ferry::objects::get::<crate::Hub>(arg_ferry_self, "Hub")?;
                 let __result = crate::Hub::holders(arg_ferry_self);
                 Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_Session_new(__status: *mut i64, arg_id: i32) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_id: u32 = arg_id as u32;
+                let __result = ::std::sync::Arc::new(crate::Session::new(arg_id));
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_Session_id(__status: *mut i64, arg_ferry_self: i64) -> i32 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<crate::Session> = ::ferry::objects::get::<crate::Session>(arg_ferry_self, "Session")?;
+                let __result = crate::Session::id(&arg_ferry_self);
+                Ok(__result as i32)
             })
         }
 

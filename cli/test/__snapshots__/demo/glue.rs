@@ -85,27 +85,27 @@ mod __ferry_glue {
         fn log(&self, arg_line: ::std::string::String) {
             let __args = { let mut __w = Writer::new(); let w = &mut __w; w.str(&arg_line); __w.into_bytes() };
             let __reply = self.0.call("Platform::log", 0, &__args);
-            let __decoded = (|| -> WireResult<()> {
+            let __decoded = (|| -> ::std::result::Result<(), ::ferry::CallError> {
                 let mut __r = Reader::new(&__reply[1..]);
                 let r = &mut __r;
                 let __v = ();
                 __r.finish()?;
                 Ok(__v)
             })();
-            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Platform::log sent a malformed reply: {e}"))
+            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Platform::log sent a reply Rust cannot take: {e}"))
         }
 
         async fn auth_token(&self, arg_user: ::std::string::String) -> ::std::result::Result<::std::string::String, crate::NetError> {
             let __args = { let mut __w = Writer::new(); let w = &mut __w; w.str(&arg_user); __w.into_bytes() };
             let __reply = self.0.call_async("Platform::auth_token", 1, __args).await;
-            let __decoded = (|| -> WireResult<::std::result::Result<::std::string::String, crate::NetError>> {
+            let __decoded = (|| -> ::std::result::Result<::std::result::Result<::std::string::String, crate::NetError>, ::ferry::CallError> {
                 let mut __r = Reader::new(&__reply[1..]);
                 let r = &mut __r;
                 let __v = match __reply[0] { 0 => ::std::result::Result::Ok(r.string()?), _ => ::std::result::Result::Err(read_NetError(r)?) };
                 __r.finish()?;
                 Ok(__v)
             })();
-            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Platform::auth_token sent a malformed reply: {e}"))
+            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Platform::auth_token sent a reply Rust cannot take: {e}"))
         }
     }
 
@@ -368,7 +368,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_dev_ferry_demo_FerryNative_sign_1in<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_platform: i64, arg_port: i16, arg_user: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
-                let arg_platform: ::std::sync::Arc<dyn crate::Platform> = { ::std::sync::Arc::new(__FerryCallbackPlatform(face::callbacks::foreign(arg_platform))) };
+                let arg_platform: ::std::sync::Arc<dyn crate::Platform> = { let __p: ::std::sync::Arc<dyn crate::Platform> = ::std::sync::Arc::new(__FerryCallbackPlatform(face::callbacks::foreign(arg_platform))); __p };
                 let arg_port: u16 = arg_port as u16;
                 let arg_user: ::std::string::String = face::string_arg(env, &arg_user)?;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -599,7 +599,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_user = face::Bytes::new(arg_user_ptr, arg_user_len);
             face::sync_call(&mut env, |env| {
-                let arg_platform: ::std::sync::Arc<dyn crate::Platform> = { ::std::sync::Arc::new(__FerryCallbackPlatform(face::callbacks::foreign(arg_platform))) };
+                let arg_platform: ::std::sync::Arc<dyn crate::Platform> = { let __p: ::std::sync::Arc<dyn crate::Platform> = ::std::sync::Arc::new(__FerryCallbackPlatform(face::callbacks::foreign(arg_platform))); __p };
                 let arg_port: u16 = arg_port as u16;
                 let arg_user: ::std::string::String = face::string_arg(env, &arg_user)?;
                 Ok(face::spawn_call(completion, move |token| async move {

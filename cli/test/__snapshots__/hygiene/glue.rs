@@ -77,27 +77,27 @@ mod __ferry_glue {
         fn w(&self, arg_r: u32, arg_env: ::std::string::String) -> u32 {
             let __args = { let mut __w = Writer::new(); let w = &mut __w; w.u32(*&arg_r); w.str(&arg_env); __w.into_bytes() };
             let __reply = self.0.call("Face::w", 0, &__args);
-            let __decoded = (|| -> WireResult<u32> {
+            let __decoded = (|| -> ::std::result::Result<u32, ::ferry::CallError> {
                 let mut __r = Reader::new(&__reply[1..]);
                 let r = &mut __r;
                 let __v = r.u32()?;
                 __r.finish()?;
                 Ok(__v)
             })();
-            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Face::w sent a malformed reply: {e}"))
+            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Face::w sent a reply Rust cannot take: {e}"))
         }
 
         async fn r(&self, arg_w: u32, arg_token: u32) -> ::std::result::Result<u32, crate::Oops> {
             let __args = { let mut __w = Writer::new(); let w = &mut __w; w.u32(*&arg_w); w.u32(*&arg_token); __w.into_bytes() };
             let __reply = self.0.call_async("Face::r", 1, __args).await;
-            let __decoded = (|| -> WireResult<::std::result::Result<u32, crate::Oops>> {
+            let __decoded = (|| -> ::std::result::Result<::std::result::Result<u32, crate::Oops>, ::ferry::CallError> {
                 let mut __r = Reader::new(&__reply[1..]);
                 let r = &mut __r;
                 let __v = match __reply[0] { 0 => ::std::result::Result::Ok(r.u32()?), _ => ::std::result::Result::Err(read_Oops(r)?) };
                 __r.finish()?;
                 Ok(__v)
             })();
-            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Face::r sent a malformed reply: {e}"))
+            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Face::r sent a reply Rust cannot take: {e}"))
         }
     }
 
@@ -309,7 +309,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_hygiene_FerryNative_through_1face<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_face: i64, arg_w: i32) -> i64 {
             face::sync_call(&mut env, |env| {
-                let arg_face: ::std::sync::Arc<dyn crate::Face> = { ::std::sync::Arc::new(__FerryCallbackFace(face::callbacks::foreign(arg_face))) };
+                let arg_face: ::std::sync::Arc<dyn crate::Face> = { let __p: ::std::sync::Arc<dyn crate::Face> = ::std::sync::Arc::new(__FerryCallbackFace(face::callbacks::foreign(arg_face))); __p };
                 let arg_w: u32 = arg_w as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::through_face(arg_face, arg_w).await;
@@ -526,7 +526,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_hygiene_through_face(__status: *mut i64, completion: i64, arg_face: i64, arg_w: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
-                let arg_face: ::std::sync::Arc<dyn crate::Face> = { ::std::sync::Arc::new(__FerryCallbackFace(face::callbacks::foreign(arg_face))) };
+                let arg_face: ::std::sync::Arc<dyn crate::Face> = { let __p: ::std::sync::Arc<dyn crate::Face> = ::std::sync::Arc::new(__FerryCallbackFace(face::callbacks::foreign(arg_face))); __p };
                 let arg_w: u32 = arg_w as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::through_face(arg_face, arg_w).await;

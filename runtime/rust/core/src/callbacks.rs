@@ -57,6 +57,12 @@ impl Foreign {
         Foreign { handle, face }
     }
 
+    /// Takes ownership of another registry entry of the same library (a Kotlin
+    /// implementation inside this one's reply), reached through the same face.
+    pub fn sibling(&self, handle: i64) -> Foreign {
+        Foreign::new(handle, self.face)
+    }
+
     /// A sync call; panics (in the calling Rust code, as documented) when Kotlin threw
     /// something other than the method's error type or the upcall failed.
     pub fn call(&self, trait_method: &str, method: i32, args: &[u8]) -> Vec<u8> {

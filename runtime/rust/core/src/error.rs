@@ -14,6 +14,15 @@ pub enum CallError {
     InvalidState(String),
 }
 
+impl std::fmt::Display for CallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallError::Panic(message) => write!(f, "panicked: {message}"),
+            CallError::InvalidArgument(message) | CallError::InvalidState(message) => f.write_str(message),
+        }
+    }
+}
+
 impl From<WireError> for CallError {
     fn from(e: WireError) -> Self {
         CallError::InvalidArgument(e.to_string())

@@ -90,6 +90,27 @@ pub fn get<T: Any + Send + Sync>(handle: i64, type_name: &str) -> Result<Arc<T>,
     })
 }
 
+/// A second handle to the value behind `handle` (one more `Arc` of it): how Kotlin hands an
+/// object it holds to Rust when Rust is to own the reference (a callback's result), so the
+/// Kotlin object may be collected at once. Rust takes the new handle with [`take`].
+pub fn share(handle: i64) -> Result<i64, CallError> {
+    let erased = OBJECTS.with(handle as u64, Arc::clone).ok_or_else(|| CallError::InvalidState("the object is closed (or the handle is invalid)".into()))?;
+    Ok(OBJECTS.insert(erased) as i64)
+}
+
+/// Removes `handle` and returns its value: the owning counterpart of [`get`], for handles
+/// made for Rust by [`share`]. A wrong-type handle is released all the same.
+pub fn take<T: Any + Send + Sync>(handle: i64, type_name: &str) -> Result<Arc<T>, CallError> {
+    let erased = OBJECTS.remove(handle as u64).ok_or_else(|| CallError::InvalidState(format!("{type_name} is closed (or the handle is invalid)")))?;
+    match erased.downcast::<T>() {
+        Ok(value) => Ok(value),
+        Err(other) => {
+            let _ = crate::panics::catch(move || drop(other));
+            Err(CallError::InvalidState(format!("handle does not refer to a {type_name}")))
+        }
+    }
+}
+
 /// Releases a handle: `Ok(false)` if it was already released or never valid. The Rust
 /// value drops here (on the calling thread) when this was its last `Arc`, outside the
 /// table's lock, so a `Drop` may itself use objects. A panic in that `Drop` is caught and
@@ -137,5 +158,23 @@ mod tests {
         drop(in_flight);
         assert_eq!(DROPS.load(Ordering::SeqCst), 1);
         assert_eq!(lookup::<Tracked>(0).err(), Some(LookupError::Closed));
+    }
+
+    #[test]
+    fn a_shared_handle_is_taken_once_and_survives_the_original() {
+        let value = Arc::new(7u32);
+        let original = register(Arc::clone(&value));
+        let shared = share(original).unwrap();
+        assert_ne!(original, shared);
+        assert_eq!(release(original), Ok(true), "Kotlin may drop its object at once");
+        let taken = take::<u32>(shared, "Seven").unwrap();
+        assert!(Arc::ptr_eq(&taken, &value));
+        assert!(take::<u32>(shared, "Seven").is_err(), "taken once");
+        assert!(share(original).is_err(), "a released handle cannot be shared");
+        let byte = register(Arc::new(1u8));
+        let wrong = share(byte).unwrap();
+        assert!(matches!(take::<u32>(wrong, "Seven"), Err(CallError::InvalidState(_))));
+        assert!(lookup::<u8>(wrong).is_err(), "a wrong-type take still releases the handle");
+        assert_eq!(release(byte), Ok(true));
     }
 }

@@ -21,7 +21,13 @@ import kotlinx.coroutines.launch
 interface CallbackDispatch {
     fun call(target: Any, method: Int, r: WireReader, w: WireWriter)
 
-    suspend fun callSuspend(target: Any, method: Int, r: WireReader, w: WireWriter)
+    /**
+     * Decodes the arguments of async method [method] at once, on Rust's calling thread, and
+     * returns the call to run in a coroutine. Decoding first means the arguments are Kotlin's
+     * as soon as Rust has sent them: an object among them is owned by its Kotlin class (closed,
+     * or released by the reclaimer) even when the coroutine is cancelled before it runs.
+     */
+    fun prepareSuspend(target: Any, method: Int, r: WireReader): suspend (WireWriter) -> Unit
 }
 
 /**
@@ -91,11 +97,17 @@ object Callbacks {
             complete(null, call, thrown("ferry: callback handle $handle is not registered (released already?)"))
             return
         }
+        val run = try {
+            entry.dispatch.prepareSuspend(entry.target, method, WireReader(args))
+        } catch (t: Throwable) {
+            complete(entry.library, call, thrown(describe(t)))
+            return
+        }
         // Lazy, so the job is in [running] before it can run (and finish, and remove itself).
         val job = scope.launch(dispatcher, CoroutineStart.LAZY) {
             val reply = try {
                 val w = WireWriter()
-                entry.dispatch.callSuspend(entry.target, method, WireReader(args), w)
+                run(w)
                 w.toByteArray()
             } catch (e: CancellationException) {
                 // Cancelled by Rust (the future was dropped): nobody waits for a reply.
@@ -215,9 +227,9 @@ object FlowSourceDispatch : CallbackDispatch {
         throw IllegalStateException("ferry: a Flow is only pulled asynchronously")
     }
 
-    override suspend fun callSuspend(target: Any, method: Int, r: WireReader, w: WireWriter) {
+    override fun prepareSuspend(target: Any, method: Int, r: WireReader): suspend (WireWriter) -> Unit {
         val max = r.i32()
         r.finish()
-        (target as FlowSource<*>).pull(max, w)
+        return { w -> (target as FlowSource<*>).pull(max, w) }
     }
 }

@@ -41,15 +41,17 @@ internal object FerryPlatformDispatch : CallbackDispatch {
         }
     }
 
-    override suspend fun callSuspend(target: Any, method: Int, r: WireReader, w: WireWriter) {
+    override fun prepareSuspend(target: Any, method: Int, r: WireReader): suspend (WireWriter) -> Unit {
         val __t = target as Platform
         when (method) {
             1 -> {
                 val __a0 = r.string()
                 r.finish()
-                val __v = try { __t.authToken(__a0) } catch (__e: NetError) { w.i8(1); FerryCodecs.writeNetError(w, __e); return }
-                w.i8(0)
-                w.string(__v)
+                return ferryReply@{ w ->
+                    val __v = try { __t.authToken(__a0) } catch (__e: NetError) { w.i8(1); FerryCodecs.writeNetError(w, __e); return@ferryReply }
+                    w.i8(0)
+                    w.string(__v)
+                }
             }
             else -> throw IllegalStateException("ferry: Platform has no async method $method")
         }
