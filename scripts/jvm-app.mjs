@@ -7,8 +7,9 @@
 //  3. `mvn -f examples/jvm-app/pom.xml verify`: the app, which depends on that artifact only
 //     (and through its POM on dev.ferry:ferry-runtime and kotlinx-coroutines), runs its JUnit
 //     tests under -Xcheck:jni; the library is loaded from the jar, no -Dferry.lib.* is set;
-//  4. the app's main twice with an empty extraction cache: the first run extracts the
-//     library, the second finds it; both print how long loading took.
+//  4. the app's main three times, starting with an empty extraction cache: the first run
+//     extracts the library, the second finds it, the third loads the extracted file by
+//     -Dferry.lib.kvstore; each prints how long loading took.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -32,7 +33,7 @@ export function runJvmApp() {
   run('node', [path.join(ROOT, 'cli', 'bin', 'ferry.js'), 'package', CRATE, '--install', '--out', dist]);
   const jar = path.join(dist, 'kvstore-0.1.0.jar');
   const listing = run('jar', ['tf', jar], { capture: true }).stdout;
-  for (const entry of ['META-INF/native/linux-x86_64/libkvstore.so', 'com/example/kvstore/Store.class']) {
+  for (const entry of ['META-INF/native/linux-x86_64/libkvstore.so', 'META-INF/native/linux-x86_64/libkvstore.so.sha256', 'com/example/kvstore/Store.class']) {
     if (!listing.split('\n').includes(entry)) throw new Error(`jvm-app: ${jar} has no ${entry}`);
   }
 
@@ -40,12 +41,16 @@ export function runJvmApp() {
   const tests = run('mvn', [...MVN, 'verify'], { capture: true, allowFail: true });
   const total = checkMavenTests('jvm-app', tests, path.join(APP, 'target', 'surefire-reports'));
 
-  step('jvm-app: the app\'s main, extracting the library, then from the cache');
+  step('jvm-app: the app\'s main: extracting the library, from the cache, by -Dferry.lib.kvstore');
   const classpathFile = path.join(work, 'classpath.txt');
   run('mvn', [...MVN, '-q', 'dependency:build-classpath', `-Dmdep.outputFile=${classpathFile}`], { capture: true });
   const classpath = [path.join(APP, 'target', 'classes'), fs.readFileSync(classpathFile, 'utf8').trim()].join(path.delimiter);
-  const loads = ['first run', 'second run'].map((label) => {
-    const r = run('java', ['-Xcheck:jni', `-Dferry.native.cache=${cache}`, '-cp', classpath, 'com.example.app.MainKt'], { capture: true });
+  // The third run names the extracted file with -Dferry.lib.kvstore: no jar lookup at all, the
+  // baseline the other two are compared with.
+  const extractedLibrary = () => fs.readdirSync(cache).map((d) => path.join(cache, d, 'libkvstore.so'))[0];
+  const runs = [['extracting', () => []], ['cached', () => []], ['-Dferry.lib', () => [`-Dferry.lib.kvstore=${extractedLibrary()}`]]];
+  const loads = runs.map(([label, extra]) => {
+    const r = run('java', ['-Xcheck:jni', `-Dferry.native.cache=${cache}`, ...extra(), '-cp', classpath, 'com.example.app.MainKt'], { capture: true });
     const output = `${r.stdout}${r.stderr}`;
     process.stdout.write(output);
     if (JNI_WARNING.test(output)) throw new Error(`jvm-app: -Xcheck:jni reported a JNI misuse in the ${label}`);

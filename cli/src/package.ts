@@ -1,7 +1,7 @@
 // `ferry package`: one jar a JVM project can depend on. It holds the compiled Kotlin
 // bindings and the crate's native library for the host platform, at
-// META-INF/native/<os>-<arch>/<library file>, where the runtime's NativeLibrary finds and
-// extracts it. `--install` puts the jar, with a POM naming the runtime and
+// META-INF/native/<os>-<arch>/<library file> (with `<library file>.sha256`: its digest and
+// size), where the runtime's NativeLibrary finds and extracts it. `--install` puts the jar, with a POM naming the runtime and
 // kotlinx-coroutines, into the local Maven repository.
 //
 // Everything is built in a temporary directory; the output directory receives the jar and
@@ -9,6 +9,7 @@
 // but the Rust glue (`<crate>/.ferry/glue.rs`, which cargo needs and `ferry generate` writes too).
 
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -201,6 +202,10 @@ export async function packageCrate(crateDir: string, options: PackageOptions = {
     const bundled = path.join(resources, 'META-INF', 'native', platform, path.basename(library));
     fs.mkdirSync(path.dirname(bundled), { recursive: true });
     fs.copyFileSync(library, bundled);
+    // With the digest beside it, the runtime finds its cached copy without reading and
+    // hashing the library out of the jar on every start (BundledLibrary.locate).
+    const content = fs.readFileSync(bundled);
+    fs.writeFileSync(`${bundled}.sha256`, `${createHash('sha256').update(content).digest('hex')} ${content.length}\n`);
 
     const description = `Kotlin bindings of the Rust crate ${ir.crateName}, with its native library (built by ferry package)`;
     const buildPom = path.join(work, 'pom.xml');

@@ -84,6 +84,12 @@ function fakeCargo(dir: string, crateDir: string, crate: string): string {
 const fakeMvnPackaging = (dir: string) => fakeTool(dir, 'mvn', `
 if (args.includes('package')) {
   const pom = args[args.indexOf('-f') + 1];
+  // What the jar would hold besides the classes: every file of the resources folder.
+  const resources = /<resource><directory>([^<]+)<\\/directory>/.exec(fs.readFileSync(pom, 'utf8'))[1];
+  const seen = [];
+  const walk = (d) => { for (const e of fs.readdirSync(d, { withFileTypes: true })) { const p = path.join(d, e.name); if (e.isDirectory()) walk(p); else seen.push(path.relative(resources, p) + (p.endsWith('.sha256') ? ': ' + fs.readFileSync(p, 'utf8') : '\\n')); } };
+  walk(resources);
+  fs.writeFileSync(path.join(__dirname, 'resources-seen.txt'), seen.join(''));
   const target = path.join(path.dirname(pom), 'target');
   fs.mkdirSync(target, { recursive: true });
   fs.writeFileSync(path.join(target, 'kv_store-0.1.0.jar'), 'PK');
@@ -130,6 +136,10 @@ test('package: the jar and its POM land in --out; --install runs install-file wi
   assert.equal(result.library, `META-INF/native/${platformFolder()}/libkv_store.so`);
   assert.deepEqual(fs.readdirSync(out).sort(), ['kv_store-0.1.0.jar', 'kv_store-0.1.0.pom']);
   assertContains(fs.readFileSync(result.pom, 'utf8'), '<artifactId>ferry-runtime</artifactId>');
+  // The resources the build POM hands to the jar: the library and its digest (of 'ELF', 3 bytes).
+  const folder = `META-INF/native/${platformFolder()}`;
+  assert.equal(fs.readFileSync(path.join(tools, 'resources-seen.txt'), 'utf8'),
+    `${folder}/libkv_store.so\n${folder}/libkv_store.so.sha256: 706abe3c90152075e656b661079730facf323f3ebccda7547ee1935c90845a09 3\n`);
   const calls = fs.readFileSync(path.join(tools, 'mvn.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]);
   assert.equal(calls.length, 2);
   assert.ok(calls[0].includes('package'));

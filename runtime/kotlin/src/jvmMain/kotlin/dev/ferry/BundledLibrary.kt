@@ -55,13 +55,43 @@ internal object BundledLibrary {
      * The bundled library of [crateName] as a file to load, extracting it first if needed, or
      * null when [loader] (the one that loaded the generated bindings) has no library for this
      * platform.
+     *
+     * `ferry package` also writes `<file>.sha256` beside the library: its SHA-256 in hex and
+     * its size. With it, a cached copy of that size is used without reading the library out
+     * of the jar; hashing several megabytes in a JVM that has just started costs more than
+     * loading the library itself. Without it, the library is read and hashed every start.
      */
     fun locate(crateName: String, loader: ClassLoader?): File? {
         val platform = platform() ?: return null
         val path = resourcePath(crateName, platform)
-        val stream = (loader ?: ClassLoader.getSystemClassLoader()).getResourceAsStream(path) ?: return null
-        val bytes = stream.use { it.readBytes() }
-        return extract(bytes, System.mapLibraryName(crateName), cacheRoot())
+        val from = loader ?: ClassLoader.getSystemClassLoader()
+        val fileName = System.mapLibraryName(crateName)
+        val digest = from.getResourceAsStream("$path.sha256")?.use { Digest.parse(String(it.readBytes(), Charsets.UTF_8), path) }
+        if (digest != null) {
+            val cached = File(File(cacheRoot(), digest.key), fileName)
+            if (cached.isFile && cached.length() == digest.size) return cached
+        }
+        val bytes = from.getResourceAsStream(path)?.use { it.readBytes() } ?: return null
+        if (digest != null && (hash(bytes) != digest.key || bytes.size.toLong() != digest.size)) {
+            throw IOException("$path does not match its $path.sha256: the jar is damaged")
+        }
+        return extract(bytes, fileName, cacheRoot())
+    }
+
+    /** The content of a `<file>.sha256` resource: `<sha-256 in hex> <size in bytes>`. */
+    private class Digest(val key: String, val size: Long) {
+        companion object {
+            fun parse(text: String, path: String): Digest {
+                // No Regex: its classes alone cost milliseconds in a JVM that has just started.
+                val parts = text.trim().split(' ').filter { it.isNotEmpty() }
+                val size = parts.getOrNull(1)?.toLongOrNull()
+                val hex = parts.getOrNull(0).orEmpty()
+                if (parts.size != 2 || hex.length != 64 || hex.any { it !in '0'..'9' && it !in 'a'..'f' } || size == null) {
+                    throw IOException("$path.sha256 is not '<sha-256> <size>'")
+                }
+                return Digest(parts[0].substring(0, KEY_HEX_DIGITS), size)
+            }
+        }
     }
 
     fun cacheRoot(): File =
@@ -100,7 +130,10 @@ internal object BundledLibrary {
     private fun holds(file: File, bytes: ByteArray): Boolean =
         file.isFile && file.length() == bytes.size.toLong() && file.readBytes().contentEquals(bytes)
 
-    /** The first 128 bits of the content's SHA-256, in hex: enough to tell builds apart. */
+    /** Hex digits of the SHA-256 that name a cache directory: 128 bits tell builds apart. */
+    private const val KEY_HEX_DIGITS = 32
+
+    /** The first 128 bits of the content's SHA-256, in hex. */
     fun hash(bytes: ByteArray): String =
-        MessageDigest.getInstance("SHA-256").digest(bytes).take(16).joinToString("") { "%02x".format(it) }
+        MessageDigest.getInstance("SHA-256").digest(bytes).take(KEY_HEX_DIGITS / 2).joinToString("") { "%02x".format(it) }
 }

@@ -8,8 +8,10 @@ import java.util.concurrent.Executors
 import java.util.concurrent.TimeUnit
 import kotlin.test.AfterTest
 import kotlin.test.Test
+import kotlin.test.assertContains
 import kotlin.test.assertContentEquals
 import kotlin.test.assertEquals
+import kotlin.test.assertFailsWith
 import kotlin.test.assertNotEquals
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
@@ -134,6 +136,62 @@ class BundledLibraryTest {
         } finally {
             if (previous == null) System.clearProperty(BundledLibrary.CACHE_PROPERTY) else System.setProperty(BundledLibrary.CACHE_PROPERTY, previous)
         }
+    }
+}
+
+/** With the `.sha256` that `ferry package` writes beside the library: no reading on a cache hit. */
+class BundledLibraryDigestTest {
+    private val root: File = Files.createTempDirectory("ferry-digest-test").toFile()
+
+    @AfterTest
+    fun cleanUp() {
+        root.deleteRecursively()
+    }
+
+    private fun sha256(bytes: ByteArray) = java.security.MessageDigest.getInstance("SHA-256").digest(bytes).joinToString("") { "%02x".format(it) }
+
+    /** A class-path folder holding a library (if [library] is given) and a digest text. */
+    private fun jar(name: String, library: ByteArray?, digest: String): File {
+        val platform = BundledLibrary.platform()!!
+        val dir = File(root, name)
+        val resource = File(dir, BundledLibrary.resourcePath("demo", platform))
+        resource.parentFile.mkdirs()
+        if (library != null) resource.writeBytes(library)
+        File(resource.path + ".sha256").writeText(digest)
+        return dir
+    }
+
+    private fun <T> withCache(block: () -> T): T {
+        val previous = System.getProperty(BundledLibrary.CACHE_PROPERTY)
+        System.setProperty(BundledLibrary.CACHE_PROPERTY, File(root, "cache").path)
+        try {
+            return block()
+        } finally {
+            if (previous == null) System.clearProperty(BundledLibrary.CACHE_PROPERTY) else System.setProperty(BundledLibrary.CACHE_PROPERTY, previous)
+        }
+    }
+
+    private fun locate(dir: File) = URLClassLoader(arrayOf(dir.toURI().toURL()), null).use { BundledLibrary.locate("demo", it) }
+
+    @Test
+    fun `a cached copy named by the digest is used without reading the library`() = withCache {
+        BundledLibrary.platform() ?: return@withCache
+        val bytes = ByteArray(50_000) { (it * 13).toByte() }
+        val digest = "${sha256(bytes)} ${bytes.size}\n"
+        val first = locate(jar("full", bytes, digest))!!
+        assertEquals(BundledLibrary.hash(bytes), first.parentFile.name)
+        // The same digest in a jar whose library cannot be read: the cache answers alone.
+        assertEquals(first, locate(jar("digest-only", null, digest)))
+    }
+
+    @Test
+    fun `a library that does not match its digest is refused`() = withCache {
+        BundledLibrary.platform() ?: return@withCache
+        val bytes = byteArrayOf(1, 2, 3)
+        val e = assertFailsWith<java.io.IOException> { locate(jar("damaged", bytes, "${sha256(byteArrayOf(3, 2, 1))} 3")) }
+        assertContains(e.message!!, "the jar is damaged")
+        val malformed = assertFailsWith<java.io.IOException> { locate(jar("malformed", bytes, "not a digest")) }
+        assertContains(malformed.message!!, "is not '<sha-256> <size>'")
     }
 }
 
