@@ -1,7 +1,7 @@
 // The `ferry` command as a user installs it outside this repository: packs cli/ into a
 // tarball (`npm pack`), installs that into an empty project (its dependencies come from
 // the npm registry, never from this checkout's node_modules) and runs it there: `--version`,
-// `check` and `generate` on a fixture. Part of `npm test`.
+// `check` and `generate` on a fixture, and that `package` is there. Part of `npm test`.
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,6 +22,10 @@ export function checkCliTarball() {
     const ferry = path.join(app, 'node_modules', '.bin', 'ferry');
     const version = run(ferry, ['--version'], { cwd: app, capture: true }).stdout.trim();
     if (!/^ferry \d+\.\d+\.\d+$/.test(version)) throw new Error(`unexpected --version output: ${version}`);
+    // `package` is the command a user outside the repository builds a jar with; its full run
+    // is scripts/jvm-app.mjs, against this checkout's ferry.
+    const help = run(ferry, ['--help'], { cwd: app, capture: true }).stdout;
+    if (!help.includes('ferry package <crate-dir>')) throw new Error('the installed ferry has no package command');
     const fixture = path.join(ROOT, 'fixtures', 'functions');
     const checked = run(ferry, ['check', fixture], { cwd: app, capture: true }).stdout;
     if (!checked.includes('is ready to bridge')) throw new Error(`unexpected check output: ${checked}`);

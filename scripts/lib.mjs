@@ -22,10 +22,35 @@ export function run(cmd, args, opts = {}) {
 // The installed runtime jar, in the local Maven repository that `mvn` itself uses: ~/.m2, or the
 // one named by `-Dmaven.repo.local=` in MAVEN_OPTS (what a second checkout on the same machine
 // uses, so its `mvn install` of the runtime cannot replace the jar another checkout compiles with).
-export function installedRuntimeJar() {
+export function localMavenRepository() {
   const custom = /-Dmaven\.repo\.local=(\S+)/.exec(process.env.MAVEN_OPTS ?? '');
-  const repository = custom ? custom[1] : path.join(os.homedir(), '.m2', 'repository');
-  return path.join(repository, 'dev', 'ferry', 'ferry-runtime', '0.1.0', 'ferry-runtime-0.1.0.jar');
+  return custom ? custom[1] : path.join(os.homedir(), '.m2', 'repository');
+}
+
+export function installedRuntimeJar() {
+  return path.join(localMavenRepository(), 'dev', 'ferry', 'ferry-runtime', '0.1.0', 'ferry-runtime-0.1.0.jar');
+}
+
+/** What -Xcheck:jni prints on a JNI misuse. */
+export const JNI_WARNING = /WARNING in native method|FATAL ERROR in native method/;
+
+/**
+ * Judges a captured `mvn test`/`verify` run (`run(..., { capture: true, allowFail: true })`)
+ * whose tests ran with -Xcheck:jni: prints its output and throws if it failed, ran no test,
+ * or the JVM reported a JNI misuse (in the output or in surefire's dump files under
+ * `reportsDir`). Returns how many tests ran.
+ */
+export function checkMavenTests(name, r, reportsDir) {
+  const output = `${r.stdout}${r.stderr}`;
+  process.stdout.write(output);
+  const summaries = [...output.matchAll(/^\[\w+\] Tests run: (\d+), Failures: (\d+), Errors: (\d+), Skipped: (\d+)$/gm)];
+  const total = summaries.length ? Number(summaries[summaries.length - 1][1]) : 0;
+  const dumps = fs.existsSync(reportsDir) ? fs.readdirSync(reportsDir).filter((f) => f.endsWith('.dumpstream') || f.endsWith('-output.txt')) : [];
+  const jniProblems = [output, ...dumps.map((f) => fs.readFileSync(path.join(reportsDir, f), 'utf8'))].some((t) => JNI_WARNING.test(t));
+  if (r.status !== 0) throw new Error(`${name}: Kotlin tests failed`);
+  if (total === 0) throw new Error(`${name}: no test ran`);
+  if (jniProblems) throw new Error(`${name}: -Xcheck:jni reported a JNI misuse (see the output above)`);
+  return total;
 }
 
 export function step(message) {

@@ -10,12 +10,10 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { prepareFixture, ROOT, run, step } from './lib.mjs';
+import { checkMavenTests, prepareFixture, ROOT, run, step } from './lib.mjs';
 import { setup } from './setup.mjs';
 import { runShrunkFixture } from './shrink.mjs';
 import { runArtFixture } from './art-fixture.mjs';
-
-const JNI_WARNING = /WARNING in native method|FATAL ERROR in native method/;
 
 export function runFixture(fixtureArg, { extraJvmArgs = [], label = '', shrink = false } = {}) {
   const fixtureDir = path.resolve(fixtureArg);
@@ -35,16 +33,7 @@ export function runFixture(fixtureArg, { extraJvmArgs = [], label = '', shrink =
   const r = run('mvn', ['-B', '--no-transfer-progress', '-f', path.join(ROOT, 'scripts', 'fixture-pom.xml'), 'test',
     `-Dferry.generated=${kotlinOut}`, `-Dferry.tests=${testsDir}`, `-Dferry.buildDir=${path.join(buildDir, 'maven')}`, `-Dferry.jvmArgs=${jvmArgs}`,
   ], { capture: true, allowFail: true });
-  const output = `${r.stdout}${r.stderr}`;
-  process.stdout.write(output);
-  const summaries = [...output.matchAll(/^\[\w+\] Tests run: (\d+), Failures: (\d+), Errors: (\d+), Skipped: (\d+)$/gm)];
-  const total = summaries.length ? Number(summaries[summaries.length - 1][1]) : 0;
-  const reports = path.join(buildDir, 'maven', 'surefire-reports');
-  const dumps = fs.existsSync(reports) ? fs.readdirSync(reports).filter((f) => f.endsWith('.dumpstream') || f.endsWith('-output.txt')) : [];
-  const jniProblems = [output, ...dumps.map((f) => fs.readFileSync(path.join(reports, f), 'utf8'))].some((t) => JNI_WARNING.test(t));
-  if (r.status !== 0) throw new Error(`${name}: Kotlin tests failed`);
-  if (total === 0) throw new Error(`${name}: no test ran`);
-  if (jniProblems) throw new Error(`${name}: -Xcheck:jni reported a JNI misuse (see the output above)`);
+  const total = checkMavenTests(name, r, path.join(buildDir, 'maven', 'surefire-reports'));
   process.stdout.write(`\n${name}: ${total} tests passed\n`);
   return total;
 }

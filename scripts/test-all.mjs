@@ -2,6 +2,8 @@
 //  1. generator tests (TypeScript: parser, checker, emitters, snapshots, bad input), and the
 //     `ferry` command packed, installed into an empty project and run there; glue generated
 //     before a signature changed fails the build with the instruction to regenerate
+//     ... and examples/jvm-app from scratch: `ferry package --install` of its crate, then the
+//     Maven app that depends only on the installed artifact runs its tests (scripts/jvm-app.mjs)
 //  2. Rust runtime unit tests (the core, the JNI face, the facade and the macros), and the
 //     loom models of the core's concurrency
 //  3. Kotlin runtime unit tests (the common ones also on Kotlin/Native)
@@ -21,6 +23,7 @@ import * as path from 'node:path';
 import { ROOT, run, step } from './lib.mjs';
 import { checkCliTarball } from './cli-tarball.mjs';
 import { checkStaleGlue } from './stale-glue-check.mjs';
+import { runJvmApp } from './jvm-app.mjs';
 import { runFixture } from './run-fixture.mjs';
 import { runArtFixture, runArtPlatformCheck } from './art-fixture.mjs';
 import { runNativeFixture } from './native-fixture.mjs';
@@ -41,6 +44,7 @@ setup();
 attempt('generator tests', () => { step('generator tests (cli/)'); run('npm', ['test', '-w', 'cli']); });
 attempt('ferry CLI installed from its tarball', () => checkCliTarball());
 attempt('stale glue fails the build', () => checkStaleGlue());
+attempt('examples/jvm-app: ferry package --install, then a Maven app', () => runJvmApp());
 attempt('rust runtime tests', () => { step('Rust runtime tests'); run('cargo', ['test', '-p', 'ferry-core', '-p', 'ferry-jni', '-p', 'ferry-cabi', '-p', 'ferry', '-p', 'ferry-macros']); });
 // Loom model checks of the runtime's concurrency (handle table, cancellation token, call
 // start/cancel, stream credit): the real code built with `--cfg ferry_loom` (see

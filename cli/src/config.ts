@@ -13,7 +13,8 @@ export interface CrateConfig extends CrateMeta {
 
 const PACKAGE_RE = /^[a-zA-Z_][a-zA-Z0-9_]*(\.[a-zA-Z_][a-zA-Z0-9_]*)*$/;
 
-export function readCrateConfig(crateDir: string): CrateConfig {
+/** The crate's Cargo.toml, parsed; `manifest` is its path, for messages. */
+export function readManifest(crateDir: string): { manifest: string; toml: Record<string, any> } {
   const manifest = path.join(crateDir, 'Cargo.toml');
   let text: string;
   try {
@@ -21,12 +22,15 @@ export function readCrateConfig(crateDir: string): CrateConfig {
   } catch {
     throw new FatalError(`${manifest}: cannot read Cargo.toml (is ${crateDir} a crate directory?)`);
   }
-  let toml: Record<string, any>;
   try {
-    toml = parseToml(text) as Record<string, any>;
+    return { manifest, toml: parseToml(text) as Record<string, any> };
   } catch (e) {
     throw new FatalError(`${manifest}: invalid TOML: ${(e as Error).message.split('\n')[0]}`);
   }
+}
+
+export function readCrateConfig(crateDir: string): CrateConfig {
+  const { manifest, toml } = readManifest(crateDir);
   const crateName = toml.package?.name;
   if (typeof crateName !== 'string') throw new FatalError(`${manifest}: no [package] name`);
   const libName: string = typeof toml.lib?.name === 'string' ? toml.lib.name : crateName.replace(/-/g, '_');

@@ -1,4 +1,4 @@
-// Snapshot tests: every crate under fixtures/* and examples/* (discovered at run time) is
+// Snapshot tests: every crate under fixtures/*, examples/* and examples/*/* (discovered at run time) is
 // generated in memory and compared with cli/test/__snapshots__/<folder>/.
 //
 //   UPDATE_SNAPSHOTS=1 npm test -w cli     (re)writes every snapshot
@@ -26,9 +26,14 @@ function discover(): CrateDir[] {
   for (const group of ['fixtures', 'examples']) {
     const root = path.join(REPO_ROOT, group);
     if (!fs.existsSync(root)) continue;
+    const isCrate = (dir: string) => fs.existsSync(path.join(dir, 'Cargo.toml')) && fs.existsSync(path.join(dir, 'src', 'lib.rs'));
     for (const name of fs.readdirSync(root).sort()) {
       const dir = path.join(root, name);
-      if (fs.existsSync(path.join(dir, 'Cargo.toml')) && fs.existsSync(path.join(dir, 'src', 'lib.rs'))) found.push({ dir, group, name });
+      if (isCrate(dir)) found.push({ dir, group, name });
+      // An example that is an app around a crate (examples/jvm-app/kvstore): that crate.
+      else if (group === 'examples' && fs.statSync(dir).isDirectory()) {
+        for (const inner of fs.readdirSync(dir).sort()) if (isCrate(path.join(dir, inner))) found.push({ dir: path.join(dir, inner), group, name: inner });
+      }
     }
   }
   // `<folder-name>`, or `<group>-<folder-name>` when a fixture and an example share a name.

@@ -9,7 +9,10 @@ import java.io.File
  * 1. the system property `ferry.lib.<crate_name>`: a path to the library file;
  * 2. the system property `ferry.library.path`: a directory holding `lib<crate_name>.so`
  *    (or the platform's equivalent);
- * 3. `System.loadLibrary(<crate_name>)`: `java.library.path`, or the APK's libs on Android.
+ * 3. the library bundled in the jar of the bindings (`ferry package`) for this OS and
+ *    architecture, at `META-INF/native/<os>-<arch>/`: extracted once to a cache directory
+ *    and loaded from there (see [BundledLibrary]; never on Android);
+ * 4. `System.loadLibrary(<crate_name>)`: `java.library.path`, or the APK's libs on Android.
  */
 object NativeLibrary {
     /** This runtime's version; generated bindings name the version they need. */
@@ -28,12 +31,20 @@ object NativeLibrary {
                 when {
                     explicit != null -> System.load(File(explicit).absolutePath)
                     dir != null -> System.load(File(dir, System.mapLibraryName(crateName)).absolutePath)
-                    else -> System.loadLibrary(crateName)
+                    else -> {
+                        val bundled = BundledLibrary.locate(crateName, runtime.javaClass.classLoader)
+                        if (bundled != null) System.load(bundled.absolutePath) else System.loadLibrary(crateName)
+                    }
                 }
             } catch (e: UnsatisfiedLinkError) {
                 throw UnsatisfiedLinkError(
                     "ferry: cannot load native library '$crateName' (${e.message}). Set -Dferry.lib.$crateName=<path> " +
                         "or -Dferry.library.path=<dir>, or put it on java.library.path."
+                ).initCause(e)
+            } catch (e: java.io.IOException) {
+                throw UnsatisfiedLinkError(
+                    "ferry: cannot extract the native library '$crateName' bundled in its jar (${e.message}). Set " +
+                        "-D${BundledLibrary.CACHE_PROPERTY}=<writable dir>, or -Dferry.lib.$crateName=<path>."
                 ).initCause(e)
             }
         }
