@@ -16,7 +16,7 @@ export function traitHolderPath(trait: string): string {
 
 /** The callback traits some exported function or method returns. */
 export function returnedTraits(ir: CrateIr): CallbackDecl[] {
-  const fns = [...ir.functions, ...ir.objects.flatMap((o) => o.methods)];
+  const fns = [...ir.functions, ...[...ir.objects, ...ir.records, ...ir.enums].flatMap((o) => o.methods)];
   return ir.callbacks.filter((cb) => fns.some((f) => typeContains(f.returns, (t) => t.kind === 'callback' && t.name === cb.name)));
 }
 
