@@ -193,8 +193,11 @@ function checkType(t: TypeRef, pos: Position, diags: Diagnostics): void {
         diags.error(t.span, `\`${t.text}\`: a mutable borrow cannot cross the bridge: take the value and return the result`);
         return;
       }
-      if (t.inner.kind !== 'string' && t.inner.kind !== 'bytes' && t.inner.kind !== 'object') {
-        diags.error(t.span, `\`${t.text}\`: only &str and &[u8] can be borrowed as arguments: take the value by value`);
+      // `&Record` / `&Enum` borrow the copy the glue decoded for the call (as `&self` does).
+      if (t.inner.kind === 'named') {
+        checkType(t.inner, 'param', diags);
+      } else if (t.inner.kind !== 'string' && t.inner.kind !== 'bytes' && t.inner.kind !== 'object') {
+        diags.error(t.span, `\`${t.text}\`: only &str, &[u8], exported records and enums and objects can be borrowed as arguments: take the value by value`);
       }
       return;
     case 'result':
