@@ -172,6 +172,14 @@ mod __ferry_glue {
 
 
     #[allow(dead_code)]
+    fn __signature_Point_walk_to() {
+        type Params = (&'static crate::Point, crate::Point, u32);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Point::walk_to);
+    }
+
+
+
+    #[allow(dead_code)]
     fn __signature_ferryDisplayPoint() {
         type Params = (&'static crate::Point,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(<crate::Point as ::std::string::ToString>::to_string);
@@ -335,7 +343,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_records_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0x0c3f8fe63d967f68u64 as i64
+            0x8ca625d85311d141u64 as i64
         }
 
         #[no_mangle]
@@ -457,6 +465,19 @@ mod __ferry_glue {
                     let __result = crate::Point::explode_later(&arg_ferry_self).await;
                     Outcome::Value(0)
                 }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_records_FerryNative_Point_1walk_1to<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_ferry_self: JByteArray<'local>, arg_to: JByteArray<'local>, arg_steps: i32) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: crate::Point = { let __bytes = face::bytes_arg(env, &arg_ferry_self)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Point(r)?; __r.finish()?; __v };
+                let arg_to: crate::Point = { let __bytes = face::bytes_arg(env, &arg_to)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Point(r)?; __r.finish()?; __v };
+                let arg_steps: u32 = arg_steps as u32;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::Point::walk_to(&arg_ferry_self, arg_to, arg_steps) },
+                    |w: &mut Writer, __item: crate::Point| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; write_Point(w, v); } ::std::result::Result::Ok(()) },
+                ))
             })
         }
 
@@ -665,7 +686,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_records_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0x0c3f8fe63d967f68u64 as i64
+            0x8ca625d85311d141u64 as i64
         }
 
         #[no_mangle]
@@ -813,6 +834,22 @@ mod __ferry_glue {
                     let __result = crate::Point::explode_later(&arg_ferry_self).await;
                     Outcome::Value(0)
                 }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_records_Point_walk_to(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_ferry_self_ptr: *const u8, arg_ferry_self_len: i64, arg_to_ptr: *const u8, arg_to_len: i64, arg_steps: i32) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_ferry_self = face::Bytes::new(arg_ferry_self_ptr, arg_ferry_self_len);
+            let arg_to = face::Bytes::new(arg_to_ptr, arg_to_len);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: crate::Point = { let __bytes = face::bytes_arg(env, &arg_ferry_self)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Point(r)?; __r.finish()?; __v };
+                let arg_to: crate::Point = { let __bytes = face::bytes_arg(env, &arg_to)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Point(r)?; __r.finish()?; __v };
+                let arg_steps: u32 = arg_steps as u32;
+                Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+                    move |token| async move { crate::Point::walk_to(&arg_ferry_self, arg_to, arg_steps) },
+                    |w: &mut Writer, __item: crate::Point| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; write_Point(w, v); } ::std::result::Result::Ok(()) },
+                ))
             })
         }
 

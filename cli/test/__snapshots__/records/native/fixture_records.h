@@ -29,6 +29,7 @@ int64_t ferry_fixture_records_Point_slow_norm(int64_t *status, int64_t completio
 int64_t ferry_fixture_records_Point_checked_inverse(int64_t *status, int64_t completion, const int8_t *arg_ferry_self_ptr, int64_t arg_ferry_self_len);
 int32_t ferry_fixture_records_Point_explode(int64_t *status, const int8_t *arg_ferry_self_ptr, int64_t arg_ferry_self_len, const int8_t *arg_message_ptr, int64_t arg_message_len);
 int64_t ferry_fixture_records_Point_explode_later(int64_t *status, int64_t completion, const int8_t *arg_ferry_self_ptr, int64_t arg_ferry_self_len);
+int64_t ferry_fixture_records_Point_walk_to(int64_t *status, int64_t __sink, int32_t __batch, int32_t __credit, const int8_t *arg_ferry_self_ptr, int64_t arg_ferry_self_len, const int8_t *arg_to_ptr, int64_t arg_to_len, int32_t arg_steps);
 int8_t * ferry_fixture_records_ferryDisplayPoint(int64_t *status, const int8_t *arg_ferry_self_ptr, int64_t arg_ferry_self_len);
 int8_t * ferry_fixture_records_Polygon_new(int64_t *status, const int8_t *arg_name_ptr, int64_t arg_name_len);
 int8_t * ferry_fixture_records_Polygon_with_corner(int64_t *status, const int8_t *arg_ferry_self_ptr, int64_t arg_ferry_self_len, const int8_t *arg_corner_ptr, int64_t arg_corner_len);
