@@ -96,7 +96,7 @@ describe('records and enums: checker', () => {
     assert.deepEqual(await diagnose(lib), [
       E(5, 12, 'method `Dir::ordinal` becomes Kotlin `ordinal`, which the enum class `Dir` already has: rename it'),
       E(6, 12, 'associated fn `Dir::values` becomes Kotlin `Dir.values`, which the enum class already has: rename it'),
-      E(7, 12, 'method `Dir::grow` takes `&mut self`: a enum crosses the bridge as a copy (Kotlin encodes the value, Rust decodes a new one for the call), so a change made in place would be lost; take `&self` or `self` and return the new value'),
+      E(7, 12, 'method `Dir::grow` takes `&mut self`: an enum crosses the bridge as a copy (Kotlin encodes the value, Rust decodes a new one for the call), so a change made in place would be lost; take `&self` or `self` and return the new value'),
     ]);
   });
 

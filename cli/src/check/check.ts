@@ -306,14 +306,15 @@ const ENUM_CLASS_MEMBERS = new Set(['name', 'ordinal', 'compareTo', 'equals', 'h
  */
 function checkValueMethods(owner: RecordDecl | EnumDecl, properties: string[], reserved: Set<string>, diags: Diagnostics): void {
   const kind = 'fields' in owner ? 'record' : 'enum';
+  const aKind = kind === 'record' ? 'a record' : 'an enum';
   const kotlinNames = new Map<string, string>();
   const getters = new Map(properties.map((p) => [`get${p.charAt(0).toUpperCase()}${p.slice(1)}`, p]));
   for (const m of owner.methods) {
     const full = `${owner.name}::${m.name}`;
     if (m.receiver === 'mut-ref') {
-      diags.error(m.span, `method \`${full}\` takes \`&mut self\`: a ${kind} crosses the bridge as a copy (Kotlin encodes the value, Rust decodes a new one for the call), so a change made in place would be lost; take \`&self\` or \`self\` and return the new value`);
+      diags.error(m.span, `method \`${full}\` takes \`&mut self\`: ${aKind} crosses the bridge as a copy (Kotlin encodes the value, Rust decodes a new one for the call), so a change made in place would be lost; take \`&self\` or \`self\` and return the new value`);
     } else if (m.receiver === 'arc') {
-      diags.error(m.span, `method \`${full}\` takes \`self: Arc<Self>\`: a ${kind} is copied across, not shared behind a handle; take \`&self\` or \`self\` (or make \`${owner.name}\` an object)`);
+      diags.error(m.span, `method \`${full}\` takes \`self: Arc<Self>\`: ${aKind} is copied across, not shared behind a handle; take \`&self\` or \`self\` (or make \`${owner.name}\` an object)`);
     }
     checkFn({ ...m, name: full }, diags);
     const kotlin = camelCase(m.name);

@@ -1,4 +1,6 @@
-// Kotlin classes for objects (`#[ferry::export(object)]`), see docs/objects.md.
+// Kotlin classes for objects (`#[ferry::export(object)]`), see docs/objects.md, and the
+// members records and enums get from their exported impl blocks (`valueMembers`): both
+// are written by `member`, which differs only in how `this` crosses (a handle, or a copy).
 //
 // `class Name : RustObject, AutoCloseable`: `new` is the constructor, other associated fns
 // live on the companion object, `&self` methods are members (`suspend` when async). An
