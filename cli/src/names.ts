@@ -18,6 +18,12 @@ export function camelCase(rustName: string): string {
   return parts.map((p, i) => (i === 0 ? p.charAt(0).toLowerCase() + p.slice(1) : p.charAt(0).toUpperCase() + p.slice(1))).join('');
 }
 
+/** Kotlin property name of a field (unescaped); tuple fields are `value` (one) or `v0`, `v1`, ... */
+export function kotlinPropertyName(field: string, style: 'unit' | 'tuple' | 'struct' | 'named', count: number): string {
+  if (style === 'tuple') return count === 1 ? 'value' : `v${field}`;
+  return camelCase(field);
+}
+
 /** `HighPriority` -> `HIGH_PRIORITY`, `HTTPError` -> `HTTP_ERROR`, `V2` -> `V2`. */
 export function screamingSnake(rustName: string): string {
   return unraw(rustName)

@@ -58,7 +58,7 @@ describe('objects: checker', () => {
 
   test('impl block of a type that is not an object', async () => {
     assert.deepEqual(await diagnose('pub struct P;\n#[ferry::export]\nimpl P { pub fn f(&self) {} }\n'),
-      [E(2, 1, 'impl block for `P`: `P` is not marked #[ferry::export(object)]; only objects have exported methods')]);
+      [E(2, 1, 'impl block for `P`: `P` is not marked #[ferry::export] or #[ferry::export(object)]; only exported objects, records and enums have exported methods')]);
   });
 
   test('trait impl', async () => {

@@ -5,7 +5,7 @@ import { Diagnostics, Span } from '../diagnostics.js';
 import { callbackParam, flowParam, typeContains } from '../ir/model.js';
 import type { CallbackDecl, CrateIr, EnumDecl, Field, FnDecl, ObjectDecl, RecordDecl, TypeRef } from '../ir/model.js';
 import { isObjectParam, methodRole } from '../ir/objects.js';
-import { camelCase, screamingSnake, unraw } from '../names.js';
+import { camelCase, kotlinPropertyName, screamingSnake, unraw } from '../names.js';
 
 type Position = 'param' | 'return' | 'field' | 'inner';
 
@@ -245,8 +245,11 @@ function checkType(t: TypeRef, pos: Position, diags: Diagnostics): void {
         diags.error(t.span, `\`${t.text}\`: a mutable borrow cannot cross the bridge: take the value and return the result`);
         return;
       }
-      if (t.inner.kind !== 'string' && t.inner.kind !== 'bytes' && t.inner.kind !== 'object') {
-        diags.error(t.span, `\`${t.text}\`: only &str and &[u8] can be borrowed as arguments: take the value by value`);
+      // `&Record` / `&Enum` borrow the copy the glue decoded for the call (as `&self` does).
+      if (t.inner.kind === 'named') {
+        checkType(t.inner, 'param', diags);
+      } else if (t.inner.kind !== 'string' && t.inner.kind !== 'bytes' && t.inner.kind !== 'object') {
+        diags.error(t.span, `\`${t.text}\`: only &str, &[u8], exported records and enums and objects can be borrowed as arguments: take the value by value`);
       }
       return;
     case 'result':
@@ -346,6 +349,50 @@ function checkRecord(rec: RecordDecl, diags: Diagnostics): void {
   if (rec.style !== 'named') diags.error(rec.span, `${what} is a ${rec.style} struct: a record needs named fields (or mark it #[ferry::export(object)])`);
   if (!rec.visibleFromRoot) diags.error(rec.span, `${what} is not visible from the crate root: make it (and its modules) \`pub\``);
   checkFields(what, rec.fields, diags, new Set());
+  checkValueMethods(rec, rec.fields.map((f) => camelCase(f.name)), DATA_CLASS_MEMBERS, diags);
+}
+
+/** Members Kotlin gives every data class (and `Any`); `componentN` is matched separately. */
+const DATA_CLASS_MEMBERS = new Set(['copy', 'equals', 'hashCode', 'toString', 'getClass']);
+/** Members every Kotlin enum class has (`Enum`, its generated statics). */
+const ENUM_CLASS_MEMBERS = new Set(['name', 'ordinal', 'compareTo', 'equals', 'hashCode', 'toString', 'getClass', 'getName', 'getOrdinal', 'getDeclaringClass', 'values', 'valueOf', 'entries', 'getEntries']);
+
+/**
+ * Methods of a record or enum. Kotlin sends a copy of the value for each call, so a method
+ * sees `&self` or `self`; its Kotlin name must not hide a member the class already has
+ * (`reserved`, `componentN`) or a property (`x` or its JVM getter `getX`).
+ */
+function checkValueMethods(owner: RecordDecl | EnumDecl, properties: string[], reserved: Set<string>, diags: Diagnostics): void {
+  const kind = 'fields' in owner ? 'record' : 'enum';
+  const aKind = kind === 'record' ? 'a record' : 'an enum';
+  const kotlinNames = new Map<string, string>();
+  const getters = new Map(properties.map((p) => [`get${p.charAt(0).toUpperCase()}${p.slice(1)}`, p]));
+  for (const m of owner.methods) {
+    const full = `${owner.name}::${m.name}`;
+    if (m.receiver === 'mut-ref') {
+      diags.error(m.span, `method \`${full}\` takes \`&mut self\`: ${aKind} crosses the bridge as a copy (Kotlin encodes the value, Rust decodes a new one for the call), so a change made in place would be lost; take \`&self\` or \`self\` and return the new value`);
+    } else if (m.receiver === 'arc') {
+      diags.error(m.span, `method \`${full}\` takes \`self: Arc<Self>\`: ${aKind} is copied across, not shared behind a handle; take \`&self\` or \`self\` (or make \`${owner.name}\` an object)`);
+    }
+    checkFn({ ...m, name: full }, diags);
+    const kotlin = camelCase(m.name);
+    const member = m.receiver !== 'none';
+    if (unraw(m.name).startsWith('ferry')) {
+      diags.error(m.span, `method \`${full}\`: names starting with \`ferry\` are reserved for the bridge`);
+    } else if (member && (reserved.has(kotlin) || /^component\d+$/.test(kotlin))) {
+      diags.error(m.span, `method \`${full}\` becomes Kotlin \`${kotlin}\`, which the ${kind === 'record' ? 'data' : 'enum'} class \`${owner.name}\` already has: rename it`);
+    } else if (member && properties.includes(kotlin)) {
+      diags.error(m.span, `method \`${full}\` becomes Kotlin \`${kotlin}()\`, next to the property \`${kotlin}\` of \`${owner.name}\`: rename the method or the field`);
+    } else if (member && getters.has(kotlin)) {
+      diags.error(m.span, `method \`${full}\` becomes Kotlin \`${kotlin}()\`, the JVM getter of the property \`${getters.get(kotlin)}\` of \`${owner.name}\`: rename it`);
+    } else if (!member && reserved.has(kotlin) && kind === 'enum') {
+      diags.error(m.span, `associated fn \`${full}\` becomes Kotlin \`${owner.name}.${kotlin}\`, which the enum class already has: rename it`);
+    }
+    const key = `${member ? 'member' : 'companion'} ${kotlin}`;
+    const prior = kotlinNames.get(key);
+    if (prior) diags.error(m.span, `\`${full}\` becomes Kotlin \`${kotlin}\`, as does \`${owner.name}::${prior}\``);
+    kotlinNames.set(key, m.name);
+  }
 }
 
 function checkEnum(en: EnumDecl, diags: Diagnostics): void {
@@ -372,6 +419,11 @@ function checkEnum(en: EnumDecl, diags: Diagnostics): void {
     if (other) diags.error(v.span, `variants \`${other}\` and \`${v.name}\` of ${what} both become Kotlin \`${kotlin}\``);
     constants.set(kotlin, v.name);
   }
+  // A plain enum is an enum class; one with data a sealed class whose variants are data
+  // classes (which inherit the methods next to their own properties).
+  const plain = en.variants.every((v) => v.style === 'unit');
+  const properties = en.variants.flatMap((v) => v.fields.map((f) => kotlinPropertyName(f.name, v.style, v.fields.length)));
+  checkValueMethods(en, properties, plain ? ENUM_CLASS_MEMBERS : DATA_CLASS_MEMBERS, diags);
 }
 
 /** Whether a field can be an exception's `message` (`String` or `Option<String>`). */

@@ -5,7 +5,7 @@
 // versions of the crate fail with "bindings out of date" instead of passing arguments a
 // native method does not expect. Docs and comments do not count: they change no call.
 
-import type { CrateIr, FnDecl, TypeRef } from '../ir/model.js';
+import type { CrateIr, FnDecl, MethodDecl, TypeRef } from '../ir/model.js';
 import { GENERATOR_VERSION } from './rust.js';
 
 /** The runtime version the generated code is written against (runtime/rust, runtime/kotlin). */
@@ -30,6 +30,12 @@ function fnShape(f: FnDecl & { receiver?: string }): unknown {
   return [f.name, f.isAsync, f.receiver ?? null, f.params.map((p) => typeShape(p.type)), typeShape(f.returns)];
 }
 
+/** A record's or enum's methods and its `toString` native; nothing when it has neither (older fingerprints stay). */
+function members(v: { methods: MethodDecl[]; hasDisplay: boolean; isError?: boolean }): unknown[] {
+  const display = v.hasDisplay && !v.isError;
+  return v.methods.length > 0 || display ? [v.methods.map(fnShape), display] : [];
+}
+
 /** FNV-1a, 64 bits: small, dependency-free and the same on every platform. */
 function fnv1a64(text: string): bigint {
   let h = 0xcbf29ce484222325n;
@@ -47,8 +53,8 @@ export function interfaceFingerprint(ir: CrateIr): string {
     runtime: RUNTIME_VERSION,
     package: ir.kotlinPackage,
     functions: ir.functions.map(fnShape),
-    records: ir.records.map((r) => [r.name, r.fields.map((f) => [f.name, typeShape(f.type)])]),
-    enums: ir.enums.map((e) => [e.name, e.isError, e.hasDisplay, e.variants.map((v) => [v.name, v.style, v.fields.map((f) => [f.name, typeShape(f.type)])])]),
+    records: ir.records.map((r) => [r.name, r.fields.map((f) => [f.name, typeShape(f.type)]), ...members(r)]),
+    enums: ir.enums.map((e) => [e.name, e.isError, e.hasDisplay, e.variants.map((v) => [v.name, v.style, v.fields.map((f) => [f.name, typeShape(f.type)])]), ...members(e)]),
     objects: ir.objects.map((o) => [o.name, o.methods.map(fnShape)]),
   };
   return fnv1a64(JSON.stringify(shape)).toString(16).padStart(16, '0');

@@ -1,4 +1,6 @@
-// Kotlin classes for objects (`#[ferry::export(object)]`), see docs/objects.md.
+// Kotlin classes for objects (`#[ferry::export(object)]`), see docs/objects.md, and the
+// members records and enums get from their exported impl blocks (`valueMembers`): both
+// are written by `member`, which differs only in how `this` crosses (a handle, or a copy).
 //
 // `class Name : RustObject, AutoCloseable`: `new` is the constructor, other associated fns
 // live on the companion object, `&self` methods are members (`suspend` when async). An
@@ -10,7 +12,7 @@
 import { decl, type NativeDecl } from './kotlin-native.js';
 import { callbackParam, typeContains } from '../ir/model.js';
 import type { CrateIr, FnDecl, MethodDecl, ObjectDecl, TypeRef } from '../ir/model.js';
-import { asNativeFn, isObjectParam, methodRole, SELF_PARAM } from '../ir/objects.js';
+import { asNativeFn, asValueNativeFn, displayNativeFn, isObjectParam, methodRole, SELF_PARAM, valueHasDisplay, type ValueOwner } from '../ir/objects.js';
 import { camelCase, CODECS_OBJECT, kotlinIdent, NATIVE_OBJECT } from '../names.js';
 import { STREAM_IMPORTS, streamBody, streamDoc, streamKotlinType } from './kotlin-streams.js';
 import { kdoc } from './kdoc.js';
@@ -150,29 +152,45 @@ function nativeCall(native: FnDecl, k: KotlinEmit): { prelude: string[]; call: s
   return { prelude, call: `${NATIVE_OBJECT}.${kotlinIdent(native.name)}(${[...(native.isAsync ? ['__completion'] : []), ...args].join(', ')})` };
 }
 
-function doc(obj: ObjectDecl, m: MethodDecl): string {
+/** Whose members [member] emits: an object (held by handle) or a record or enum (copied). */
+export interface MemberOwner {
+  name: string;
+  rustPath: string;
+  implementsTrait?: string;
+  /** The method as a native function (the receiver, if any, its first parameter). */
+  native: (m: MethodDecl) => FnDecl;
+  /** An object behind a handle; otherwise a value Kotlin encodes from `this` for each call. */
+  byHandle: boolean;
+}
+
+export function objectOwner(obj: ObjectDecl): MemberOwner {
+  return { name: obj.name, rustPath: obj.rustPath, implementsTrait: obj.implementsTrait, native: (m) => asNativeFn(obj, m), byHandle: true };
+}
+
+function doc(owner: MemberOwner, m: MethodDecl): string {
   const runs = m.isAsync
     ? 'Runs on ferry\'s Tokio runtime; suspends without blocking. Cancelling the caller drops the Rust future.'
     : 'Runs on the calling thread.';
   const t = m.returns;
-  const notes = [`Calls Rust \`${obj.rustPath}::${m.name}\`. ${runs}`];
+  const notes = [`Calls Rust \`${owner.rustPath}::${m.name}\`. ${runs}`];
   if (t.kind === 'result') notes.push(`@throws ${(t.err as { name: string }).name} when Rust returns \`Err\`.`);
-  if (m.receiver !== 'none') notes.push('@throws IllegalStateException when this object is closed.');
+  if (m.receiver !== 'none' && owner.byHandle) notes.push('@throws IllegalStateException when this object is closed.');
   return kdoc(m.docs, notes, '    ').trimEnd();
 }
 
 /** A member or companion function (sync, async or stream). */
-function member(obj: ObjectDecl, m: MethodDecl, k: KotlinEmit): string {
-  const native = asNativeFn(obj, m);
+export function member(owner: MemberOwner, m: MethodDecl, k: KotlinEmit): string {
+  const native = owner.native(m);
   const name = kotlinIdent(camelCase(m.name));
   // A trait's implementation overrides the interface's members, which cannot take defaults.
-  const params = obj.implementsTrait ? userParams(native, k).replace(/ = null/g, '') : userParams(native, k);
-  const override = obj.implementsTrait ? 'override ' : '';
+  const params = owner.implementsTrait ? userParams(native, k).replace(/ = null/g, '') : userParams(native, k);
+  const override = owner.implementsTrait ? 'override ' : '';
   if (m.returns.kind === 'stream') {
-    // The handle is read at each collection; the Flow keeps this object reachable.
+    // The handle (or the value) is read at each collection; the Flow keeps this reachable.
     const h = { kotlinType: k.kotlinType, decode: k.decode, nativeArg: k.nativeArg };
     const forStream = { ...native, params: native.params.filter((p) => p.name !== SELF_PARAM) };
-    const leading = m.receiver !== 'none' ? ['this@' + obj.name + '.ferryHandle()'] : [];
+    const self = `this@${owner.name}`;
+    const leading = m.receiver === 'none' ? [] : [owner.byHandle ? `${self}.ferryHandle()` : k.nativeArg(self, native.params[0].type)!];
     const body = streamBody(forStream, h, kotlinIdent(native.name), leading);
     const d = streamDoc(native).split('\n').map((l) => `    ${l}`).join('\n');
     return `${d}\n    fun ${name}(${params}): ${streamKotlinType(native, h)} {\n${indent(body, '        ')}\n    }`;
@@ -182,7 +200,34 @@ function member(obj: ObjectDecl, m: MethodDecl, k: KotlinEmit): string {
   if (m.receiver !== 'none') body = [`val ${camelCase(SELF_PARAM)} = this`, ...keepObjectsAlive(native, body)];
   else body = keepObjectsAlive(native, body);
   const ret = k.kotlinType(m.returns);
-  return `${doc(obj, m)}\n    ${override}${m.isAsync ? 'suspend fun' : 'fun'} ${name}(${params})${ret === 'Unit' ? '' : `: ${ret}`} {\n${indent(body, '        ')}\n    }`;
+  return `${doc(owner, m)}\n    ${override}${m.isAsync ? 'suspend fun' : 'fun'} ${name}(${params})${ret === 'Unit' ? '' : `: ${ret}`} {\n${indent(body, '        ')}\n    }`;
+}
+
+/** Companion-object members, indented one level more than class members. */
+function companionObject(members: string[]): string {
+  return `    companion object${members.length > 0 ? ` {\n${members.map((m) => m.split('\n').map((l) => (l.length > 0 ? `    ${l}` : l)).join('\n')).join('\n\n')}\n    }` : ''}`;
+}
+
+/**
+ * The members a record's data class, or an enum's enum class or sealed class, gets: its
+ * methods (each call sends a copy of `this`), `toString()` from Rust's `Display`, and its
+ * associated fns on the companion object. Empty when it has none of these.
+ */
+export function valueMembers(owner: ValueOwner, k: KotlinEmit): string[] {
+  const o: MemberOwner = { name: owner.name, rustPath: owner.rustPath, native: (m) => asValueNativeFn(owner, m), byHandle: false };
+  const members = owner.methods.filter((m) => m.receiver !== 'none').map((m) => member(o, m, k));
+  const companion = owner.methods.filter((m) => m.receiver === 'none').map((m) => member(o, m, k));
+  if (valueHasDisplay(owner)) {
+    const native = displayNativeFn(owner);
+    const { prelude, call } = nativeCall(native, k);
+    const body = [`val ${camelCase(SELF_PARAM)} = this`, ...prelude, ...k.syncBody(native, call)];
+    // A sealed class's toString is final, so its data class and data object variants do
+    // not generate their own over it.
+    const final = 'variants' in owner && owner.variants.some((v) => v.style !== 'unit') ? 'final ' : '';
+    members.push(`    /** Rust's \`Display\` text (\`${owner.rustPath}\`); it runs on the calling thread. */\n    ${final}override fun toString(): String {\n${indent(body, '        ')}\n    }`);
+  }
+  if (members.length === 0 && companion.length === 0) return [];
+  return [...members, ...(companion.length > 0 ? [companionObject(companion)] : [])];
 }
 
 /** `new` as a secondary constructor plus the private companion helper that calls Rust. */
@@ -196,8 +241,8 @@ function constructor(obj: ObjectDecl, m: MethodDecl, k: KotlinEmit): { ctor: str
   const lines = [...prelude, `val r = WireReader(${call})`];
   if (t.kind === 'result') lines.push(`if (r.bool()) throw ${CODECS_OBJECT}.read${(t.err as { name: string }).name}(r)`);
   lines.push('val handle = r.i64()', 'r.finish()', 'return handle');
-  const helper = `        private fun ferryNew(${params}): Long {\n${indent(keepObjectsAlive(native, lines), '            ')}\n        }`;
-  const ctor = `${doc(obj, m)}\n    constructor(${params}) : this(ferryNew(${argNames}), RustObject.Adopt)`;
+  const helper = `    private fun ferryNew(${params}): Long {\n${indent(keepObjectsAlive(native, lines), '        ')}\n    }`;
+  const ctor = `${doc(objectOwner(obj), m)}\n    constructor(${params}) : this(ferryNew(${argNames}), RustObject.Adopt)`;
   return { ctor, helper };
 }
 
@@ -212,16 +257,16 @@ function objectClass(obj: ObjectDecl, k: KotlinEmit): string {
       ctor = c.ctor;
       companion.push(c.helper);
     } else if (role === 'companion') {
-      companion.push(member(obj, m, k).split('\n').map((l) => (l.length > 0 ? `    ${l}` : l)).join('\n'));
+      companion.push(member(objectOwner(obj), m, k));
     } else {
-      members.push(member(obj, m, k));
+      members.push(member(objectOwner(obj), m, k));
     }
   }
   const parts = [
     ...(ctor ? [ctor] : []),
     ...members,
     ...traitMembers(obj),
-    `    companion object${companion.length > 0 ? ` {\n${companion.join('\n\n')}\n    }` : ''}`,
+    companionObject(companion),
   ];
   return `${kdoc(obj.docs, [
     `Rust object \`${obj.rustPath}\`, owned through a handle. Call [close] (or use \`use { }\`)`,

@@ -4,11 +4,11 @@
 
 import { callbackParam, flowParam, isRegistryParam, registersCallbacks, typeContains } from '../ir/model.js';
 import type { CrateIr, EnumDecl, Field, FnDecl, RecordDecl, TypeRef, Variant } from '../ir/model.js';
-import { camelCase, CODECS_OBJECT, kotlinIdent, NATIVE_OBJECT, screamingSnake, unraw } from '../names.js';
+import { camelCase, CODECS_OBJECT, kotlinIdent, kotlinPropertyName, NATIVE_OBJECT, screamingSnake, unraw } from '../names.js';
 import { JNI_KOTLIN, USER_KOTLIN, valueAbi, WIRE_METHOD } from './abi.js';
 import { emitCHeader, GENERATOR_VERSION } from './rust.js';
-import { isObjectParam, objectNativeFns } from '../ir/objects.js';
-import { emitObjectsFile, keepObjectsAlive, objectDecode, objectNativeArg, objectNativeDecls } from './kotlin-objects.js';
+import { allNativeFns, isObjectParam, valueNativeFns } from '../ir/objects.js';
+import { emitObjectsFile, keepObjectsAlive, objectDecode, objectNativeArg, objectNativeDecls, valueMembers, type KotlinEmit } from './kotlin-objects.js';
 import { dispatchName, emitCallbacksFile } from './kotlin-callbacks.js';
 import { traitObjectName } from '../ir/trait-objects.js';
 import { RELEASE_OBJECT } from './kotlin-objects.js';
@@ -45,10 +45,8 @@ export function kotlinType(t: TypeRef): string {
   }
 }
 
-/** Kotlin property name of a field; tuple fields are `value` (one) or `v0`, `v1`, ... */
 function fieldName(f: Field, style: 'unit' | 'tuple' | 'struct' | 'named', count: number): string {
-  if (style === 'tuple') return count === 1 ? 'value' : `v${f.name}`;
-  return kotlinIdent(camelCase(f.name));
+  return kotlinIdent(kotlinPropertyName(f.name, style, count));
 }
 
 /** Statements writing `expr` to `w: WireWriter`. */
@@ -119,9 +117,14 @@ package ${ir.kotlinPackage.split('.').map(kotlinIdent).join('.')}
 
 // ---------------------------------------------------------------- types
 
+/** A class body's members (methods, `toString`, companion), or nothing. */
+function body(members: string[]): string {
+  return members.length > 0 ? ` {\n${members.join('\n\n')}\n}` : '';
+}
+
 function recordClass(rec: RecordDecl): string {
   const fields = rec.fields.map((f) => `${kdoc(f.docs, [], '    ')}    val ${fieldName(f, 'named', rec.fields.length)}: ${kotlinType(f.type)},`).join('\n');
-  return `${kdoc(rec.docs)}data class ${rec.name}(\n${fields}\n)`;
+  return `${kdoc(rec.docs)}data class ${rec.name}(\n${fields}\n)${body(valueMembers(rec, KOTLIN_EMIT))}`;
 }
 
 function isPlainEnum(en: EnumDecl): boolean {
@@ -134,7 +137,9 @@ function variantFields(v: Variant): string {
 
 function enumClass(en: EnumDecl): string {
   if (isPlainEnum(en)) {
-    return `${kdoc(en.docs)}enum class ${en.name} {\n${en.variants.map((v) => `${kdoc(v.docs, [], '    ')}    ${screamingSnake(v.name)},`).join('\n')}\n}`;
+    const members = valueMembers(en, KOTLIN_EMIT);
+    const entries = en.variants.map((v) => `${kdoc(v.docs, [], '    ')}    ${screamingSnake(v.name)},`).join('\n');
+    return `${kdoc(en.docs)}enum class ${en.name} {\n${entries}${members.length > 0 ? `\n    ;\n\n${members.join('\n\n')}` : ''}\n}`;
   }
   if (en.isError) {
     const variants = en.variants.map((v) => {
@@ -156,7 +161,8 @@ function enumClass(en: EnumDecl): string {
   const variants = en.variants.map((v) =>
     kdoc(v.docs, [], '    ') + (v.fields.length === 0 ? `    data object ${v.name} : ${en.name}()` : `    data class ${v.name}(${variantFields(v)}) : ${en.name}()`),
   ).join('\n');
-  return `${kdoc(en.docs)}sealed class ${en.name} {\n${variants}\n}`;
+  const members = valueMembers(en, KOTLIN_EMIT);
+  return `${kdoc(en.docs)}sealed class ${en.name} {\n${variants}${members.length > 0 ? `\n\n${members.join('\n\n')}` : ''}\n}`;
 }
 
 // ---------------------------------------------------------------- codecs
@@ -367,7 +373,7 @@ function nativeDecls(ir: CrateIr): NativeDecl[] {
     decl('ferryStreamClose', ['stream: Long'], 'Unit'),
     decl('ferryCallbackDone', ['call: Long', 'reply: ByteArray'], 'Unit'),
   ];
-  const user = [...ir.functions, ...objectNativeFns(ir.objects)].map((fn) => decl(unraw(fn.name), nativeParams(fn), nativeReturn(fn)));
+  const user = allNativeFns(ir).map((fn) => decl(unraw(fn.name), nativeParams(fn), nativeReturn(fn)));
   return [...runtime, ...objectNativeDecls(ir), ...user];
 }
 
@@ -434,6 +440,9 @@ export function emitKotlinNative(ir: CrateIr): KotlinFile[] {
   ];
 }
 
+/** The emit helpers the members of objects, records and enums are written with. */
+const KOTLIN_EMIT: KotlinEmit = { header: '', kotlinType, userParam, decode, nativeArg, nativeArguments, syncBody, asyncBody };
+
 export function emitKotlin(ir: CrateIr): KotlinFile[] {
   sizes = new WireSizes(ir);
   withHolder = new Set(ir.objects.flatMap((o) => (o.implementsTrait ? [o.implementsTrait] : [])));
@@ -443,7 +452,13 @@ export function emitKotlin(ir: CrateIr): KotlinFile[] {
 
   const typeDecls = [...ir.records.map(recordClass), ...ir.enums.map(enumClass)];
   if (typeDecls.length > 0) {
-    files.push({ path: `${dir}/${base}Types.kt`, content: `${HEADER(ir)}\n${typeDecls.join('\n\n')}\n` });
+    // Records' and enums' members call Rust like the wrappers do.
+    const values = valueNativeFns(ir);
+    const imports = values.length === 0 ? '' : `\n${[
+      'dev.ferry.RustError', 'dev.ferry.WireReader', 'dev.ferry.WireWriter', 'dev.ferry.ferryCall',
+      ...(values.some((f) => f.returns.kind === 'stream') ? STREAM_IMPORTS : []),
+    ].map((i) => `import ${i}\n`).join('')}`;
+    files.push({ path: `${dir}/${base}Types.kt`, content: `${HEADER(ir)}${imports}\n${typeDecls.join('\n\n')}\n` });
   }
   const codecs = [...ir.records.map(recordCodec), ...ir.enums.map(enumCodec)];
   const hasErrors = ir.enums.some((e) => e.isError);
@@ -461,7 +476,7 @@ ${codecs.join('\n\n')}${hasErrors ? `${codecs.length ? '\n\n' : ''}    /** The R
   });
   const callbacksFile = emitCallbacksFile(ir, { header: HEADER(ir), kotlinType, decode, encode });
   if (callbacksFile) files.push({ path: `${dir}/${base}Callbacks.kt`, content: callbacksFile });
-  const objectsFile = emitObjectsFile(ir, { header: HEADER(ir), kotlinType, userParam, decode, nativeArg, nativeArguments, syncBody, asyncBody });
+  const objectsFile = emitObjectsFile(ir, { ...KOTLIN_EMIT, header: HEADER(ir) });
   if (objectsFile) files.push({ path: `${dir}/${base}Objects.kt`, content: objectsFile });
   if (ir.functions.length > 0) {
     files.push({

@@ -57,7 +57,6 @@ export function buildIr(crate: SynCrate, meta: CrateMeta): CrateIr {
   const rustPath = (item: SynItem) => ['crate', ...item.modulePath, item.name].join('::');
 
   const ir: CrateIr = { ...meta, functions: [], records: [], enums: [], objects: [], callbacks: [], rejected: [] };
-  ir.objects = buildObjects(crate, resolve, reachable, ir.rejected);
   for (const item of crate.items) {
     const exp = item.export;
     if (exp && exp.unknownArgs.length > 0) {
@@ -74,7 +73,7 @@ export function buildIr(crate: SynCrate, meta: CrateMeta): CrateIr {
         } else if (exp.kind !== 'plain') {
           ir.rejected.push({ span: exp.span, message: `#[ferry::export(${exp.kind})] does not apply to a struct: use #[ferry::export] (record) or #[ferry::export(object)]` });
         } else {
-          ir.records.push(buildRecord(item, rustPath(item), reachable(item.modulePath, item.isPublic), resolve));
+          ir.records.push(buildRecord(item, rustPath(item), reachable(item.modulePath, item.isPublic), crate, resolve));
         }
         break;
       case 'enum':
@@ -109,10 +108,12 @@ export function buildIr(crate: SynCrate, meta: CrateMeta): CrateIr {
         break;
     }
   }
+  // After the records and enums: their impl blocks give them methods.
+  ir.objects = buildObjects(crate, resolve, reachable, ir.rejected, [...ir.records, ...ir.enums]);
   return ir;
 }
 
-function buildRecord(item: Extract<SynItem, { kind: 'struct' }>, rustPath: string, visible: boolean, resolve: (t: SynType) => TypeRef): RecordDecl {
+function buildRecord(item: Extract<SynItem, { kind: 'struct' }>, rustPath: string, visible: boolean, crate: SynCrate, resolve: (t: SynType) => TypeRef): RecordDecl {
   return {
     name: item.name,
     rustPath,
@@ -122,6 +123,8 @@ function buildRecord(item: Extract<SynItem, { kind: 'struct' }>, rustPath: strin
     fields: item.fields.map((f) => ({ name: f.name, type: resolve(f.type), span: f.span, visibleFromRoot: item.modulePath.length === 0 || f.isPublic, docs: f.docs })),
     visibleFromRoot: visible,
     docs: item.docs,
+    hasDisplay: item.derives.includes('Display') || (crate.traitImpls.get(item.name)?.has('Display') ?? false),
+    methods: [],
   };
 }
 
@@ -133,7 +136,7 @@ function buildEnum(item: Extract<SynItem, { kind: 'enum' }>, rustPath: string, v
     span: item.span,
     generics: item.generics,
     isError,
-    hasDisplay: crate.displayImpls.has(item.name) || (item.hasErrorAttributes && item.derives.includes('Error')),
+    hasDisplay: crate.displayImpls.has(item.name) || item.derives.includes('Display') || (item.hasErrorAttributes && item.derives.includes('Error')),
     variants: item.variants.map((v) => ({
       name: v.name,
       style: v.style,
@@ -143,6 +146,7 @@ function buildEnum(item: Extract<SynItem, { kind: 'enum' }>, rustPath: string, v
     })),
     visibleFromRoot: visible,
     docs: item.docs,
+    methods: [],
   };
 }
 

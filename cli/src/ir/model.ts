@@ -74,6 +74,10 @@ export interface RecordDecl {
   fields: Field[];
   visibleFromRoot: boolean;
   docs?: string | null;
+  /** The record has a `Display` impl (or derive): Kotlin's `toString()` calls it. */
+  hasDisplay: boolean;
+  /** Exported fns of its `#[ferry::export] impl` blocks: data class members and companion fns. */
+  methods: MethodDecl[];
 }
 
 export interface EnumDecl {
@@ -87,6 +91,8 @@ export interface EnumDecl {
   hasDisplay: boolean;
   variants: Variant[];
   visibleFromRoot: boolean;
+  /** Exported fns of its `#[ferry::export] impl` blocks (never on error enums). */
+  methods: MethodDecl[];
 }
 
 /** Something marked for export that this version cannot bridge yet, or a bad marker. */

@@ -1,9 +1,11 @@
 // IR for objects (`#[ferry::export(object)]` structs and their `#[ferry::export] impl`
-// blocks). Like build.ts it never reports: it records what it finds (receivers, generics,
-// impl blocks for things that are not objects) and the checker judges.
+// blocks), and for the impl blocks of exported records and enums, whose methods become
+// members of the Kotlin data class / enum class / sealed class. Like build.ts it never
+// reports: it records what it finds (receivers, generics, impl blocks for things that are
+// not exported) and the checker judges.
 
 import type { SynCrate, SynFn, SynItem, SynType } from '../parse/syntax.js';
-import type { FnDecl, MethodDecl, ObjectDecl, Rejected, TypeRef } from './model.js';
+import type { CrateIr, EnumDecl, FnDecl, MethodDecl, ObjectDecl, RecordDecl, Rejected, TypeRef } from './model.js';
 import { buildFn } from './functions.js';
 
 type Resolve = (t: SynType) => TypeRef;
@@ -28,7 +30,10 @@ export function substituteSelf(t: SynType, name: string): SynType {
   }
 }
 
-function buildMethod(fn: SynFn, owner: ObjectDecl, visible: boolean, resolve: Resolve): MethodDecl {
+/** What an impl block's methods attach to: an object, a record or an enum. */
+type MethodOwner = Pick<ObjectDecl, 'name' | 'rustPath' | 'visibleFromRoot' | 'methods'>;
+
+function buildMethod(fn: SynFn, owner: MethodOwner, visible: boolean, resolve: Resolve): MethodDecl {
   const r = (t: SynType) => resolve(substituteSelf(t, owner.name));
   return { ...buildFn(fn, `${owner.rustPath}::${fn.name}`, visible, r), receiver: fn.selfParam };
 }
@@ -47,7 +52,9 @@ export function buildObjects(
   resolve: Resolve,
   reachable: (modulePath: string[], itemPublic: boolean) => boolean,
   rejected: Rejected[],
+  values: (RecordDecl | EnumDecl)[],
 ): ObjectDecl[] {
+  const valueOwners = new Map(values.map((v) => [v.name, v]));
   const objects = new Map<string, ObjectDecl>();
   const structs = new Map<string, SynItem>();
   for (const item of crate.items) {
@@ -74,14 +81,19 @@ export function buildObjects(
       rejected.push({ span: item.export.span, message: `#[ferry::export(${item.export.kind})] does not apply to an impl block: use #[ferry::export]` });
       continue;
     }
-    const owner = objects.get(item.name);
+    const value = valueOwners.get(item.name);
+    const owner: MethodOwner | undefined = objects.get(item.name) ?? value;
     if (item.traitName) {
       rejected.push({ span: at, message: `\`impl ${item.traitName} for ${item.name}\`: only inherent impl blocks (\`impl ${item.name} { .. }\`) can be exported` });
       continue;
     }
     if (!owner) {
-      const what = structs.has(item.name) ? `\`${item.name}\` is not marked #[ferry::export(object)]` : `\`${item.name}\` is not an exported struct of this crate`;
-      rejected.push({ span: at, message: `impl block for \`${item.name}\`: ${what}; only objects have exported methods` });
+      const what = structs.has(item.name) ? `\`${item.name}\` is not marked #[ferry::export] or #[ferry::export(object)]` : `\`${item.name}\` is not an exported struct or enum of this crate`;
+      rejected.push({ span: at, message: `impl block for \`${item.name}\`: ${what}; only exported objects, records and enums have exported methods` });
+      continue;
+    }
+    if (value && 'isError' in value && value.isError) {
+      rejected.push({ span: at, message: `impl block for error enum \`${item.name}\`: an error crosses as a Kotlin exception and cannot have exported methods (yet); export a free function taking the error instead` });
       continue;
     }
     if (item.generics) {
@@ -111,7 +123,7 @@ export function methodRole(m: MethodDecl): MethodRole {
 }
 
 /** Name of the `FerryNative` entry point (and JNI symbol) of an object's fn. */
-export function nativeName(obj: ObjectDecl, m: MethodDecl): string {
+export function nativeName(obj: { name: string }, m: MethodDecl): string {
   return `${obj.name}_${m.name.replace(/^r#/, '')}`;
 }
 
@@ -136,6 +148,65 @@ export function asNativeFn(obj: ObjectDecl, m: MethodDecl): FnDecl {
 /** Every object fn as a native function, in emission order. */
 export function objectNativeFns(objects: ObjectDecl[]): FnDecl[] {
   return objects.flatMap((o) => o.methods.map((m) => asNativeFn(o, m)));
+}
+
+/** A record or an enum with exported methods: a value Kotlin copies to Rust for each call. */
+export type ValueOwner = RecordDecl | EnumDecl;
+
+/** The value type itself as a TypeRef (the record or enum crosses with its wire codec). */
+export function valueType(owner: ValueOwner, at: MethodDecl | ValueOwner): TypeRef {
+  return { kind: 'named', name: owner.name, target: 'fields' in owner ? 'record' : 'enum', span: at.span, text: owner.name };
+}
+
+/**
+ * A record's or enum's fn as a plain function: methods get the receiver as a first
+ * parameter, `&T` for `&self` and `T` for `self`, which Kotlin encodes from `this`
+ * (`T::method(&value, ..)` is the same call as `value.method(..)`).
+ */
+export function asValueNativeFn(owner: ValueOwner, m: MethodDecl): FnDecl {
+  const params = [...m.params];
+  if (m.receiver !== 'none') {
+    const value = valueType(owner, m);
+    const self: TypeRef = m.receiver === 'value' ? value : { kind: 'ref', mutable: false, inner: value, span: m.span, text: `&${owner.name}` };
+    params.unshift({ name: SELF_PARAM, type: self, span: m.span, patternOk: true });
+  }
+  return { ...m, name: nativeName(owner, m), params };
+}
+
+/** The native behind a record's or enum's `toString()`: Rust's `Display` through `ToString`. */
+export function displayNativeFn(owner: ValueOwner): FnDecl {
+  const self: TypeRef = { kind: 'ref', mutable: false, inner: valueType(owner, owner), span: owner.span, text: `&${owner.name}` };
+  return {
+    name: `ferryDisplay${owner.name}`,
+    rustPath: `<${owner.rustPath} as ::std::string::ToString>::to_string`,
+    span: owner.span,
+    isAsync: false,
+    isUnsafe: false,
+    generics: null,
+    params: [{ name: SELF_PARAM, type: self, span: owner.span, patternOk: true }],
+    returns: { kind: 'string', span: owner.span, text: 'String' },
+    visibleFromRoot: true,
+  };
+}
+
+/** Records and enums that get Kotlin members (methods, or `toString` from `Display`). */
+export function valueOwners(ir: CrateIr): ValueOwner[] {
+  return [...ir.records, ...ir.enums.filter((e) => !e.isError)];
+}
+
+/** Whether a value type's Kotlin class mirrors its `Display` as `toString()`. */
+export function valueHasDisplay(owner: ValueOwner): boolean {
+  return !('isError' in owner && owner.isError) && owner.hasDisplay;
+}
+
+/** Every record and enum fn (and `Display`) as a native function, in emission order. */
+export function valueNativeFns(ir: CrateIr): FnDecl[] {
+  return valueOwners(ir).flatMap((v) => [...v.methods.map((m) => asValueNativeFn(v, m)), ...(valueHasDisplay(v) ? [displayNativeFn(v)] : [])]);
+}
+
+/** Every native function of the crate: free functions, then objects', records' and enums' fns. */
+export function allNativeFns(ir: CrateIr): FnDecl[] {
+  return [...ir.functions, ...objectNativeFns(ir.objects), ...valueNativeFns(ir)];
 }
 
 /** `Arc<T>` or `&T` of an object: crosses as a `long` handle. */

@@ -19,7 +19,7 @@ export function traitHolderPath(trait: string): string {
  * passed to a Kotlin implementation as a callback method's argument.
  */
 export function returnedTraits(ir: CrateIr): CallbackDecl[] {
-  const fns = [...ir.functions, ...ir.objects.flatMap((o) => o.methods)];
+  const fns = [...ir.functions, ...[...ir.objects, ...ir.records, ...ir.enums].flatMap((o) => o.methods)];
   const toKotlin = [...fns.map((f) => f.returns), ...ir.callbacks.flatMap((c) => c.methods.flatMap((m) => m.params.map((p) => p.type)))];
   return ir.callbacks.filter((cb) => toKotlin.some((t) => typeContains(t, (x) => x.kind === 'callback' && x.name === cb.name)));
 }
