@@ -134,7 +134,11 @@ const cases: Case[] = [
 
   // ------------------------------------------------------------ markers and names
   { name: 'unknown export argument', lib: '#[ferry::export(frobnicate)]\npub fn f() {}\n',
-    expected: [E(1, 1, 'unknown argument `frobnicate` to #[ferry::export]: expected nothing, `object`, `error` or `callback`')] },
+    expected: [E(1, 1, 'unknown argument `frobnicate` to #[ferry::export]: expected nothing, `object`, `error`, `callback` or `blocking`')] },
+  { name: 'blocking async fn', lib: '#[ferry::export(blocking)]\npub async fn f() {}\n',
+    expected: [E(2, 14, 'function `f` is `async` and marked `blocking`: blocking is for sync fns that would block a Tokio worker (they run on the blocking pool); drop one of the two')] },
+  { name: 'blocking constructor', lib: '#[ferry::export(object)]\npub struct O;\n#[ferry::export]\nimpl O {\n    #[ferry::export(blocking)]\n    pub fn new() -> Self { O }\n}\n',
+    expected: [E(6, 12, '`O::new` is blocking, but `new` becomes the Kotlin constructor, which cannot suspend: make it sync, or give it another name (an async associated fn becomes a suspend fun on the companion object)')] },
   { name: 'two fns with the same camelCase name', lib: '#[ferry::export]\npub fn load_all() {}\npub mod m {\n    #[ferry::export]\n    pub fn load_all() {}\n}\n',
     expected: [E(5, 12, 'function `load_all` becomes Kotlin `loadAll`, as does `load_all` (src/lib.rs:2:8)')] },
   { name: 'snake and non-snake spellings clash', lib: '#[ferry::export]\npub fn get_x() {}\n#[ferry::export]\n#[allow(non_snake_case)]\npub fn getX() {}\n',
@@ -228,7 +232,7 @@ describe('bad input: every problem of a crate is reported', () => {
       E(11, 23, 'field `message` of variant `Oops::Bad` becomes the Kotlin exception\'s `message`, so it must be a String or Option<String>'),
       E(13, 13, 'error enum `Oops` can only be used as the E of Result<T, E>'),
       E(13, 22, UNKNOWN('Unknown')),
-      E(14, 1, 'unknown argument `whatever` to #[ferry::export]: expected nothing, `object`, `error` or `callback`'),
+      E(14, 1, 'unknown argument `whatever` to #[ferry::export]: expected nothing, `object`, `error`, `callback` or `blocking`'),
       E(15, 12, 'record `Tup` is a tuple struct: a record needs named fields (or mark it #[ferry::export(object)])'),
       E(17, 15, 'function `load_it` is `unsafe`: the bridge cannot uphold its safety contract; export a safe wrapper'),
       E(17, 15, 'function `load_it` becomes Kotlin `loadIt`, as does `load_it` (src/inner.rs:2:4)'),

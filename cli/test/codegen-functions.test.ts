@@ -96,6 +96,26 @@ describe('codegen: async functions', () => {
   });
 });
 
+describe('codegen: blocking functions', () => {
+  test('a sync fn marked blocking: a suspend fun whose Rust runs on the blocking pool, first poll off the caller', async () => {
+    const out = await generate('use ferry::CancellationToken;\n#[ferry::export(blocking)]\npub fn crunch(data: &str, token: CancellationToken) -> u32 { 0 }\n');
+    const body = rustFnBody(out.rust, 'Java_ferry_demo_FerryNative_crunch');
+    assertContains(body, 'face::spawn_call(completion | ::ferry::completion::NO_INLINE_POLL, move |token| async move {');
+    assertContains(body, '::ferry::calls::blocking(move || crate::crunch(&arg_data, token.clone())).await');
+    assert.equal(kotlinFunLine(out.kotlinAll, 'crunch', true), '@JvmStatic external fun crunch(__completion: Long, data: ByteArray): Long');
+    assert.match(kotlinFunLine(out.kotlinAll, 'crunch'), /^suspend fun crunch\(data: String\): UInt \{/);
+    assertContains(out.kotlinAll, 'Runs on Tokio\'s blocking pool, never on the calling thread');
+  });
+
+  test('blocking on an impl block applies to its methods, on a method to that method', async () => {
+    const out = await generate('#[ferry::export(object)]\npub struct Db;\n#[ferry::export]\nimpl Db {\n    pub fn new() -> Self { Db }\n    #[ferry::export(blocking)]\n    pub fn query(&self, q: String) -> u64 { 0 }\n    pub fn name(&self) -> String { String::new() }\n}\n');
+    assertContains(out.rust, '::ferry::calls::blocking(move || crate::Db::query(&arg_ferry_self, arg_q)).await');
+    assertContains(out.kotlinAll, 'suspend fun query(q: String): ULong');
+    assertContains(out.kotlinAll, 'fun name(): String');
+    assertNotContains(out.kotlinAll, 'suspend fun name(');
+  });
+});
+
 describe('codegen: strings and bytes', () => {
   test('String / &str / Vec<u8> / &[u8] arguments and returns, sync', async () => {
     const out = await generate('#[ferry::export]\npub fn greet(name: &str, owned: String, data: Vec<u8>, view: &[u8]) -> String { todo!() }\n#[ferry::export]\npub fn raw() -> Vec<u8> { vec![] }\n');

@@ -27,6 +27,8 @@ function checkFn(fn: FnDecl, diags: Diagnostics): void {
   if (fn.generics) diags.error(fn.span, `${what} is generic (${fn.generics}): exported functions need concrete types`);
   if (fn.isUnsafe) diags.error(fn.span, `${what} is \`unsafe\`: the bridge cannot uphold its safety contract; export a safe wrapper`);
   if (!fn.visibleFromRoot) diags.error(fn.span, `${what} is not visible from the crate root: make it (and its modules) \`pub\` or \`pub(crate)\``);
+  if (fn.blocking && fn.declaredAsync) diags.error(fn.span, `${what} is \`async\` and marked \`blocking\`: blocking is for sync fns that would block a Tokio worker (they run on the blocking pool); drop one of the two`);
+  if (fn.blocking && fn.returns.kind === 'stream') diags.error(fn.span, `${what} returns a stream and is marked \`blocking\`: a stream is polled on the runtime; use tokio::task::spawn_blocking inside it instead`);
   let tokens = 0;
   for (const p of fn.params) {
     if (!p.patternOk) diags.error(p.span, `parameter of ${what} uses a pattern: bind it to a plain name`);
@@ -339,7 +341,7 @@ function checkObject(obj: ObjectDecl, diags: Diagnostics): void {
     checkFn({ ...m, name: full }, diags);
     const role = methodRole(m);
     if (role === 'constructor') {
-      if (m.isAsync) diags.error(m.span, `\`${full}\` is async, but \`new\` becomes the Kotlin constructor, which cannot suspend: make it sync, or give it another name (an async associated fn becomes a suspend fun on the companion object)`);
+      if (m.isAsync) diags.error(m.span, `\`${full}\` is ${m.blocking ? 'blocking' : 'async'}, but \`new\` becomes the Kotlin constructor, which cannot suspend: make it sync, or give it another name (an async associated fn becomes a suspend fun on the companion object)`);
       const r = m.returns;
       const ok = r.kind === 'result' ? r.ok : r;
       if (ok.kind !== 'object' || ok.name !== obj.name) {

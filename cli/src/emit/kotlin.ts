@@ -17,7 +17,7 @@ import { cSymbol } from './rust-faces.js';
 import { STREAM_IMPORTS, STREAM_NATIVE_PARAMS, streamBody, streamDoc, streamKotlinType } from './kotlin-streams.js';
 import { WireSizes } from './wire-size.js';
 import { isMessageType } from '../check/check.js';
-import { kdoc } from './kdoc.js';
+import { kdoc, runsOn } from './kdoc.js';
 import { interfaceFingerprint, RUNTIME_VERSION } from './fingerprint.js';
 
 export interface KotlinFile {
@@ -311,9 +311,7 @@ function wrapper(fn: FnDecl): string {
   const kind = fn.isAsync ? 'suspend fun' : 'fun';
   const retDecl = ret === 'Unit' ? '' : `: ${ret}`;
   const throws = fn.returns.kind === 'result' ? [`@throws ${(fn.returns.err as { name: string }).name} when Rust returns \`Err\`.`] : [];
-  const runsNote = fn.isAsync
-    ? 'Runs on ferry\'s Tokio runtime; suspends without blocking. Cancelling the caller drops the Rust future.'
-    : 'Runs on the calling thread.';
+  const runsNote = runsOn(fn);
   const doc = kdoc(fn.docs, [`Calls Rust \`${fn.rustPath}\`. ${runsNote}`, ...throws]);
   return `${doc}${kind} ${kotlinIdent(camelCase(fn.name))}(${userParams.join(', ')})${retDecl} {\n${body.map((l) => `    ${l}`).join('\n')}\n}`;
 }

@@ -362,13 +362,19 @@ ${liftLines}        let __result = ${adaptObjectResult(fn.returns, call)};
         ${ret.expr}
     })` };
   }
+  // A blocking fn is sync: it runs on Tokio's blocking pool and the call awaits it there
+  // (its arguments move into the closure; a panic comes back out as this future's). Its
+  // first poll is not made on the caller's thread: that poll would only hand the work to
+  // the pool, and may start a pool thread, which a UI thread should not wait for.
+  const awaited = fn.blocking ? `::ferry::calls::blocking(move || ${call}).await` : `${call}.await`;
+  const completion = fn.blocking ? 'completion | ::ferry::completion::NO_INLINE_POLL' : 'completion';
   const r = fn.returns;
   const outcome = r.kind === 'result'
     ? `match __result { ::std::result::Result::Ok(__ok) => ${asyncOutcome(r.ok, '__ok')}, ::std::result::Result::Err(__err) => Outcome::Error(${wireBytes(`write_${(r.err as { name: string }).name}(w, &__err);`)}) }`
     : asyncOutcome(r, '__result');
   return { name, params: [{ name: 'completion', kind: 'prim', prim: 'i64' }, ...params], result: { kind: 'prim', prim: 'i64' }, body: `    face::sync_call(&mut env, |env| {
-${liftLines}        Ok(face::spawn_call(completion, move |token| async move {
-            let __result = ${adaptObjectResult(fn.returns, `${call}.await`)};
+${liftLines}        Ok(face::spawn_call(${completion}, move |token| async move {
+            let __result = ${adaptObjectResult(fn.returns, awaited)};
             ${outcome}
         }))
     })` };

@@ -61,11 +61,11 @@ export function buildIr(crate: SynCrate, meta: CrateMeta): CrateIr {
   for (const item of crate.items) {
     const exp = item.export;
     if (exp && exp.unknownArgs.length > 0) {
-      ir.rejected.push({ span: exp.span, message: `unknown argument \`${exp.unknownArgs.join(', ')}\` to #[ferry::export]: expected nothing, \`object\`, \`error\` or \`callback\`` });
+      ir.rejected.push({ span: exp.span, message: `unknown argument \`${exp.unknownArgs.join(', ')}\` to #[ferry::export]: expected nothing, \`object\`, \`error\`, \`callback\` or \`blocking\`` });
     }
     switch (item.kind) {
       case 'fn':
-        if (exp) ir.functions.push(buildFn(item.fn, rustPath(item), reachable(item.modulePath, item.isPublic), resolve));
+        if (exp) ir.functions.push(buildFn(item.fn, rustPath(item), reachable(item.modulePath, item.isPublic), resolve, exp.blocking));
         break;
       case 'struct':
         if (!exp) break;

@@ -39,7 +39,15 @@ export interface FnDecl {
   name: string;
   rustPath: string; // `crate::net::fetch`
   span: Span;
+  /** True for `async fn`, and for a `blocking` sync fn (Kotlin suspends on it as on an async one). */
   isAsync: boolean;
+  /**
+   * `#[ferry::export(blocking)]`: a sync fn run on Tokio's blocking pool (`spawn_blocking`)
+   * behind a suspend fun; `isAsync` is set too, so everything downstream treats it as async.
+   */
+  blocking?: boolean;
+  /** With `blocking`: the fn is an `async fn` too (the checker rejects that). */
+  declaredAsync?: boolean;
   isUnsafe: boolean;
   generics: string | null;
   params: Param[];

@@ -28,9 +28,9 @@ export function substituteSelf(t: SynType, name: string): SynType {
   }
 }
 
-function buildMethod(fn: SynFn, owner: ObjectDecl, visible: boolean, resolve: Resolve): MethodDecl {
+function buildMethod(fn: SynFn, owner: ObjectDecl, visible: boolean, resolve: Resolve, blocking: boolean): MethodDecl {
   const r = (t: SynType) => resolve(substituteSelf(t, owner.name));
-  return { ...buildFn(fn, `${owner.rustPath}::${fn.name}`, visible, r), receiver: fn.selfParam };
+  return { ...buildFn(fn, `${owner.rustPath}::${fn.name}`, visible, r, blocking), receiver: fn.selfParam };
 }
 
 /**
@@ -91,11 +91,13 @@ export function buildObjects(
     // An exported impl block exports its `pub` methods; private helpers stay Rust-only
     // (unless marked one by one with #[ferry::export]).
     const fns = item.export ? item.methods.filter((m) => m.isPublic || m.export) : marked;
+    // `blocking` on the impl block applies to each of its fns; on a fn, to that fn.
+    const blockingImpl = item.export?.blocking ?? false;
     for (const m of fns) {
       // A method is callable from the glue (a child of the crate root) when it is `pub`,
       // or when the impl lives in the root module (privacy is per module).
       const visible = owner.visibleFromRoot && (item.modulePath.length === 0 || m.isPublic);
-      owner.methods.push(buildMethod(m, owner, visible, resolve));
+      owner.methods.push(buildMethod(m, owner, visible, resolve, blockingImpl || (m.export?.blocking ?? false)));
     }
   }
   return [...objects.values()];

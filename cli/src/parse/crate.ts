@@ -145,8 +145,15 @@ export async function parseCrate(rootFile: string, displayBase: string, diags: D
       if (name === 'ferry::export' || name === '::ferry::export' || (name === 'export' && ctx.usesFerryExport)) {
         const words = tokenList(a);
         const known: ExportKind[] = ['object', 'error', 'callback'];
+        // Modifiers say how an export runs, not what it is; they combine with any kind.
+        const modifiers = ['blocking'];
         const kind = (words.find((w) => (known as string[]).includes(w)) as ExportKind | undefined) ?? 'plain';
-        return { kind, unknownArgs: words.filter((w) => !(known as string[]).includes(w)), span: spanOf(a, ctx) };
+        return {
+          kind,
+          unknownArgs: words.filter((w) => !(known as string[]).includes(w) && !modifiers.includes(w)),
+          blocking: words.includes('blocking'),
+          span: spanOf(a, ctx),
+        };
       }
     }
     return null;

@@ -25,6 +25,8 @@ export interface SynExport {
   kind: ExportKind;
   /** Unknown words inside `#[ferry::export(...)]`, reported by the checker. */
   unknownArgs: string[];
+  /** `#[ferry::export(blocking)]`: a sync fn that runs on Tokio's blocking pool. */
+  blocking: boolean;
   span: Span;
 }
 

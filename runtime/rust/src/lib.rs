@@ -16,7 +16,7 @@
 //!
 //! Users only write `ferry::include_glue!()` and the `#[ferry::export]` attributes.
 
-pub use ferry_core::{callbacks, calls, cancel, diagnostics, error, handles, objects, panics, runtime, streams, wire};
+pub use ferry_core::{callbacks, calls, cancel, completion, diagnostics, error, handles, objects, panics, runtime, streams, wire};
 pub use ferry_core::{CallError, CancellationToken};
 pub use ferry_jni as jvm;
 pub use ferry_cabi as cabi;

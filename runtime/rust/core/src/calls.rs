@@ -475,3 +475,28 @@ mod loom_tests {
         model_call(false, woken_by_another_thread, false);
     }
 }
+
+/// Runs a `#[ferry::export(blocking)]` fn on Tokio's blocking pool and resolves to its
+/// result. The Kotlin caller suspends on this future like on any async call, so neither
+/// its thread nor a Tokio worker waits for the work.
+///
+/// A panic in `f` is raised again here, where the call's panic guard turns it into
+/// `RustPanicException` (Tokio's blocking thread already printed it, `resume_unwind` does
+/// not print twice). Dropping this future (the caller was cancelled) does not stop `f`:
+/// nothing can interrupt a thread; the call's `CancellationToken`, which `f` may take, is
+/// cancelled and lets it stop early.
+#[cfg(not(ferry_loom))]
+pub async fn blocking<R, F>(f: F) -> R
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    match tokio::task::spawn_blocking(f).await {
+        Ok(value) => value,
+        Err(e) => match e.try_into_panic() {
+            Ok(payload) => std::panic::resume_unwind(payload),
+            // Only when the runtime shuts down before the task ran.
+            Err(_) => panic!("ferry: the runtime shut down before the blocking call ran"),
+        },
+    }
+}
