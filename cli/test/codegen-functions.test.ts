@@ -116,6 +116,20 @@ describe('codegen: blocking functions', () => {
   });
 });
 
+describe('codegen: the crate\'s runtime', () => {
+  test('#[ferry::runtime] is registered in JNI_OnLoad and the C face\'s init, before the face starts', async () => {
+    const out = await generate('pub mod rt {\n    #[ferry::runtime]\n    pub fn runtime() -> ferry::RuntimeConfig { ferry::RuntimeConfig::current_thread() }\n}\n#[ferry::export]\npub fn f() {}\n');
+    assertContains(out.rust, '    ::ferry::runtime::set_provider(crate::rt::runtime);\n    face::on_load(vm)');
+    assertContains(out.rust, '    ::ferry::runtime::set_provider(crate::rt::runtime);\n    face::init_raw(');
+    assertNotContains(out.kotlinAll, 'runtime');
+  });
+
+  test('without one, nothing is registered', async () => {
+    const out = await generate('#[ferry::export]\npub fn f() {}\n');
+    assertNotContains(out.rust, 'set_provider');
+  });
+});
+
 describe('codegen: strings and bytes', () => {
   test('String / &str / Vec<u8> / &[u8] arguments and returns, sync', async () => {
     const out = await generate('#[ferry::export]\npub fn greet(name: &str, owned: String, data: Vec<u8>, view: &[u8]) -> String { todo!() }\n#[ferry::export]\npub fn raw() -> Vec<u8> { vec![] }\n');

@@ -384,10 +384,11 @@ ${liftLines}        Ok(face::spawn_call(${completion}, move |token| async move {
 function runtimeExports(ir: CrateIr): NativeExport[] {
   const counter = (name: string, f: string): NativeExport => ({ name, params: [], result: { kind: 'prim', prim: 'i64' }, body: `    ::ferry::diagnostics::${f}() as i64` });
   const i64 = (name: string): NativeParam => ({ name, kind: 'prim', prim: 'i64' });
+  const provider = runtimeProviderLine(ir);
   return [
     { name: 'JNI_OnLoad', only: 'jni', symbol: 'JNI_OnLoad', params: [], result: { kind: 'prim', prim: 'i32' }, body: '' },
     // The C face's set-up: the bindings register their upcalls before the first call.
-    { name: 'ferryInit', only: 'c', params: ['complete', 'deliver', 'call', 'callAsync', 'cancelAsync', 'release'].map(i64), result: { kind: 'unit' }, body: '    face::init_raw(complete, deliver, call, callAsync, cancelAsync, release)' },
+    { name: 'ferryInit', only: 'c', params: ['complete', 'deliver', 'call', 'callAsync', 'cancelAsync', 'release'].map(i64), result: { kind: 'unit' }, body: `${provider}    face::init_raw(complete, deliver, call, callAsync, cancelAsync, release)` },
     // Kotlin's replies to callbacks: an async method's result, a sync method's (C face).
     { name: 'ferryCallbackDone', params: [i64('call'), { name: 'reply', kind: 'bytes' }], result: { kind: 'unit' }, body: '    face::sync_call(&mut env, |env| face::callbacks::complete(env, call, &reply))' },
     { name: 'ferryCallbackReply', only: 'c', params: [i64('slot'), { name: 'reply', kind: 'bytes' }], result: { kind: 'unit' }, body: '    face::sync_call(&mut env, |env| face::callbacks::reply(env, slot, &reply))' },
@@ -401,6 +402,14 @@ function runtimeExports(ir: CrateIr): NativeExport[] {
     ...streamRuntimeExports(),
     ...objectRuntimeExports(ir),
   ];
+}
+
+/**
+ * Registers the crate's `#[ferry::runtime]` fn when the library loads (JNI_OnLoad, the C
+ * face's init): before any call, so the first call builds the crate's runtime.
+ */
+function runtimeProviderLine(ir: CrateIr): string {
+  return ir.runtimeProvider ? `    ::ferry::runtime::set_provider(${ir.runtimeProvider});\n` : '';
 }
 
 function indent(text: string): string {
@@ -435,7 +444,7 @@ export function emitRust(ir: CrateIr): string {
   const use = codecUse(ir);
   const exported = [...ir.functions, ...objectNativeFns(ir.objects)].map((f) => functionExport(f, ir, types));
   const natives = [...runtimeExports(ir), ...exported.map((e) => e.native)];
-  const onLoad = 'pub extern "system" fn JNI_OnLoad(vm: ::ferry::__private::jni::JavaVM, _reserved: *mut ::std::ffi::c_void) -> jint {\n    face::on_load(vm)\n}';
+  const onLoad = `pub extern "system" fn JNI_OnLoad(vm: ::ferry::__private::jni::JavaVM, _reserved: *mut ::std::ffi::c_void) -> jint {\n${runtimeProviderLine(ir)}    face::on_load(vm)\n}`;
   const jni = natives.filter((n) => n.only !== 'c')
     .map((n) => (n.symbol === 'JNI_OnLoad' ? `#[no_mangle]\n${onLoad}` : renderJni(n, ir.kotlinPackage))).join('\n\n');
   const c = natives.filter((n) => n.only !== 'jni').map((n) => renderC(n, ir.crateName)).join('\n\n');

@@ -63,6 +63,7 @@ export function buildIr(crate: SynCrate, meta: CrateMeta): CrateIr {
     if (exp && exp.unknownArgs.length > 0) {
       ir.rejected.push({ span: exp.span, message: `unknown argument \`${exp.unknownArgs.join(', ')}\` to #[ferry::export]: expected nothing, \`object\`, \`error\`, \`callback\` or \`blocking\`` });
     }
+    if (item.isRuntime) runtimeProvider(item, rustPath(item), reachable(item.modulePath, item.isPublic), ir);
     switch (item.kind) {
       case 'fn':
         if (exp) ir.functions.push(buildFn(item.fn, rustPath(item), reachable(item.modulePath, item.isPublic), resolve, exp.blocking));
@@ -110,6 +111,17 @@ export function buildIr(crate: SynCrate, meta: CrateMeta): CrateIr {
     }
   }
   return ir;
+}
+
+/** Records the crate's `#[ferry::runtime]` fn, or why it cannot be one. */
+function runtimeProvider(item: SynItem, path: string, visible: boolean, ir: CrateIr): void {
+  const reject = (message: string): void => { ir.rejected.push({ span: item.span, message: `#[ferry::runtime] \`${item.name}\`: ${message}` }); };
+  if (item.kind !== 'fn') return reject('the attribute marks a fn returning ferry::RuntimeConfig');
+  if (ir.runtimeProvider) return reject(`a crate has one runtime fn, and \`${ir.runtimeProvider}\` is one already`);
+  if (item.fn.isAsync) return reject('it runs before the runtime exists, so it cannot be async');
+  if (item.fn.params.length > 0 || item.fn.selfParam !== 'none' || item.fn.generics) return reject('it takes no parameters: ferry calls it as `fn() -> ferry::RuntimeConfig`');
+  if (!visible) return reject('it is not visible from the crate root: make it (and its modules) `pub` or `pub(crate)`');
+  ir.runtimeProvider = path;
 }
 
 function buildRecord(item: Extract<SynItem, { kind: 'struct' }>, rustPath: string, visible: boolean, resolve: (t: SynType) => TypeRef): RecordDecl {

@@ -146,6 +146,8 @@ export interface CrateIr {
   libName: string; // the native library's name (lib<libName>.so)
   kotlinPackage: string;
   allowPanicAbort?: boolean;
+  /** The crate's `#[ferry::runtime]` fn (a path from the crate root), registered when the library loads. */
+  runtimeProvider?: string;
   functions: FnDecl[];
   records: RecordDecl[];
   enums: EnumDecl[];

@@ -134,6 +134,7 @@ export async function parseCrate(rootFile: string, displayBase: string, diags: D
     isPublic: hasVisibility(node),
     generics: node.childForFieldName('type_parameters')?.text ?? null,
     export: readExport(attrs, ctx),
+    isRuntime: attrs.some((a) => ['ferry::runtime', '::ferry::runtime'].includes(attributePath(a))),
     derives: attrs.filter((a) => attributeName(a) === 'derive').flatMap((a) => tokenList(a)),
     hasErrorAttributes: /#\s*\[\s*error\s*\(/.test(node.text) || attrs.some((a) => attributeName(a) === 'error'),
     docs: docsOf(node),

@@ -76,6 +76,8 @@ interface SynItemBase {
   export: SynExport | null;
   /** Derives listed in `#[derive(...)]`, last path segment only. */
   derives: string[];
+  /** `#[ferry::runtime]`: the crate's fn returning the `ferry::RuntimeConfig` to use. */
+  isRuntime: boolean;
   /** True when the item carries `#[error("...")]` style attributes (thiserror). */
   hasErrorAttributes: boolean;
   docs: string | null;

@@ -3,7 +3,8 @@
 //! generated glue names everything through this crate, so a user crate depends on `ferry`
 //! alone and never sees the split.
 //!
-//! - [`runtime`]: the Tokio runtime ferry owns (multi-thread by default).
+//! - [`runtime`]: the Tokio runtime ferry owns (multi-thread by default), or the crate's
+//!   own: a `#[ferry::runtime]` fn returning a [`RuntimeConfig`].
 //! - [`calls`]: async calls from Kotlin: spawn, cancel, complete once.
 //! - [`handles`]: generation-checked handle tables (stale or forged handles are errors).
 //! - [`streams`]: Rust streams behind Kotlin Flows, with credit-based backpressure.
@@ -18,9 +19,10 @@
 
 pub use ferry_core::{callbacks, calls, cancel, completion, diagnostics, error, handles, objects, panics, runtime, streams, wire};
 pub use ferry_core::{CallError, CancellationToken};
+pub use ferry_core::runtime::RuntimeConfig;
 pub use ferry_jni as jvm;
 pub use ferry_cabi as cabi;
-pub use ferry_macros::{export, include_glue};
+pub use ferry_macros::{export, include_glue, runtime};
 
 /// Re-exports the generated glue relies on, so a user crate needs no direct dependency
 /// on `jni` or `tokio` of a matching version.

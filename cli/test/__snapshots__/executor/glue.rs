@@ -23,6 +23,30 @@ mod __ferry_glue {
     }
 
     #[allow(dead_code)]
+    fn __signature_thread_starts() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::thread_starts);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_runtime_flavor() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::runtime_flavor);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_runtime_thread_name() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::runtime_thread_name);
+    }
+
+
+
+    #[allow(dead_code)]
     fn __signature_blocking_sleep() {
         type Params = (u64,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::blocking_sleep);
@@ -104,6 +128,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn JNI_OnLoad(vm: ::ferry::__private::jni::JavaVM, _reserved: *mut ::std::ffi::c_void) -> jint {
+            ::ferry::runtime::set_provider(crate::runtime);
             face::on_load(vm)
         }
 
@@ -114,7 +139,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_executor_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0x76939e8f091ed254u64 as i64
+            0x85014fb7eb776e2au64 as i64
         }
 
         #[no_mangle]
@@ -150,6 +175,32 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_executor_FerryNative_ferryReleaseObject<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: i64) -> u8 {
             face::release_object(&mut env, handle)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_executor_FerryNative_thread_1starts<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::thread_starts();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_executor_FerryNative_runtime_1flavor<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::runtime_flavor();
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_executor_FerryNative_runtime_1thread_1name<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::runtime_thread_name().await;
+                    Outcome::Bytes(__result.into_bytes())
+                }))
+            })
         }
 
         #[no_mangle]
@@ -250,6 +301,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_executor_ferryInit(__status: *mut i64, complete: i64, deliver: i64, call: i64, callAsync: i64, cancelAsync: i64, release: i64) {
             let mut env = face::Status::new(__status);
+            ::ferry::runtime::set_provider(crate::runtime);
             face::init_raw(complete, deliver, call, callAsync, cancelAsync, release)
         }
 
@@ -276,7 +328,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_executor_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0x76939e8f091ed254u64 as i64
+            0x85014fb7eb776e2au64 as i64
         }
 
         #[no_mangle]
@@ -319,6 +371,35 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_executor_ferryReleaseObject(__status: *mut i64, handle: i64) -> u8 {
             let mut env = face::Status::new(__status);
             face::release_object(&mut env, handle)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_executor_thread_starts(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::thread_starts();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_executor_runtime_flavor(__status: *mut i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::runtime_flavor();
+                face::bytes_return(env, __result.as_bytes())
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_executor_runtime_thread_name(__status: *mut i64, completion: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::runtime_thread_name().await;
+                    Outcome::Bytes(__result.into_bytes())
+                }))
+            })
         }
 
         #[no_mangle]
