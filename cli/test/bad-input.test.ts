@@ -134,7 +134,7 @@ const cases: Case[] = [
 
   // ------------------------------------------------------------ markers and names
   { name: 'unknown export argument', lib: '#[ferry::export(frobnicate)]\npub fn f() {}\n',
-    expected: [E(1, 1, 'unknown argument `frobnicate` to #[ferry::export]: expected nothing, `object`, `error`, `callback` or `blocking`')] },
+    expected: [E(1, 1, 'unknown argument `frobnicate` to #[ferry::export]: expected nothing, `object`, `error`, `callback`, `blocking` or `thread_affine`')] },
   { name: 'blocking async fn', lib: '#[ferry::export(blocking)]\npub async fn f() {}\n',
     expected: [E(2, 14, 'function `f` is `async` and marked `blocking`: blocking is for sync fns that would block a Tokio worker (they run on the blocking pool); drop one of the two')] },
   { name: 'blocking constructor', lib: '#[ferry::export(object)]\npub struct O;\n#[ferry::export]\nimpl O {\n    #[ferry::export(blocking)]\n    pub fn new() -> Self { O }\n}\n',
@@ -145,6 +145,15 @@ const cases: Case[] = [
     expected: [E(2, 4, '#[ferry::runtime] `rt`: it takes no parameters: ferry calls it as `fn() -> ferry::RuntimeConfig`')] },
   { name: 'two runtime fns', lib: '#[ferry::runtime]\nfn a() -> ferry::RuntimeConfig { todo!() }\n#[ferry::runtime]\nfn b() -> ferry::RuntimeConfig { todo!() }\n',
     expected: [E(4, 4, '#[ferry::runtime] `b`: a crate has one runtime fn, and `crate::a` is one already')] },
+  { name: 'thread_affine on a function', lib: '#[ferry::export(thread_affine)]\npub fn f() {}\n',
+    expected: [E(1, 1, '`thread_affine` marks an object: #[ferry::export(object, thread_affine)] on its struct, or #[ferry::export(thread_affine)] on its impl block')] },
+  { name: 'thread-affine object passed to a function', lib: '#[ferry::export(object, thread_affine)]\npub struct S;\n#[ferry::export]\nimpl S {\n    pub fn new() -> Self { S }\n}\n#[ferry::export]\npub fn f(s: &S) {}\n',
+    expected: [E(8, 13, '`f` takes `&S`: a thread-affine object stays on its own thread, so only its own methods can use it')] },
+  { name: 'thread-affine constructor returning Result', lib: '#[ferry::export(object)]\npub struct S;\n#[ferry::export(error)]\npub enum E { A }\n#[ferry::export(thread_affine)]\nimpl S {\n    pub fn new() -> Result<Self, E> { Ok(S) }\n    pub fn m(self: std::sync::Arc<Self>) {}\n}\n',
+    expected: [
+      E(7, 21, '`S::new` of a thread-affine object must return `Self` (it runs on the object\'s new thread while the Kotlin constructor returns; a failure there makes later calls throw IllegalStateException)'),
+      E(8, 12, 'method `S::m` takes `self: Arc<Self>`: a thread-affine value is not held in an Arc; take `&self`'),
+    ] },
   { name: 'two fns with the same camelCase name', lib: '#[ferry::export]\npub fn load_all() {}\npub mod m {\n    #[ferry::export]\n    pub fn load_all() {}\n}\n',
     expected: [E(5, 12, 'function `load_all` becomes Kotlin `loadAll`, as does `load_all` (src/lib.rs:2:8)')] },
   { name: 'snake and non-snake spellings clash', lib: '#[ferry::export]\npub fn get_x() {}\n#[ferry::export]\n#[allow(non_snake_case)]\npub fn getX() {}\n',
@@ -238,7 +247,7 @@ describe('bad input: every problem of a crate is reported', () => {
       E(11, 23, 'field `message` of variant `Oops::Bad` becomes the Kotlin exception\'s `message`, so it must be a String or Option<String>'),
       E(13, 13, 'error enum `Oops` can only be used as the E of Result<T, E>'),
       E(13, 22, UNKNOWN('Unknown')),
-      E(14, 1, 'unknown argument `whatever` to #[ferry::export]: expected nothing, `object`, `error`, `callback` or `blocking`'),
+      E(14, 1, 'unknown argument `whatever` to #[ferry::export]: expected nothing, `object`, `error`, `callback`, `blocking` or `thread_affine`'),
       E(15, 12, 'record `Tup` is a tuple struct: a record needs named fields (or mark it #[ferry::export(object)])'),
       E(17, 15, 'function `load_it` is `unsafe`: the bridge cannot uphold its safety contract; export a safe wrapper'),
       E(17, 15, 'function `load_it` becomes Kotlin `loadIt`, as does `load_it` (src/inner.rs:2:4)'),

@@ -116,6 +116,22 @@ describe('codegen: blocking functions', () => {
   });
 });
 
+describe('codegen: thread-affine objects', () => {
+  test('new builds the value on its own thread; every method, sync or async, is a suspend fun run there', async () => {
+    const out = await generate('use std::rc::Rc;\n#[ferry::export(object, thread_affine)]\npub struct Ui { n: Rc<u32> }\n#[ferry::export]\nimpl Ui {\n    pub fn new(n: u32) -> Self { Ui { n: Rc::new(n) } }\n    pub fn get(&self) -> u32 { *self.n }\n    pub async fn later(&self, s: String) -> u32 { 0 }\n    pub fn make(n: u32) -> u32 { n }\n}\n');
+    assertContains(out.rust, 'let __result = ::std::sync::Arc::new(::ferry::affine::Affine::new("Ui", move || crate::Ui::new(arg_n)));');
+    assertContains(out.rust, 'let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Ui>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Ui>>(arg_ferry_self, "Ui")?; arg_ferry_self.ensure_alive()?;');
+    assertContains(out.rust, 'arg_ferry_self.call(move |__this| async move { crate::Ui::get(&__this) }).await');
+    assertContains(out.rust, 'arg_ferry_self.call(move |__this| async move { crate::Ui::later(&__this, arg_s).await }).await');
+    assertContains(out.kotlinAll, 'suspend fun get(): UInt');
+    assertContains(out.kotlinAll, 'suspend fun later(s: String): UInt');
+    // An associated fn has no value to run with: it stays a plain call.
+    assertContains(out.kotlinAll, 'fun make(n: UInt): UInt');
+    assertNotContains(out.kotlinAll, 'suspend fun make(');
+    assertContains(out.kotlinAll, 'Runs on this object\'s own thread (it is thread-affine)');
+  });
+});
+
 describe('codegen: the crate\'s runtime', () => {
   test('#[ferry::runtime] is registered in JNI_OnLoad and the C face\'s init, before the face starts', async () => {
     const out = await generate('pub mod rt {\n    #[ferry::runtime]\n    pub fn runtime() -> ferry::RuntimeConfig { ferry::RuntimeConfig::current_thread() }\n}\n#[ferry::export]\npub fn f() {}\n');

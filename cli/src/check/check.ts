@@ -16,6 +16,7 @@ export function checkIr(ir: CrateIr, diags: Diagnostics): void {
   for (const en of ir.enums) checkEnum(en, diags);
   for (const obj of ir.objects) checkObject(obj, diags);
   for (const cb of ir.callbacks) checkCallback(cb, diags);
+  checkThreadAffine(ir, diags);
   checkNameClashes(ir, diags);
 }
 
@@ -356,6 +357,38 @@ function checkObject(obj: ObjectDecl, diags: Diagnostics): void {
     const prior = kotlinNames.get(key);
     if (prior && role !== 'constructor') diags.error(m.span, `\`${full}\` becomes Kotlin \`${kotlin}\`, as does \`${obj.name}::${prior}\``);
     kotlinNames.set(key, m.name);
+  }
+}
+
+/**
+ * A thread-affine value never leaves its thread: it is only `self` of its own methods and
+ * what its `new` makes (a bare `Self`, which the glue builds on the new thread).
+ */
+function checkThreadAffine(ir: CrateIr, diags: Diagnostics): void {
+  const affine = new Set(ir.objects.filter((o) => o.threadAffine).map((o) => o.name));
+  if (affine.size === 0) return;
+  const mentions = (t: TypeRef) => typeContains(t, (x) => x.kind === 'object' && affine.has(x.name));
+  const fns: { fn: FnDecl; full: string; ownNew: boolean }[] = [
+    ...ir.functions.map((fn) => ({ fn, full: fn.name, ownNew: false })),
+    ...ir.objects.flatMap((o) => o.methods.map((m) => ({ fn: m as FnDecl, full: `${o.name}::${m.name}`, ownNew: !!o.threadAffine && methodRole(m) === 'constructor' }))),
+  ];
+  for (const { fn, full, ownNew } of fns) {
+    for (const p of fn.params) {
+      if (mentions(p.type)) diags.error(p.type.span, `\`${full}\` takes \`${p.type.text}\`: a thread-affine object stays on its own thread, so only its own methods can use it`);
+    }
+    if (ownNew) {
+      if (fn.returns.kind !== 'object' || fn.returns.arc) diags.error(fn.returns.span, `\`${full}\` of a thread-affine object must return \`Self\` (it runs on the object's new thread while the Kotlin constructor returns; a failure there makes later calls throw IllegalStateException)`);
+    } else if (mentions(fn.returns)) {
+      diags.error(fn.returns.span, `\`${full}\` returns \`${fn.returns.text}\`: a thread-affine object is made only by its \`new\`, on its own thread`);
+    }
+  }
+  for (const o of ir.objects.filter((x) => x.threadAffine)) {
+    for (const m of o.methods.filter((x) => x.affine && x.returns.kind === 'stream')) {
+      diags.error(m.returns.span, `method \`${o.name}::${m.name}\` of a thread-affine object returns a stream: a stream is polled on ferry's runtime, not on the object's thread (return the items, or use a plain object)`);
+    }
+    for (const m of o.methods.filter((x) => x.receiver === 'arc')) {
+      diags.error(m.span, `method \`${o.name}::${m.name}\` takes \`self: Arc<Self>\`: a thread-affine value is not held in an Arc; take \`&self\``);
+    }
   }
 }
 

@@ -16,6 +16,7 @@ export function kdoc(docs: string | null | undefined, notes: string[] = [], inde
 
 /** Where a generated function's Rust code runs, for its KDoc. */
 export function runsOn(fn: FnDecl): string {
+  if (fn.affine) return 'Runs on this object\'s own thread (it is thread-affine), after the calls made before it; suspends until it is done, even when the Rust fn is sync. Cancelling the caller drops the Rust call.';
   if (fn.blocking) return 'Runs on Tokio\'s blocking pool, never on the calling thread; suspends until it returns. Cancelling the caller resumes it at once with CancellationException and cancels the Rust CancellationToken (the work stops only if it checks it).';
   return fn.isAsync
     ? 'Runs on ferry\'s Tokio runtime; suspends without blocking. Cancelling the caller drops the Rust future.'

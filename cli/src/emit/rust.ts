@@ -6,7 +6,7 @@ import { unraw } from '../names.js';
 import { cDeclaration, cSymbol, renderC, renderJni, type AbiPrim, type NativeExport, type NativeParam, type NativeResult } from './rust-faces.js';
 import { JNI_RUST, valueAbi, WIRE_METHOD } from './abi.js';
 import { callbackParam, flowParam, isRegistryParam, typeContains, type Prim } from '../ir/model.js';
-import { objectNativeFns } from '../ir/objects.js';
+import { objectNativeFns, SELF_PARAM } from '../ir/objects.js';
 import { adaptObjectResult, isObjectParam, objectEncode, objectLiftParam, objectNativeParam, objectRuntimeExports } from './rust-objects.js';
 import { callbackLiftParam, callbackProxy, flowLiftParam, traitHolder, traitObjectEncode } from './rust-callbacks.js';
 import { returnedTraits } from '../ir/trait-objects.js';
@@ -21,7 +21,10 @@ export class RustTypes {
   readonly sizes: WireSizes;
   /** Callback traits that Rust returns, which have a holder object (see ir/trait-objects.ts). */
   readonly withHolder: Set<string>;
+  /** Thread-affine objects: their handles hold a `ferry::affine::Affine<T>`. */
+  readonly affine: Set<string>;
   constructor(ir: CrateIr) {
+    this.affine = new Set(ir.objects.filter((o) => o.threadAffine).map((o) => o.name));
     this.withHolder = new Set(ir.objects.flatMap((o) => (o.implementsTrait ? [o.implementsTrait] : [])));
     for (const t of [...ir.records, ...ir.enums, ...ir.objects, ...ir.callbacks]) this.paths.set(t.name, t.rustPath);
     this.sizes = new WireSizes(ir);
@@ -229,7 +232,7 @@ function nativeParam(name: string, t: TypeRef): NativeParam | null {
 
 /** Statement turning the native value of a parameter into the owned Rust value. */
 function liftParam(name: string, t: TypeRef, types: RustTypes): string | null {
-  if (isObjectParam(t)) return objectLiftParam(name, t, (n) => types.path(n));
+  if (isObjectParam(t)) return objectLiftParam(name, t, types);
   const callback = callbackParam(t);
   if (callback) return callbackLiftParam(name, callback, types);
   const flow = flowParam(t);
@@ -259,7 +262,12 @@ export function rustArg(name: string): string {
 }
 
 function callArgs(fn: FnDecl): string {
-  return fn.params.map((p) => (p.type.kind === 'token' ? 'token.clone()' : p.type.kind === 'ref' ? `&${rustArg(p.name)}` : rustArg(p.name))).join(', ');
+  return fn.params.map((p) => {
+    if (p.type.kind === 'token') return 'token.clone()';
+    // A thread-affine method gets its value on the object's thread (see `functionNative`).
+    if (fn.affine && p.name === SELF_PARAM) return '&__this';
+    return p.type.kind === 'ref' ? `&${rustArg(p.name)}` : rustArg(p.name);
+  }).join(', ');
 }
 
 function primToJni(prim: string, expr: string): string {
@@ -358,7 +366,7 @@ function functionNative(fn: FnDecl, types: RustTypes, name: string): NativeExpor
     // tracked variant releases them.
     const runner = mentionsObject(fn.returns) ? 'sync_call_tracked' : 'sync_call';
     return { name, params, result: ret.result, body: `    face::${runner}(&mut env, |env| {
-${liftLines}        let __result = ${adaptObjectResult(fn.returns, call)};
+${liftLines}        let __result = ${adaptObjectResult(fn.returns, call, types)};
         ${ret.expr}
     })` };
   }
@@ -366,7 +374,11 @@ ${liftLines}        let __result = ${adaptObjectResult(fn.returns, call)};
   // (its arguments move into the closure; a panic comes back out as this future's). Its
   // first poll is not made on the caller's thread: that poll would only hand the work to
   // the pool, and may start a pool thread, which a UI thread should not wait for.
-  const awaited = fn.blocking ? `::ferry::calls::blocking(move || ${call}).await` : `${call}.await`;
+  // A thread-affine method runs on its object's thread: the call hands it there (with the
+  // value, as `__this`) and awaits the result.
+  const awaited = fn.blocking ? `::ferry::calls::blocking(move || ${call}).await`
+    : fn.affine ? `${rustArg(SELF_PARAM)}.call(move |__this| async move { ${call}${fn.declaredAsync ? '.await' : ''} }).await`
+    : `${call}.await`;
   const completion = fn.blocking ? 'completion | ::ferry::completion::NO_INLINE_POLL' : 'completion';
   const r = fn.returns;
   const outcome = r.kind === 'result'
@@ -374,7 +386,7 @@ ${liftLines}        let __result = ${adaptObjectResult(fn.returns, call)};
     : asyncOutcome(r, '__result');
   return { name, params: [{ name: 'completion', kind: 'prim', prim: 'i64' }, ...params], result: { kind: 'prim', prim: 'i64' }, body: `    face::sync_call(&mut env, |env| {
 ${liftLines}        Ok(face::spawn_call(${completion}, move |token| async move {
-            let __result = ${adaptObjectResult(fn.returns, awaited)};
+            let __result = ${adaptObjectResult(fn.returns, awaited, types)};
             ${outcome}
         }))
     })` };

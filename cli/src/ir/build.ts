@@ -61,12 +61,15 @@ export function buildIr(crate: SynCrate, meta: CrateMeta): CrateIr {
   for (const item of crate.items) {
     const exp = item.export;
     if (exp && exp.unknownArgs.length > 0) {
-      ir.rejected.push({ span: exp.span, message: `unknown argument \`${exp.unknownArgs.join(', ')}\` to #[ferry::export]: expected nothing, \`object\`, \`error\`, \`callback\` or \`blocking\`` });
+      ir.rejected.push({ span: exp.span, message: `unknown argument \`${exp.unknownArgs.join(', ')}\` to #[ferry::export]: expected nothing, \`object\`, \`error\`, \`callback\`, \`blocking\` or \`thread_affine\`` });
+    }
+    if (exp?.threadAffine && item.kind !== 'impl' && !(item.kind === 'struct' && exp.kind === 'object')) {
+      ir.rejected.push({ span: exp.span, message: '`thread_affine` marks an object: #[ferry::export(object, thread_affine)] on its struct, or #[ferry::export(thread_affine)] on its impl block' });
     }
     if (item.isRuntime) runtimeProvider(item, rustPath(item), reachable(item.modulePath, item.isPublic), ir);
     switch (item.kind) {
       case 'fn':
-        if (exp) ir.functions.push(buildFn(item.fn, rustPath(item), reachable(item.modulePath, item.isPublic), resolve, exp.blocking));
+        if (exp) ir.functions.push(buildFn(item.fn, rustPath(item), reachable(item.modulePath, item.isPublic), resolve, exp.blocking ? 'blocking' : null));
         break;
       case 'struct':
         if (!exp) break;

@@ -8,13 +8,13 @@ import type { FnDecl, TypeRef } from './model.js';
  * (a suspend fun in Kotlin, a completion in the glue) only when it is sync; an async fn
  * marked blocking keeps `isAsync` and `blocking` both, and the checker reports it.
  */
-export function buildFn(fn: SynFn, rustPath: string, visible: boolean, resolve: (t: SynType) => TypeRef, blocking = false): FnDecl {
+export function buildFn(fn: SynFn, rustPath: string, visible: boolean, resolve: (t: SynType) => TypeRef, runs: 'blocking' | 'affine' | null = null): FnDecl {
   return {
     name: fn.name,
     rustPath,
     span: fn.span,
-    isAsync: fn.isAsync || blocking,
-    ...(blocking ? { blocking: true, declaredAsync: fn.isAsync } : {}),
+    isAsync: fn.isAsync || runs !== null,
+    ...(runs ? { [runs]: true, declaredAsync: fn.isAsync } : {}),
     isUnsafe: fn.isUnsafe,
     generics: fn.generics,
     params: fn.params.map((p) => ({ name: p.name, type: resolve(p.type), span: p.span, patternOk: p.patternOk })),

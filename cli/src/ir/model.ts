@@ -46,7 +46,12 @@ export interface FnDecl {
    * behind a suspend fun; `isAsync` is set too, so everything downstream treats it as async.
    */
   blocking?: boolean;
-  /** With `blocking`: the fn is an `async fn` too (the checker rejects that). */
+  /**
+   * A method of a thread-affine object: it runs on the object's thread, and is async to
+   * Kotlin (`isAsync`) even when it is a sync fn in Rust.
+   */
+  affine?: boolean;
+  /** With `blocking` or `affine`: whether the Rust fn itself is an `async fn`. */
   declaredAsync?: boolean;
   isUnsafe: boolean;
   generics: string | null;
@@ -125,6 +130,11 @@ export interface ObjectDecl {
    * implementation held by handle, whose Kotlin class implements the trait's interface.
    */
   implementsTrait?: string;
+  /**
+   * `thread_affine` (on the struct or an impl block): the value lives on a thread of its own
+   * that runs all its methods, so it may be `!Send`/`!Sync`.
+   */
+  threadAffine?: boolean;
   generics: string | null;
   visibleFromRoot: boolean;
   methods: MethodDecl[];

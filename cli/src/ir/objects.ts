@@ -30,7 +30,10 @@ export function substituteSelf(t: SynType, name: string): SynType {
 
 function buildMethod(fn: SynFn, owner: ObjectDecl, visible: boolean, resolve: Resolve, blocking: boolean): MethodDecl {
   const r = (t: SynType) => resolve(substituteSelf(t, owner.name));
-  return { ...buildFn(fn, `${owner.rustPath}::${fn.name}`, visible, r, blocking), receiver: fn.selfParam };
+  // Every method of a thread-affine object runs on its thread (associated fns, which have
+  // no value to run with, run as they would anywhere).
+  const runs = owner.threadAffine && fn.selfParam !== 'none' ? 'affine' : blocking ? 'blocking' : null;
+  return { ...buildFn(fn, `${owner.rustPath}::${fn.name}`, visible, r, runs), receiver: fn.selfParam };
 }
 
 /**
@@ -62,8 +65,18 @@ export function buildObjects(
       visibleFromRoot: reachable(item.modulePath, item.isPublic),
       methods: [],
       docs: item.docs,
-      traits: standardTraits(item, crate),
+      // Display, Eq, Hash and Ord would run on the caller's thread: not for a thread-affine value.
+      traits: item.export.threadAffine ? undefined : standardTraits(item, crate),
+      ...(item.export.threadAffine ? { threadAffine: true } : {}),
     });
+  }
+  // `thread_affine` may sit on any impl block of the object: it holds for all its methods.
+  for (const item of crate.items) {
+    const owner = item.kind === 'impl' && item.export?.threadAffine ? objects.get(item.name) : undefined;
+    if (owner) {
+      owner.threadAffine = true;
+      owner.traits = undefined;
+    }
   }
   for (const item of crate.items) {
     if (item.kind !== 'impl') continue;

@@ -147,12 +147,13 @@ export async function parseCrate(rootFile: string, displayBase: string, diags: D
         const words = tokenList(a);
         const known: ExportKind[] = ['object', 'error', 'callback'];
         // Modifiers say how an export runs, not what it is; they combine with any kind.
-        const modifiers = ['blocking'];
+        const modifiers = ['blocking', 'thread_affine'];
         const kind = (words.find((w) => (known as string[]).includes(w)) as ExportKind | undefined) ?? 'plain';
         return {
           kind,
           unknownArgs: words.filter((w) => !(known as string[]).includes(w) && !modifiers.includes(w)),
           blocking: words.includes('blocking'),
+          threadAffine: words.includes('thread_affine'),
           span: spanOf(a, ctx),
         };
       }

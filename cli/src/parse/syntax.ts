@@ -27,6 +27,8 @@ export interface SynExport {
   unknownArgs: string[];
   /** `#[ferry::export(blocking)]`: a sync fn that runs on Tokio's blocking pool. */
   blocking: boolean;
+  /** `thread_affine` on an object's struct or impl block: it lives on a thread of its own. */
+  threadAffine: boolean;
   span: Span;
 }
 

@@ -7,6 +7,7 @@
 //!   own: a `#[ferry::runtime]` fn returning a [`RuntimeConfig`].
 //! - [`calls`]: async calls from Kotlin: spawn, cancel, complete once.
 //! - [`handles`]: generation-checked handle tables (stale or forged handles are errors).
+//! - [`affine`]: thread-affine objects, each value on a thread of its own.
 //! - [`streams`]: Rust streams behind Kotlin Flows, with credit-based backpressure.
 //! - [`objects`]: the handle registry behind `#[ferry::export(object)]` Kotlin classes.
 //! - [`callbacks`]: Rust calling Kotlin implementations of `#[ferry::export(callback)]` traits.
@@ -17,7 +18,7 @@
 //!
 //! Users only write `ferry::include_glue!()` and the `#[ferry::export]` attributes.
 
-pub use ferry_core::{callbacks, calls, cancel, completion, diagnostics, error, handles, objects, panics, runtime, streams, wire};
+pub use ferry_core::{affine, callbacks, calls, cancel, completion, diagnostics, error, handles, objects, panics, runtime, streams, wire};
 pub use ferry_core::{CallError, CancellationToken};
 pub use ferry_core::runtime::RuntimeConfig;
 pub use ferry_jni as jvm;

@@ -95,6 +95,30 @@ mod __ferry_glue {
 
 
     #[allow(dead_code)]
+    fn __signature_session_waits_started() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::session_waits_started);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_sessions_dropped_on_own_thread() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::sessions_dropped_on_own_thread);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_session_waits_dropped() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::session_waits_dropped);
+    }
+
+
+
+    #[allow(dead_code)]
     fn __signature_Store_new() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Store::new);
@@ -114,6 +138,70 @@ mod __ferry_glue {
     fn __signature_Store_total() {
         type Params = (&'static crate::Store,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Store::total);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_Session_new() {
+        type Params = (::std::string::String,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Session::new);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_Session_touch() {
+        type Params = (&'static crate::Session,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Session::touch);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_Session_touch_later() {
+        type Params = (&'static crate::Session, u64);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Session::touch_later);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_Session_distinct_threads() {
+        type Params = (&'static crate::Session,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Session::distinct_threads);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_Session_thread_name() {
+        type Params = (&'static crate::Session,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Session::thread_name);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_Session_label() {
+        type Params = (&'static crate::Session,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Session::label);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_Session_fail() {
+        type Params = (&'static crate::Session, ::std::string::String);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Session::fail);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_Session_wait_forever() {
+        type Params = (&'static crate::Session,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::Session::wait_forever);
     }
 
 
@@ -139,7 +227,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_executor_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0x85014fb7eb776e2au64 as i64
+            0xab76c6ac77ed7287u64 as i64
         }
 
         #[no_mangle]
@@ -263,6 +351,30 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub extern "system" fn Java_fixtures_executor_FerryNative_session_1waits_1started<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::session_waits_started();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_executor_FerryNative_sessions_1dropped_1on_1own_1thread<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::sessions_dropped_on_own_thread();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_executor_FerryNative_session_1waits_1dropped<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::session_waits_dropped();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
         pub extern "system" fn Java_fixtures_executor_FerryNative_Store_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
             face::sync_call_tracked(&mut env, |env| {
                 let __result = ::std::sync::Arc::new(crate::Store::new());
@@ -289,6 +401,94 @@ mod __ferry_glue {
                 let arg_ferry_self: ::std::sync::Arc<crate::Store> = ::ferry::objects::get::<crate::Store>(arg_ferry_self, "Store")?;
                 let __result = crate::Store::total(&arg_ferry_self);
                 Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_executor_FerryNative_Session_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_label: JByteArray<'local>) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_label: ::std::string::String = face::string_arg(env, &arg_label)?;
+                let __result = ::std::sync::Arc::new(::ferry::affine::Affine::new("Session", move || crate::Session::new(arg_label)));
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_executor_FerryNative_Session_1touch<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = arg_ferry_self.call(move |__this| async move { crate::Session::touch(&__this) }).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_executor_FerryNative_Session_1touch_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_ms: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
+                let arg_ms: u64 = arg_ms as u64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = arg_ferry_self.call(move |__this| async move { crate::Session::touch_later(&__this, arg_ms).await }).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_executor_FerryNative_Session_1distinct_1threads<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = arg_ferry_self.call(move |__this| async move { crate::Session::distinct_threads(&__this) }).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_executor_FerryNative_Session_1thread_1name<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = arg_ferry_self.call(move |__this| async move { crate::Session::thread_name(&__this) }).await;
+                    Outcome::Bytes(__result.into_bytes())
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_executor_FerryNative_Session_1label<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = arg_ferry_self.call(move |__this| async move { crate::Session::label(&__this) }).await;
+                    Outcome::Bytes(__result.into_bytes())
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_executor_FerryNative_Session_1fail<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_message: JByteArray<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = arg_ferry_self.call(move |__this| async move { crate::Session::fail(&__this, arg_message) }).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_executor_FerryNative_Session_1wait_1forever<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = arg_ferry_self.call(move |__this| async move { crate::Session::wait_forever(&__this).await }).await;
+                    Outcome::Value(__result as i64)
+                }))
             })
         }
     }
@@ -328,7 +528,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_executor_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0x85014fb7eb776e2au64 as i64
+            0xab76c6ac77ed7287u64 as i64
         }
 
         #[no_mangle]
@@ -470,6 +670,33 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_executor_session_waits_started(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::session_waits_started();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_executor_sessions_dropped_on_own_thread(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::sessions_dropped_on_own_thread();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_executor_session_waits_dropped(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::session_waits_dropped();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_executor_Store_new(__status: *mut i64) -> face::Buffer {
             let mut env = face::Status::new(__status);
             face::sync_call_tracked(&mut env, |env| {
@@ -499,6 +726,104 @@ mod __ferry_glue {
                 let arg_ferry_self: ::std::sync::Arc<crate::Store> = ::ferry::objects::get::<crate::Store>(arg_ferry_self, "Store")?;
                 let __result = crate::Store::total(&arg_ferry_self);
                 Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_executor_Session_new(__status: *mut i64, arg_label_ptr: *const u8, arg_label_len: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            let arg_label = face::Bytes::new(arg_label_ptr, arg_label_len);
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_label: ::std::string::String = face::string_arg(env, &arg_label)?;
+                let __result = ::std::sync::Arc::new(::ferry::affine::Affine::new("Session", move || crate::Session::new(arg_label)));
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_executor_Session_touch(__status: *mut i64, completion: i64, arg_ferry_self: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = arg_ferry_self.call(move |__this| async move { crate::Session::touch(&__this) }).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_executor_Session_touch_later(__status: *mut i64, completion: i64, arg_ferry_self: i64, arg_ms: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
+                let arg_ms: u64 = arg_ms as u64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = arg_ferry_self.call(move |__this| async move { crate::Session::touch_later(&__this, arg_ms).await }).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_executor_Session_distinct_threads(__status: *mut i64, completion: i64, arg_ferry_self: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = arg_ferry_self.call(move |__this| async move { crate::Session::distinct_threads(&__this) }).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_executor_Session_thread_name(__status: *mut i64, completion: i64, arg_ferry_self: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = arg_ferry_self.call(move |__this| async move { crate::Session::thread_name(&__this) }).await;
+                    Outcome::Bytes(__result.into_bytes())
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_executor_Session_label(__status: *mut i64, completion: i64, arg_ferry_self: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = arg_ferry_self.call(move |__this| async move { crate::Session::label(&__this) }).await;
+                    Outcome::Bytes(__result.into_bytes())
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_executor_Session_fail(__status: *mut i64, completion: i64, arg_ferry_self: i64, arg_message_ptr: *const u8, arg_message_len: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
+                let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = arg_ferry_self.call(move |__this| async move { crate::Session::fail(&__this, arg_message) }).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_executor_Session_wait_forever(__status: *mut i64, completion: i64, arg_ferry_self: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = arg_ferry_self.call(move |__this| async move { crate::Session::wait_forever(&__this).await }).await;
+                    Outcome::Value(__result as i64)
+                }))
             })
         }
     }

@@ -30,8 +30,19 @@ int64_t ferry_fixture_executor_token_seen_count(int64_t *status);
 int64_t ferry_fixture_executor_blocking_started_count(int64_t *status);
 int64_t ferry_fixture_executor_blocking_panic(int64_t *status, int64_t completion, const int8_t *arg_message_ptr, int64_t arg_message_len);
 int64_t ferry_fixture_executor_blocking_checked(int64_t *status, int64_t completion, const int8_t *arg_input_ptr, int64_t arg_input_len);
+int64_t ferry_fixture_executor_session_waits_started(int64_t *status);
+int64_t ferry_fixture_executor_sessions_dropped_on_own_thread(int64_t *status);
+int64_t ferry_fixture_executor_session_waits_dropped(int64_t *status);
 int8_t * ferry_fixture_executor_Store_new(int64_t *status);
 int64_t ferry_fixture_executor_Store_add_slowly(int64_t *status, int64_t completion, int64_t arg_ferry_self, int64_t arg_n, int64_t arg_ms);
 int64_t ferry_fixture_executor_Store_total(int64_t *status, int64_t arg_ferry_self);
+int8_t * ferry_fixture_executor_Session_new(int64_t *status, const int8_t *arg_label_ptr, int64_t arg_label_len);
+int64_t ferry_fixture_executor_Session_touch(int64_t *status, int64_t completion, int64_t arg_ferry_self);
+int64_t ferry_fixture_executor_Session_touch_later(int64_t *status, int64_t completion, int64_t arg_ferry_self, int64_t arg_ms);
+int64_t ferry_fixture_executor_Session_distinct_threads(int64_t *status, int64_t completion, int64_t arg_ferry_self);
+int64_t ferry_fixture_executor_Session_thread_name(int64_t *status, int64_t completion, int64_t arg_ferry_self);
+int64_t ferry_fixture_executor_Session_label(int64_t *status, int64_t completion, int64_t arg_ferry_self);
+int64_t ferry_fixture_executor_Session_fail(int64_t *status, int64_t completion, int64_t arg_ferry_self, const int8_t *arg_message_ptr, int64_t arg_message_len);
+int64_t ferry_fixture_executor_Session_wait_forever(int64_t *status, int64_t completion, int64_t arg_ferry_self);
 
 #endif
