@@ -132,12 +132,25 @@ describe('codegen: thread-affine objects', () => {
   });
 });
 
+describe('codegen: shutdown', () => {
+  test('FerryLibrary.shutdown in the crate\'s package; async calls and streams check the runtime first, sync calls do not', async () => {
+    const out = await generate('#[ferry::export]\npub async fn a() -> u32 { 0 }\n#[ferry::export]\npub fn s() -> u32 { 0 }\n#[ferry::export]\npub fn t() -> impl futures::Stream<Item = u32> { futures::stream::empty() }\n');
+    const lib = out.kotlin['ferry/demo/FerryLibrary.kt'];
+    assertContains(lib, 'object FerryLibrary {');
+    assertContains(lib, 'fun shutdown(timeout: Duration = 5.seconds): Boolean = FerryNative.ferryShutdown(timeout.inWholeMilliseconds)');
+    assertContains(rustFnBody(out.rust, 'Java_ferry_demo_FerryNative_a'), '::ferry::runtime::ensure_running()?;');
+    assertContains(rustFnBody(out.rust, 'Java_ferry_demo_FerryNative_t'), '::ferry::runtime::ensure_running()?;');
+    assertNotContains(rustFnBody(out.rust, 'Java_ferry_demo_FerryNative_s'), 'ensure_running');
+    assertContains(out.rust, '::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64))');
+  });
+});
+
 describe('codegen: the crate\'s runtime', () => {
   test('#[ferry::runtime] is registered in JNI_OnLoad and the C face\'s init, before the face starts', async () => {
     const out = await generate('pub mod rt {\n    #[ferry::runtime]\n    pub fn runtime() -> ferry::RuntimeConfig { ferry::RuntimeConfig::current_thread() }\n}\n#[ferry::export]\npub fn f() {}\n');
     assertContains(out.rust, '    ::ferry::runtime::set_provider(crate::rt::runtime);\n    face::on_load(vm)');
     assertContains(out.rust, '    ::ferry::runtime::set_provider(crate::rt::runtime);\n    face::init_raw(');
-    assertNotContains(out.kotlinAll, 'runtime');
+    assertNotContains(out.kotlinAll, 'set_provider');
   });
 
   test('without one, nothing is registered', async () => {

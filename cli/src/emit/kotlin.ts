@@ -4,7 +4,7 @@
 
 import { callbackParam, flowParam, isRegistryParam } from '../ir/model.js';
 import type { CrateIr, EnumDecl, Field, FnDecl, RecordDecl, TypeRef, Variant } from '../ir/model.js';
-import { camelCase, CODECS_OBJECT, kotlinIdent, NATIVE_OBJECT, screamingSnake, unraw } from '../names.js';
+import { camelCase, CODECS_OBJECT, kotlinIdent, LIBRARY_OBJECT, NATIVE_OBJECT, screamingSnake, unraw } from '../names.js';
 import { JNI_KOTLIN, USER_KOTLIN, valueAbi, WIRE_METHOD } from './abi.js';
 import { emitCHeader, GENERATOR_VERSION } from './rust.js';
 import { isObjectParam, objectNativeFns } from '../ir/objects.js';
@@ -321,6 +321,7 @@ function nativeDecls(ir: CrateIr): NativeDecl[] {
   const runtime: NativeDecl[] = [
     decl('ferryFingerprint', [], 'Long'),
     decl('ferryCancelCall', ['call: Long'], 'Unit'),
+    decl('ferryShutdown', ['timeoutMillis: Long'], 'Boolean'),
     decl('ferryPendingCalls', [], 'Long'),
     decl('ferryLiveObjects', [], 'Long'),
     decl('ferryOpenStreams', [], 'Long'),
@@ -335,7 +336,7 @@ function nativeDecls(ir: CrateIr): NativeDecl[] {
 function nativeObject(ir: CrateIr, face: 'jvm' | 'native'): string {
   const decls = nativeDecls(ir);
   const members = face === 'jvm' ? decls.map(jvmExternal) : decls.map((d) => nativeMember(d, ir.crateName));
-  const runtimeCount = 8;
+  const runtimeCount = 9;
   const runtime = members.slice(0, runtimeCount).join('\n');
   const user = members.slice(runtimeCount).join('\n');
   const kind = face === 'jvm' ? 'raw JNI entry points' : 'its C functions, through cinterop';
@@ -378,6 +379,27 @@ ${ir.objects.length > 0 ? '    override fun releaseObject(handle: Long) {\n     
 ${face === 'native' ? nativeUpcalls(ir) : ''}`;
 }
 
+/** The library's public controls: `FerryLibrary.shutdown`. */
+function libraryObject(ir: CrateIr): string {
+  return `${HEADER(ir)}
+import kotlin.time.Duration
+import kotlin.time.Duration.Companion.seconds
+
+/** The native library \`${ir.libName}\` (crate \`${ir.crateName}\`) as a whole. */
+object ${LIBRARY_OBJECT} {
+    /**
+     * Shuts the library down, for good: calls to its async functions and Flows throw
+     * IllegalStateException from now on; calls running now resume with CancellationException
+     * and open Flows end with it; the Tokio runtime's threads stop (and detach from the VM)
+     * on a thread of their own, waiting at most [timeout] for blocking work. Returns at once,
+     * without waiting; false when the library was already shut down. Sync functions that do
+     * not need the runtime keep working.
+     */
+    fun shutdown(timeout: Duration = 5.seconds): Boolean = ${NATIVE_OBJECT}.ferryShutdown(timeout.inWholeMilliseconds)
+}
+`;
+}
+
 function pascal(name: string): string {
   return name.split(/[-_]/).filter((p) => p).map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('');
 }
@@ -400,7 +422,10 @@ export function emitKotlin(ir: CrateIr): KotlinFile[] {
   withHolder = new Set(ir.objects.flatMap((o) => (o.implementsTrait ? [o.implementsTrait] : [])));
   const dir = ir.kotlinPackage.split('.').join('/');
   const base = pascal(ir.crateName);
-  const files: KotlinFile[] = [{ path: `${dir}/${NATIVE_OBJECT}.kt`, content: nativeObject(ir, 'jvm') }];
+  const files: KotlinFile[] = [
+    { path: `${dir}/${NATIVE_OBJECT}.kt`, content: nativeObject(ir, 'jvm') },
+    { path: `${dir}/${LIBRARY_OBJECT}.kt`, content: libraryObject(ir) },
+  ];
 
   const typeDecls = [...ir.records.map(recordClass), ...ir.enums.map(enumClass)];
   if (typeDecls.length > 0) {

@@ -385,12 +385,18 @@ ${liftLines}        let __result = ${adaptObjectResult(fn.returns, call, types)}
     ? `match __result { ::std::result::Result::Ok(__ok) => ${asyncOutcome(r.ok, '__ok')}, ::std::result::Result::Err(__err) => Outcome::Error(${wireBytes(`write_${(r.err as { name: string }).name}(w, &__err);`)}) }`
     : asyncOutcome(r, '__result');
   return { name, params: [{ name: 'completion', kind: 'prim', prim: 'i64' }, ...params], result: { kind: 'prim', prim: 'i64' }, body: `    face::sync_call(&mut env, |env| {
-${liftLines}        Ok(face::spawn_call(${completion}, move |token| async move {
+${RUNNING_CHECK}${liftLines}        Ok(face::spawn_call(${completion}, move |token| async move {
             let __result = ${adaptObjectResult(fn.returns, awaited, types)};
             ${outcome}
         }))
     })` };
 }
+
+/**
+ * First statement of an export that needs the runtime (an async call, a stream): after
+ * `FerryLibrary.shutdown` it throws IllegalStateException before lifting anything.
+ */
+export const RUNNING_CHECK = '        ::ferry::runtime::ensure_running()?;\n';
 
 /** The entry points every library has, besides the user's: loading, counters, cancel. */
 function runtimeExports(ir: CrateIr): NativeExport[] {
@@ -408,6 +414,8 @@ function runtimeExports(ir: CrateIr): NativeExport[] {
     // The interface fingerprint these bindings were generated with (see FerryNative's check).
     { name: 'ferryFingerprint', params: [], result: { kind: 'prim', prim: 'i64' }, body: `    0x${interfaceFingerprint(ir)}u64 as i64` },
     { name: 'ferryCancelCall', params: [i64('call')], result: { kind: 'unit' }, body: '    face::cancel_call(call)' },
+    // FerryLibrary.shutdown: returns at once, the runtime stops on a thread of its own.
+    { name: 'ferryShutdown', params: [i64('timeoutMillis')], result: { kind: 'prim', prim: 'bool' }, body: '    u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))' },
     counter('ferryPendingCalls', 'pending_calls'),
     counter('ferryLiveObjects', 'live_objects'),
     counter('ferryOpenStreams', 'open_streams'),

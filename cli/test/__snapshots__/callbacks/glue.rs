@@ -473,6 +473,11 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_ferryShutdown<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, timeoutMillis: i64) -> u8 {
+            u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))
+        }
+
+        #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_ferryPendingCalls<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
             ::ferry::diagnostics::pending_calls() as i64
         }
@@ -525,6 +530,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1from_1worker<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_logger: i64, arg_n: i32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { if arg_logger & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_logger & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_logger); __p } };
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -537,6 +543,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1from_1thread<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_logger: i64, arg_n: i32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_logger: ::std::boxed::Box<dyn crate::Logger> = { ::std::boxed::Box::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))) };
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -599,6 +606,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_fetch_1token<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_source: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { if arg_source & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_source & !(1i64 << 62), "TokenSource")?.0) } else { let __p: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_source); __p } };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::fetch_token(arg_source).await;
@@ -610,6 +618,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_slow_1with_1timeout<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_source: i64, arg_ms: i64, arg_timeout_ms: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { if arg_source & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_source & !(1i64 << 62), "TokenSource")?.0) } else { let __p: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_source); __p } };
                 let arg_ms: u64 = arg_ms as u64;
                 let arg_timeout_ms: u64 = arg_timeout_ms as u64;
@@ -623,6 +632,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_slow_1through<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_source: i64, arg_ms: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { if arg_source & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_source & !(1i64 << 62), "TokenSource")?.0) } else { let __p: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_source); __p } };
                 let arg_ms: u64 = arg_ms as u64;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -635,6 +645,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_many_1tokens<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_source: i64, arg_n: i32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { if arg_source & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_source & !(1i64 << 62), "TokenSource")?.0) } else { let __p: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_source); __p } };
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -647,6 +658,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_sum_1flow<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_numbers: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_numbers = ::ferry::callbacks::ForeignStream::<i64>::new(face::callbacks::foreign(arg_numbers), "Flow argument numbers", |r: &mut Reader| -> WireResult<i64> { ::std::result::Result::Ok(r.i64()?) });
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::sum_flow(arg_numbers).await;
@@ -658,6 +670,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_entry_1texts<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_entries: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_entries = ::ferry::callbacks::ForeignStream::<crate::Entry>::new(face::callbacks::foreign(arg_entries), "Flow argument entries", |r: &mut Reader| -> WireResult<crate::Entry> { ::std::result::Result::Ok(read_Entry(r)?) });
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::entry_texts(arg_entries).await;
@@ -669,6 +682,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_take_1slowly<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_numbers: i64, arg_n: i32, arg_pause_ms: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_numbers = ::ferry::callbacks::ForeignStream::<u32>::new(face::callbacks::foreign(arg_numbers), "Flow argument numbers", |r: &mut Reader| -> WireResult<u32> { ::std::result::Result::Ok(r.u32()?) });
                 let arg_n: u32 = arg_n as u32;
                 let arg_pause_ms: u64 = arg_pause_ms as u64;
@@ -743,6 +757,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_Hub_1broadcast<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_text: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Hub> = ::ferry::objects::get::<crate::Hub>(arg_ferry_self, "Hub")?;
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -764,6 +779,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_Hub_1broadcast_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_text: JByteArray<'local>, arg_delay_ms: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Hub> = ::ferry::objects::get::<crate::Hub>(arg_ferry_self, "Hub")?;
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
                 let arg_delay_ms: u64 = arg_delay_ms as u64;
@@ -814,6 +830,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_FerryRustTokenSource_1token<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_scope: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::__ferry_glue::__FerryRustTokenSource> = ::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_ferry_self, "FerryRustTokenSource")?;
                 let arg_scope: ::std::string::String = face::string_arg(env, &arg_scope)?;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -826,6 +843,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_FerryRustTokenSource_1slow<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_ms: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::__ferry_glue::__FerryRustTokenSource> = ::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_ferry_self, "FerryRustTokenSource")?;
                 let arg_ms: u64 = arg_ms as u64;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -877,6 +895,12 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_ferryCancelCall(__status: *mut i64, call: i64) {
             let mut env = face::Status::new(__status);
             face::cancel_call(call)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_ferryShutdown(__status: *mut i64, timeoutMillis: i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))
         }
 
         #[no_mangle]
@@ -943,6 +967,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_log_from_worker(__status: *mut i64, completion: i64, arg_logger: i64, arg_n: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { if arg_logger & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_logger & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_logger); __p } };
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -956,6 +981,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_log_from_thread(__status: *mut i64, completion: i64, arg_logger: i64, arg_n: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_logger: ::std::boxed::Box<dyn crate::Logger> = { ::std::boxed::Box::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))) };
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -1026,6 +1052,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_fetch_token(__status: *mut i64, completion: i64, arg_source: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { if arg_source & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_source & !(1i64 << 62), "TokenSource")?.0) } else { let __p: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_source); __p } };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::fetch_token(arg_source).await;
@@ -1038,6 +1065,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_slow_with_timeout(__status: *mut i64, completion: i64, arg_source: i64, arg_ms: i64, arg_timeout_ms: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { if arg_source & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_source & !(1i64 << 62), "TokenSource")?.0) } else { let __p: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_source); __p } };
                 let arg_ms: u64 = arg_ms as u64;
                 let arg_timeout_ms: u64 = arg_timeout_ms as u64;
@@ -1052,6 +1080,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_slow_through(__status: *mut i64, completion: i64, arg_source: i64, arg_ms: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { if arg_source & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_source & !(1i64 << 62), "TokenSource")?.0) } else { let __p: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_source); __p } };
                 let arg_ms: u64 = arg_ms as u64;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -1065,6 +1094,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_many_tokens(__status: *mut i64, completion: i64, arg_source: i64, arg_n: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { if arg_source & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_source & !(1i64 << 62), "TokenSource")?.0) } else { let __p: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_source); __p } };
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -1078,6 +1108,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_sum_flow(__status: *mut i64, completion: i64, arg_numbers: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_numbers = ::ferry::callbacks::ForeignStream::<i64>::new(face::callbacks::foreign(arg_numbers), "Flow argument numbers", |r: &mut Reader| -> WireResult<i64> { ::std::result::Result::Ok(r.i64()?) });
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::sum_flow(arg_numbers).await;
@@ -1090,6 +1121,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_entry_texts(__status: *mut i64, completion: i64, arg_entries: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_entries = ::ferry::callbacks::ForeignStream::<crate::Entry>::new(face::callbacks::foreign(arg_entries), "Flow argument entries", |r: &mut Reader| -> WireResult<crate::Entry> { ::std::result::Result::Ok(read_Entry(r)?) });
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::entry_texts(arg_entries).await;
@@ -1102,6 +1134,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_take_slowly(__status: *mut i64, completion: i64, arg_numbers: i64, arg_n: i32, arg_pause_ms: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_numbers = ::ferry::callbacks::ForeignStream::<u32>::new(face::callbacks::foreign(arg_numbers), "Flow argument numbers", |r: &mut Reader| -> WireResult<u32> { ::std::result::Result::Ok(r.u32()?) });
                 let arg_n: u32 = arg_n as u32;
                 let arg_pause_ms: u64 = arg_pause_ms as u64;
@@ -1185,6 +1218,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_text = face::Bytes::new(arg_text_ptr, arg_text_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Hub> = ::ferry::objects::get::<crate::Hub>(arg_ferry_self, "Hub")?;
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -1209,6 +1243,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_text = face::Bytes::new(arg_text_ptr, arg_text_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Hub> = ::ferry::objects::get::<crate::Hub>(arg_ferry_self, "Hub")?;
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
                 let arg_delay_ms: u64 = arg_delay_ms as u64;
@@ -1266,6 +1301,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_scope = face::Bytes::new(arg_scope_ptr, arg_scope_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::__ferry_glue::__FerryRustTokenSource> = ::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_ferry_self, "FerryRustTokenSource")?;
                 let arg_scope: ::std::string::String = face::string_arg(env, &arg_scope)?;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -1279,6 +1315,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_FerryRustTokenSource_slow(__status: *mut i64, completion: i64, arg_ferry_self: i64, arg_ms: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::__ferry_glue::__FerryRustTokenSource> = ::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_ferry_self, "FerryRustTokenSource")?;
                 let arg_ms: u64 = arg_ms as u64;
                 Ok(face::spawn_call(completion, move |token| async move {

@@ -236,6 +236,11 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub extern "system" fn Java_fixtures_executor_FerryNative_ferryShutdown<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, timeoutMillis: i64) -> u8 {
+            u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))
+        }
+
+        #[no_mangle]
         pub extern "system" fn Java_fixtures_executor_FerryNative_ferryPendingCalls<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
             ::ferry::diagnostics::pending_calls() as i64
         }
@@ -284,6 +289,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_executor_FerryNative_runtime_1thread_1name<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::runtime_thread_name().await;
                     Outcome::Bytes(__result.into_bytes())
@@ -294,6 +300,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_executor_FerryNative_blocking_1sleep<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ms: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ms: u64 = arg_ms as u64;
                 Ok(face::spawn_call(completion | ::ferry::completion::NO_INLINE_POLL, move |token| async move {
                     let __result = ::ferry::calls::blocking(move || crate::blocking_sleep(arg_ms)).await;
@@ -305,6 +312,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_executor_FerryNative_blocking_1until_1cancelled<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 Ok(face::spawn_call(completion | ::ferry::completion::NO_INLINE_POLL, move |token| async move {
                     let __result = ::ferry::calls::blocking(move || crate::blocking_until_cancelled(token.clone())).await;
                     Outcome::Value(__result as i64)
@@ -331,6 +339,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_executor_FerryNative_blocking_1panic<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_message: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 Ok(face::spawn_call(completion | ::ferry::completion::NO_INLINE_POLL, move |token| async move {
                     let __result = ::ferry::calls::blocking(move || crate::blocking_panic(arg_message)).await;
@@ -342,6 +351,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_executor_FerryNative_blocking_1checked<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_input: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_input: ::std::string::String = face::string_arg(env, &arg_input)?;
                 Ok(face::spawn_call(completion | ::ferry::completion::NO_INLINE_POLL, move |token| async move {
                     let __result = ::ferry::calls::blocking(move || crate::blocking_checked(&arg_input)).await;
@@ -385,6 +395,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_executor_FerryNative_Store_1add_1slowly<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_n: i64, arg_ms: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Store> = ::ferry::objects::get::<crate::Store>(arg_ferry_self, "Store")?;
                 let arg_n: u64 = arg_n as u64;
                 let arg_ms: u64 = arg_ms as u64;
@@ -416,6 +427,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_executor_FerryNative_Session_1touch<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = arg_ferry_self.call(move |__this| async move { crate::Session::touch(&__this) }).await;
@@ -427,6 +439,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_executor_FerryNative_Session_1touch_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_ms: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
                 let arg_ms: u64 = arg_ms as u64;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -439,6 +452,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_executor_FerryNative_Session_1distinct_1threads<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = arg_ferry_self.call(move |__this| async move { crate::Session::distinct_threads(&__this) }).await;
@@ -450,6 +464,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_executor_FerryNative_Session_1thread_1name<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = arg_ferry_self.call(move |__this| async move { crate::Session::thread_name(&__this) }).await;
@@ -461,6 +476,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_executor_FerryNative_Session_1label<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = arg_ferry_self.call(move |__this| async move { crate::Session::label(&__this) }).await;
@@ -472,6 +488,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_executor_FerryNative_Session_1fail<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_message: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -484,6 +501,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_executor_FerryNative_Session_1wait_1forever<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = arg_ferry_self.call(move |__this| async move { crate::Session::wait_forever(&__this).await }).await;
@@ -535,6 +553,12 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_executor_ferryCancelCall(__status: *mut i64, call: i64) {
             let mut env = face::Status::new(__status);
             face::cancel_call(call)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_executor_ferryShutdown(__status: *mut i64, timeoutMillis: i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))
         }
 
         #[no_mangle]
@@ -595,6 +619,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_executor_runtime_thread_name(__status: *mut i64, completion: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::runtime_thread_name().await;
                     Outcome::Bytes(__result.into_bytes())
@@ -606,6 +631,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_executor_blocking_sleep(__status: *mut i64, completion: i64, arg_ms: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ms: u64 = arg_ms as u64;
                 Ok(face::spawn_call(completion | ::ferry::completion::NO_INLINE_POLL, move |token| async move {
                     let __result = ::ferry::calls::blocking(move || crate::blocking_sleep(arg_ms)).await;
@@ -618,6 +644,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_executor_blocking_until_cancelled(__status: *mut i64, completion: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 Ok(face::spawn_call(completion | ::ferry::completion::NO_INLINE_POLL, move |token| async move {
                     let __result = ::ferry::calls::blocking(move || crate::blocking_until_cancelled(token.clone())).await;
                     Outcome::Value(__result as i64)
@@ -648,6 +675,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 Ok(face::spawn_call(completion | ::ferry::completion::NO_INLINE_POLL, move |token| async move {
                     let __result = ::ferry::calls::blocking(move || crate::blocking_panic(arg_message)).await;
@@ -661,6 +689,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_input = face::Bytes::new(arg_input_ptr, arg_input_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_input: ::std::string::String = face::string_arg(env, &arg_input)?;
                 Ok(face::spawn_call(completion | ::ferry::completion::NO_INLINE_POLL, move |token| async move {
                     let __result = ::ferry::calls::blocking(move || crate::blocking_checked(&arg_input)).await;
@@ -709,6 +738,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_executor_Store_add_slowly(__status: *mut i64, completion: i64, arg_ferry_self: i64, arg_n: i64, arg_ms: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Store> = ::ferry::objects::get::<crate::Store>(arg_ferry_self, "Store")?;
                 let arg_n: u64 = arg_n as u64;
                 let arg_ms: u64 = arg_ms as u64;
@@ -744,6 +774,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_executor_Session_touch(__status: *mut i64, completion: i64, arg_ferry_self: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = arg_ferry_self.call(move |__this| async move { crate::Session::touch(&__this) }).await;
@@ -756,6 +787,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_executor_Session_touch_later(__status: *mut i64, completion: i64, arg_ferry_self: i64, arg_ms: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
                 let arg_ms: u64 = arg_ms as u64;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -769,6 +801,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_executor_Session_distinct_threads(__status: *mut i64, completion: i64, arg_ferry_self: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = arg_ferry_self.call(move |__this| async move { crate::Session::distinct_threads(&__this) }).await;
@@ -781,6 +814,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_executor_Session_thread_name(__status: *mut i64, completion: i64, arg_ferry_self: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = arg_ferry_self.call(move |__this| async move { crate::Session::thread_name(&__this) }).await;
@@ -793,6 +827,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_executor_Session_label(__status: *mut i64, completion: i64, arg_ferry_self: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = arg_ferry_self.call(move |__this| async move { crate::Session::label(&__this) }).await;
@@ -806,6 +841,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -819,6 +855,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_executor_Session_wait_forever(__status: *mut i64, completion: i64, arg_ferry_self: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = arg_ferry_self.call(move |__this| async move { crate::Session::wait_forever(&__this).await }).await;

@@ -204,10 +204,11 @@ impl std::fmt::Display for RuntimeStopped {
     }
 }
 
-/// `Err` once the library was shut down: the faces check it before starting a call.
-pub fn ensure_running() -> Result<(), RuntimeStopped> {
+/// `Err(InvalidState)` (Kotlin's `IllegalStateException`) once the library was shut down:
+/// the glue checks it before starting an async call or a stream.
+pub fn ensure_running() -> Result<(), crate::error::CallError> {
     if STOPPED.load(Ordering::Acquire) {
-        Err(RuntimeStopped)
+        Err(crate::error::CallError::InvalidState(RuntimeStopped.to_string()))
     } else {
         Ok(())
     }
@@ -279,19 +280,20 @@ fn build() -> (Handle, Flavor) {
     (handle, flavor)
 }
 
-/// Stops the library's runtime: no call starts any more ([`ensure_running`] fails), and a
-/// runtime ferry built is shut down, waiting up to `timeout` for its tasks to end (Tokio
-/// drops every task at once; blocking work still running after `timeout` is left to
-/// finish on its own, detached). A handed-over runtime keeps running; ferry lets go of it.
+/// The first step of a shutdown: from now on no call starts ([`ensure_running`] fails).
+/// Returns false when a shutdown already began.
+pub fn begin_stop() -> bool {
+    !STOPPED.swap(true, Ordering::AcqRel)
+}
+
+/// The last step of a shutdown (after [`begin_stop`] and cancelling what runs): a runtime
+/// ferry built is shut down, its tasks dropped at once (their callers get
+/// `CancellationException`), its threads ended (and detached); blocking work still running
+/// after `timeout` is left to finish on its own. A handed-over runtime keeps running:
+/// ferry only lets go of it.
 ///
-/// Blocks the calling thread up to `timeout`: call it from a thread that may wait (the
-/// Kotlin side runs it off its dispatcher threads), never from a runtime thread. The
-/// caller cancels pending calls and streams first (see the faces' `shutdown`), so their
-/// Kotlin callers resume with `CancellationException`. Returns false when it already ran.
-pub fn shutdown(timeout: Duration) -> bool {
-    if STOPPED.swap(true, Ordering::AcqRel) {
-        return false;
-    }
+/// Blocks up to `timeout`: `crate::completion::shutdown` runs it on a thread of its own.
+pub fn stop(timeout: Duration) {
     let owned = OWNED.lock().unwrap_or_else(|e| e.into_inner()).take();
     match owned {
         Some(Owned::Runtime(runtime)) => runtime.shutdown_timeout(timeout),
@@ -301,7 +303,6 @@ pub fn shutdown(timeout: Duration) -> bool {
         }
         None => {}
     }
-    true
 }
 
 #[cfg(all(test, not(ferry_loom)))]

@@ -15,6 +15,7 @@ void ferry_fixture_executor_ferryCallbackReply(int64_t *status, int64_t slot, co
 void ferry_fixture_executor_ferryFree(int64_t *status, int64_t buffer);
 int64_t ferry_fixture_executor_ferryFingerprint(int64_t *status);
 void ferry_fixture_executor_ferryCancelCall(int64_t *status, int64_t call);
+bool ferry_fixture_executor_ferryShutdown(int64_t *status, int64_t timeoutMillis);
 int64_t ferry_fixture_executor_ferryPendingCalls(int64_t *status);
 int64_t ferry_fixture_executor_ferryLiveObjects(int64_t *status);
 int64_t ferry_fixture_executor_ferryOpenStreams(int64_t *status);
