@@ -382,6 +382,8 @@ ${face === 'native' ? nativeUpcalls(ir) : ''}`;
 /** The library's public controls: `FerryLibrary.shutdown`. */
 function libraryObject(ir: CrateIr): string {
   return `${HEADER(ir)}
+import dev.ferry.Callbacks
+import kotlinx.coroutines.CoroutineDispatcher
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.seconds
 
@@ -396,6 +398,15 @@ object ${LIBRARY_OBJECT} {
      * not need the runtime keep working.
      */
     fun shutdown(timeout: Duration = 5.seconds): Boolean = ${NATIVE_OBJECT}.ferryShutdown(timeout.inWholeMilliseconds)
+
+    /**
+     * Where this library's async callback methods run and the Kotlin Flows passed to it are
+     * collected; \`null\` (the default) means \`dev.ferry.Callbacks.dispatcher\`, the global
+     * choice (\`Dispatchers.Default\` unless set). Applies to the calls that start after it.
+     */
+    var callbackDispatcher: CoroutineDispatcher?
+        get() = Callbacks.dispatcherOrNull(${NATIVE_OBJECT})
+        set(value) = Callbacks.setDispatcher(${NATIVE_OBJECT}, value)
 }
 `;
 }

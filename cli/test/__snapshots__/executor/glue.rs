@@ -22,6 +22,25 @@ mod __ferry_glue {
         w.leave();
     }
 
+    /// A Kotlin implementation of `crate::Probe`, held through Kotlin's callback registry.
+    pub(super) struct __FerryCallbackProbe(pub(super) ::ferry::callbacks::Foreign);
+
+    #[::ferry::__private::async_trait]
+    impl crate::Probe for __FerryCallbackProbe {
+        async fn probe(&self) -> ::std::string::String {
+            let __args = { let mut __w = Writer::new(); let w = &mut __w;  __w.into_bytes() };
+            let __reply = self.0.call_async("Probe::probe", 0, __args).await;
+            let __decoded = (|| -> WireResult<::std::string::String> {
+                let mut __r = Reader::new(&__reply[1..]);
+                let r = &mut __r;
+                let __v = r.string()?;
+                __r.finish()?;
+                Ok(__v)
+            })();
+            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Probe::probe sent a malformed reply: {e}"))
+        }
+    }
+
     #[allow(dead_code)]
     fn __signature_thread_starts() {
         type Params = ();
@@ -114,6 +133,14 @@ mod __ferry_glue {
     fn __signature_session_waits_dropped() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::session_waits_dropped);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_run_probe() {
+        type Params = (::std::sync::Arc<dyn crate::Probe>,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::run_probe);
     }
 
 
@@ -227,7 +254,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_executor_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0xab76c6ac77ed7287u64 as i64
+            0x452b0f809ac366deu64 as i64
         }
 
         #[no_mangle]
@@ -381,6 +408,18 @@ mod __ferry_glue {
             face::sync_call(&mut env, |env| {
                 let __result = crate::session_waits_dropped();
                 Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_executor_FerryNative_run_1probe<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_probe: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                let arg_probe: ::std::sync::Arc<dyn crate::Probe> = { ::std::sync::Arc::new(__FerryCallbackProbe(face::callbacks::foreign(arg_probe))) };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::run_probe(arg_probe).await;
+                    Outcome::Bytes(__result.into_bytes())
+                }))
             })
         }
 
@@ -546,7 +585,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_executor_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0xab76c6ac77ed7287u64 as i64
+            0x452b0f809ac366deu64 as i64
         }
 
         #[no_mangle]
@@ -722,6 +761,19 @@ mod __ferry_glue {
             face::sync_call(&mut env, |env| {
                 let __result = crate::session_waits_dropped();
                 Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_executor_run_probe(__status: *mut i64, completion: i64, arg_probe: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                let arg_probe: ::std::sync::Arc<dyn crate::Probe> = { ::std::sync::Arc::new(__FerryCallbackProbe(face::callbacks::foreign(arg_probe))) };
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::run_probe(arg_probe).await;
+                    Outcome::Bytes(__result.into_bytes())
+                }))
             })
         }
 

@@ -34,6 +34,7 @@ int64_t ferry_fixture_executor_blocking_checked(int64_t *status, int64_t complet
 int64_t ferry_fixture_executor_session_waits_started(int64_t *status);
 int64_t ferry_fixture_executor_sessions_dropped_on_own_thread(int64_t *status);
 int64_t ferry_fixture_executor_session_waits_dropped(int64_t *status);
+int64_t ferry_fixture_executor_run_probe(int64_t *status, int64_t completion, int64_t arg_probe);
 int8_t * ferry_fixture_executor_Store_new(int64_t *status);
 int64_t ferry_fixture_executor_Store_add_slowly(int64_t *status, int64_t completion, int64_t arg_ferry_self, int64_t arg_n, int64_t arg_ms);
 int64_t ferry_fixture_executor_Store_total(int64_t *status, int64_t arg_ferry_self);

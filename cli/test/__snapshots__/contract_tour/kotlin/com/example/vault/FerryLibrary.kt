@@ -3,6 +3,8 @@
 
 package com.example.vault
 
+import dev.ferry.Callbacks
+import kotlinx.coroutines.CoroutineDispatcher
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.seconds
 
@@ -17,4 +19,13 @@ object FerryLibrary {
      * not need the runtime keep working.
      */
     fun shutdown(timeout: Duration = 5.seconds): Boolean = FerryNative.ferryShutdown(timeout.inWholeMilliseconds)
+
+    /**
+     * Where this library's async callback methods run and the Kotlin Flows passed to it are
+     * collected; `null` (the default) means `dev.ferry.Callbacks.dispatcher`, the global
+     * choice (`Dispatchers.Default` unless set). Applies to the calls that start after it.
+     */
+    var callbackDispatcher: CoroutineDispatcher?
+        get() = Callbacks.dispatcherOrNull(FerryNative)
+        set(value) = Callbacks.setDispatcher(FerryNative, value)
 }
