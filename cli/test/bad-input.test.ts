@@ -154,6 +154,8 @@ const cases: Case[] = [
       E(7, 21, '`S::new` of a thread-affine object must return `Self` (it runs on the object\'s new thread while the Kotlin constructor returns; a failure there makes later calls throw IllegalStateException)'),
       E(8, 12, 'method `S::m` takes `self: Arc<Self>`: a thread-affine value is not held in an Arc; take `&self`'),
     ] },
+  { name: 'a type named like a generated object', lib: '#[ferry::export]\npub struct FerryLibrary { pub a: i32 }\n',
+    expected: [E(2, 12, 'type `FerryLibrary`: the generated code has an object of that name in the crate\'s package; rename it')] },
   { name: 'two fns with the same camelCase name', lib: '#[ferry::export]\npub fn load_all() {}\npub mod m {\n    #[ferry::export]\n    pub fn load_all() {}\n}\n',
     expected: [E(5, 12, 'function `load_all` becomes Kotlin `loadAll`, as does `load_all` (src/lib.rs:2:8)')] },
   { name: 'snake and non-snake spellings clash', lib: '#[ferry::export]\npub fn get_x() {}\n#[ferry::export]\n#[allow(non_snake_case)]\npub fn getX() {}\n',

@@ -5,7 +5,7 @@ import { Diagnostics, Span } from '../diagnostics.js';
 import { callbackParam, flowParam, typeContains } from '../ir/model.js';
 import type { CallbackDecl, CrateIr, EnumDecl, Field, FnDecl, ObjectDecl, RecordDecl, TypeRef } from '../ir/model.js';
 import { isObjectParam, methodRole } from '../ir/objects.js';
-import { camelCase, screamingSnake, unraw } from '../names.js';
+import { camelCase, CODECS_OBJECT, LIBRARY_OBJECT, NATIVE_OBJECT, screamingSnake, unraw } from '../names.js';
 
 type Position = 'param' | 'return' | 'field' | 'inner';
 
@@ -19,6 +19,9 @@ export function checkIr(ir: CrateIr, diags: Diagnostics): void {
   checkThreadAffine(ir, diags);
   checkNameClashes(ir, diags);
 }
+
+/** The objects the generator writes into the crate's package. */
+const GENERATED_OBJECTS = new Set([NATIVE_OBJECT, CODECS_OBJECT, LIBRARY_OBJECT]);
 
 /** Root packages the generated Kotlin refers to by qualified name inside wrappers. */
 const GENERATED_CODE_PACKAGES = new Set(['dev', 'kotlin', 'kotlinx', 'java']);
@@ -397,6 +400,7 @@ function checkNameClashes(ir: CrateIr, diags: Diagnostics): void {
   for (const t of [...ir.records, ...ir.enums, ...ir.objects, ...ir.callbacks]) {
     const prior = types.get(t.name);
     if (prior) diags.error(t.span, `type \`${t.name}\` is exported twice (also at ${prior.file}:${prior.line}:${prior.col}): Kotlin names must be unique`);
+    if (GENERATED_OBJECTS.has(t.name)) diags.error(t.span, `type \`${t.name}\`: the generated code has an object of that name in the crate's package; rename it`);
     types.set(t.name, t.span);
   }
   const fns = new Map<string, FnDecl>();
