@@ -32,6 +32,14 @@ mod __ferry_glue {
     }
 
     #[allow(dead_code)]
+    fn __signature_runtime_threads() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::runtime_threads);
+    }
+
+
+
+    #[allow(dead_code)]
     fn __signature_wait_forever() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::wait_forever);
@@ -113,6 +121,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn JNI_OnLoad(vm: ::ferry::__private::jni::JavaVM, _reserved: *mut ::std::ffi::c_void) -> jint {
+            ::ferry::runtime::set_provider(crate::runtime);
             face::on_load(vm)
         }
 
@@ -123,7 +132,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_shutdown_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0x144673dd528c57cbu64 as i64
+            0xc61902e3ef11f006u64 as i64
         }
 
         #[no_mangle]
@@ -159,6 +168,14 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_shutdown_FerryNative_ferryStreamClose<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, stream: i64) {
             face::streams::close(stream)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_shutdown_FerryNative_runtime_1threads<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::runtime_threads();
+                Ok(__result)
+            })
         }
 
         #[no_mangle]
@@ -260,6 +277,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_shutdown_ferryInit(__status: *mut i64, complete: i64, deliver: i64, call: i64, callAsync: i64, cancelAsync: i64, release: i64) {
             let mut env = face::Status::new(__status);
+            ::ferry::runtime::set_provider(crate::runtime);
             face::init_raw(complete, deliver, call, callAsync, cancelAsync, release)
         }
 
@@ -286,7 +304,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_shutdown_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0x144673dd528c57cbu64 as i64
+            0xc61902e3ef11f006u64 as i64
         }
 
         #[no_mangle]
@@ -329,6 +347,15 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_shutdown_ferryStreamClose(__status: *mut i64, stream: i64) {
             let mut env = face::Status::new(__status);
             face::streams::close(stream)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_shutdown_runtime_threads(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::runtime_threads();
+                Ok(__result)
+            })
         }
 
         #[no_mangle]

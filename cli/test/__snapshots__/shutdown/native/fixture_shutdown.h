@@ -21,6 +21,7 @@ int64_t ferry_fixture_shutdown_ferryLiveObjects(int64_t *status);
 int64_t ferry_fixture_shutdown_ferryOpenStreams(int64_t *status);
 void ferry_fixture_shutdown_ferryStreamRequest(int64_t *status, int64_t stream, int64_t n);
 void ferry_fixture_shutdown_ferryStreamClose(int64_t *status, int64_t stream);
+int64_t ferry_fixture_shutdown_runtime_threads(int64_t *status);
 int64_t ferry_fixture_shutdown_wait_forever(int64_t *status, int64_t completion);
 int64_t ferry_fixture_shutdown_block_until_cancelled(int64_t *status, int64_t completion);
 int64_t ferry_fixture_shutdown_ticks(int64_t *status, int64_t __sink, int32_t __batch, int32_t __credit);
