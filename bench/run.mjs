@@ -81,6 +81,12 @@ export const CASES = [
   { id: 'callback_async_p50', unit: 'µs', better: 'lower', title: 'Rust async fn awaiting a Kotlin suspend fun once, median',
     measures: 'Median latency of one sequential call of a Rust `async fn` (an object method) that awaits a Kotlin-implemented `suspend fun incLater(x) = x + 1` (which returns at once) once: the Rust future starts the Kotlin coroutine, the coroutine\'s reply completes the Rust future, which completes the Kotlin caller.',
     excludes: 'No contention (one call in flight); raw_jni spawns onto Tokio, upcalls a Kotlin method that launches the suspend fun on Dispatchers.Default, and gets the value back through a native call completing a oneshot; kotlin_baseline is the suspend fun run by `withContext(Dispatchers.Default)` (the hop to the callback dispatcher and back, no Rust).' },
+  { id: 'affine_calls', unit: 'calls/s', better: 'higher', title: 'thread-affine object method, 64 coroutines',
+    measures: 'Calls per second of `bump()` (a sync Rust method adding 1 to a `Cell<u64>`) on one `#[ferry::export(object, thread_affine)]` object, from 64 coroutines on Dispatchers.Default at once: each call is a suspend fun sent to the object\'s own thread, run there, and resumed through a Tokio worker.',
+    excludes: 'ferry only (the other bridges have no thread-affine objects); compare with affine_calls_mutex, the same method on a Mutex-guarded object.' },
+  { id: 'affine_calls_mutex', unit: 'calls/s', better: 'higher', title: 'the same method on a Mutex-guarded object, 64 coroutines',
+    measures: 'Calls per second of the same `bump()` on a plain `#[ferry::export(object)]` whose counter is in a `std::sync::Mutex`, from 64 coroutines on Dispatchers.Default: a sync call on the caller\'s thread, contending for the lock.',
+    excludes: 'ferry only; the baseline for affine_calls (no thread hop, but the lock is taken on the callers\' threads).' },
 ];
 
 export const COLUMNS = [

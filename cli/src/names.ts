@@ -62,3 +62,5 @@ export function jniSymbol(kotlinPackage: string, className: string, method: stri
 /** The generated Kotlin object that holds the `external fun`s. */
 export const NATIVE_OBJECT = 'FerryNative';
 export const CODECS_OBJECT = 'FerryCodecs';
+/** The public per-library object (`FerryLibrary.shutdown`), in the crate's package. */
+export const LIBRARY_OBJECT = 'FerryLibrary';

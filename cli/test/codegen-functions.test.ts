@@ -96,6 +96,69 @@ describe('codegen: async functions', () => {
   });
 });
 
+describe('codegen: blocking functions', () => {
+  test('a sync fn marked blocking: a suspend fun whose Rust runs on the blocking pool, first poll off the caller', async () => {
+    const out = await generate('use ferry::CancellationToken;\n#[ferry::export(blocking)]\npub fn crunch(data: &str, token: CancellationToken) -> u32 { 0 }\n');
+    const body = rustFnBody(out.rust, 'Java_ferry_demo_FerryNative_crunch');
+    assertContains(body, 'face::spawn_call(completion | ::ferry::completion::NO_INLINE_POLL, move |token| async move {');
+    assertContains(body, '::ferry::calls::blocking(move || crate::crunch(&arg_data, token.clone())).await');
+    assert.equal(kotlinFunLine(out.kotlinAll, 'crunch', true), '@JvmStatic external fun crunch(__completion: Long, data: ByteArray): Long');
+    assert.match(kotlinFunLine(out.kotlinAll, 'crunch'), /^suspend fun crunch\(data: String\): UInt \{/);
+    assertContains(out.kotlinAll, 'Runs on Tokio\'s blocking pool, never on the calling thread');
+  });
+
+  test('blocking on an impl block applies to its methods, on a method to that method', async () => {
+    const out = await generate('#[ferry::export(object)]\npub struct Db;\n#[ferry::export]\nimpl Db {\n    pub fn new() -> Self { Db }\n    #[ferry::export(blocking)]\n    pub fn query(&self, q: String) -> u64 { 0 }\n    pub fn name(&self) -> String { String::new() }\n}\n');
+    assertContains(out.rust, '::ferry::calls::blocking(move || crate::Db::query(&arg_ferry_self, arg_q)).await');
+    assertContains(out.kotlinAll, 'suspend fun query(q: String): ULong');
+    assertContains(out.kotlinAll, 'fun name(): String');
+    assertNotContains(out.kotlinAll, 'suspend fun name(');
+  });
+});
+
+describe('codegen: thread-affine objects', () => {
+  test('new builds the value on its own thread; every method, sync or async, is a suspend fun run there', async () => {
+    const out = await generate('use std::rc::Rc;\n#[ferry::export(object, thread_affine)]\npub struct Ui { n: Rc<u32> }\n#[ferry::export]\nimpl Ui {\n    pub fn new(n: u32) -> Self { Ui { n: Rc::new(n) } }\n    pub fn get(&self) -> u32 { *self.n }\n    pub async fn later(&self, s: String) -> u32 { 0 }\n    pub fn make(n: u32) -> u32 { n }\n}\n');
+    assertContains(out.rust, 'let __result = ::std::sync::Arc::new(::ferry::affine::Affine::new("Ui", move || crate::Ui::new(arg_n)));');
+    assertContains(out.rust, 'let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Ui>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Ui>>(arg_ferry_self, "Ui")?; arg_ferry_self.ensure_alive()?;');
+    assertContains(out.rust, 'arg_ferry_self.call(move |__this| async move { crate::Ui::get(&__this) }).await');
+    assertContains(out.rust, 'arg_ferry_self.call(move |__this| async move { crate::Ui::later(&__this, arg_s).await }).await');
+    assertContains(out.kotlinAll, 'suspend fun get(): UInt');
+    assertContains(out.kotlinAll, 'suspend fun later(s: String): UInt');
+    // An associated fn has no value to run with: it stays a plain call.
+    assertContains(out.kotlinAll, 'fun make(n: UInt): UInt');
+    assertNotContains(out.kotlinAll, 'suspend fun make(');
+    assertContains(out.kotlinAll, 'Runs on this object\'s own thread (it is thread-affine)');
+  });
+});
+
+describe('codegen: shutdown', () => {
+  test('FerryLibrary.shutdown in the crate\'s package; async calls and streams check the runtime first, sync calls do not', async () => {
+    const out = await generate('#[ferry::export]\npub async fn a() -> u32 { 0 }\n#[ferry::export]\npub fn s() -> u32 { 0 }\n#[ferry::export]\npub fn t() -> impl futures::Stream<Item = u32> { futures::stream::empty() }\n');
+    const lib = out.kotlin['ferry/demo/FerryLibrary.kt'];
+    assertContains(lib, 'object FerryLibrary {');
+    assertContains(lib, 'fun shutdown(timeout: Duration = 5.seconds): Boolean = FerryNative.ferryShutdown(timeout.inWholeMilliseconds)');
+    assertContains(rustFnBody(out.rust, 'Java_ferry_demo_FerryNative_a'), '::ferry::runtime::ensure_running()?;');
+    assertContains(rustFnBody(out.rust, 'Java_ferry_demo_FerryNative_t'), '::ferry::runtime::ensure_running()?;');
+    assertNotContains(rustFnBody(out.rust, 'Java_ferry_demo_FerryNative_s'), 'ensure_running');
+    assertContains(out.rust, '::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64))');
+  });
+});
+
+describe('codegen: the crate\'s runtime', () => {
+  test('#[ferry::runtime] is registered in JNI_OnLoad and the C face\'s init, before the face starts', async () => {
+    const out = await generate('pub mod rt {\n    #[ferry::runtime]\n    pub fn runtime() -> ferry::RuntimeConfig { ferry::RuntimeConfig::current_thread() }\n}\n#[ferry::export]\npub fn f() {}\n');
+    assertContains(out.rust, '    ::ferry::runtime::set_provider(crate::rt::runtime);\n    face::on_load(vm)');
+    assertContains(out.rust, '    ::ferry::runtime::set_provider(crate::rt::runtime);\n    face::init_raw(');
+    assertNotContains(out.kotlinAll, 'set_provider');
+  });
+
+  test('without one, nothing is registered', async () => {
+    const out = await generate('#[ferry::export]\npub fn f() {}\n');
+    assertNotContains(out.rust, 'set_provider');
+  });
+});
+
 describe('codegen: strings and bytes', () => {
   test('String / &str / Vec<u8> / &[u8] arguments and returns, sync', async () => {
     const out = await generate('#[ferry::export]\npub fn greet(name: &str, owned: String, data: Vec<u8>, view: &[u8]) -> String { todo!() }\n#[ferry::export]\npub fn raw() -> Vec<u8> { vec![] }\n');

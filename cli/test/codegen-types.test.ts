@@ -167,7 +167,7 @@ pub fn fail() -> Result<(), E> { Ok(()) }
 describe('codegen: files', () => {
   test('a crate with only types has no wrapper file; a crate with only fns has no Types file', async () => {
     const onlyTypes = await generate('#[ferry::export]\npub struct R { pub a: i32 }\n');
-    assert.deepEqual(Object.keys(onlyTypes.kotlin).sort(), ['ferry/demo/DemoTypes.kt', 'ferry/demo/FerryCodecs.kt', 'ferry/demo/FerryNative.kt']);
+    assert.deepEqual(Object.keys(onlyTypes.kotlin).sort(), ['ferry/demo/DemoTypes.kt', 'ferry/demo/FerryCodecs.kt', 'ferry/demo/FerryLibrary.kt', 'ferry/demo/FerryNative.kt']);
     const onlyFns = await generate('#[ferry::export]\npub fn f() {}\n');
     assert.ok(!Object.keys(onlyFns.kotlin).some((p) => p.endsWith('Types.kt')), Object.keys(onlyFns.kotlin).join(', '));
     assert.ok(onlyFns.kotlin['ferry/demo/Demo.kt']);

@@ -154,3 +154,42 @@ impl Caller {
         self.cb.inc_later(x).await
     }
 }
+
+// ---- affine_calls: one method, on a thread-affine object and on a Mutex-guarded one -----
+
+/// A counter that is `!Send` (`Cell`): a thread-affine object, each call run on its thread.
+#[ferry::export(object, thread_affine)]
+pub struct AffineCounter {
+    n: std::cell::Cell<u64>,
+}
+
+#[ferry::export]
+impl AffineCounter {
+    pub fn new() -> Self {
+        AffineCounter { n: std::cell::Cell::new(0) }
+    }
+
+    pub fn bump(&self) -> u64 {
+        self.n.set(self.n.get() + 1);
+        self.n.get()
+    }
+}
+
+/// The same counter made shareable the usual way: a `Mutex`, each call run on the caller's thread.
+#[ferry::export(object)]
+pub struct MutexCounter {
+    n: std::sync::Mutex<u64>,
+}
+
+#[ferry::export]
+impl MutexCounter {
+    pub fn new() -> Self {
+        MutexCounter { n: std::sync::Mutex::new(0) }
+    }
+
+    pub fn bump(&self) -> u64 {
+        let mut n = self.n.lock().unwrap_or_else(|e| e.into_inner());
+        *n += 1;
+        *n
+    }
+}

@@ -5,7 +5,7 @@ import { Diagnostics, Span } from '../diagnostics.js';
 import { callbackParam, flowParam, typeContains } from '../ir/model.js';
 import type { CallbackDecl, CrateIr, EnumDecl, Field, FnDecl, ObjectDecl, RecordDecl, TypeRef } from '../ir/model.js';
 import { isObjectParam, methodRole } from '../ir/objects.js';
-import { camelCase, kotlinPropertyName, screamingSnake, unraw } from '../names.js';
+import { camelCase, CODECS_OBJECT, kotlinPropertyName, LIBRARY_OBJECT, NATIVE_OBJECT, screamingSnake, unraw } from '../names.js';
 
 type Position = 'param' | 'return' | 'field' | 'inner';
 
@@ -16,8 +16,12 @@ export function checkIr(ir: CrateIr, diags: Diagnostics): void {
   for (const en of ir.enums) checkEnum(en, diags);
   for (const obj of ir.objects) checkObject(obj, diags);
   for (const cb of ir.callbacks) checkCallback(cb, diags);
+  checkThreadAffine(ir, diags);
   checkNameClashes(ir, diags);
 }
+
+/** The objects the generator writes into the crate's package. */
+const GENERATED_OBJECTS = new Set([NATIVE_OBJECT, CODECS_OBJECT, LIBRARY_OBJECT]);
 
 /** Root packages the generated Kotlin refers to by qualified name inside wrappers. */
 const GENERATED_CODE_PACKAGES = new Set(['dev', 'kotlin', 'kotlinx', 'java']);
@@ -27,6 +31,8 @@ function checkFn(fn: FnDecl, diags: Diagnostics): void {
   if (fn.generics) diags.error(fn.span, `${what} is generic (${fn.generics}): exported functions need concrete types`);
   if (fn.isUnsafe) diags.error(fn.span, `${what} is \`unsafe\`: the bridge cannot uphold its safety contract; export a safe wrapper`);
   if (!fn.visibleFromRoot) diags.error(fn.span, `${what} is not visible from the crate root: make it (and its modules) \`pub\` or \`pub(crate)\``);
+  if (fn.blocking && fn.declaredAsync) diags.error(fn.span, `${what} is \`async\` and marked \`blocking\`: blocking is for sync fns that would block a Tokio worker (they run on the blocking pool); drop one of the two`);
+  if (fn.blocking && fn.returns.kind === 'stream') diags.error(fn.span, `${what} returns a stream and is marked \`blocking\`: a stream is polled on the runtime; use tokio::task::spawn_blocking inside it instead`);
   let tokens = 0;
   for (const p of fn.params) {
     if (!p.patternOk) diags.error(p.span, `parameter of ${what} uses a pattern: bind it to a plain name`);
@@ -449,7 +455,7 @@ function checkObject(obj: ObjectDecl, diags: Diagnostics): void {
     checkFn({ ...m, name: full }, diags);
     const role = methodRole(m);
     if (role === 'constructor') {
-      if (m.isAsync) diags.error(m.span, `\`${full}\` is async, but \`new\` becomes the Kotlin constructor, which cannot suspend: make it sync, or give it another name (an async associated fn becomes a suspend fun on the companion object)`);
+      if (m.isAsync) diags.error(m.span, `\`${full}\` is ${m.blocking ? 'blocking' : 'async'}, but \`new\` becomes the Kotlin constructor, which cannot suspend: make it sync, or give it another name (an async associated fn becomes a suspend fun on the companion object)`);
       const r = m.returns;
       const ok = r.kind === 'result' ? r.ok : r;
       if (ok.kind !== 'object' || ok.name !== obj.name) {
@@ -467,11 +473,44 @@ function checkObject(obj: ObjectDecl, diags: Diagnostics): void {
   }
 }
 
+/**
+ * A thread-affine value never leaves its thread: it is only `self` of its own methods and
+ * what its `new` makes (a bare `Self`, which the glue builds on the new thread).
+ */
+function checkThreadAffine(ir: CrateIr, diags: Diagnostics): void {
+  const affine = new Set(ir.objects.filter((o) => o.threadAffine).map((o) => o.name));
+  if (affine.size === 0) return;
+  const mentions = (t: TypeRef) => typeContains(t, (x) => x.kind === 'object' && affine.has(x.name));
+  const fns: { fn: FnDecl; full: string; ownNew: boolean }[] = [
+    ...ir.functions.map((fn) => ({ fn, full: fn.name, ownNew: false })),
+    ...ir.objects.flatMap((o) => o.methods.map((m) => ({ fn: m as FnDecl, full: `${o.name}::${m.name}`, ownNew: !!o.threadAffine && methodRole(m) === 'constructor' }))),
+  ];
+  for (const { fn, full, ownNew } of fns) {
+    for (const p of fn.params) {
+      if (mentions(p.type)) diags.error(p.type.span, `\`${full}\` takes \`${p.type.text}\`: a thread-affine object stays on its own thread, so only its own methods can use it`);
+    }
+    if (ownNew) {
+      if (fn.returns.kind !== 'object' || fn.returns.arc) diags.error(fn.returns.span, `\`${full}\` of a thread-affine object must return \`Self\` (it runs on the object's new thread while the Kotlin constructor returns; a failure there makes later calls throw IllegalStateException)`);
+    } else if (mentions(fn.returns)) {
+      diags.error(fn.returns.span, `\`${full}\` returns \`${fn.returns.text}\`: a thread-affine object is made only by its \`new\`, on its own thread`);
+    }
+  }
+  for (const o of ir.objects.filter((x) => x.threadAffine)) {
+    for (const m of o.methods.filter((x) => x.affine && x.returns.kind === 'stream')) {
+      diags.error(m.returns.span, `method \`${o.name}::${m.name}\` of a thread-affine object returns a stream: a stream is polled on ferry's runtime, not on the object's thread (return the items, or use a plain object)`);
+    }
+    for (const m of o.methods.filter((x) => x.receiver === 'arc')) {
+      diags.error(m.span, `method \`${o.name}::${m.name}\` takes \`self: Arc<Self>\`: a thread-affine value is not held in an Arc; take \`&self\``);
+    }
+  }
+}
+
 function checkNameClashes(ir: CrateIr, diags: Diagnostics): void {
   const types = new Map<string, Span>();
   for (const t of [...ir.records, ...ir.enums, ...ir.objects, ...ir.callbacks]) {
     const prior = types.get(t.name);
     if (prior) diags.error(t.span, `type \`${t.name}\` is exported twice (also at ${prior.file}:${prior.line}:${prior.col}): Kotlin names must be unique`);
+    if (GENERATED_OBJECTS.has(t.name)) diags.error(t.span, `type \`${t.name}\`: the generated code has an object of that name in the crate's package; rename it`);
     types.set(t.name, t.span);
   }
   const fns = new Map<string, FnDecl>();

@@ -15,7 +15,7 @@ import type { CrateIr, FnDecl, MethodDecl, ObjectDecl, TypeRef } from '../ir/mod
 import { asNativeFn, asValueNativeFn, displayNativeFn, isObjectParam, methodRole, SELF_PARAM, valueHasDisplay, type ValueOwner } from '../ir/objects.js';
 import { camelCase, CODECS_OBJECT, kotlinIdent, NATIVE_OBJECT } from '../names.js';
 import { STREAM_IMPORTS, streamBody, streamDoc, streamKotlinType } from './kotlin-streams.js';
-import { kdoc } from './kdoc.js';
+import { kdoc, runsOn } from './kdoc.js';
 import { traitNatives } from './rust-objects.js';
 import { repliesHoldHandles } from '../ir/trait-objects.js';
 
@@ -168,9 +168,7 @@ export function objectOwner(obj: ObjectDecl): MemberOwner {
 }
 
 function doc(owner: MemberOwner, m: MethodDecl): string {
-  const runs = m.isAsync
-    ? 'Runs on ferry\'s Tokio runtime; suspends without blocking. Cancelling the caller drops the Rust future.'
-    : 'Runs on the calling thread.';
+  const runs = runsOn(m);
   const t = m.returns;
   const notes = [`Calls Rust \`${owner.rustPath}::${m.name}\`. ${runs}`];
   if (t.kind === 'result') notes.push(`@throws ${(t.err as { name: string }).name} when Rust returns \`Err\`.`);

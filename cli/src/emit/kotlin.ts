@@ -4,7 +4,7 @@
 
 import { callbackParam, flowParam, isRegistryParam, registersCallbacks, typeContains } from '../ir/model.js';
 import type { CrateIr, EnumDecl, Field, FnDecl, RecordDecl, TypeRef, Variant } from '../ir/model.js';
-import { camelCase, CODECS_OBJECT, kotlinIdent, kotlinPropertyName, NATIVE_OBJECT, screamingSnake, unraw } from '../names.js';
+import { camelCase, CODECS_OBJECT, kotlinIdent, kotlinPropertyName, LIBRARY_OBJECT, NATIVE_OBJECT, screamingSnake, unraw } from '../names.js';
 import { JNI_KOTLIN, USER_KOTLIN, valueAbi, WIRE_METHOD } from './abi.js';
 import { emitCHeader, GENERATOR_VERSION } from './rust.js';
 import { allNativeFns, isObjectParam, valueNativeFns } from '../ir/objects.js';
@@ -17,7 +17,7 @@ import { cSymbol } from './rust-faces.js';
 import { STREAM_IMPORTS, STREAM_NATIVE_PARAMS, streamBody, streamDoc, streamKotlinType } from './kotlin-streams.js';
 import { WireSizes } from './wire-size.js';
 import { isMessageType } from '../check/check.js';
-import { kdoc } from './kdoc.js';
+import { kdoc, runsOn } from './kdoc.js';
 import { interfaceFingerprint, RUNTIME_VERSION } from './fingerprint.js';
 
 export interface KotlinFile {
@@ -354,9 +354,7 @@ function wrapper(fn: FnDecl): string {
   const kind = fn.isAsync ? 'suspend fun' : 'fun';
   const retDecl = ret === 'Unit' ? '' : `: ${ret}`;
   const throws = fn.returns.kind === 'result' ? [`@throws ${(fn.returns.err as { name: string }).name} when Rust returns \`Err\`.`] : [];
-  const runsNote = fn.isAsync
-    ? 'Runs on ferry\'s Tokio runtime; suspends without blocking. Cancelling the caller drops the Rust future.'
-    : 'Runs on the calling thread.';
+  const runsNote = runsOn(fn);
   const doc = kdoc(fn.docs, [`Calls Rust \`${fn.rustPath}\`. ${runsNote}`, ...throws]);
   return `${doc}${kind} ${kotlinIdent(camelCase(fn.name))}(${userParams.join(', ')})${retDecl} {\n${body.map((l) => `    ${l}`).join('\n')}\n}`;
 }
@@ -366,6 +364,7 @@ function nativeDecls(ir: CrateIr): NativeDecl[] {
   const runtime: NativeDecl[] = [
     decl('ferryFingerprint', [], 'Long'),
     decl('ferryCancelCall', ['call: Long'], 'Unit'),
+    decl('ferryShutdown', ['timeoutMillis: Long'], 'Boolean'),
     decl('ferryPendingCalls', [], 'Long'),
     decl('ferryLiveObjects', [], 'Long'),
     decl('ferryOpenStreams', [], 'Long'),
@@ -380,7 +379,7 @@ function nativeDecls(ir: CrateIr): NativeDecl[] {
 function nativeObject(ir: CrateIr, face: 'jvm' | 'native'): string {
   const decls = nativeDecls(ir);
   const members = face === 'jvm' ? decls.map(jvmExternal) : decls.map((d) => nativeMember(d, ir.crateName));
-  const runtimeCount = 8;
+  const runtimeCount = 9;
   const runtime = members.slice(0, runtimeCount).join('\n');
   const user = members.slice(runtimeCount).join('\n');
   const kind = face === 'jvm' ? 'raw JNI entry points' : 'its C functions, through cinterop';
@@ -423,6 +422,38 @@ ${ir.objects.length > 0 ? '    override fun releaseObject(handle: Long) {\n     
 ${face === 'native' ? nativeUpcalls(ir) : ''}`;
 }
 
+/** The library's public controls: `FerryLibrary.shutdown`. */
+function libraryObject(ir: CrateIr): string {
+  return `${HEADER(ir)}
+import dev.ferry.Callbacks
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlin.time.Duration
+import kotlin.time.Duration.Companion.seconds
+
+/** The native library \`${ir.libName}\` (crate \`${ir.crateName}\`) as a whole. */
+object ${LIBRARY_OBJECT} {
+    /**
+     * Shuts the library down, for good: calls to its async functions and Flows throw
+     * IllegalStateException from now on; calls running now resume with CancellationException
+     * and open Flows end with it; the Tokio runtime's threads stop (and detach from the VM)
+     * on a thread of their own, waiting at most [timeout] for blocking work. Returns at once,
+     * without waiting; false when the library was already shut down. Sync functions that do
+     * not need the runtime keep working.
+     */
+    fun shutdown(timeout: Duration = 5.seconds): Boolean = ${NATIVE_OBJECT}.ferryShutdown(timeout.inWholeMilliseconds)
+
+    /**
+     * Where this library's async callback methods run and the Kotlin Flows passed to it are
+     * collected; \`null\` (the default) means \`dev.ferry.Callbacks.dispatcher\`, the global
+     * choice (\`Dispatchers.Default\` unless set). Applies to the calls that start after it.
+     */
+    var callbackDispatcher: CoroutineDispatcher?
+        get() = Callbacks.dispatcherOrNull(${NATIVE_OBJECT})
+        set(value) = Callbacks.setDispatcher(${NATIVE_OBJECT}, value)
+}
+`;
+}
+
 function pascal(name: string): string {
   return name.split(/[-_]/).filter((p) => p).map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('');
 }
@@ -448,7 +479,10 @@ export function emitKotlin(ir: CrateIr): KotlinFile[] {
   withHolder = new Set(ir.objects.flatMap((o) => (o.implementsTrait ? [o.implementsTrait] : [])));
   const dir = ir.kotlinPackage.split('.').join('/');
   const base = pascal(ir.crateName);
-  const files: KotlinFile[] = [{ path: `${dir}/${NATIVE_OBJECT}.kt`, content: nativeObject(ir, 'jvm') }];
+  const files: KotlinFile[] = [
+    { path: `${dir}/${NATIVE_OBJECT}.kt`, content: nativeObject(ir, 'jvm') },
+    { path: `${dir}/${LIBRARY_OBJECT}.kt`, content: libraryObject(ir) },
+  ];
 
   const typeDecls = [...ir.records.map(recordClass), ...ir.enums.map(enumClass)];
   if (typeDecls.length > 0) {

@@ -14,11 +14,16 @@ export function objectNativeParam(name: string): NativeParam {
   return { name, kind: 'prim', prim: 'i64' };
 }
 
-/** Lifts an object argument: the `Arc<T>` behind the handle, or IllegalStateException. */
-export function objectLiftParam(name: string, t: TypeRef, rustPath: (name: string) => string): string {
+/**
+ * Lifts an object argument: the `Arc<T>` behind the handle, or IllegalStateException. A
+ * thread-affine object's handle holds an `Affine<T>` (only ever its methods' `self`),
+ * whose thread must still be there.
+ */
+export function objectLiftParam(name: string, t: TypeRef, types: { path(name: string): string; affine: Set<string> }): string {
   const obj = objectParamName(t);
-  const path = rustPath(obj);
-  return `let ${name}: ::std::sync::Arc<${path}> = ::ferry::objects::get::<${path}>(${name}, "${obj}")?;`;
+  const path = types.affine.has(obj) ? `::ferry::affine::Affine<${types.path(obj)}>` : types.path(obj);
+  const check = types.affine.has(obj) ? ` ${name}.ensure_alive()?;` : '';
+  return `let ${name}: ::std::sync::Arc<${path}> = ::ferry::objects::get::<${path}>(${name}, "${obj}")?;${check}`;
 }
 
 /** Writes an object (`expr: &Arc<T>`) as a new handle owning a clone of the Arc. */
@@ -30,7 +35,9 @@ export function objectEncode(expr: string): string {
  * The call expression with bare-object results (`T`, `Self`, `Result<Self, E>`) put in an
  * `Arc`, so every object result downstream is an `Arc<T>`.
  */
-export function adaptObjectResult(t: TypeRef, call: string): string {
+export function adaptObjectResult(t: TypeRef, call: string, types: { affine: Set<string> }): string {
+  // A thread-affine `new` runs on the object's new thread; the handle is there at once.
+  if (t.kind === 'object' && types.affine.has(t.name)) return `::std::sync::Arc::new(::ferry::affine::Affine::new("${t.name}", move || ${call}))`;
   if (t.kind === 'object' && !t.arc) return `::std::sync::Arc::new(${call})`;
   if (t.kind === 'result' && t.ok.kind === 'object' && !t.ok.arc) return `(${call}).map(::std::sync::Arc::new)`;
   return call;

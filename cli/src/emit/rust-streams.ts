@@ -3,7 +3,7 @@
 // The user function runs inside the stream's task, so nothing runs before `collect`.
 
 import type { FnDecl, TypeRef } from '../ir/model.js';
-import { encode, RustTypes, wireBytes } from './rust.js';
+import { encode, RUNNING_CHECK, RustTypes, wireBytes } from './rust.js';
 import type { NativeExport, NativeParam } from './rust-faces.js';
 
 /** The item type of a stream return and, for `Item = Result<T, E>`, the error enum. */
@@ -32,7 +32,7 @@ export function streamExportBody(fn: FnDecl, types: RustTypes, liftLines: string
     : `${encodeOk('__item')} ::std::result::Result::Ok(())`;
   const made = fn.isAsync ? `${call}.await` : call;
   return `    face::sync_call(&mut env, |env| {
-${liftLines}        Ok(face::streams::open_for_sink(__sink, __batch, __credit,
+${RUNNING_CHECK}${liftLines}        Ok(face::streams::open_for_sink(__sink, __batch, __credit,
             move |token| async move { ${made} },
             |w: &mut Writer, __item: ${itemType}| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { ${body} },
         ))

@@ -6,7 +6,7 @@ import { unraw } from '../names.js';
 import { cDeclaration, cSymbol, renderC, renderJni, type AbiPrim, type NativeExport, type NativeParam, type NativeResult } from './rust-faces.js';
 import { JNI_RUST, valueAbi, WIRE_METHOD } from './abi.js';
 import { callbackParam, flowParam, isRegistryParam, registersCallbacks, typeContains, type Prim } from '../ir/model.js';
-import { allNativeFns } from '../ir/objects.js';
+import { allNativeFns, SELF_PARAM } from '../ir/objects.js';
 import { adaptObjectResult, isObjectParam, objectEncode, objectLiftParam, objectNativeParam, objectRuntimeExports } from './rust-objects.js';
 import { callbackFromHandle, callbackLiftParam, callbackProxy, flowLiftParam, traitHolder, traitObjectEncode } from './rust-callbacks.js';
 import { returnedTraits } from '../ir/trait-objects.js';
@@ -21,7 +21,10 @@ export class RustTypes {
   readonly sizes: WireSizes;
   /** Callback traits that Rust returns, which have a holder object (see ir/trait-objects.ts). */
   readonly withHolder: Set<string>;
+  /** Thread-affine objects: their handles hold a `ferry::affine::Affine<T>`. */
+  readonly affine: Set<string>;
   constructor(ir: CrateIr) {
+    this.affine = new Set(ir.objects.filter((o) => o.threadAffine).map((o) => o.name));
     this.withHolder = new Set(ir.objects.flatMap((o) => (o.implementsTrait ? [o.implementsTrait] : [])));
     for (const t of [...ir.records, ...ir.enums, ...ir.objects, ...ir.callbacks]) this.paths.set(t.name, t.rustPath);
     this.sizes = new WireSizes(ir);
@@ -237,7 +240,7 @@ function nativeParam(name: string, t: TypeRef): NativeParam | null {
 
 /** Statement turning the native value of a parameter into the owned Rust value. */
 function liftParam(name: string, t: TypeRef, types: RustTypes): string | null {
-  if (isObjectParam(t)) return objectLiftParam(name, t, (n) => types.path(n));
+  if (isObjectParam(t)) return objectLiftParam(name, t, types);
   const callback = callbackParam(t);
   if (callback) return callbackLiftParam(name, callback, types);
   const flow = flowParam(t);
@@ -267,7 +270,12 @@ export function rustArg(name: string): string {
 }
 
 function callArgs(fn: FnDecl): string {
-  return fn.params.map((p) => (p.type.kind === 'token' ? 'token.clone()' : p.type.kind === 'ref' ? `&${rustArg(p.name)}` : rustArg(p.name))).join(', ');
+  return fn.params.map((p) => {
+    if (p.type.kind === 'token') return 'token.clone()';
+    // A thread-affine method gets its value on the object's thread (see `functionNative`).
+    if (fn.affine && p.name === SELF_PARAM) return '&__this';
+    return p.type.kind === 'ref' ? `&${rustArg(p.name)}` : rustArg(p.name);
+  }).join(', ');
 }
 
 function primToJni(prim: string, expr: string): string {
@@ -366,30 +374,47 @@ function functionNative(fn: FnDecl, types: RustTypes, name: string): NativeExpor
     // tracked variant releases them.
     const runner = mentionsObject(fn.returns) ? 'sync_call_tracked' : 'sync_call';
     return { name, params, result: ret.result, body: `    face::${runner}(&mut env, |env| {
-${liftLines}        let __result = ${adaptObjectResult(fn.returns, call)};
+${liftLines}        let __result = ${adaptObjectResult(fn.returns, call, types)};
         ${ret.expr}
     })` };
   }
+  // A blocking fn is sync: it runs on Tokio's blocking pool and the call awaits it there
+  // (its arguments move into the closure; a panic comes back out as this future's). Its
+  // first poll is not made on the caller's thread: that poll would only hand the work to
+  // the pool, and may start a pool thread, which a UI thread should not wait for.
+  // A thread-affine method runs on its object's thread: the call hands it there (with the
+  // value, as `__this`) and awaits the result.
+  const awaited = fn.blocking ? `::ferry::calls::blocking(move || ${call}).await`
+    : fn.affine ? `${rustArg(SELF_PARAM)}.call(move |__this| async move { ${call}${fn.declaredAsync ? '.await' : ''} }).await`
+    : `${call}.await`;
+  const completion = fn.blocking ? 'completion | ::ferry::completion::NO_INLINE_POLL' : 'completion';
   const r = fn.returns;
   const outcome = r.kind === 'result'
     ? `match __result { ::std::result::Result::Ok(__ok) => ${asyncOutcome(r.ok, '__ok')}, ::std::result::Result::Err(__err) => Outcome::Error(${wireBytes(`write_${(r.err as { name: string }).name}(w, &__err);`)}) }`
     : asyncOutcome(r, '__result');
   return { name, params: [{ name: 'completion', kind: 'prim', prim: 'i64' }, ...params], result: { kind: 'prim', prim: 'i64' }, body: `    face::sync_call(&mut env, |env| {
-${liftLines}        Ok(face::spawn_call(completion, move |token| async move {
-            let __result = ${adaptObjectResult(fn.returns, `${call}.await`)};
+${RUNNING_CHECK}${liftLines}        Ok(face::spawn_call(${completion}, move |token| async move {
+            let __result = ${adaptObjectResult(fn.returns, awaited, types)};
             ${outcome}
         }))
     })` };
 }
 
+/**
+ * First statement of an export that needs the runtime (an async call, a stream): after
+ * `FerryLibrary.shutdown` it throws IllegalStateException before lifting anything.
+ */
+export const RUNNING_CHECK = '        ::ferry::runtime::ensure_running()?;\n';
+
 /** The entry points every library has, besides the user's: loading, counters, cancel. */
 function runtimeExports(ir: CrateIr): NativeExport[] {
   const counter = (name: string, f: string): NativeExport => ({ name, params: [], result: { kind: 'prim', prim: 'i64' }, body: `    ::ferry::diagnostics::${f}() as i64` });
   const i64 = (name: string): NativeParam => ({ name, kind: 'prim', prim: 'i64' });
+  const provider = runtimeProviderLine(ir);
   return [
     { name: 'JNI_OnLoad', only: 'jni', symbol: 'JNI_OnLoad', params: [], result: { kind: 'prim', prim: 'i32' }, body: '' },
     // The C face's set-up: the bindings register their upcalls before the first call.
-    { name: 'ferryInit', only: 'c', params: ['complete', 'deliver', 'call', 'callAsync', 'cancelAsync', 'release'].map(i64), result: { kind: 'unit' }, body: '    face::init_raw(complete, deliver, call, callAsync, cancelAsync, release)' },
+    { name: 'ferryInit', only: 'c', params: ['complete', 'deliver', 'call', 'callAsync', 'cancelAsync', 'release'].map(i64), result: { kind: 'unit' }, body: `${provider}    face::init_raw(complete, deliver, call, callAsync, cancelAsync, release)` },
     // Kotlin's replies to callbacks: an async method's result, a sync method's (C face).
     { name: 'ferryCallbackDone', params: [i64('call'), { name: 'reply', kind: 'bytes' }], result: { kind: 'unit' }, body: '    face::sync_call(&mut env, |env| face::callbacks::complete(env, call, &reply))' },
     { name: 'ferryCallbackReply', only: 'c', params: [i64('slot'), { name: 'reply', kind: 'bytes' }], result: { kind: 'unit' }, body: '    face::sync_call(&mut env, |env| face::callbacks::reply(env, slot, &reply))' },
@@ -397,12 +422,22 @@ function runtimeExports(ir: CrateIr): NativeExport[] {
     // The interface fingerprint these bindings were generated with (see FerryNative's check).
     { name: 'ferryFingerprint', params: [], result: { kind: 'prim', prim: 'i64' }, body: `    0x${interfaceFingerprint(ir)}u64 as i64` },
     { name: 'ferryCancelCall', params: [i64('call')], result: { kind: 'unit' }, body: '    face::cancel_call(call)' },
+    // FerryLibrary.shutdown: returns at once, the runtime stops on a thread of its own.
+    { name: 'ferryShutdown', params: [i64('timeoutMillis')], result: { kind: 'prim', prim: 'bool' }, body: '    u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))' },
     counter('ferryPendingCalls', 'pending_calls'),
     counter('ferryLiveObjects', 'live_objects'),
     counter('ferryOpenStreams', 'open_streams'),
     ...streamRuntimeExports(),
     ...objectRuntimeExports(ir),
   ];
+}
+
+/**
+ * Registers the crate's `#[ferry::runtime]` fn when the library loads (JNI_OnLoad, the C
+ * face's init): before any call, so the first call builds the crate's runtime.
+ */
+function runtimeProviderLine(ir: CrateIr): string {
+  return ir.runtimeProvider ? `    ::ferry::runtime::set_provider(${ir.runtimeProvider});\n` : '';
 }
 
 function indent(text: string): string {
@@ -437,7 +472,7 @@ export function emitRust(ir: CrateIr): string {
   const use = codecUse(ir);
   const exported = allNativeFns(ir).map((f) => functionExport(f, ir, types));
   const natives = [...runtimeExports(ir), ...exported.map((e) => e.native)];
-  const onLoad = 'pub extern "system" fn JNI_OnLoad(vm: ::ferry::__private::jni::JavaVM, _reserved: *mut ::std::ffi::c_void) -> jint {\n    face::on_load(vm)\n}';
+  const onLoad = `pub extern "system" fn JNI_OnLoad(vm: ::ferry::__private::jni::JavaVM, _reserved: *mut ::std::ffi::c_void) -> jint {\n${runtimeProviderLine(ir)}    face::on_load(vm)\n}`;
   const jni = natives.filter((n) => n.only !== 'c')
     .map((n) => (n.symbol === 'JNI_OnLoad' ? `#[no_mangle]\n${onLoad}` : renderJni(n, ir.kotlinPackage))).join('\n\n');
   const c = natives.filter((n) => n.only !== 'jni').map((n) => renderC(n, ir.crateName)).join('\n\n');

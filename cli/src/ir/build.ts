@@ -60,11 +60,15 @@ export function buildIr(crate: SynCrate, meta: CrateMeta): CrateIr {
   for (const item of crate.items) {
     const exp = item.export;
     if (exp && exp.unknownArgs.length > 0) {
-      ir.rejected.push({ span: exp.span, message: `unknown argument \`${exp.unknownArgs.join(', ')}\` to #[ferry::export]: expected nothing, \`object\`, \`error\` or \`callback\`` });
+      ir.rejected.push({ span: exp.span, message: `unknown argument \`${exp.unknownArgs.join(', ')}\` to #[ferry::export]: expected nothing, \`object\`, \`error\`, \`callback\`, \`blocking\` or \`thread_affine\`` });
     }
+    if (exp?.threadAffine && item.kind !== 'impl' && !(item.kind === 'struct' && exp.kind === 'object')) {
+      ir.rejected.push({ span: exp.span, message: '`thread_affine` marks an object: #[ferry::export(object, thread_affine)] on its struct, or #[ferry::export(thread_affine)] on its impl block' });
+    }
+    if (item.isRuntime) runtimeProvider(item, rustPath(item), reachable(item.modulePath, item.isPublic), ir);
     switch (item.kind) {
       case 'fn':
-        if (exp) ir.functions.push(buildFn(item.fn, rustPath(item), reachable(item.modulePath, item.isPublic), resolve));
+        if (exp) ir.functions.push(buildFn(item.fn, rustPath(item), reachable(item.modulePath, item.isPublic), resolve, exp.blocking ? 'blocking' : null));
         break;
       case 'struct':
         if (!exp) break;
@@ -111,6 +115,17 @@ export function buildIr(crate: SynCrate, meta: CrateMeta): CrateIr {
   // After the records and enums: their impl blocks give them methods.
   ir.objects = buildObjects(crate, resolve, reachable, ir.rejected, [...ir.records, ...ir.enums]);
   return ir;
+}
+
+/** Records the crate's `#[ferry::runtime]` fn, or why it cannot be one. */
+function runtimeProvider(item: SynItem, path: string, visible: boolean, ir: CrateIr): void {
+  const reject = (message: string): void => { ir.rejected.push({ span: item.span, message: `#[ferry::runtime] \`${item.name}\`: ${message}` }); };
+  if (item.kind !== 'fn') return reject('the attribute marks a fn returning ferry::RuntimeConfig');
+  if (ir.runtimeProvider) return reject(`a crate has one runtime fn, and \`${ir.runtimeProvider}\` is one already`);
+  if (item.fn.isAsync) return reject('it runs before the runtime exists, so it cannot be async');
+  if (item.fn.params.length > 0 || item.fn.selfParam !== 'none' || item.fn.generics) return reject('it takes no parameters: ferry calls it as `fn() -> ferry::RuntimeConfig`');
+  if (!visible) return reject('it is not visible from the crate root: make it (and its modules) `pub` or `pub(crate)`');
+  ir.runtimeProvider = path;
 }
 
 function buildRecord(item: Extract<SynItem, { kind: 'struct' }>, rustPath: string, visible: boolean, crate: SynCrate, resolve: (t: SynType) => TypeRef): RecordDecl {

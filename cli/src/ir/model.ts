@@ -39,7 +39,20 @@ export interface FnDecl {
   name: string;
   rustPath: string; // `crate::net::fetch`
   span: Span;
+  /** True for `async fn`, and for a `blocking` sync fn (Kotlin suspends on it as on an async one). */
   isAsync: boolean;
+  /**
+   * `#[ferry::export(blocking)]`: a sync fn run on Tokio's blocking pool (`spawn_blocking`)
+   * behind a suspend fun; `isAsync` is set too, so everything downstream treats it as async.
+   */
+  blocking?: boolean;
+  /**
+   * A method of a thread-affine object: it runs on the object's thread, and is async to
+   * Kotlin (`isAsync`) even when it is a sync fn in Rust.
+   */
+  affine?: boolean;
+  /** With `blocking` or `affine`: whether the Rust fn itself is an `async fn`. */
+  declaredAsync?: boolean;
   isUnsafe: boolean;
   generics: string | null;
   params: Param[];
@@ -123,6 +136,11 @@ export interface ObjectDecl {
    * implementation held by handle, whose Kotlin class implements the trait's interface.
    */
   implementsTrait?: string;
+  /**
+   * `thread_affine` (on the struct or an impl block): the value lives on a thread of its own
+   * that runs all its methods, so it may be `!Send`/`!Sync`.
+   */
+  threadAffine?: boolean;
   generics: string | null;
   visibleFromRoot: boolean;
   methods: MethodDecl[];
@@ -144,6 +162,8 @@ export interface CrateIr {
   libName: string; // the native library's name (lib<libName>.so)
   kotlinPackage: string;
   allowPanicAbort?: boolean;
+  /** The crate's `#[ferry::runtime]` fn (a path from the crate root), registered when the library loads. */
+  runtimeProvider?: string;
   functions: FnDecl[];
   records: RecordDecl[];
   enums: EnumDecl[];

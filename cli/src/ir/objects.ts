@@ -31,11 +31,14 @@ export function substituteSelf(t: SynType, name: string): SynType {
 }
 
 /** What an impl block's methods attach to: an object, a record or an enum. */
-type MethodOwner = Pick<ObjectDecl, 'name' | 'rustPath' | 'visibleFromRoot' | 'methods'>;
+type MethodOwner = Pick<ObjectDecl, 'name' | 'rustPath' | 'visibleFromRoot' | 'methods'> & { threadAffine?: boolean };
 
-function buildMethod(fn: SynFn, owner: MethodOwner, visible: boolean, resolve: Resolve): MethodDecl {
+function buildMethod(fn: SynFn, owner: MethodOwner, visible: boolean, resolve: Resolve, blocking: boolean): MethodDecl {
   const r = (t: SynType) => resolve(substituteSelf(t, owner.name));
-  return { ...buildFn(fn, `${owner.rustPath}::${fn.name}`, visible, r), receiver: fn.selfParam };
+  // Every method of a thread-affine object runs on its thread (associated fns, which have
+  // no value to run with, run as they would anywhere).
+  const runs = owner.threadAffine && fn.selfParam !== 'none' ? 'affine' : blocking ? 'blocking' : null;
+  return { ...buildFn(fn, `${owner.rustPath}::${fn.name}`, visible, r, runs), receiver: fn.selfParam };
 }
 
 /**
@@ -69,8 +72,18 @@ export function buildObjects(
       visibleFromRoot: reachable(item.modulePath, item.isPublic),
       methods: [],
       docs: item.docs,
-      traits: standardTraits(item, crate),
+      // Display, Eq, Hash and Ord would run on the caller's thread: not for a thread-affine value.
+      traits: item.export.threadAffine ? undefined : standardTraits(item, crate),
+      ...(item.export.threadAffine ? { threadAffine: true } : {}),
     });
+  }
+  // `thread_affine` may sit on any impl block of the object: it holds for all its methods.
+  for (const item of crate.items) {
+    const owner = item.kind === 'impl' && item.export?.threadAffine ? objects.get(item.name) : undefined;
+    if (owner) {
+      owner.threadAffine = true;
+      owner.traits = undefined;
+    }
   }
   for (const item of crate.items) {
     if (item.kind !== 'impl') continue;
@@ -103,11 +116,13 @@ export function buildObjects(
     // An exported impl block exports its `pub` methods; private helpers stay Rust-only
     // (unless marked one by one with #[ferry::export]).
     const fns = item.export ? item.methods.filter((m) => m.isPublic || m.export) : marked;
+    // `blocking` on the impl block applies to each of its fns; on a fn, to that fn.
+    const blockingImpl = item.export?.blocking ?? false;
     for (const m of fns) {
       // A method is callable from the glue (a child of the crate root) when it is `pub`,
       // or when the impl lives in the root module (privacy is per module).
       const visible = owner.visibleFromRoot && (item.modulePath.length === 0 || m.isPublic);
-      owner.methods.push(buildMethod(m, owner, visible, resolve));
+      owner.methods.push(buildMethod(m, owner, visible, resolve, blockingImpl || (m.export?.blocking ?? false)));
     }
   }
   return [...objects.values()];

@@ -134,6 +134,7 @@ export async function parseCrate(rootFile: string, displayBase: string, diags: D
     isPublic: hasVisibility(node),
     generics: node.childForFieldName('type_parameters')?.text ?? null,
     export: readExport(attrs, ctx),
+    isRuntime: attrs.some((a) => ['ferry::runtime', '::ferry::runtime'].includes(attributePath(a))),
     derives: attrs.filter((a) => attributeName(a) === 'derive').flatMap((a) => tokenList(a)),
     hasErrorAttributes: /#\s*\[\s*error\s*\(/.test(node.text) || attrs.some((a) => attributeName(a) === 'error'),
     docs: docsOf(node),
@@ -145,8 +146,16 @@ export async function parseCrate(rootFile: string, displayBase: string, diags: D
       if (name === 'ferry::export' || name === '::ferry::export' || (name === 'export' && ctx.usesFerryExport)) {
         const words = tokenList(a);
         const known: ExportKind[] = ['object', 'error', 'callback'];
+        // Modifiers say how an export runs, not what it is; they combine with any kind.
+        const modifiers = ['blocking', 'thread_affine'];
         const kind = (words.find((w) => (known as string[]).includes(w)) as ExportKind | undefined) ?? 'plain';
-        return { kind, unknownArgs: words.filter((w) => !(known as string[]).includes(w)), span: spanOf(a, ctx) };
+        return {
+          kind,
+          unknownArgs: words.filter((w) => !(known as string[]).includes(w) && !modifiers.includes(w)),
+          blocking: words.includes('blocking'),
+          threadAffine: words.includes('thread_affine'),
+          span: spanOf(a, ctx),
+        };
       }
     }
     return null;

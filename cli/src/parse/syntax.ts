@@ -25,6 +25,10 @@ export interface SynExport {
   kind: ExportKind;
   /** Unknown words inside `#[ferry::export(...)]`, reported by the checker. */
   unknownArgs: string[];
+  /** `#[ferry::export(blocking)]`: a sync fn that runs on Tokio's blocking pool. */
+  blocking: boolean;
+  /** `thread_affine` on an object's struct or impl block: it lives on a thread of its own. */
+  threadAffine: boolean;
   span: Span;
 }
 
@@ -74,6 +78,8 @@ interface SynItemBase {
   export: SynExport | null;
   /** Derives listed in `#[derive(...)]`, last path segment only. */
   derives: string[];
+  /** `#[ferry::runtime]`: the crate's fn returning the `ferry::RuntimeConfig` to use. */
+  isRuntime: boolean;
   /** True when the item carries `#[error("...")]` style attributes (thiserror). */
   hasErrorAttributes: boolean;
   docs: string | null;

@@ -3,9 +3,11 @@
 //! generated glue names everything through this crate, so a user crate depends on `ferry`
 //! alone and never sees the split.
 //!
-//! - [`runtime`]: the Tokio runtime ferry owns (multi-thread by default).
+//! - [`runtime`]: the Tokio runtime ferry owns (multi-thread by default), or the crate's
+//!   own: a `#[ferry::runtime]` fn returning a [`RuntimeConfig`].
 //! - [`calls`]: async calls from Kotlin: spawn, cancel, complete once.
 //! - [`handles`]: generation-checked handle tables (stale or forged handles are errors).
+//! - [`affine`]: thread-affine objects, each value on a thread of its own.
 //! - [`streams`]: Rust streams behind Kotlin Flows, with credit-based backpressure.
 //! - [`objects`]: the handle registry behind `#[ferry::export(object)]` Kotlin classes.
 //! - [`callbacks`]: Rust calling Kotlin implementations of `#[ferry::export(callback)]` traits.
@@ -16,11 +18,12 @@
 //!
 //! Users only write `ferry::include_glue!()` and the `#[ferry::export]` attributes.
 
-pub use ferry_core::{callbacks, calls, cancel, diagnostics, error, handles, objects, panics, runtime, streams, wire};
+pub use ferry_core::{affine, callbacks, calls, cancel, completion, diagnostics, error, handles, objects, panics, runtime, streams, wire};
 pub use ferry_core::{CallError, CancellationToken};
+pub use ferry_core::runtime::RuntimeConfig;
 pub use ferry_jni as jvm;
 pub use ferry_cabi as cabi;
-pub use ferry_macros::{export, include_glue};
+pub use ferry_macros::{export, include_glue, runtime};
 
 /// Re-exports the generated glue relies on, so a user crate needs no direct dependency
 /// on `jni` or `tokio` of a matching version.

@@ -648,6 +648,11 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_ferryShutdown<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, timeoutMillis: i64) -> u8 {
+            u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))
+        }
+
+        #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_ferryPendingCalls<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
             ::ferry::diagnostics::pending_calls() as i64
         }
@@ -705,6 +710,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1from_1worker<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_logger: i64, arg_n: i32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { if arg_logger & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_logger & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_logger); __p } };
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -717,6 +723,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1from_1thread<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_logger: i64, arg_n: i32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_logger: ::std::boxed::Box<dyn crate::Logger> = { let __p: ::std::boxed::Box<dyn crate::Logger> = ::std::boxed::Box::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))); __p };
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -779,6 +786,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_fetch_1token<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_source: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { if arg_source & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_source & !(1i64 << 62), "TokenSource")?.0) } else { let __p: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_source); __p } };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::fetch_token(arg_source).await;
@@ -790,6 +798,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_slow_1with_1timeout<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_source: i64, arg_ms: i64, arg_timeout_ms: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { if arg_source & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_source & !(1i64 << 62), "TokenSource")?.0) } else { let __p: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_source); __p } };
                 let arg_ms: u64 = arg_ms as u64;
                 let arg_timeout_ms: u64 = arg_timeout_ms as u64;
@@ -803,6 +812,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_slow_1through<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_source: i64, arg_ms: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { if arg_source & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_source & !(1i64 << 62), "TokenSource")?.0) } else { let __p: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_source); __p } };
                 let arg_ms: u64 = arg_ms as u64;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -815,6 +825,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_many_1tokens<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_source: i64, arg_n: i32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { if arg_source & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_source & !(1i64 << 62), "TokenSource")?.0) } else { let __p: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_source); __p } };
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -827,6 +838,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_sum_1flow<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_numbers: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_numbers = ::ferry::callbacks::ForeignStream::<i64>::new(face::callbacks::foreign(arg_numbers), "Flow argument numbers", |r: &mut Reader| -> WireResult<i64> { ::std::result::Result::Ok(r.i64()?) });
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::sum_flow(arg_numbers).await;
@@ -838,6 +850,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_entry_1texts<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_entries: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_entries = ::ferry::callbacks::ForeignStream::<crate::Entry>::new(face::callbacks::foreign(arg_entries), "Flow argument entries", |r: &mut Reader| -> WireResult<crate::Entry> { ::std::result::Result::Ok(read_Entry(r)?) });
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::entry_texts(arg_entries).await;
@@ -849,6 +862,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_take_1slowly<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_numbers: i64, arg_n: i32, arg_pause_ms: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_numbers = ::ferry::callbacks::ForeignStream::<u32>::new(face::callbacks::foreign(arg_numbers), "Flow argument numbers", |r: &mut Reader| -> WireResult<u32> { ::std::result::Result::Ok(r.u32()?) });
                 let arg_n: u32 = arg_n as u32;
                 let arg_pause_ms: u64 = arg_pause_ms as u64;
@@ -916,6 +930,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1to_1all_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_loggers: JByteArray<'local>, arg_text: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_loggers: ::std::vec::Vec<::std::option::Option<::std::sync::Arc<dyn crate::Logger>>> = { let __bytes = face::bytes_arg(env, &arg_loggers)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(1)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 1)); for _ in 0..n0 { v0.push(match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some({ let __h = r.i64()?; { if __h & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(__h & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(__h))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), __h); __p } } }), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }); } v0 }; __r.finish()?; __v };
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -938,6 +953,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_logger_1counts<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_loggers: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_loggers: ::std::vec::Vec<::std::sync::Arc<dyn crate::Logger>> = { let __bytes = face::bytes_arg(env, &arg_loggers)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { v0.push({ let __h = r.i64()?; { if __h & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(__h & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(__h))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), __h); __p } } }); } v0 }; __r.finish()?; __v };
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
                     move |token| async move { crate::logger_counts(arg_loggers) },
@@ -979,6 +995,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_pick_1later_1id<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_broker: i64, arg_id: i32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_broker: ::std::sync::Arc<dyn crate::Broker> = { let __p: ::std::sync::Arc<dyn crate::Broker> = ::std::sync::Arc::new(__FerryCallbackBroker(face::callbacks::foreign(arg_broker))); __p };
                 let arg_id: u32 = arg_id as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -1040,6 +1057,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_Hub_1broadcast<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_text: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Hub> = ::ferry::objects::get::<crate::Hub>(arg_ferry_self, "Hub")?;
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -1061,6 +1079,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_Hub_1broadcast_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_text: JByteArray<'local>, arg_delay_ms: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Hub> = ::ferry::objects::get::<crate::Hub>(arg_ferry_self, "Hub")?;
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
                 let arg_delay_ms: u64 = arg_delay_ms as u64;
@@ -1129,6 +1148,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_FerryRustTokenSource_1token<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_scope: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::__ferry_glue::__FerryRustTokenSource> = ::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_ferry_self, "FerryRustTokenSource")?;
                 let arg_scope: ::std::string::String = face::string_arg(env, &arg_scope)?;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -1141,6 +1161,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_FerryRustTokenSource_1slow<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_ms: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::__ferry_glue::__FerryRustTokenSource> = ::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_ferry_self, "FerryRustTokenSource")?;
                 let arg_ms: u64 = arg_ms as u64;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -1192,6 +1213,12 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_ferryCancelCall(__status: *mut i64, call: i64) {
             let mut env = face::Status::new(__status);
             face::cancel_call(call)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_ferryShutdown(__status: *mut i64, timeoutMillis: i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))
         }
 
         #[no_mangle]
@@ -1264,6 +1291,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_log_from_worker(__status: *mut i64, completion: i64, arg_logger: i64, arg_n: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { if arg_logger & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_logger & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_logger); __p } };
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -1277,6 +1305,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_log_from_thread(__status: *mut i64, completion: i64, arg_logger: i64, arg_n: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_logger: ::std::boxed::Box<dyn crate::Logger> = { let __p: ::std::boxed::Box<dyn crate::Logger> = ::std::boxed::Box::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))); __p };
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -1347,6 +1376,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_fetch_token(__status: *mut i64, completion: i64, arg_source: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { if arg_source & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_source & !(1i64 << 62), "TokenSource")?.0) } else { let __p: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_source); __p } };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::fetch_token(arg_source).await;
@@ -1359,6 +1389,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_slow_with_timeout(__status: *mut i64, completion: i64, arg_source: i64, arg_ms: i64, arg_timeout_ms: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { if arg_source & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_source & !(1i64 << 62), "TokenSource")?.0) } else { let __p: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_source); __p } };
                 let arg_ms: u64 = arg_ms as u64;
                 let arg_timeout_ms: u64 = arg_timeout_ms as u64;
@@ -1373,6 +1404,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_slow_through(__status: *mut i64, completion: i64, arg_source: i64, arg_ms: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { if arg_source & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_source & !(1i64 << 62), "TokenSource")?.0) } else { let __p: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_source); __p } };
                 let arg_ms: u64 = arg_ms as u64;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -1386,6 +1418,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_many_tokens(__status: *mut i64, completion: i64, arg_source: i64, arg_n: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_source: ::std::sync::Arc<dyn crate::TokenSource> = { if arg_source & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_source & !(1i64 << 62), "TokenSource")?.0) } else { let __p: ::std::sync::Arc<dyn crate::TokenSource> = ::std::sync::Arc::new(__FerryCallbackTokenSource(face::callbacks::foreign(arg_source))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_source); __p } };
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -1399,6 +1432,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_sum_flow(__status: *mut i64, completion: i64, arg_numbers: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_numbers = ::ferry::callbacks::ForeignStream::<i64>::new(face::callbacks::foreign(arg_numbers), "Flow argument numbers", |r: &mut Reader| -> WireResult<i64> { ::std::result::Result::Ok(r.i64()?) });
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::sum_flow(arg_numbers).await;
@@ -1411,6 +1445,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_entry_texts(__status: *mut i64, completion: i64, arg_entries: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_entries = ::ferry::callbacks::ForeignStream::<crate::Entry>::new(face::callbacks::foreign(arg_entries), "Flow argument entries", |r: &mut Reader| -> WireResult<crate::Entry> { ::std::result::Result::Ok(read_Entry(r)?) });
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::entry_texts(arg_entries).await;
@@ -1423,6 +1458,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_take_slowly(__status: *mut i64, completion: i64, arg_numbers: i64, arg_n: i32, arg_pause_ms: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_numbers = ::ferry::callbacks::ForeignStream::<u32>::new(face::callbacks::foreign(arg_numbers), "Flow argument numbers", |r: &mut Reader| -> WireResult<u32> { ::std::result::Result::Ok(r.u32()?) });
                 let arg_n: u32 = arg_n as u32;
                 let arg_pause_ms: u64 = arg_pause_ms as u64;
@@ -1502,6 +1538,7 @@ mod __ferry_glue {
             let arg_loggers = face::Bytes::new(arg_loggers_ptr, arg_loggers_len);
             let arg_text = face::Bytes::new(arg_text_ptr, arg_text_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_loggers: ::std::vec::Vec<::std::option::Option<::std::sync::Arc<dyn crate::Logger>>> = { let __bytes = face::bytes_arg(env, &arg_loggers)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(1)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 1)); for _ in 0..n0 { v0.push(match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some({ let __h = r.i64()?; { if __h & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(__h & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(__h))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), __h); __p } } }), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }); } v0 }; __r.finish()?; __v };
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -1528,6 +1565,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_loggers = face::Bytes::new(arg_loggers_ptr, arg_loggers_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_loggers: ::std::vec::Vec<::std::sync::Arc<dyn crate::Logger>> = { let __bytes = face::bytes_arg(env, &arg_loggers)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { v0.push({ let __h = r.i64()?; { if __h & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(__h & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(__h))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), __h); __p } } }); } v0 }; __r.finish()?; __v };
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
                     move |token| async move { crate::logger_counts(arg_loggers) },
@@ -1575,6 +1613,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_pick_later_id(__status: *mut i64, completion: i64, arg_broker: i64, arg_id: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_broker: ::std::sync::Arc<dyn crate::Broker> = { let __p: ::std::sync::Arc<dyn crate::Broker> = ::std::sync::Arc::new(__FerryCallbackBroker(face::callbacks::foreign(arg_broker))); __p };
                 let arg_id: u32 = arg_id as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -1646,6 +1685,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_text = face::Bytes::new(arg_text_ptr, arg_text_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Hub> = ::ferry::objects::get::<crate::Hub>(arg_ferry_self, "Hub")?;
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -1670,6 +1710,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_text = face::Bytes::new(arg_text_ptr, arg_text_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Hub> = ::ferry::objects::get::<crate::Hub>(arg_ferry_self, "Hub")?;
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
                 let arg_delay_ms: u64 = arg_delay_ms as u64;
@@ -1747,6 +1788,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_scope = face::Bytes::new(arg_scope_ptr, arg_scope_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::__ferry_glue::__FerryRustTokenSource> = ::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_ferry_self, "FerryRustTokenSource")?;
                 let arg_scope: ::std::string::String = face::string_arg(env, &arg_scope)?;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -1760,6 +1802,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_FerryRustTokenSource_slow(__status: *mut i64, completion: i64, arg_ferry_self: i64, arg_ms: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::__ferry_glue::__FerryRustTokenSource> = ::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_ferry_self, "FerryRustTokenSource")?;
                 let arg_ms: u64 = arg_ms as u64;
                 Ok(face::spawn_call(completion, move |token| async move {

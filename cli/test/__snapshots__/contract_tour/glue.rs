@@ -157,6 +157,11 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub extern "system" fn Java_com_example_vault_FerryNative_ferryShutdown<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, timeoutMillis: i64) -> u8 {
+            u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))
+        }
+
+        #[no_mangle]
         pub extern "system" fn Java_com_example_vault_FerryNative_ferryPendingCalls<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
             ::ferry::diagnostics::pending_calls() as i64
         }
@@ -199,6 +204,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_com_example_vault_FerryNative_slow<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ms: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ms: u64 = arg_ms as u64;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::slow(arg_ms).await;
@@ -235,6 +241,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_com_example_vault_FerryNative_Vault_1put<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_key: JByteArray<'local>, arg_value: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_ferry_self, "Vault")?;
                 let arg_key: ::std::string::String = face::string_arg(env, &arg_key)?;
                 let arg_value: ::std::vec::Vec<u8> = face::bytes_arg(env, &arg_value)?;
@@ -248,6 +255,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_com_example_vault_FerryNative_Vault_1get<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_key: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_ferry_self, "Vault")?;
                 let arg_key: ::std::string::String = face::string_arg(env, &arg_key)?;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -278,6 +286,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_com_example_vault_FerryNative_Vault_1watch<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_ferry_self: i64, arg_n: i32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_ferry_self, "Vault")?;
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
@@ -332,6 +341,12 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub unsafe extern "C" fn ferry_vault_check_ferryShutdown(__status: *mut i64, timeoutMillis: i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))
+        }
+
+        #[no_mangle]
         pub unsafe extern "C" fn ferry_vault_check_ferryPendingCalls(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
             ::ferry::diagnostics::pending_calls() as i64
@@ -382,6 +397,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_vault_check_slow(__status: *mut i64, completion: i64, arg_ms: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ms: u64 = arg_ms as u64;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::slow(arg_ms).await;
@@ -424,6 +440,7 @@ mod __ferry_glue {
             let arg_key = face::Bytes::new(arg_key_ptr, arg_key_len);
             let arg_value = face::Bytes::new(arg_value_ptr, arg_value_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_ferry_self, "Vault")?;
                 let arg_key: ::std::string::String = face::string_arg(env, &arg_key)?;
                 let arg_value: ::std::vec::Vec<u8> = face::bytes_arg(env, &arg_value)?;
@@ -439,6 +456,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_key = face::Bytes::new(arg_key_ptr, arg_key_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_ferry_self, "Vault")?;
                 let arg_key: ::std::string::String = face::string_arg(env, &arg_key)?;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -472,6 +490,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_vault_check_Vault_watch(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_ferry_self: i64, arg_n: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Vault> = ::ferry::objects::get::<crate::Vault>(arg_ferry_self, "Vault")?;
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,

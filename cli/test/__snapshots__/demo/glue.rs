@@ -242,6 +242,11 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryShutdown<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, timeoutMillis: i64) -> u8 {
+            u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))
+        }
+
+        #[no_mangle]
         pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryPendingCalls<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
             ::ferry::diagnostics::pending_calls() as i64
         }
@@ -274,6 +279,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_dev_ferry_demo_FerryNative_start_1echo_1server<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::start_echo_server().await;
                     match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(__ok as i64), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) }
@@ -284,6 +290,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_dev_ferry_demo_FerryNative_ping<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_port: i16, arg_message: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_port: u16 = arg_port as u16;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -296,6 +303,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_dev_ferry_demo_FerryNative_ping_1many<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_port: i16, arg_count: i32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_port: u16 = arg_port as u16;
                 let arg_count: u32 = arg_count as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -327,6 +335,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_dev_ferry_demo_FerryNative_long_1job<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_steps: i32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_steps: u32 = arg_steps as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::long_job(arg_steps, token.clone()).await;
@@ -346,6 +355,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_dev_ferry_demo_FerryNative_transfer<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_port: i16, arg_chunks: i32, arg_chunk_kib: i32, arg_pause: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_port: u16 = arg_port as u16;
                 let arg_chunks: u32 = arg_chunks as u32;
                 let arg_chunk_kib: u32 = arg_chunk_kib as u32;
@@ -368,6 +378,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_dev_ferry_demo_FerryNative_sign_1in<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_platform: i64, arg_port: i16, arg_user: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_platform: ::std::sync::Arc<dyn crate::Platform> = { let __p: ::std::sync::Arc<dyn crate::Platform> = ::std::sync::Arc::new(__FerryCallbackPlatform(face::callbacks::foreign(arg_platform))); __p };
                 let arg_port: u16 = arg_port as u16;
                 let arg_user: ::std::string::String = face::string_arg(env, &arg_user)?;
@@ -390,6 +401,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_dev_ferry_demo_FerryNative_EchoClient_1send<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_message: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::EchoClient> = ::ferry::objects::get::<crate::EchoClient>(arg_ferry_self, "EchoClient")?;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -453,6 +465,12 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_ferryShutdown(__status: *mut i64, timeoutMillis: i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))
+        }
+
+        #[no_mangle]
         pub unsafe extern "C" fn ferry_ferry_demo_ferryPendingCalls(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
             ::ferry::diagnostics::pending_calls() as i64
@@ -492,6 +510,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_ferry_demo_start_echo_server(__status: *mut i64, completion: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::start_echo_server().await;
                     match __result { ::std::result::Result::Ok(__ok) => Outcome::Value(__ok as i64), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) }
@@ -504,6 +523,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_port: u16 = arg_port as u16;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -517,6 +537,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_ferry_demo_ping_many(__status: *mut i64, completion: i64, arg_port: i16, arg_count: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_port: u16 = arg_port as u16;
                 let arg_count: u32 = arg_count as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -552,6 +573,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_ferry_demo_long_job(__status: *mut i64, completion: i64, arg_steps: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_steps: u32 = arg_steps as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::long_job(arg_steps, token.clone()).await;
@@ -574,6 +596,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_pause = face::Bytes::new(arg_pause_ptr, arg_pause_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_port: u16 = arg_port as u16;
                 let arg_chunks: u32 = arg_chunks as u32;
                 let arg_chunk_kib: u32 = arg_chunk_kib as u32;
@@ -599,6 +622,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_user = face::Bytes::new(arg_user_ptr, arg_user_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_platform: ::std::sync::Arc<dyn crate::Platform> = { let __p: ::std::sync::Arc<dyn crate::Platform> = ::std::sync::Arc::new(__FerryCallbackPlatform(face::callbacks::foreign(arg_platform))); __p };
                 let arg_port: u16 = arg_port as u16;
                 let arg_user: ::std::string::String = face::string_arg(env, &arg_user)?;
@@ -624,6 +648,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::EchoClient> = ::ferry::objects::get::<crate::EchoClient>(arg_ferry_self, "EchoClient")?;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 Ok(face::spawn_call(completion, move |token| async move {

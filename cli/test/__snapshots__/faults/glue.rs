@@ -339,6 +339,11 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub extern "system" fn Java_fixtures_faults_FerryNative_ferryShutdown<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, timeoutMillis: i64) -> u8 {
+            u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))
+        }
+
+        #[no_mangle]
         pub extern "system" fn Java_fixtures_faults_FerryNative_ferryPendingCalls<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
             ::ferry::diagnostics::pending_calls() as i64
         }
@@ -413,6 +418,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_faults_FerryNative_add_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_a: i32, arg_b: i32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_a: i32 = arg_a as i32;
                 let arg_b: i32 = arg_b as i32;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -434,6 +440,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_faults_FerryNative_async_1panics_1in_1first_1poll<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_message: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_panics_in_first_poll(arg_message).await;
@@ -445,6 +452,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_faults_FerryNative_async_1panics_1on_1tokio<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_message: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_panics_on_tokio(arg_message).await;
@@ -465,6 +473,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_faults_FerryNative_async_1consumes_1fuse<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_fuse: JByteArray<'local>, arg_on_tokio: u8) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_fuse: crate::Fuse = { let __bytes = face::bytes_arg(env, &arg_fuse)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Fuse(r)?; __r.finish()?; __v };
                 let arg_on_tokio: bool = arg_on_tokio != 0;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -477,6 +486,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_faults_FerryNative_async_1guard_1panics_1after_1result<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_message: JByteArray<'local>, arg_on_tokio: u8) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 let arg_on_tokio: bool = arg_on_tokio != 0;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -499,6 +509,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_faults_FerryNative_async_1fails<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_rigged: u8, arg_message: JByteArray<'local>, arg_on_tokio: u8) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_rigged: bool = arg_rigged != 0;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 let arg_on_tokio: bool = arg_on_tokio != 0;
@@ -512,6 +523,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_faults_FerryNative_label_1after_1gate<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_bomb: i64, arg_gate: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_bomb: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_bomb, "Bomb")?;
                 let arg_gate: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_gate, "Gate")?;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -524,6 +536,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_faults_FerryNative_label_1of<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_bomb: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_bomb: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_bomb, "Bomb")?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::label_of(arg_bomb).await;
@@ -535,6 +548,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_faults_FerryNative_hang_1holding<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_fuse: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_fuse: crate::Fuse = { let __bytes = face::bytes_arg(env, &arg_fuse)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Fuse(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::hang_holding(arg_fuse).await;
@@ -546,6 +560,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1fn_1panics<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_message: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
                     move |token| async move { crate::stream_fn_panics(arg_message) },
@@ -557,6 +572,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1fn_1panics_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_message: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
                     move |token| async move { crate::stream_fn_panics_later(arg_message).await },
@@ -568,6 +584,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1panics_1in_1poll<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_items: i32, arg_message: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_items: u32 = arg_items as u32;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
@@ -580,6 +597,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1rigged_1err<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_items: i32, arg_message: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_items: u32 = arg_items as u32;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
@@ -592,6 +610,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1panics_1in_1drop<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_items: i32, arg_message: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_items: u32 = arg_items as u32;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
@@ -604,6 +623,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1numbers<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_items: i32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_items: u32 = arg_items as u32;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
                     move |token| async move { crate::stream_numbers(arg_items) },
@@ -670,6 +690,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_faults_FerryNative_Bomb_1label_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_ferry_self, "Bomb")?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::Bomb::label_later(&arg_ferry_self).await;
@@ -702,6 +723,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_faults_FerryNative_Bomb_1child_1after_1gate_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_gate: i64, arg_on_tokio: u8) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_ferry_self, "Bomb")?;
                 let arg_gate: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_gate, "Gate")?;
                 let arg_on_tokio: bool = arg_on_tokio != 0;
@@ -715,6 +737,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_faults_FerryNative_Bomb_1children_1after_1gate_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_gate: i64, arg_n: i32, arg_on_tokio: u8) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_ferry_self, "Bomb")?;
                 let arg_gate: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_gate, "Gate")?;
                 let arg_n: u32 = arg_n as u32;
@@ -777,6 +800,12 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_faults_ferryCancelCall(__status: *mut i64, call: i64) {
             let mut env = face::Status::new(__status);
             face::cancel_call(call)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_faults_ferryShutdown(__status: *mut i64, timeoutMillis: i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))
         }
 
         #[no_mangle]
@@ -866,6 +895,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_faults_add_later(__status: *mut i64, completion: i64, arg_a: i32, arg_b: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_a: i32 = arg_a as i32;
                 let arg_b: i32 = arg_b as i32;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -891,6 +921,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_panics_in_first_poll(arg_message).await;
@@ -904,6 +935,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_panics_on_tokio(arg_message).await;
@@ -928,6 +960,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_fuse = face::Bytes::new(arg_fuse_ptr, arg_fuse_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_fuse: crate::Fuse = { let __bytes = face::bytes_arg(env, &arg_fuse)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Fuse(r)?; __r.finish()?; __v };
                 let arg_on_tokio: bool = arg_on_tokio != 0;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -942,6 +975,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 let arg_on_tokio: bool = arg_on_tokio != 0;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -968,6 +1002,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_rigged: bool = arg_rigged != 0;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 let arg_on_tokio: bool = arg_on_tokio != 0;
@@ -982,6 +1017,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_faults_label_after_gate(__status: *mut i64, completion: i64, arg_bomb: i64, arg_gate: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_bomb: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_bomb, "Bomb")?;
                 let arg_gate: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_gate, "Gate")?;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -995,6 +1031,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_faults_label_of(__status: *mut i64, completion: i64, arg_bomb: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_bomb: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_bomb, "Bomb")?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::label_of(arg_bomb).await;
@@ -1008,6 +1045,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_fuse = face::Bytes::new(arg_fuse_ptr, arg_fuse_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_fuse: crate::Fuse = { let __bytes = face::bytes_arg(env, &arg_fuse)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Fuse(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::hang_holding(arg_fuse).await;
@@ -1021,6 +1059,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
                     move |token| async move { crate::stream_fn_panics(arg_message) },
@@ -1034,6 +1073,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
                     move |token| async move { crate::stream_fn_panics_later(arg_message).await },
@@ -1047,6 +1087,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_items: u32 = arg_items as u32;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
@@ -1061,6 +1102,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_items: u32 = arg_items as u32;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
@@ -1075,6 +1117,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_items: u32 = arg_items as u32;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
@@ -1088,6 +1131,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_faults_stream_numbers(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_items: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_items: u32 = arg_items as u32;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
                     move |token| async move { crate::stream_numbers(arg_items) },
@@ -1162,6 +1206,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_faults_Bomb_label_later(__status: *mut i64, completion: i64, arg_ferry_self: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_ferry_self, "Bomb")?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::Bomb::label_later(&arg_ferry_self).await;
@@ -1197,6 +1242,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_faults_Bomb_child_after_gate_async(__status: *mut i64, completion: i64, arg_ferry_self: i64, arg_gate: i64, arg_on_tokio: u8) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_ferry_self, "Bomb")?;
                 let arg_gate: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_gate, "Gate")?;
                 let arg_on_tokio: bool = arg_on_tokio != 0;
@@ -1211,6 +1257,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_faults_Bomb_children_after_gate_async(__status: *mut i64, completion: i64, arg_ferry_self: i64, arg_gate: i64, arg_n: i32, arg_on_tokio: u8) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_ferry_self, "Bomb")?;
                 let arg_gate: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_gate, "Gate")?;
                 let arg_n: u32 = arg_n as u32;

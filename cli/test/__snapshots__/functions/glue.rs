@@ -594,6 +594,11 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_ferryShutdown<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, timeoutMillis: i64) -> u8 {
+            u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))
+        }
+
+        #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_ferryPendingCalls<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
             ::ferry::diagnostics::pending_calls() as i64
         }
@@ -730,6 +735,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_async_1u64_1max_1minus<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: u64 = arg_v as u64;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_u64_max_minus(arg_v).await;
@@ -741,6 +747,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_async_1f32_1half<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: f32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: f32 = arg_v as f32;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_f32_half(arg_v).await;
@@ -752,6 +759,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_async_1f64_1neg<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: f64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: f64 = arg_v as f64;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_f64_neg(arg_v).await;
@@ -763,6 +771,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_async_1not<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: u8) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: bool = arg_v != 0;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_not(arg_v).await;
@@ -774,6 +783,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_async_1i8_1neg<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: i8) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: i8 = arg_v as i8;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_i8_neg(arg_v).await;
@@ -785,6 +795,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_async_1u8_1inc<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: i8) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: u8 = arg_v as u8;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_u8_inc(arg_v).await;
@@ -832,6 +843,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_async_1upper<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_s: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_s: ::std::string::String = face::string_arg(env, &arg_s)?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_upper(arg_s).await;
@@ -852,6 +864,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_async_1bytes_1xor<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_b: JByteArray<'local>, arg_key: i8) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_b: ::std::vec::Vec<u8> = face::bytes_arg(env, &arg_b)?;
                 let arg_key: u8 = arg_key as u8;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -882,6 +895,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_async_1profile_1summary<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_p: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_p: crate::Profile = { let __bytes = face::bytes_arg(env, &arg_p)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Profile(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_profile_summary(arg_p).await;
@@ -928,6 +942,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_async_1option_1string<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: ::std::option::Option<::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(r.string()?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_option_string(arg_v).await;
@@ -991,6 +1006,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_async_1lookup<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_key: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_key: ::std::string::String = face::string_arg(env, &arg_key)?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_lookup(arg_key).await;
@@ -1011,6 +1027,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_async_1check<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ok: u8) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ok: bool = arg_ok != 0;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_check(arg_ok).await;
@@ -1031,6 +1048,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_async_1panic<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_message: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_panic(arg_message).await;
@@ -1050,6 +1068,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_sleep_1echo<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ms: i64, arg_value: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ms: u64 = arg_ms as u64;
                 let arg_value: i64 = arg_value as i64;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -1062,6 +1081,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_spawn_1sum<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_n: i32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::spawn_sum(arg_n).await;
@@ -1073,6 +1093,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_wait_1forever<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::wait_forever().await;
                     Outcome::Value(0)
@@ -1099,6 +1120,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_blocking_1until_1cancelled<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::blocking_until_cancelled(token.clone()).await;
                     Outcome::Value(__result as i64)
@@ -1125,6 +1147,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_token_1select<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ms: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ms: u64 = arg_ms as u64;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::token_select(arg_ms, token.clone()).await;
@@ -1136,6 +1159,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_first_1poll_1thread<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::first_poll_thread().await;
                     Outcome::Bytes(__result.into_bytes())
@@ -1156,6 +1180,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_unreachable_1server<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_message: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_message: ::std::option::Option<::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_message)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(r.string()?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::unreachable_server(arg_message).await;
@@ -1206,6 +1231,12 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_functions_ferryCancelCall(__status: *mut i64, call: i64) {
             let mut env = face::Status::new(__status);
             face::cancel_call(call)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_ferryShutdown(__status: *mut i64, timeoutMillis: i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))
         }
 
         #[no_mangle]
@@ -1363,6 +1394,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_functions_async_u64_max_minus(__status: *mut i64, completion: i64, arg_v: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: u64 = arg_v as u64;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_u64_max_minus(arg_v).await;
@@ -1375,6 +1407,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_functions_async_f32_half(__status: *mut i64, completion: i64, arg_v: f32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: f32 = arg_v as f32;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_f32_half(arg_v).await;
@@ -1387,6 +1420,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_functions_async_f64_neg(__status: *mut i64, completion: i64, arg_v: f64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: f64 = arg_v as f64;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_f64_neg(arg_v).await;
@@ -1399,6 +1433,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_functions_async_not(__status: *mut i64, completion: i64, arg_v: u8) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: bool = arg_v != 0;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_not(arg_v).await;
@@ -1411,6 +1446,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_functions_async_i8_neg(__status: *mut i64, completion: i64, arg_v: i8) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: i8 = arg_v as i8;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_i8_neg(arg_v).await;
@@ -1423,6 +1459,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_functions_async_u8_inc(__status: *mut i64, completion: i64, arg_v: i8) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: u8 = arg_v as u8;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_u8_inc(arg_v).await;
@@ -1480,6 +1517,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_s = face::Bytes::new(arg_s_ptr, arg_s_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_s: ::std::string::String = face::string_arg(env, &arg_s)?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_upper(arg_s).await;
@@ -1504,6 +1542,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_b = face::Bytes::new(arg_b_ptr, arg_b_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_b: ::std::vec::Vec<u8> = face::bytes_arg(env, &arg_b)?;
                 let arg_key: u8 = arg_key as u8;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -1539,6 +1578,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_p = face::Bytes::new(arg_p_ptr, arg_p_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_p: crate::Profile = { let __bytes = face::bytes_arg(env, &arg_p)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Profile(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_profile_summary(arg_p).await;
@@ -1594,6 +1634,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: ::std::option::Option<::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(r.string()?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_option_string(arg_v).await;
@@ -1669,6 +1710,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_key = face::Bytes::new(arg_key_ptr, arg_key_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_key: ::std::string::String = face::string_arg(env, &arg_key)?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_lookup(arg_key).await;
@@ -1692,6 +1734,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_functions_async_check(__status: *mut i64, completion: i64, arg_ok: u8) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ok: bool = arg_ok != 0;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_check(arg_ok).await;
@@ -1716,6 +1759,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_panic(arg_message).await;
@@ -1737,6 +1781,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_functions_sleep_echo(__status: *mut i64, completion: i64, arg_ms: i64, arg_value: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ms: u64 = arg_ms as u64;
                 let arg_value: i64 = arg_value as i64;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -1750,6 +1795,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_functions_spawn_sum(__status: *mut i64, completion: i64, arg_n: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::spawn_sum(arg_n).await;
@@ -1762,6 +1808,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_functions_wait_forever(__status: *mut i64, completion: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::wait_forever().await;
                     Outcome::Value(0)
@@ -1791,6 +1838,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_functions_blocking_until_cancelled(__status: *mut i64, completion: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::blocking_until_cancelled(token.clone()).await;
                     Outcome::Value(__result as i64)
@@ -1820,6 +1868,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_functions_token_select(__status: *mut i64, completion: i64, arg_ms: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ms: u64 = arg_ms as u64;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::token_select(arg_ms, token.clone()).await;
@@ -1832,6 +1881,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_functions_first_poll_thread(__status: *mut i64, completion: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::first_poll_thread().await;
                     Outcome::Bytes(__result.into_bytes())
@@ -1856,6 +1906,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_message = face::Bytes::new(arg_message_ptr, arg_message_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_message: ::std::option::Option<::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_message)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(r.string()?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::unreachable_server(arg_message).await;

@@ -210,6 +210,11 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub extern "system" fn Java_fixtures_hygiene_FerryNative_ferryShutdown<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, timeoutMillis: i64) -> u8 {
+            u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))
+        }
+
+        #[no_mangle]
         pub extern "system" fn Java_fixtures_hygiene_FerryNative_ferryPendingCalls<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
             ::ferry::diagnostics::pending_calls() as i64
         }
@@ -277,6 +282,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_hygiene_FerryNative_async_1glue_1names<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_w: JByteArray<'local>, arg_r: JByteArray<'local>, arg_it: JByteArray<'local>, arg_value: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_w: ::std::string::String = face::string_arg(env, &arg_w)?;
                 let arg_r: ::std::vec::Vec<::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_r)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(4)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 4)); for _ in 0..n0 { v0.push(r.string()?); } v0 }; __r.finish()?; __v };
                 let arg_it: ::std::option::Option<::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_it)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(r.string()?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
@@ -309,6 +315,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_hygiene_FerryNative_through_1face<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_face: i64, arg_w: i32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_face: ::std::sync::Arc<dyn crate::Face> = { let __p: ::std::sync::Arc<dyn crate::Face> = ::std::sync::Arc::new(__FerryCallbackFace(face::callbacks::foreign(arg_face))); __p };
                 let arg_w: u32 = arg_w as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -321,6 +328,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_hygiene_FerryNative_sum_1it<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_it: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_it = ::ferry::callbacks::ForeignStream::<u32>::new(face::callbacks::foreign(arg_it), "Flow argument it", |r: &mut Reader| -> WireResult<u32> { ::std::result::Result::Ok(r.u32()?) });
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::sum_it(arg_it).await;
@@ -353,6 +361,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_hygiene_FerryNative_Env_1value<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_it: i32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Env> = ::ferry::objects::get::<crate::Env>(arg_ferry_self, "Env")?;
                 let arg_it: u32 = arg_it as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -404,6 +413,12 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_hygiene_ferryCancelCall(__status: *mut i64, call: i64) {
             let mut env = face::Status::new(__status);
             face::cancel_call(call)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_hygiene_ferryShutdown(__status: *mut i64, timeoutMillis: i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))
         }
 
         #[no_mangle]
@@ -490,6 +505,7 @@ mod __ferry_glue {
             let arg_it = face::Bytes::new(arg_it_ptr, arg_it_len);
             let arg_value = face::Bytes::new(arg_value_ptr, arg_value_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_w: ::std::string::String = face::string_arg(env, &arg_w)?;
                 let arg_r: ::std::vec::Vec<::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_r)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(4)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 4)); for _ in 0..n0 { v0.push(r.string()?); } v0 }; __r.finish()?; __v };
                 let arg_it: ::std::option::Option<::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_it)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(r.string()?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
@@ -526,6 +542,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_hygiene_through_face(__status: *mut i64, completion: i64, arg_face: i64, arg_w: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_face: ::std::sync::Arc<dyn crate::Face> = { let __p: ::std::sync::Arc<dyn crate::Face> = ::std::sync::Arc::new(__FerryCallbackFace(face::callbacks::foreign(arg_face))); __p };
                 let arg_w: u32 = arg_w as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -539,6 +556,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_hygiene_sum_it(__status: *mut i64, completion: i64, arg_it: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_it = ::ferry::callbacks::ForeignStream::<u32>::new(face::callbacks::foreign(arg_it), "Flow argument it", |r: &mut Reader| -> WireResult<u32> { ::std::result::Result::Ok(r.u32()?) });
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::sum_it(arg_it).await;
@@ -574,6 +592,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_hygiene_Env_value(__status: *mut i64, completion: i64, arg_ferry_self: i64, arg_it: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Env> = ::ferry::objects::get::<crate::Env>(arg_ferry_self, "Env")?;
                 let arg_it: u32 = arg_it as u32;
                 Ok(face::spawn_call(completion, move |token| async move {

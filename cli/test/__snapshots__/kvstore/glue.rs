@@ -107,6 +107,11 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub extern "system" fn Java_com_example_kvstore_FerryNative_ferryShutdown<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, timeoutMillis: i64) -> u8 {
+            u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))
+        }
+
+        #[no_mangle]
         pub extern "system" fn Java_com_example_kvstore_FerryNative_ferryPendingCalls<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
             ::ferry::diagnostics::pending_calls() as i64
         }
@@ -147,6 +152,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_com_example_kvstore_FerryNative_Store_1put<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_key: JByteArray<'local>, arg_value: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Store> = ::ferry::objects::get::<crate::Store>(arg_ferry_self, "Store")?;
                 let arg_key: ::std::string::String = face::string_arg(env, &arg_key)?;
                 let arg_value: ::std::string::String = face::string_arg(env, &arg_value)?;
@@ -160,6 +166,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_com_example_kvstore_FerryNative_Store_1get<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_key: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Store> = ::ferry::objects::get::<crate::Store>(arg_ferry_self, "Store")?;
                 let arg_key: ::std::string::String = face::string_arg(env, &arg_key)?;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -172,6 +179,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_com_example_kvstore_FerryNative_Store_1delete<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_key: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Store> = ::ferry::objects::get::<crate::Store>(arg_ferry_self, "Store")?;
                 let arg_key: ::std::string::String = face::string_arg(env, &arg_key)?;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -184,6 +192,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_com_example_kvstore_FerryNative_Store_1entries<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Store> = ::ferry::objects::get::<crate::Store>(arg_ferry_self, "Store")?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::Store::entries(&arg_ferry_self).await;
@@ -195,6 +204,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_com_example_kvstore_FerryNative_Store_1watch<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_ferry_self: i64, arg_key: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Store> = ::ferry::objects::get::<crate::Store>(arg_ferry_self, "Store")?;
                 let arg_key: ::std::string::String = face::string_arg(env, &arg_key)?;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
@@ -249,6 +259,12 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub unsafe extern "C" fn ferry_kvstore_ferryShutdown(__status: *mut i64, timeoutMillis: i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))
+        }
+
+        #[no_mangle]
         pub unsafe extern "C" fn ferry_kvstore_ferryPendingCalls(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
             ::ferry::diagnostics::pending_calls() as i64
@@ -299,6 +315,7 @@ mod __ferry_glue {
             let arg_key = face::Bytes::new(arg_key_ptr, arg_key_len);
             let arg_value = face::Bytes::new(arg_value_ptr, arg_value_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Store> = ::ferry::objects::get::<crate::Store>(arg_ferry_self, "Store")?;
                 let arg_key: ::std::string::String = face::string_arg(env, &arg_key)?;
                 let arg_value: ::std::string::String = face::string_arg(env, &arg_value)?;
@@ -314,6 +331,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_key = face::Bytes::new(arg_key_ptr, arg_key_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Store> = ::ferry::objects::get::<crate::Store>(arg_ferry_self, "Store")?;
                 let arg_key: ::std::string::String = face::string_arg(env, &arg_key)?;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -328,6 +346,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_key = face::Bytes::new(arg_key_ptr, arg_key_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Store> = ::ferry::objects::get::<crate::Store>(arg_ferry_self, "Store")?;
                 let arg_key: ::std::string::String = face::string_arg(env, &arg_key)?;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -341,6 +360,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_kvstore_Store_entries(__status: *mut i64, completion: i64, arg_ferry_self: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Store> = ::ferry::objects::get::<crate::Store>(arg_ferry_self, "Store")?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::Store::entries(&arg_ferry_self).await;
@@ -354,6 +374,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_key = face::Bytes::new(arg_key_ptr, arg_key_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Store> = ::ferry::objects::get::<crate::Store>(arg_ferry_self, "Store")?;
                 let arg_key: ::std::string::String = face::string_arg(env, &arg_key)?;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,

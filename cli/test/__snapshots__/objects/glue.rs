@@ -437,6 +437,11 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_ferryShutdown<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, timeoutMillis: i64) -> u8 {
+            u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))
+        }
+
+        #[no_mangle]
         pub extern "system" fn Java_fixtures_objects_FerryNative_ferryPendingCalls<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
             ::ferry::diagnostics::pending_calls() as i64
         }
@@ -558,6 +563,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_objects_FerryNative_make_1counter_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_start: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_start: i64 = arg_start as i64;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::make_counter_async(arg_start).await;
@@ -587,6 +593,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_objects_FerryNative_value_1or_1minus_1one<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_counter: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_counter: ::std::option::Option<::std::sync::Arc<crate::Counter>> = { let __bytes = face::bytes_arg(env, &arg_counter)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(::ferry::objects::get::<crate::Counter>(r.i64()?, "Counter")?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::value_or_minus_one(arg_counter).await;
@@ -635,6 +642,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1create_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_start: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_start: i64 = arg_start as i64;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::Counter::create_later(arg_start).await;
@@ -711,6 +719,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1add_1slowly<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_by: i64, arg_delay_ms: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
                 let arg_by: i64 = arg_by as i64;
                 let arg_delay_ms: u64 = arg_delay_ms as u64;
@@ -724,6 +733,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1increment<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::Counter::increment(&arg_ferry_self).await;
@@ -735,6 +745,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1subtract_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_by: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
                 let arg_by: i64 = arg_by as i64;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -747,6 +758,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1explode_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::Counter::explode_later(&arg_ferry_self).await;
@@ -758,6 +770,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1wait_1for_1cancel<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::Counter::wait_for_cancel(&arg_ferry_self, token.clone()).await;
@@ -799,6 +812,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1fork_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::Counter::fork_later(&arg_ferry_self).await;
@@ -820,6 +834,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1absorb<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_other: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
                 let arg_other: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_other, "Counter")?;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -1003,6 +1018,12 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_ferryShutdown(__status: *mut i64, timeoutMillis: i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))
+        }
+
+        #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_objects_ferryPendingCalls(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
             ::ferry::diagnostics::pending_calls() as i64
@@ -1143,6 +1164,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_objects_make_counter_async(__status: *mut i64, completion: i64, arg_start: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_start: i64 = arg_start as i64;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::make_counter_async(arg_start).await;
@@ -1177,6 +1199,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_counter = face::Bytes::new(arg_counter_ptr, arg_counter_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_counter: ::std::option::Option<::std::sync::Arc<crate::Counter>> = { let __bytes = face::bytes_arg(env, &arg_counter)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(::ferry::objects::get::<crate::Counter>(r.i64()?, "Counter")?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::value_or_minus_one(arg_counter).await;
@@ -1233,6 +1256,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_objects_Counter_create_later(__status: *mut i64, completion: i64, arg_start: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_start: i64 = arg_start as i64;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::Counter::create_later(arg_start).await;
@@ -1318,6 +1342,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_objects_Counter_add_slowly(__status: *mut i64, completion: i64, arg_ferry_self: i64, arg_by: i64, arg_delay_ms: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
                 let arg_by: i64 = arg_by as i64;
                 let arg_delay_ms: u64 = arg_delay_ms as u64;
@@ -1332,6 +1357,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_objects_Counter_increment(__status: *mut i64, completion: i64, arg_ferry_self: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::Counter::increment(&arg_ferry_self).await;
@@ -1344,6 +1370,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_objects_Counter_subtract_later(__status: *mut i64, completion: i64, arg_ferry_self: i64, arg_by: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
                 let arg_by: i64 = arg_by as i64;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -1357,6 +1384,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_objects_Counter_explode_later(__status: *mut i64, completion: i64, arg_ferry_self: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::Counter::explode_later(&arg_ferry_self).await;
@@ -1369,6 +1397,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_objects_Counter_wait_for_cancel(__status: *mut i64, completion: i64, arg_ferry_self: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::Counter::wait_for_cancel(&arg_ferry_self, token.clone()).await;
@@ -1415,6 +1444,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_objects_Counter_fork_later(__status: *mut i64, completion: i64, arg_ferry_self: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::Counter::fork_later(&arg_ferry_self).await;
@@ -1438,6 +1468,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_objects_Counter_absorb(__status: *mut i64, completion: i64, arg_ferry_self: i64, arg_other: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
                 let arg_other: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_other, "Counter")?;
                 Ok(face::spawn_call(completion, move |token| async move {

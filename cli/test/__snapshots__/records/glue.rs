@@ -352,6 +352,11 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub extern "system" fn Java_fixtures_records_FerryNative_ferryShutdown<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, timeoutMillis: i64) -> u8 {
+            u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))
+        }
+
+        #[no_mangle]
         pub extern "system" fn Java_fixtures_records_FerryNative_ferryPendingCalls<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
             ::ferry::diagnostics::pending_calls() as i64
         }
@@ -427,6 +432,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_records_FerryNative_Point_1slow_1norm<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: JByteArray<'local>, arg_delay_ms: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: crate::Point = { let __bytes = face::bytes_arg(env, &arg_ferry_self)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Point(r)?; __r.finish()?; __v };
                 let arg_delay_ms: u64 = arg_delay_ms as u64;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -439,6 +445,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_records_FerryNative_Point_1checked_1inverse<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: crate::Point = { let __bytes = face::bytes_arg(env, &arg_ferry_self)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Point(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::Point::checked_inverse(arg_ferry_self).await;
@@ -460,6 +467,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_records_FerryNative_Point_1explode_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: crate::Point = { let __bytes = face::bytes_arg(env, &arg_ferry_self)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Point(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::Point::explode_later(&arg_ferry_self).await;
@@ -471,6 +479,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_records_FerryNative_Point_1walk_1to<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_ferry_self: JByteArray<'local>, arg_to: JByteArray<'local>, arg_steps: i32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: crate::Point = { let __bytes = face::bytes_arg(env, &arg_ferry_self)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Point(r)?; __r.finish()?; __v };
                 let arg_to: crate::Point = { let __bytes = face::bytes_arg(env, &arg_to)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Point(r)?; __r.finish()?; __v };
                 let arg_steps: u32 = arg_steps as u32;
@@ -568,6 +577,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_records_FerryNative_Direction_1step<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: JByteArray<'local>, arg_from: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: crate::Direction = { let __bytes = face::bytes_arg(env, &arg_ferry_self)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Direction(r)?; __r.finish()?; __v };
                 let arg_from: crate::Point = { let __bytes = face::bytes_arg(env, &arg_from)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Point(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -617,6 +627,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_records_FerryNative_Shape_1describe_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: crate::Shape = { let __bytes = face::bytes_arg(env, &arg_ferry_self)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Shape(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::Shape::describe_later(&arg_ferry_self).await;
@@ -693,6 +704,12 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_records_ferryCancelCall(__status: *mut i64, call: i64) {
             let mut env = face::Status::new(__status);
             face::cancel_call(call)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_records_ferryShutdown(__status: *mut i64, timeoutMillis: i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))
         }
 
         #[no_mangle]
@@ -789,6 +806,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_ferry_self = face::Bytes::new(arg_ferry_self_ptr, arg_ferry_self_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: crate::Point = { let __bytes = face::bytes_arg(env, &arg_ferry_self)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Point(r)?; __r.finish()?; __v };
                 let arg_delay_ms: u64 = arg_delay_ms as u64;
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -803,6 +821,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_ferry_self = face::Bytes::new(arg_ferry_self_ptr, arg_ferry_self_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: crate::Point = { let __bytes = face::bytes_arg(env, &arg_ferry_self)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Point(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::Point::checked_inverse(arg_ferry_self).await;
@@ -829,6 +848,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_ferry_self = face::Bytes::new(arg_ferry_self_ptr, arg_ferry_self_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: crate::Point = { let __bytes = face::bytes_arg(env, &arg_ferry_self)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Point(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::Point::explode_later(&arg_ferry_self).await;
@@ -843,6 +863,7 @@ mod __ferry_glue {
             let arg_ferry_self = face::Bytes::new(arg_ferry_self_ptr, arg_ferry_self_len);
             let arg_to = face::Bytes::new(arg_to_ptr, arg_to_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: crate::Point = { let __bytes = face::bytes_arg(env, &arg_ferry_self)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Point(r)?; __r.finish()?; __v };
                 let arg_to: crate::Point = { let __bytes = face::bytes_arg(env, &arg_to)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Point(r)?; __r.finish()?; __v };
                 let arg_steps: u32 = arg_steps as u32;
@@ -963,6 +984,7 @@ mod __ferry_glue {
             let arg_ferry_self = face::Bytes::new(arg_ferry_self_ptr, arg_ferry_self_len);
             let arg_from = face::Bytes::new(arg_from_ptr, arg_from_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: crate::Direction = { let __bytes = face::bytes_arg(env, &arg_ferry_self)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Direction(r)?; __r.finish()?; __v };
                 let arg_from: crate::Point = { let __bytes = face::bytes_arg(env, &arg_from)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Point(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
@@ -1021,6 +1043,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_ferry_self = face::Bytes::new(arg_ferry_self_ptr, arg_ferry_self_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: crate::Shape = { let __bytes = face::bytes_arg(env, &arg_ferry_self)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Shape(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::Shape::describe_later(&arg_ferry_self).await;

@@ -259,6 +259,11 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub extern "system" fn Java_fixtures_streams_FerryNative_ferryShutdown<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, timeoutMillis: i64) -> u8 {
+            u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))
+        }
+
+        #[no_mangle]
         pub extern "system" fn Java_fixtures_streams_FerryNative_ferryPendingCalls<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
             ::ferry::diagnostics::pending_calls() as i64
         }
@@ -315,6 +320,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_streams_FerryNative_count_1to<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_n: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_n: u64 = arg_n as u64;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
                     move |token| async move { crate::count_to(arg_n) },
@@ -326,6 +332,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_streams_FerryNative_count_1forever<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
                     move |token| async move { crate::count_forever() },
                     |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
@@ -336,6 +343,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_streams_FerryNative_stall_1after<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_k: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_k: u64 = arg_k as u64;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
                     move |token| async move { crate::stall_after(arg_k) },
@@ -347,6 +355,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_streams_FerryNative_count_1after<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_delay_ms: i64, arg_n: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_delay_ms: u64 = arg_delay_ms as u64;
                 let arg_n: u64 = arg_n as u64;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
@@ -359,6 +368,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_streams_FerryNative_ticks<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_n: i32, arg_every_ms: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_n: u32 = arg_n as u32;
                 let arg_every_ms: u64 = arg_every_ms as u64;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
@@ -371,6 +381,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_streams_FerryNative_points<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_n: i32, arg_label: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_n: u32 = arg_n as u32;
                 let arg_label: ::std::string::String = face::string_arg(env, &arg_label)?;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
@@ -383,6 +394,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_streams_FerryNative_chunks<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_data: JByteArray<'local>, arg_size: i32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_data: ::std::vec::Vec<u8> = face::bytes_arg(env, &arg_data)?;
                 let arg_size: u32 = arg_size as u32;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
@@ -395,6 +407,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_streams_FerryNative_big_1strings<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_n: i32, arg_len: i32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_n: u32 = arg_n as u32;
                 let arg_len: u32 = arg_len as u32;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
@@ -407,6 +420,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_streams_FerryNative_fail_1after<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_k: i32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_k: u32 = arg_k as u32;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
                     move |token| async move { crate::fail_after(arg_k) },
@@ -418,6 +432,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_streams_FerryNative_panic_1after<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_k: i32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_k: u32 = arg_k as u32;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
                     move |token| async move { crate::panic_after(arg_k) },
@@ -429,6 +444,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_streams_FerryNative_panic_1on_1start<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
                     move |token| async move { crate::panic_on_start() },
                     |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
@@ -439,6 +455,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_streams_FerryNative_watch_1token<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
                     move |token| async move { crate::watch_token(token.clone()).await },
                     |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
@@ -457,6 +474,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_streams_FerryNative_subscribe<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
                     move |token| async move { crate::subscribe() },
                     |w: &mut Writer, __item: ::std::result::Result<::std::string::String, crate::StreamError>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; w.str(v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_StreamError(w, &__err); __w.into_bytes() }) } },
@@ -484,6 +502,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_streams_FerryNative_echo_1name<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_room: i64, arg_n: i32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_room: ::std::sync::Arc<crate::Room> = ::ferry::objects::get::<crate::Room>(arg_room, "Room")?;
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
@@ -505,6 +524,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_streams_FerryNative_Room_1messages<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_ferry_self: i64) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Room> = ::ferry::objects::get::<crate::Room>(arg_ferry_self, "Room")?;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
                     move |token| async move { crate::Room::messages(&arg_ferry_self) },
@@ -516,6 +536,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_streams_FerryNative_Room_1post<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_seq: i64, arg_text: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Room> = ::ferry::objects::get::<crate::Room>(arg_ferry_self, "Room")?;
                 let arg_seq: u64 = arg_seq as u64;
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
@@ -577,6 +598,12 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_streams_ferryCancelCall(__status: *mut i64, call: i64) {
             let mut env = face::Status::new(__status);
             face::cancel_call(call)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_streams_ferryShutdown(__status: *mut i64, timeoutMillis: i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))
         }
 
         #[no_mangle]
@@ -646,6 +673,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_streams_count_to(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_n: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_n: u64 = arg_n as u64;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
                     move |token| async move { crate::count_to(arg_n) },
@@ -658,6 +686,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_streams_count_forever(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
                     move |token| async move { crate::count_forever() },
                     |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
@@ -669,6 +698,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_streams_stall_after(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_k: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_k: u64 = arg_k as u64;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
                     move |token| async move { crate::stall_after(arg_k) },
@@ -681,6 +711,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_streams_count_after(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_delay_ms: i64, arg_n: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_delay_ms: u64 = arg_delay_ms as u64;
                 let arg_n: u64 = arg_n as u64;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
@@ -694,6 +725,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_streams_ticks(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_n: i32, arg_every_ms: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_n: u32 = arg_n as u32;
                 let arg_every_ms: u64 = arg_every_ms as u64;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
@@ -708,6 +740,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_label = face::Bytes::new(arg_label_ptr, arg_label_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_n: u32 = arg_n as u32;
                 let arg_label: ::std::string::String = face::string_arg(env, &arg_label)?;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
@@ -722,6 +755,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_data = face::Bytes::new(arg_data_ptr, arg_data_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_data: ::std::vec::Vec<u8> = face::bytes_arg(env, &arg_data)?;
                 let arg_size: u32 = arg_size as u32;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
@@ -735,6 +769,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_streams_big_strings(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_n: i32, arg_len: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_n: u32 = arg_n as u32;
                 let arg_len: u32 = arg_len as u32;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
@@ -748,6 +783,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_streams_fail_after(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_k: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_k: u32 = arg_k as u32;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
                     move |token| async move { crate::fail_after(arg_k) },
@@ -760,6 +796,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_streams_panic_after(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_k: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_k: u32 = arg_k as u32;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
                     move |token| async move { crate::panic_after(arg_k) },
@@ -772,6 +809,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_streams_panic_on_start(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
                     move |token| async move { crate::panic_on_start() },
                     |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
@@ -783,6 +821,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_streams_watch_token(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
                     move |token| async move { crate::watch_token(token.clone()).await },
                     |w: &mut Writer, __item: u64| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { { let v = &__item; w.u64(*v); } ::std::result::Result::Ok(()) },
@@ -803,6 +842,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_streams_subscribe(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
                     move |token| async move { crate::subscribe() },
                     |w: &mut Writer, __item: ::std::result::Result<::std::string::String, crate::StreamError>| -> ::std::result::Result<(), ::std::vec::Vec<u8>> { match __item { ::std::result::Result::Ok(__ok) => { { let v = &__ok; w.str(v); } ::std::result::Result::Ok(()) } ::std::result::Result::Err(__err) => ::std::result::Result::Err({ let mut __w = Writer::new(); let w = &mut __w; write_StreamError(w, &__err); __w.into_bytes() }) } },
@@ -834,6 +874,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_streams_echo_name(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_room: i64, arg_n: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_room: ::std::sync::Arc<crate::Room> = ::ferry::objects::get::<crate::Room>(arg_room, "Room")?;
                 let arg_n: u32 = arg_n as u32;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
@@ -858,6 +899,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_streams_Room_messages(__status: *mut i64, __sink: i64, __batch: i32, __credit: i32, arg_ferry_self: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Room> = ::ferry::objects::get::<crate::Room>(arg_ferry_self, "Room")?;
                 Ok(face::streams::open_for_sink(__sink, __batch, __credit,
                     move |token| async move { crate::Room::messages(&arg_ferry_self) },
@@ -871,6 +913,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_text = face::Bytes::new(arg_text_ptr, arg_text_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Room> = ::ferry::objects::get::<crate::Room>(arg_ferry_self, "Room")?;
                 let arg_seq: u64 = arg_seq as u64;
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;

@@ -509,6 +509,11 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub extern "system" fn Java_fixtures_wire_FerryNative_ferryShutdown<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, timeoutMillis: i64) -> u8 {
+            u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))
+        }
+
+        #[no_mangle]
         pub extern "system" fn Java_fixtures_wire_FerryNative_ferryPendingCalls<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
             ::ferry::diagnostics::pending_calls() as i64
         }
@@ -545,6 +550,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1everything_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: crate::Everything = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Everything(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::echo_everything_async(arg_v).await;
@@ -565,6 +571,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1colour_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: crate::Colour = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Colour(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::echo_colour_async(arg_v).await;
@@ -585,6 +592,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1shape_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: crate::Shape = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Shape(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::echo_shape_async(arg_v).await;
@@ -605,6 +613,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1groups_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: ::std::vec::Vec<::std::option::Option<::std::vec::Vec<crate::Everything>>> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(1)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 1)); for _ in 0..n0 { v0.push(match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some({ let n2 = r.count(92)?; let mut v2 = ::std::vec::Vec::with_capacity(r.capacity_hint(n2, 92)); for _ in 0..n2 { v2.push(read_Everything(r)?); } v2 }), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }); } v0 }; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::echo_groups_async(arg_v).await;
@@ -625,6 +634,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1layers_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: ::std::collections::HashMap<::std::string::String, ::std::vec::Vec<crate::Shape>> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut m0 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { let k0 = r.string()?; m0.insert(k0, { let n1 = r.count(4)?; let mut v1 = ::std::vec::Vec::with_capacity(r.capacity_hint(n1, 4)); for _ in 0..n1 { v1.push(read_Shape(r)?); } v1 }); } m0 }; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::echo_layers_async(arg_v).await;
@@ -645,6 +655,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1nested_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: crate::Nested = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Nested(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::echo_nested_async(arg_v).await;
@@ -665,6 +676,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1counters_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: ::std::vec::Vec<u64> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { v0.push(r.u64()?); } v0 }; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::echo_counters_async(arg_v).await;
@@ -685,6 +697,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1words_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: ::std::vec::Vec<::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(4)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 4)); for _ in 0..n0 { v0.push(r.string()?); } v0 }; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::echo_words_async(arg_v).await;
@@ -705,6 +718,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1names_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: ::std::collections::HashMap<u32, ::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut m0 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { let k0 = r.u32()?; m0.insert(k0, r.string()?); } m0 }; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::echo_names_async(arg_v).await;
@@ -725,6 +739,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1maybe_1duration_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: ::std::option::Option<::std::time::Duration> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(r.duration()?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::echo_maybe_duration_async(arg_v).await;
@@ -745,6 +760,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1tree_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: crate::Tree = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Tree(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::echo_tree_async(arg_v).await;
@@ -773,6 +789,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1outline_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: crate::Outline = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Outline(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::echo_outline_async(arg_v).await;
@@ -793,6 +810,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_wire_FerryNative_echo_1error_1spec_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: crate::ErrorSpec = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_ErrorSpec(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::echo_error_spec_async(arg_v).await;
@@ -813,6 +831,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_wire_FerryNative_fail_1with_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_spec: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_spec: crate::ErrorSpec = { let __bytes = face::bytes_arg(env, &arg_spec)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_ErrorSpec(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::fail_with_async(arg_spec).await;
@@ -851,6 +870,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_wire_FerryNative_make_1deep_1tree_1async<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_depth: i32) -> i64 {
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_depth: u32 = arg_depth as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::make_deep_tree_async(arg_depth).await;
@@ -931,6 +951,12 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_wire_ferryShutdown(__status: *mut i64, timeoutMillis: i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            u8::from(::ferry::completion::shutdown(::std::time::Duration::from_millis(timeoutMillis.max(0) as u64)))
+        }
+
+        #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_wire_ferryPendingCalls(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
             ::ferry::diagnostics::pending_calls() as i64
@@ -976,6 +1002,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: crate::Everything = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Everything(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::echo_everything_async(arg_v).await;
@@ -1000,6 +1027,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: crate::Colour = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Colour(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::echo_colour_async(arg_v).await;
@@ -1024,6 +1052,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: crate::Shape = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Shape(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::echo_shape_async(arg_v).await;
@@ -1048,6 +1077,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: ::std::vec::Vec<::std::option::Option<::std::vec::Vec<crate::Everything>>> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(1)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 1)); for _ in 0..n0 { v0.push(match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some({ let n2 = r.count(92)?; let mut v2 = ::std::vec::Vec::with_capacity(r.capacity_hint(n2, 92)); for _ in 0..n2 { v2.push(read_Everything(r)?); } v2 }), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }); } v0 }; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::echo_groups_async(arg_v).await;
@@ -1072,6 +1102,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: ::std::collections::HashMap<::std::string::String, ::std::vec::Vec<crate::Shape>> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut m0 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { let k0 = r.string()?; m0.insert(k0, { let n1 = r.count(4)?; let mut v1 = ::std::vec::Vec::with_capacity(r.capacity_hint(n1, 4)); for _ in 0..n1 { v1.push(read_Shape(r)?); } v1 }); } m0 }; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::echo_layers_async(arg_v).await;
@@ -1096,6 +1127,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: crate::Nested = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Nested(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::echo_nested_async(arg_v).await;
@@ -1120,6 +1152,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: ::std::vec::Vec<u64> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { v0.push(r.u64()?); } v0 }; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::echo_counters_async(arg_v).await;
@@ -1144,6 +1177,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: ::std::vec::Vec<::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(4)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 4)); for _ in 0..n0 { v0.push(r.string()?); } v0 }; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::echo_words_async(arg_v).await;
@@ -1168,6 +1202,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: ::std::collections::HashMap<u32, ::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut m0 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { let k0 = r.u32()?; m0.insert(k0, r.string()?); } m0 }; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::echo_names_async(arg_v).await;
@@ -1192,6 +1227,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: ::std::option::Option<::std::time::Duration> = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(r.duration()?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::echo_maybe_duration_async(arg_v).await;
@@ -1216,6 +1252,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: crate::Tree = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Tree(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::echo_tree_async(arg_v).await;
@@ -1249,6 +1286,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: crate::Outline = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Outline(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::echo_outline_async(arg_v).await;
@@ -1273,6 +1311,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_v = face::Bytes::new(arg_v_ptr, arg_v_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_v: crate::ErrorSpec = { let __bytes = face::bytes_arg(env, &arg_v)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_ErrorSpec(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::echo_error_spec_async(arg_v).await;
@@ -1297,6 +1336,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_spec = face::Bytes::new(arg_spec_ptr, arg_spec_len);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_spec: crate::ErrorSpec = { let __bytes = face::bytes_arg(env, &arg_spec)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_ErrorSpec(r)?; __r.finish()?; __v };
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::fail_with_async(arg_spec).await;
@@ -1341,6 +1381,7 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_wire_make_deep_tree_async(__status: *mut i64, completion: i64, arg_depth: i32) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
                 let arg_depth: u32 = arg_depth as u32;
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::make_deep_tree_async(arg_depth).await;

@@ -62,6 +62,8 @@ pub enum Outcome {
     Error(Vec<u8>),
     /// The future panicked; the message.
     Panic(String),
+    /// The library was shut down while the call ran (see [`crate::runtime::shutdown`]).
+    Cancelled,
 }
 
 /// An outcome with the object handles its encoding registered (see [`crate::objects::track`]).
@@ -147,7 +149,13 @@ impl<C: FnOnce(Completed)> CompleteOnce<C> {
 impl<C: FnOnce(Completed)> Drop for CompleteOnce<C> {
     fn drop(&mut self) {
         if let Some(c) = self.0.take() {
-            c((Outcome::Panic("ferry: the call's task ended without a result".into()), Vec::new()));
+            // A shutdown drops the runtime's tasks: their callers are cancelled, not failed.
+            let outcome = if crate::runtime::is_stopped() {
+                Outcome::Cancelled
+            } else {
+                Outcome::Panic("ferry: the call's task ended without a result".into())
+            };
+            c((outcome, Vec::new()));
         }
     }
 }
@@ -178,7 +186,12 @@ async fn run<Fut>(
             // now; a panic in its `Drop` has no caller left to tell (the hook printed it).
             let _ = crate::panics::catch(move || drop(future));
             drop(registered);
-            complete.cancelled();
+            if crate::runtime::is_stopped() {
+                // Cancelled by the shutdown, not by Kotlin: the caller still waits.
+                complete.complete((Outcome::Cancelled, Vec::new()));
+            } else {
+                complete.cancelled();
+            }
         }
         Some((result, handles)) => {
             // The user future is dropped (in `finish`) before the entry is removed: on
@@ -200,6 +213,15 @@ async fn run<Fut>(
 pub fn cancel(id: i64) {
     let token = calls().remove(&id);
     if let Some(token) = token {
+        token.cancel();
+    }
+}
+
+/// Cancels every running call (the library is shutting down: see [`crate::runtime`]).
+pub fn cancel_all() {
+    let tokens: Vec<CancellationToken> = calls().drain().map(|(_, token)| token).collect();
+    // Outside the lock: cancelling wakes tasks, which remove nothing more but may run at once.
+    for token in tokens {
         token.cancel();
     }
 }
@@ -473,5 +495,30 @@ mod loom_tests {
     #[test]
     fn a_call_woken_by_another_thread_completes() {
         model_call(false, woken_by_another_thread, false);
+    }
+}
+
+/// Runs a `#[ferry::export(blocking)]` fn on Tokio's blocking pool and resolves to its
+/// result. The Kotlin caller suspends on this future like on any async call, so neither
+/// its thread nor a Tokio worker waits for the work.
+///
+/// A panic in `f` is raised again here, where the call's panic guard turns it into
+/// `RustPanicException` (Tokio's blocking thread already printed it, `resume_unwind` does
+/// not print twice). Dropping this future (the caller was cancelled) does not stop `f`:
+/// nothing can interrupt a thread; the call's `CancellationToken`, which `f` may take, is
+/// cancelled and lets it stop early.
+#[cfg(not(ferry_loom))]
+pub async fn blocking<R, F>(f: F) -> R
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    match tokio::task::spawn_blocking(f).await {
+        Ok(value) => value,
+        Err(e) => match e.try_into_panic() {
+            Ok(payload) => std::panic::resume_unwind(payload),
+            // Only when the runtime shuts down before the task ran.
+            Err(_) => panic!("ferry: the runtime shut down before the blocking call ran"),
+        },
     }
 }

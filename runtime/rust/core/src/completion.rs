@@ -17,6 +17,8 @@ pub mod status {
     pub const BYTES: i32 = 1;
     pub const ERROR: i32 = 2;
     pub const PANIC: i32 = 3;
+    /// The library was shut down: the caller resumes with `CancellationException`.
+    pub const CANCELLED: i32 = 4;
     /// The upcall happens on the calling thread, inside the call.
     pub const INLINE: i32 = 16;
     /// The payload ends with object handles (`i64`s, then their `u32` count).
@@ -39,6 +41,7 @@ impl Delivery {
             Outcome::Bytes(b) => (status::BYTES, 0, Some(b)),
             Outcome::Error(b) => (status::ERROR, 0, Some(b)),
             Outcome::Panic(m) => (status::PANIC, 0, Some(m.into_bytes())),
+            Outcome::Cancelled => (status::CANCELLED, 0, None),
         };
         let mut flags = flags;
         if !handles.is_empty() {
@@ -62,6 +65,24 @@ impl Delivery {
             payload: Some(b"ferry: could not allocate the result".to_vec()),
         }
     }
+}
+
+/// Shuts the library down (`FerryLibrary.shutdown` in Kotlin): no call or stream starts any
+/// more (they throw `IllegalStateException`), running calls and open streams are cancelled
+/// (their Kotlin callers and collectors get `CancellationException`), and the runtime's
+/// threads stop, on a thread of their own, within `timeout`; the caller never waits.
+/// Returns false when the library was already shut down.
+pub fn shutdown(timeout: std::time::Duration) -> bool {
+    if !crate::runtime::begin_stop() {
+        return false;
+    }
+    calls::cancel_all();
+    crate::streams::close_all();
+    let stopping = std::thread::Builder::new().name("ferry-shutdown".into()).spawn(move || crate::runtime::stop(timeout));
+    if stopping.is_err() {
+        crate::runtime::stop(std::time::Duration::ZERO);
+    }
+    true
 }
 
 /// How a face hands a completion over: `true` when a waiting caller took it. `false`

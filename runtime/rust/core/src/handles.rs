@@ -85,6 +85,12 @@ impl<T> HandleTable<T> {
         value
     }
 
+    /// The live handles, at one moment (for closing everything at shutdown).
+    pub fn handles(&self) -> Vec<u64> {
+        let inner = self.lock();
+        inner.slots.iter().enumerate().filter(|(_, s)| s.value.is_some()).map(|(i, s)| handle(s.generation, i as u32)).collect()
+    }
+
     pub fn len(&self) -> usize {
         self.lock().live
     }

@@ -3,6 +3,7 @@
 //! Android, `ferry-cabi` for Kotlin/Native) adapt it, and depend on it, never the other way round.
 //!
 //! - [`runtime`]: the Tokio runtime ferry owns, with the faces' [`runtime::ThreadHooks`].
+//! - [`affine`]: thread-affine objects: a value living on its own thread.
 //! - [`calls`]: async calls: first poll, spawn, cancel, complete exactly once.
 //! - [`callbacks`]: Rust calling Kotlin implementations of callback traits.
 //! - [`completion`]: the completion protocol both faces speak (id flags, status, payload).
@@ -17,6 +18,7 @@
 //! Inside the core the arrows point one way: `wire panics handles cancel error` ←
 //! `runtime` ← `objects` ← `calls streams` ← `completion diagnostics`.
 
+pub mod affine;
 pub mod callbacks;
 pub mod calls;
 pub mod cancel;

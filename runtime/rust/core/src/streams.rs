@@ -34,6 +34,8 @@ pub mod status {
     pub const END: i32 = 1;
     pub const ERROR: i32 = 2;
     pub const PANIC: i32 = 3;
+    /// The library was shut down: the collector gets `CancellationException`.
+    pub const CANCELLED: i32 = 4;
 }
 
 /// What the task hands to the JVM: a batch of items or the end of the stream.
@@ -45,6 +47,8 @@ pub enum Signal {
     /// A wire-encoded error enum value (`Err(e)` as an item).
     Error(Vec<u8>),
     Panic(String),
+    /// The library was shut down (see [`crate::runtime`]).
+    Cancelled,
 }
 
 struct Shared {
@@ -111,7 +115,8 @@ where
         let end = drive(&shared, making, made, &token, batch, &mut encode, &deliver).await;
         // The user stream is gone by now: the entry is removed before the terminal upcall.
         drop(registered);
-        terminal.end(end);
+        // Closed by a shutdown rather than by the collector, which still waits for an end.
+        terminal.end(end.or_else(|| crate::runtime::is_stopped().then_some(Signal::Cancelled)));
     });
     handle
 }
@@ -174,8 +179,13 @@ impl<D: Fn(Signal)> Terminal<'_, D> {
 impl<D: Fn(Signal)> Drop for Terminal<'_, D> {
     fn drop(&mut self) {
         if let Some(deliver) = self.0.take() {
-            // After a close, Kotlin has forgotten the sink and ignores this.
-            deliver(Signal::Panic("ferry: the stream's task ended without a result".into()));
+            // After a close, Kotlin has forgotten the sink and ignores this. A shutdown drops
+            // the runtime's tasks: their collectors are cancelled, not failed.
+            deliver(if crate::runtime::is_stopped() {
+                Signal::Cancelled
+            } else {
+                Signal::Panic("ferry: the stream's task ended without a result".into())
+            });
         }
     }
 }
@@ -284,6 +294,7 @@ impl Signal {
             Signal::End => (status::END, None),
             Signal::Error(b) => (status::ERROR, Some(b)),
             Signal::Panic(m) => (status::PANIC, Some(m.into_bytes())),
+            Signal::Cancelled => (status::CANCELLED, None),
         }
     }
 }
@@ -339,6 +350,13 @@ pub fn request(stream: u64, n: u64) {
 pub fn close(stream: u64) {
     if let Some(shared) = STREAMS.remove(stream) {
         shared.cancel.cancel();
+    }
+}
+
+/// Closes every open stream (the library is shutting down: see [`crate::runtime`]).
+pub fn close_all() {
+    for handle in STREAMS.handles() {
+        close(handle);
     }
 }
 

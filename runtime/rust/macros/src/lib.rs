@@ -14,6 +14,14 @@ pub fn export(_args: TokenStream, item: TokenStream) -> TokenStream {
     item
 }
 
+/// Marks the crate's runtime fn, `fn() -> ferry::RuntimeConfig` (at most one per crate):
+/// `ferry generate` has the glue register it when the library loads, and ferry calls it
+/// once, when its runtime is first needed. The fn is unchanged.
+#[proc_macro_attribute]
+pub fn runtime(_args: TokenStream, item: TokenStream) -> TokenStream {
+    item
+}
+
 /// Pulls in the Rust glue that `ferry generate` wrote to `<crate>/.ferry/glue.rs`.
 /// When the file is missing, compilation stops with an instruction instead of a bare
 /// "file not found".

@@ -15,6 +15,7 @@ void ferry_vault_check_ferryCallbackReply(int64_t *status, int64_t slot, const i
 void ferry_vault_check_ferryFree(int64_t *status, int64_t buffer);
 int64_t ferry_vault_check_ferryFingerprint(int64_t *status);
 void ferry_vault_check_ferryCancelCall(int64_t *status, int64_t call);
+bool ferry_vault_check_ferryShutdown(int64_t *status, int64_t timeoutMillis);
 int64_t ferry_vault_check_ferryPendingCalls(int64_t *status);
 int64_t ferry_vault_check_ferryLiveObjects(int64_t *status);
 int64_t ferry_vault_check_ferryOpenStreams(int64_t *status);

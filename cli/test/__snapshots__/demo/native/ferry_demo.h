@@ -15,6 +15,7 @@ void ferry_ferry_demo_ferryCallbackReply(int64_t *status, int64_t slot, const in
 void ferry_ferry_demo_ferryFree(int64_t *status, int64_t buffer);
 int64_t ferry_ferry_demo_ferryFingerprint(int64_t *status);
 void ferry_ferry_demo_ferryCancelCall(int64_t *status, int64_t call);
+bool ferry_ferry_demo_ferryShutdown(int64_t *status, int64_t timeoutMillis);
 int64_t ferry_ferry_demo_ferryPendingCalls(int64_t *status);
 int64_t ferry_ferry_demo_ferryLiveObjects(int64_t *status);
 int64_t ferry_ferry_demo_ferryOpenStreams(int64_t *status);

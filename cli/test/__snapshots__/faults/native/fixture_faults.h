@@ -15,6 +15,7 @@ void ferry_fixture_faults_ferryCallbackReply(int64_t *status, int64_t slot, cons
 void ferry_fixture_faults_ferryFree(int64_t *status, int64_t buffer);
 int64_t ferry_fixture_faults_ferryFingerprint(int64_t *status);
 void ferry_fixture_faults_ferryCancelCall(int64_t *status, int64_t call);
+bool ferry_fixture_faults_ferryShutdown(int64_t *status, int64_t timeoutMillis);
 int64_t ferry_fixture_faults_ferryPendingCalls(int64_t *status);
 int64_t ferry_fixture_faults_ferryLiveObjects(int64_t *status);
 int64_t ferry_fixture_faults_ferryOpenStreams(int64_t *status);

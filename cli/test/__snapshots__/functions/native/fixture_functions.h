@@ -15,6 +15,7 @@ void ferry_fixture_functions_ferryCallbackReply(int64_t *status, int64_t slot, c
 void ferry_fixture_functions_ferryFree(int64_t *status, int64_t buffer);
 int64_t ferry_fixture_functions_ferryFingerprint(int64_t *status);
 void ferry_fixture_functions_ferryCancelCall(int64_t *status, int64_t call);
+bool ferry_fixture_functions_ferryShutdown(int64_t *status, int64_t timeoutMillis);
 int64_t ferry_fixture_functions_ferryPendingCalls(int64_t *status);
 int64_t ferry_fixture_functions_ferryLiveObjects(int64_t *status);
 int64_t ferry_fixture_functions_ferryOpenStreams(int64_t *status);

@@ -15,6 +15,7 @@ void ferry_kvstore_ferryCallbackReply(int64_t *status, int64_t slot, const int8_
 void ferry_kvstore_ferryFree(int64_t *status, int64_t buffer);
 int64_t ferry_kvstore_ferryFingerprint(int64_t *status);
 void ferry_kvstore_ferryCancelCall(int64_t *status, int64_t call);
+bool ferry_kvstore_ferryShutdown(int64_t *status, int64_t timeoutMillis);
 int64_t ferry_kvstore_ferryPendingCalls(int64_t *status);
 int64_t ferry_kvstore_ferryLiveObjects(int64_t *status);
 int64_t ferry_kvstore_ferryOpenStreams(int64_t *status);

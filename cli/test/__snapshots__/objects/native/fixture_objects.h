@@ -15,6 +15,7 @@ void ferry_fixture_objects_ferryCallbackReply(int64_t *status, int64_t slot, con
 void ferry_fixture_objects_ferryFree(int64_t *status, int64_t buffer);
 int64_t ferry_fixture_objects_ferryFingerprint(int64_t *status);
 void ferry_fixture_objects_ferryCancelCall(int64_t *status, int64_t call);
+bool ferry_fixture_objects_ferryShutdown(int64_t *status, int64_t timeoutMillis);
 int64_t ferry_fixture_objects_ferryPendingCalls(int64_t *status);
 int64_t ferry_fixture_objects_ferryLiveObjects(int64_t *status);
 int64_t ferry_fixture_objects_ferryOpenStreams(int64_t *status);

@@ -15,6 +15,7 @@ void ferry_fixture_records_ferryCallbackReply(int64_t *status, int64_t slot, con
 void ferry_fixture_records_ferryFree(int64_t *status, int64_t buffer);
 int64_t ferry_fixture_records_ferryFingerprint(int64_t *status);
 void ferry_fixture_records_ferryCancelCall(int64_t *status, int64_t call);
+bool ferry_fixture_records_ferryShutdown(int64_t *status, int64_t timeoutMillis);
 int64_t ferry_fixture_records_ferryPendingCalls(int64_t *status);
 int64_t ferry_fixture_records_ferryLiveObjects(int64_t *status);
 int64_t ferry_fixture_records_ferryOpenStreams(int64_t *status);

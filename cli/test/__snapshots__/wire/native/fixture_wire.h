@@ -15,6 +15,7 @@ void ferry_fixture_wire_ferryCallbackReply(int64_t *status, int64_t slot, const 
 void ferry_fixture_wire_ferryFree(int64_t *status, int64_t buffer);
 int64_t ferry_fixture_wire_ferryFingerprint(int64_t *status);
 void ferry_fixture_wire_ferryCancelCall(int64_t *status, int64_t call);
+bool ferry_fixture_wire_ferryShutdown(int64_t *status, int64_t timeoutMillis);
 int64_t ferry_fixture_wire_ferryPendingCalls(int64_t *status);
 int64_t ferry_fixture_wire_ferryLiveObjects(int64_t *status);
 int64_t ferry_fixture_wire_ferryOpenStreams(int64_t *status);

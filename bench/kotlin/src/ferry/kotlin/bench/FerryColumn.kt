@@ -1,6 +1,8 @@
 package bench
 
+import bench.ferrygen.AffineCounter as FAffineCounter
 import bench.ferrygen.Caller as FCaller
+import bench.ferrygen.MutexCounter as FMutexCounter
 import bench.ferrygen.IntCallback as FIntCallback
 import bench.ferrygen.add as fAdd
 import bench.ferrygen.echo as fEcho
@@ -64,4 +66,10 @@ class FerryColumn : Column("ferry") {
     override suspend fun echoBytes(b: ByteArray) = fEchoBytes(b)
 
     override suspend fun streamSum(n: Long): Long = FerryStream.sum(n)
+
+    private val affine by lazy { FAffineCounter() }
+    private val mutex by lazy { FMutexCounter() }
+
+    override suspend fun affineBump(): Long = affine.bump().toLong()
+    override fun mutexBump(): Long = mutex.bump().toLong()
 }

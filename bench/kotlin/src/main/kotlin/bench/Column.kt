@@ -44,6 +44,12 @@ abstract class Column(val key: String) {
     /** One call of a Rust `async fn` that awaits a Kotlin `suspend fun incLater(x) = x + 1` once. */
     open suspend fun callbackAsync(x: Int): Int = unsupported()
 
+    /** One call of a thread-affine object's `bump()` (a `suspend fun`: it runs on the object's thread). */
+    open suspend fun affineBump(): Long = unsupported()
+
+    /** One call of the same `bump()` on a `Mutex`-guarded object (a plain `fun`, on the caller's thread). */
+    open fun mutexBump(): Long = unsupported()
+
     private fun unsupported(): Nothing = throw UnsupportedOperationException("$key does not run this case")
 }
 
@@ -60,11 +66,13 @@ object Cases {
     const val BULK_BYTES = "bulk_bytes"
     const val CALLBACK_SYNC = "callback_sync"
     const val CALLBACK_ASYNC_P50 = "callback_async_p50"
+    const val AFFINE_CALLS = "affine_calls"
+    const val AFFINE_CALLS_MUTEX = "affine_calls_mutex"
 
     val ALL = listOf(
         SYNC_NOOP, SYNC_STRING_ECHO, ASYNC_READY, ASYNC_HOP_P50, ASYNC_HOP_P99,
         ASYNC_THROUGHPUT, INFLIGHT_MEMORY, CANCEL_LATENCY_P50, STREAM_ITEMS, BULK_BYTES,
-        CALLBACK_SYNC, CALLBACK_ASYNC_P50,
+        CALLBACK_SYNC, CALLBACK_ASYNC_P50, AFFINE_CALLS, AFFINE_CALLS_MUTEX,
     )
     val ASYNC = setOf(ASYNC_READY, ASYNC_HOP_P50, ASYNC_HOP_P99, ASYNC_THROUGHPUT, INFLIGHT_MEMORY, CANCEL_LATENCY_P50, BULK_BYTES, CALLBACK_ASYNC_P50)
 }

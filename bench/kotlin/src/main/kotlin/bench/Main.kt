@@ -171,6 +171,8 @@ class Harness(private val opts: Opts) {
         if (want(Cases.BULK_BYTES)) results[Cases.BULK_BYTES] = bulkBytes(cols)
         if (want(Cases.CALLBACK_SYNC)) results[Cases.CALLBACK_SYNC] = callbackSync(cols)
         if (want(Cases.CALLBACK_ASYNC_P50)) results[Cases.CALLBACK_ASYNC_P50] = callbackAsync(cols)
+        if (want(Cases.AFFINE_CALLS)) results[Cases.AFFINE_CALLS] = concurrentCalls(Cases.AFFINE_CALLS, cols) { c -> c.affineBump() }
+        if (want(Cases.AFFINE_CALLS_MUTEX)) results[Cases.AFFINE_CALLS_MUTEX] = concurrentCalls(Cases.AFFINE_CALLS_MUTEX, cols) { c -> c.mutexBump() }
         log("measured in %.1f s".format((System.nanoTime() - t0) / 1e9))
 
         for ((id, r) in results) {
@@ -244,6 +246,9 @@ class Harness(private val opts: Opts) {
 
     private val calibrated = HashMap<String, Long>()
 
+    /** Coroutines calling one object at once in the affine_calls cases. */
+    private val AFFINE_COROUTINES = 64
+
     /** Finds (during warm-up) how many iterations fill [targetNs], then reuses it. */
     private fun iterations(key: String, warm: Boolean, targetNs: Long, run: (Long) -> Unit): Long {
         if (!warm) return calibrated.getValue(key)
@@ -314,6 +319,26 @@ class Harness(private val opts: Opts) {
         val k = calibrated.getValue(key).toInt()
         co.toDouble() * k / (run(k) / 1e9)
     }
+
+    /** Calls/s of [call] from [AFFINE_COROUTINES] coroutines on `Dispatchers.Default`, calibrated like [throughput]. */
+    private fun concurrentCalls(caseId: String, cols: List<Column>, call: suspend (Column) -> Long) =
+        one(caseId, cols, plan.rounds, warmups = 2) { c, warm ->
+            val run: (Int) -> Long = { perCoroutine ->
+                timeNs {
+                    runBlocking(Dispatchers.Default) {
+                        repeat(AFFINE_COROUTINES) { launch { repeat(perCoroutine) { sink += call(c).toInt() } } }
+                    }
+                }
+            }
+            val key = "$caseId/${c.key}"
+            if (warm) {
+                val t = run(10)
+                val rate = AFFINE_COROUTINES * 10 / (t / 1e9)
+                calibrated[key] = (rate * plan.asyncRoundNs / 1e9 / AFFINE_COROUTINES).toLong().coerceIn(1L, 100_000L)
+            }
+            val k = calibrated.getValue(key).toInt()
+            AFFINE_COROUTINES.toDouble() * k / (run(k) / 1e9)
+        }
 
     private fun settle() {
         repeat(3) { System.gc(); Thread.sleep(30) }

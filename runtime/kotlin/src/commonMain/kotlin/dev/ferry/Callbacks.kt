@@ -53,12 +53,28 @@ object Callbacks {
     private val running = ConcurrentHashMap<Long, Job>()
     internal val scope = CoroutineScope(SupervisorJob())
 
+    private val libraryDispatchers = ConcurrentHashMap<NativeRuntime, CoroutineDispatcher>()
+
     /**
-     * Where async callback methods run: `Dispatchers.Default` unless the application sets
-     * another one (before the first call, e.g. a dispatcher of its own for I/O-bound work).
-     * Never a thread of Rust's runtime.
+     * Where the async callback methods of every library run (and the Kotlin Flows passed to
+     * Rust are collected): `Dispatchers.Default` unless the application sets another one,
+     * e.g. a dispatcher of its own for I/O-bound work. A library's own choice
+     * (`FerryLibrary.callbackDispatcher`, see [setDispatcher]) wins over it. Read at each
+     * call, so a change applies to the calls that start after it. Never a thread of Rust's
+     * runtime: the coroutine is dispatched, never run in the upcall.
      */
     var dispatcher: CoroutineDispatcher = Dispatchers.Default
+
+    /** The dispatcher of [library]'s async callbacks; `null` goes back to [dispatcher]. */
+    fun setDispatcher(library: NativeRuntime, value: CoroutineDispatcher?) {
+        if (value == null) libraryDispatchers.remove(library) else libraryDispatchers[library] = value
+    }
+
+    /** [library]'s own dispatcher, if it set one. */
+    fun dispatcherOrNull(library: NativeRuntime): CoroutineDispatcher? = libraryDispatchers[library]
+
+    /** Where [library]'s async callbacks run: its own dispatcher, else [dispatcher]. */
+    fun dispatcherOf(library: NativeRuntime): CoroutineDispatcher = libraryDispatchers[library] ?: dispatcher
 
     /** Registers an implementation passed to Rust; the returned handle is Rust's to release. */
     @JvmStatic
@@ -104,7 +120,7 @@ object Callbacks {
             return
         }
         // Lazy, so the job is in [running] before it can run (and finish, and remove itself).
-        val job = scope.launch(dispatcher, CoroutineStart.LAZY) {
+        val job = scope.launch(dispatcherOf(entry.library), CoroutineStart.LAZY) {
             val reply = try {
                 val w = WireWriter()
                 run(w)

@@ -1,6 +1,7 @@
 package dev.ferry
 
 import kotlinx.coroutines.CancellableContinuation
+import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.Runnable
@@ -28,6 +29,8 @@ object Completions {
     private const val BYTES = 1
     private const val ERROR = 2
     private const val PANIC = 3
+    /** The library was shut down (`FerryLibrary.shutdown`) while the call ran. */
+    private const val CANCELLED = 4
     /** Status flag: the upcall is made on the calling thread, inside the call. */
     private const val INLINE = 16
     /** Status flag: the payload ends with object handles (`i64`s, then their `u32` count). */
@@ -128,6 +131,7 @@ object Completions {
                 BYTES -> Result.success(body)
                 ERROR -> Result.success(RustError(body!!))
                 PANIC -> Result.failure(RustPanicException(body!!.decodeToString()))
+                CANCELLED -> Result.failure(CancellationException("ferry: the library was shut down"))
                 else -> Result.failure(IllegalStateException("ferry: unknown completion status $status"))
             }
         } catch (t: Throwable) {

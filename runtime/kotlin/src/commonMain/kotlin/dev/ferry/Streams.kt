@@ -1,6 +1,7 @@
 package dev.ferry
 
 import kotlinx.coroutines.CancellableContinuation
+import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.flow.Flow
@@ -50,6 +51,8 @@ object Streams {
     private const val END = 1
     private const val ERROR = 2
     private const val PANIC = 3
+    /** The library was shut down (`FerryLibrary.shutdown`): the collection is cancelled. */
+    private const val CANCELLED = 4
 
     private val nextId = AtomicLong(1)
     private val sinks = ConcurrentHashMap<Long, Sink>()
@@ -110,6 +113,7 @@ object Streams {
     internal const val STATUS_END = END
     internal const val STATUS_ERROR = ERROR
     internal const val STATUS_PANIC = PANIC
+    internal const val STATUS_CANCELLED = CANCELLED
 }
 
 /**
@@ -152,6 +156,7 @@ fun <T> ferryFlow(
                     throw read(WireReader(message.payload!!))
                 }
                 Streams.STATUS_PANIC -> throw RustPanicException(message.payload!!.decodeToString())
+                Streams.STATUS_CANCELLED -> throw CancellationException("ferry: the library was shut down")
                 else -> throw IllegalStateException("ferry: unknown stream status ${message.status}")
             }
         }

@@ -17,6 +17,7 @@ internal object FerryNative : NativeRuntime, NativeStreams {
 
     @JvmStatic external fun ferryFingerprint(): Long
     @JvmStatic external fun ferryCancelCall(call: Long): Unit
+    @JvmStatic external fun ferryShutdown(timeoutMillis: Long): Boolean
     @JvmStatic external fun ferryPendingCalls(): Long
     @JvmStatic external fun ferryLiveObjects(): Long
     @JvmStatic external fun ferryOpenStreams(): Long

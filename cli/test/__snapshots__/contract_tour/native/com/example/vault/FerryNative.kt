@@ -34,6 +34,7 @@ internal object FerryNative : NativeRuntime, NativeStreams {
 
     fun ferryFingerprint(): Long = CFace.call(::ferryFree) { __status -> ferry_vault_check_ferryFingerprint(__status) }
     fun ferryCancelCall(call: Long): Unit = CFace.call(::ferryFree) { __status -> ferry_vault_check_ferryCancelCall(__status, call) }
+    fun ferryShutdown(timeoutMillis: Long): Boolean = CFace.call(::ferryFree) { __status -> ferry_vault_check_ferryShutdown(__status, timeoutMillis) }
     fun ferryPendingCalls(): Long = CFace.call(::ferryFree) { __status -> ferry_vault_check_ferryPendingCalls(__status) }
     fun ferryLiveObjects(): Long = CFace.call(::ferryFree) { __status -> ferry_vault_check_ferryLiveObjects(__status) }
     fun ferryOpenStreams(): Long = CFace.call(::ferryFree) { __status -> ferry_vault_check_ferryOpenStreams(__status) }

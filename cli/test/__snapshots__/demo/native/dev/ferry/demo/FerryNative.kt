@@ -34,6 +34,7 @@ internal object FerryNative : NativeRuntime, NativeStreams {
 
     fun ferryFingerprint(): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ferryFingerprint(__status) }
     fun ferryCancelCall(call: Long): Unit = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ferryCancelCall(__status, call) }
+    fun ferryShutdown(timeoutMillis: Long): Boolean = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ferryShutdown(__status, timeoutMillis) }
     fun ferryPendingCalls(): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ferryPendingCalls(__status) }
     fun ferryLiveObjects(): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ferryLiveObjects(__status) }
     fun ferryOpenStreams(): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ferryOpenStreams(__status) }

@@ -34,6 +34,7 @@ internal object FerryNative : NativeRuntime, NativeStreams {
 
     fun ferryFingerprint(): Long = CFace.call(::ferryFree) { __status -> ferry_kvstore_ferryFingerprint(__status) }
     fun ferryCancelCall(call: Long): Unit = CFace.call(::ferryFree) { __status -> ferry_kvstore_ferryCancelCall(__status, call) }
+    fun ferryShutdown(timeoutMillis: Long): Boolean = CFace.call(::ferryFree) { __status -> ferry_kvstore_ferryShutdown(__status, timeoutMillis) }
     fun ferryPendingCalls(): Long = CFace.call(::ferryFree) { __status -> ferry_kvstore_ferryPendingCalls(__status) }
     fun ferryLiveObjects(): Long = CFace.call(::ferryFree) { __status -> ferry_kvstore_ferryLiveObjects(__status) }
     fun ferryOpenStreams(): Long = CFace.call(::ferryFree) { __status -> ferry_kvstore_ferryOpenStreams(__status) }
