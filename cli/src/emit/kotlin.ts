@@ -49,7 +49,6 @@ function fieldName(f: Field, style: 'unit' | 'tuple' | 'struct' | 'named', count
   return kotlinIdent(kotlinPropertyName(f.name, style, count));
 }
 
-/** Statements writing `expr` to `w: WireWriter`. */
 /**
  * Statements writing `expr` to `w: WireWriter`. With `transfer` (a callback's reply, which
  * Rust keeps after Kotlin let go of it), an object crosses as a new handle that Rust takes
@@ -359,8 +358,8 @@ function wrapper(fn: FnDecl): string {
   return `${doc}${kind} ${kotlinIdent(camelCase(fn.name))}(${userParams.join(', ')})${retDecl} {\n${body.map((l) => `    ${l}`).join('\n')}\n}`;
 }
 
-/** Every member of `FerryNative`: the runtime's entry points, then the user's. */
-function nativeDecls(ir: CrateIr): NativeDecl[] {
+/** Every member of `FerryNative`: the runtime's entry points, then the crate's own. */
+function nativeDecls(ir: CrateIr): { runtime: NativeDecl[]; crate: NativeDecl[] } {
   const runtime: NativeDecl[] = [
     decl('ferryFingerprint', [], 'Long'),
     decl('ferryCancelCall', ['call: Long'], 'Unit'),
@@ -373,15 +372,14 @@ function nativeDecls(ir: CrateIr): NativeDecl[] {
     decl('ferryCallbackDone', ['call: Long', 'reply: ByteArray'], 'Unit'),
   ];
   const user = allNativeFns(ir).map((fn) => decl(unraw(fn.name), nativeParams(fn), nativeReturn(fn)));
-  return [...runtime, ...objectNativeDecls(ir), ...user];
+  return { runtime, crate: [...objectNativeDecls(ir), ...user] };
 }
 
 function nativeObject(ir: CrateIr, face: 'jvm' | 'native'): string {
   const decls = nativeDecls(ir);
-  const members = face === 'jvm' ? decls.map(jvmExternal) : decls.map((d) => nativeMember(d, ir.crateName));
-  const runtimeCount = 9;
-  const runtime = members.slice(0, runtimeCount).join('\n');
-  const user = members.slice(runtimeCount).join('\n');
+  const render = (d: NativeDecl) => (face === 'jvm' ? jvmExternal(d) : nativeMember(d, ir.crateName));
+  const runtime = decls.runtime.map(render).join('\n');
+  const user = decls.crate.map(render).join('\n');
   const kind = face === 'jvm' ? 'raw JNI entry points' : 'its C functions, through cinterop';
   const setUp = face === 'jvm' ? '' : `        // Rust reaches Kotlin through these two C functions, from any thread.
         ${cSymbol(ir.crateName, 'ferryInit')}(

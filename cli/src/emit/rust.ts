@@ -96,8 +96,8 @@ export function decode(t: TypeRef, types: RustTypes, depth: number, take = false
     // a closed or stale handle fails the call with IllegalStateException, as a direct object
     // argument does.
     case 'object': return `::ferry::objects::${take ? 'take' : 'get'}::<${types.path(t.name)}>(r.i64()?, "${t.name}")?`;
-    // Only in an argument's lifting, which runs before any other argument's: from here the
-    // proxy owns the registration Kotlin made while encoding.
+    // In an argument's lifting (which runs before any other argument's) or a callback's
+    // reply: from here the proxy owns the registration Kotlin made while encoding.
     case 'callback': return `{ let __h = r.i64()?; ${callbackFromHandle('__h', t, types, take)} }`;
     default: throw new Error(`cannot decode ${t.kind}`);
   }
