@@ -62,5 +62,7 @@ export function jniSymbol(kotlinPackage: string, className: string, method: stri
 /** The generated Kotlin object that holds the `external fun`s. */
 export const NATIVE_OBJECT = 'FerryNative';
 export const CODECS_OBJECT = 'FerryCodecs';
+/** The registration journal of a call's arguments (see `dev.ferry.RegistrationJournal`). */
+export const JOURNAL = '__ferryJournal';
 /** The public per-library object (`FerryLibrary.shutdown`), in the crate's package. */
 export const LIBRARY_OBJECT = 'FerryLibrary';

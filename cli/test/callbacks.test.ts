@@ -23,9 +23,14 @@ describe('callbacks: checker', () => {
 
   test('callbacks inside Vec, Option and HashMap values cross as one registration each, lifted before any other argument', async () => {
     const out = await generate(`${TRAIT}#[ferry::export(object)]\npub struct Room;\n#[ferry::export]\npub fn f(room: Arc<Room>, all: Vec<Arc<dyn Sink>>, by: HashMap<String, Option<Box<dyn Sink>>>, after: Arc<Room>) {}\n`);
-    // Kotlin: each element registered while encoding; the object after them is read first.
-    assertContains(out.kotlinAll, 'val __ferryArg3 = after.ferryHandle()');
+    // Kotlin: each element registered while encoding, every argument read under the journal
+    // that is sealed just before the native call.
     assertContains(out.kotlinAll, 'w.i64(dev.ferry.Callbacks.register(e0, FerrySinkDispatch, FerryNative))');
+    assertContains(out.kotlinAll, `val __ferryJournal = dev.ferry.Callbacks.openJournal()
+    val __ferryArg0 = __ferryJournal.guard { room.ferryHandle() }`);
+    assertContains(out.kotlinAll, `    val __ferryArg3 = __ferryJournal.guard { after.ferryHandle() }
+    __ferryJournal.seal()
+    FerryNative.f(__ferryArg0, __ferryArg1, __ferryArg2, __ferryArg3)`);
     // Rust: the callback arguments are lifted (and own their registrations) before the objects.
     const lift = (name: string) => out.rust.indexOf(`let arg_${name}`);
     assert.ok(lift('all') < lift('room') && lift('by') < lift('room'), out.rust);
@@ -107,6 +112,64 @@ describe('callbacks: both glues', () => {
     assertContains(out.kotlinAll, 'interface Sink {');
     assertContains(out.kotlinAll, 'fun put(v: UInt): UInt');
     assertContains(out.kotlinAll, 'internal object FerrySinkDispatch : CallbackDispatch {');
-    assertContains(out.kotlinAll, 'FerryNative.f(dev.ferry.Callbacks.register(sink, FerrySinkDispatch, FerryNative))');
+    assertContains(out.kotlinAll, 'val __ferryArg0 = __ferryJournal.guard { dev.ferry.Callbacks.register(sink, FerrySinkDispatch, FerryNative) }');
+    assertContains(out.kotlinAll, 'return FerryNative.f(__ferryArg0).toUInt()');
+  });
+
+  test('sync methods of numbers and booleans take the scalar path first (bits in i64s), the rest only the encoded one', async () => {
+    const out = await generate(`#[ferry::export(callback)]
+#[async_trait::async_trait]
+pub trait Meter: Send + Sync {
+    fn mix(&self, a: f32, b: f64, on: bool, n: u8) -> f64;
+    fn flag(&self) -> bool;
+    fn tick(&self, at: i64);
+    fn five(&self, a: i32, b: i32, c: i32, d: i32, e: i32) -> i32;
+    fn named(&self, s: String) -> u32;
+    async fn later(&self, n: u32) -> u32;
+}
+#[ferry::export]
+pub fn f(m: std::sync::Arc<dyn Meter>) -> f64 { m.mix(1.0, 2.0, true, 3) }
+`);
+    // Rust: the scalar attempt, then the encoded call as the fallback of faces without it.
+    assertContains(out.rust, 'if let ::std::option::Option::Some(__bits) = self.0.call_scalar("Meter::mix", 0, [arg_a.to_bits() as i64, arg_b.to_bits() as i64, arg_on as i64, arg_n as i64]) {\n            return f64::from_bits(__bits as u64);');
+    assertContains(out.rust, 'self.0.call_scalar("Meter::flag", 1, [0, 0, 0, 0]) {\n            return __bits != 0;');
+    assertContains(out.rust, 'if self.0.call_scalar("Meter::tick", 2, [arg_at as i64, 0, 0, 0]).is_some() {\n            return;');
+    assertContains(out.rust, 'self.0.call("Meter::mix", 0, &__args)');
+    for (const m of ['five', 'named', 'later']) assert.ok(!out.rust.includes(`call_scalar("Meter::${m}"`), m);
+    // Kotlin: the matching arms, and only for those methods.
+    assertContains(out.kotlinAll, 'override fun callScalar(target: Any, method: Int, a0: Long, a1: Long, a2: Long, a3: Long): Long {');
+    assertContains(out.kotlinAll, '0 -> __t.mix(Float.fromBits(a0.toInt()), Double.fromBits(a1), (a2 != 0L), a3.toUByte()).toRawBits()');
+    assertContains(out.kotlinAll, '1 -> (if (__t.flag()) 1L else 0L)');
+    assertContains(out.kotlinAll, '2 -> { __t.tick(a0); 0L }');
+    const scalar = out.kotlinAll.slice(out.kotlinAll.indexOf('override fun callScalar'));
+    const arms = [...scalar.slice(0, scalar.indexOf('else ->')).matchAll(/^\s+(\d+) -> /gm)].map((a) => a[1]);
+    assert.deepEqual(arms, ['0', '1', '2']);
+  });
+
+  test('a trait without scalar methods keeps the runtime default of callScalar', async () => {
+    const out = await generate('#[ferry::export(callback)]\npub trait Names: Send + Sync {\n    fn name(&self, s: String) -> String;\n}\n#[ferry::export]\npub fn f(n: std::sync::Arc<dyn Names>) -> String { n.name("x".into()) }\n');
+    assert.ok(!out.kotlinAll.includes('callScalar'), out.kotlinAll);
+    assert.ok(!out.rust.includes('call_scalar'), out.rust);
+  });
+
+  test('a reply or a stream collection that registers implementations is encoded under a journal; plain ones are not', async () => {
+    const out = await generate(`${TRAIT}#[ferry::export(callback)]
+pub trait Pool: Send + Sync {
+    fn sinks(&self) -> Vec<Arc<dyn Sink>>;
+    fn size(&self) -> u32;
+}
+#[ferry::export]
+pub fn each(all: Vec<Arc<dyn Sink>>, n: u32) -> impl futures_core::Stream<Item = u32> { futures_util::stream::empty() }
+#[ferry::export]
+pub fn plain(n: u32) -> u32 { n }
+`);
+    assertContains(out.kotlinAll, `dev.ferry.Callbacks.journaled {
+                    w.i8(0)
+                    w.len(__v.size);`);
+    assertContains(out.kotlinAll, 'val __v = __t.size()\n                w.i8(0)\n');
+    // The stream registers anew at each collection, under a journal of its own.
+    assertContains(out.kotlinAll, 'val __ferryJournal = dev.ferry.Callbacks.openJournal(); val ferryAt0 = __ferryJournal.guard { ferryArg0.let');
+    assertContains(out.kotlinAll, '__ferryJournal.seal(); FerryNative.each(ferrySink, ferryBatch, ferryCredit, ferryAt0, ferryArg1)');
+    assertContains(out.kotlinAll, 'fun plain(n: UInt): UInt {\n    return FerryNative.plain(n.toInt()).toUInt()');
   });
 });

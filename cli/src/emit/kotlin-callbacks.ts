@@ -4,7 +4,8 @@
 // the result, or a thrown variant of the method's error type. Any other exception is the
 // runtime's business (`dev.ferry.Callbacks`): it becomes a panic in the Rust caller.
 
-import type { CallbackDecl, CrateIr, MethodDecl } from '../ir/model.js';
+import { isScalarCallback, registersCallbacks, SCALAR_CALLBACK_ARGS } from '../ir/model.js';
+import type { CallbackDecl, CrateIr, MethodDecl, Prim } from '../ir/model.js';
 import { camelCase, CODECS_OBJECT, kotlinIdent } from '../names.js';
 import { kdoc } from './kdoc.js';
 
@@ -43,8 +44,13 @@ function dispatchArm(cb: CallbackDecl, m: MethodDecl, index: number, h: Callback
     : call;
   // The reply owns what it holds: objects and Rust implementations get a handle of Rust's own.
   const write = ok.kind === 'unit' ? '' : `\n                ${h.encode(ok, '__v', 0, true)}`;
+  // A reply registering Kotlin implementations is encoded under a journal: if it fails
+  // half-way (a closed object further on), the entries made so far are released.
+  const reply = registersCallbacks(ok)
+    ? `dev.ferry.Callbacks.journaled {\n                    w.i8(0)${write.replace('\n                ', '\n                    ')}\n                }`
+    : `w.i8(0)${write}`;
   const run = `                ${ok.kind === 'unit' ? '' : 'val __v = '}${invoke}
-                w.i8(0)${write}`;
+                ${reply}`;
   if (!m.isAsync) {
     return `            ${index} -> {
 ${[...reads, '                r.finish()'].join('\n')}
@@ -74,15 +80,61 @@ ${arms.join('\n')}
     }`;
 }
 
+/** The Kotlin value of type `prim` whose bits are the `Long` `bits` (Rust's `as i64`/`to_bits`). */
+function fromBits(prim: Prim, bits: string): string {
+  switch (prim) {
+    case 'bool': return `(${bits} != 0L)`;
+    case 'i8': return `${bits}.toByte()`;
+    case 'i16': return `${bits}.toShort()`;
+    case 'i32': return `${bits}.toInt()`;
+    case 'i64': return bits;
+    case 'u8': return `${bits}.toUByte()`;
+    case 'u16': return `${bits}.toUShort()`;
+    case 'u32': return `${bits}.toUInt()`;
+    case 'u64': return `${bits}.toULong()`;
+    case 'f32': return `Float.fromBits(${bits}.toInt())`;
+    case 'f64': return `Double.fromBits(${bits})`;
+  }
+}
+
+/** The bits of the Kotlin value `expr` of type `prim`, as a `Long`. */
+function toBits(prim: Prim, expr: string): string {
+  switch (prim) {
+    case 'bool': return `(if (${expr}) 1L else 0L)`;
+    case 'f32': return `${expr}.toRawBits().toLong()`;
+    case 'f64': return `${expr}.toRawBits()`;
+    default: return `${expr}.toLong()`;
+  }
+}
+
+/**
+ * `callScalar`: the JVM's fast path for sync methods of numbers and booleans (see
+ * `CallbackDispatch.callScalar`); absent when the trait has none, so the default refuses.
+ */
+function scalarFun(cb: CallbackDecl): string | null {
+  const arms = cb.methods.flatMap((m, i) => {
+    if (!isScalarCallback(m)) return [];
+    const call = `__t.${kotlinIdent(camelCase(m.name))}(${m.params.map((p, j) => fromBits((p.type as { prim: Prim }).prim, `a${j}`)).join(', ')})`;
+    return [`            ${i} -> ${m.returns.kind === 'prim' ? toBits(m.returns.prim, call) : `{ ${call}; 0L }`}`];
+  });
+  if (arms.length === 0) return null;
+  const params = Array.from({ length: SCALAR_CALLBACK_ARGS }, (_, j) => `a${j}: Long`).join(', ');
+  return `    override fun callScalar(target: Any, method: Int, ${params}): Long {
+        val __t = target as ${cb.name}
+        return when (method) {
+${arms.join('\n')}
+            else -> throw IllegalStateException("ferry: ${cb.name} has no scalar method $method")
+        }
+    }`;
+}
+
 function callbackDecls(cb: CallbackDecl, h: CallbackHelpers): string {
   const iface = `${kdoc(cb.docs ?? null, [`Implemented in Kotlin, called by Rust (\`${cb.rustPath}\`). Rust may call it from any thread; async methods run on \`dev.ferry.Callbacks.dispatcher\`.`])}interface ${cb.name} {
 ${cb.methods.map((m) => interfaceMember(m, h)).join('\n\n')}
 }`;
   const dispatch = `/** Runs Rust's calls of [${cb.name}] methods on a Kotlin implementation. */
 internal object ${dispatchName(cb.name)} : CallbackDispatch {
-${dispatchFun(cb, false, h)}
-
-${dispatchFun(cb, true, h)}
+${[dispatchFun(cb, false, h), dispatchFun(cb, true, h), scalarFun(cb)].filter((f) => f !== null).join('\n\n')}
 }`;
   return `${iface}\n\n${dispatch}`;
 }

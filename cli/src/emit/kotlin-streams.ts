@@ -4,7 +4,7 @@
 
 import type { FnDecl } from '../ir/model.js';
 import { registersCallbacks } from '../ir/model.js';
-import { camelCase, CODECS_OBJECT, kotlinIdent, NATIVE_OBJECT } from '../names.js';
+import { camelCase, CODECS_OBJECT, JOURNAL, kotlinIdent, NATIVE_OBJECT } from '../names.js';
 import { valueAbi } from './abi.js';
 import { isObjectParam } from '../ir/objects.js';
 import { kdoc } from './kdoc.js';
@@ -27,12 +27,10 @@ export interface KotlinHelpers {
 export function streamBody(fn: FnDecl, h: KotlinHelpers, nativeName: string, leading: string[] = []): string[] {
   const { ok, err } = streamItem(fn);
   const lines: string[] = [];
-  const args: string[] = [];
+  // The native arguments: each either a value converted once, when the function is called
+  // (`ferryArg<i>`), or an expression evaluated at each collection (handles, registrations).
+  const args: { expr: string; atCollect: boolean }[] = leading.map((expr) => ({ expr, atCollect: true }));
   const objects: string[] = [];
-  // Lines run at each collection before the call: object handles read after a registration
-  // would leave that registration unowned if they threw, so they are read first.
-  const atCollect: string[] = [];
-  let registered = false;
   fn.params.forEach((p, i) => {
     const name = kotlinIdent(camelCase(p.name));
     const arg = h.nativeArg(name, p.type);
@@ -42,29 +40,34 @@ export function streamBody(fn: FnDecl, h: KotlinHelpers, nativeName: string, lea
       // reclaimer release it before a later collection. Its handle is read when each
       // collection starts and the object is kept reachable until Rust has looked it up.
       lines.push(`val ferryArg${i} = ${name}`);
-      const handle = h.nativeArg(`ferryArg${i}`, p.type)!;
-      if (registered) {
-        atCollect.push(`val ferryHandle${i} = ${handle}`);
-        args.push(`ferryHandle${i}`);
-      } else {
-        args.push(handle);
-      }
+      args.push({ expr: h.nativeArg(`ferryArg${i}`, p.type)!, atCollect: true });
       objects.push(`ferryArg${i}`);
       return;
     }
     if (registersCallbacks(p.type)) {
       // Registered anew at each collection: Rust's stream owns (and releases) each entry.
       lines.push(`val ferryArg${i} = ${name}`);
-      args.push(h.nativeArg(`ferryArg${i}`, p.type)!);
-      registered = true;
+      args.push({ expr: h.nativeArg(`ferryArg${i}`, p.type)!, atCollect: true });
       return;
     }
     // A ByteArray is copied now: later changes by the caller must not reach the stream.
     const value = valueAbi(p.type).kind === 'raw-bytes' ? `${name}.copyOf()` : arg;
     lines.push(`val ferryArg${i} = ${value}`);
-    args.push(`ferryArg${i}`);
+    args.push({ expr: `ferryArg${i}`, atCollect: false });
   });
-  let call = `${NATIVE_OBJECT}.${nativeName}(${['ferrySink', 'ferryBatch', 'ferryCredit', ...leading, ...args].join(', ')})`;
+  // With registrations among them, the collection-time arguments are read under a journal
+  // sealed just before the call (see `nativeArguments`): one that throws releases the rest.
+  const atCollect: string[] = [];
+  if (fn.params.some((p) => registersCallbacks(p.type))) {
+    atCollect.push(`val ${JOURNAL} = dev.ferry.Callbacks.openJournal()`);
+    args.forEach((a, n) => {
+      if (!a.atCollect) return;
+      atCollect.push(`val ferryAt${n} = ${JOURNAL}.guard { ${a.expr} }`);
+      a.expr = `ferryAt${n}`;
+    });
+    atCollect.push(`${JOURNAL}.seal()`);
+  }
+  let call = `${NATIVE_OBJECT}.${nativeName}(${['ferrySink', 'ferryBatch', 'ferryCredit', ...args.map((a) => a.expr)].join(', ')})`;
   if (objects.length > 0) call = `try { ${call} } finally { ${objects.map((o) => `dev.ferry.keepAlive(${o})`).join('; ')} }`;
   const error = err ? `{ r -> ${CODECS_OBJECT}.read${err}(r) }` : 'null';
   const start = [...atCollect, call].join('; ');

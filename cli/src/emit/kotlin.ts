@@ -2,9 +2,9 @@
 // (plain `fun` for sync, `suspend fun` for async), data classes, enums, sealed classes,
 // exceptions, and the wire codecs matching the Rust side.
 
-import { callbackParam, flowParam, isRegistryParam, registersCallbacks, typeContains } from '../ir/model.js';
+import { callbackParam, flowParam, isRegistryParam, registersCallbacks } from '../ir/model.js';
 import type { CrateIr, EnumDecl, Field, FnDecl, RecordDecl, TypeRef, Variant } from '../ir/model.js';
-import { camelCase, CODECS_OBJECT, kotlinIdent, kotlinPropertyName, LIBRARY_OBJECT, NATIVE_OBJECT, screamingSnake, unraw } from '../names.js';
+import { camelCase, CODECS_OBJECT, JOURNAL, kotlinIdent, kotlinPropertyName, LIBRARY_OBJECT, NATIVE_OBJECT, screamingSnake, unraw } from '../names.js';
 import { JNI_KOTLIN, USER_KOTLIN, valueAbi, WIRE_METHOD } from './abi.js';
 import { emitCHeader, GENERATOR_VERSION } from './rust.js';
 import { allNativeFns, isObjectParam, valueNativeFns } from '../ir/objects.js';
@@ -259,20 +259,22 @@ export function nativeArg(name: string, t: TypeRef): string | null {
  * must be evaluated before the first one that registers: those after it are bound first.
  */
 export function nativeArguments(params: FnDecl['params']): { prelude: string[]; args: string[] } {
-  const prelude: string[] = [];
-  const args: string[] = [];
-  const first = params.findIndex((p) => registersCallbacks(p.type));
-  params.forEach((p, i) => {
+  const all = params.flatMap((p, i) => {
     const arg = nativeArg(kotlinIdent(camelCase(p.name)), p.type);
-    if (arg === null) return;
-    if (first < 0 || i < first || registersCallbacks(p.type) || !typeContains(p.type, (x) => x.kind === 'object')) {
-      args.push(arg);
-      return;
-    }
-    prelude.push(`val __ferryArg${i} = ${arg}`);
-    args.push(`__ferryArg${i}`);
+    return arg === null ? [] : [{ i, arg }];
   });
-  return { prelude, args };
+  if (!params.some((p) => registersCallbacks(p.type))) return { prelude: [], args: all.map((a) => a.arg) };
+  // Registering hands an entry to Rust only once the call is made. Every argument is read
+  // under a journal of this thread's registrations, sealed just before the call: one that
+  // throws half-way (a closed object, a value too deep) releases the entries made so far.
+  return {
+    prelude: [
+      `val ${JOURNAL} = dev.ferry.Callbacks.openJournal()`,
+      ...all.map((a) => `val __ferryArg${a.i} = ${JOURNAL}.guard { ${a.arg} }`),
+      `${JOURNAL}.seal()`,
+    ],
+    args: all.map((a) => `__ferryArg${a.i}`),
+  };
 }
 
 /** Lines that turn a wire reader positioned at the value into the return statement. */

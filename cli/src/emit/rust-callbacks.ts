@@ -4,7 +4,8 @@
 // a coroutine in Kotlin whose reply completes the future) and decodes the reply. The
 // proxies are face-neutral: the face that lifted the handle is inside the `Foreign`.
 
-import type { CallbackDecl, MethodDecl, TypeRef } from '../ir/model.js';
+import { isScalarCallback, SCALAR_CALLBACK_ARGS } from '../ir/model.js';
+import type { CallbackDecl, MethodDecl, Prim, TypeRef } from '../ir/model.js';
 import { unraw } from '../names.js';
 import { decode, encode, RustTypes, rustArg } from './rust.js';
 import { traitHolderPath } from '../ir/trait-objects.js';
@@ -109,6 +110,38 @@ function decodeReply(m: MethodDecl, label: string, types: RustTypes): string {
         __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback ${label} sent a reply Rust cannot take: {e}"))`;
 }
 
+/** A number or boolean as the bits of an `i64` (the scalar upcall's argument). */
+function scalarBits(prim: Prim, expr: string): string {
+  return prim === 'f32' || prim === 'f64' ? `${expr}.to_bits() as i64` : `${expr} as i64`;
+}
+
+/** The value of type `prim` whose bits are the `i64` `expr` (the scalar upcall's result). */
+function scalarValue(prim: Prim, expr: string): string {
+  if (prim === 'bool') return `${expr} != 0`;
+  if (prim === 'f32') return `f32::from_bits(${expr} as u32)`;
+  if (prim === 'f64') return `f64::from_bits(${expr} as u64)`;
+  return `${expr} as ${prim}`;
+}
+
+/**
+ * The scalar fast path of a sync method of numbers and booleans (the JVM face has one; the C
+ * face answers `None` and the encoded call below runs instead).
+ */
+function scalarAttempt(m: MethodDecl, label: string, index: number): string {
+  if (!isScalarCallback(m)) return '';
+  const bits = m.params.map((p) => scalarBits((p.type as { prim: Prim }).prim, rustArg(p.name)));
+  while (bits.length < SCALAR_CALLBACK_ARGS) bits.push('0');
+  const call = `self.0.call_scalar("${label}", ${index}, [${bits.join(', ')}])`;
+  if (m.returns.kind !== 'prim') return `        if ${call}.is_some() {
+            return;
+        }
+`;
+  return `        if let ::std::option::Option::Some(__bits) = ${call} {
+            return ${scalarValue(m.returns.prim, '__bits')};
+        }
+`;
+}
+
 function proxyMethod(cb: CallbackDecl, m: MethodDecl, index: number, types: RustTypes): string {
   const label = `${cb.name}::${unraw(m.name)}`;
   const params = m.params.map((p) => `${rustArg(p.name)}: ${paramType(p.type, types)}`);
@@ -121,7 +154,7 @@ function proxyMethod(cb: CallbackDecl, m: MethodDecl, index: number, types: Rust
     ? `self.0.call_async("${label}", ${index}, __args).await`
     : `self.0.call("${label}", ${index}, &__args)`;
   return `    ${m.isAsync ? 'async ' : ''}fn ${m.name}(&self${params.map((p) => `, ${p}`).join('')})${ret} {
-        let __args = { let mut __w = Writer::new(); let w = &mut __w; ${writes} __w.into_bytes() };
+${scalarAttempt(m, label, index)}        let __args = { let mut __w = Writer::new(); let w = &mut __w; ${writes} __w.into_bytes() };
         let __reply = ${call};
 ${decodeReply(m, label, types)}
     }`;

@@ -214,3 +214,18 @@ export function registersCallbacks(t: TypeRef): boolean {
 export function isUnitType(t: TypeRef): boolean {
   return t.kind === 'unit';
 }
+
+/** How many arguments a callback's scalar upcall carries (the runtimes' `SCALAR_ARGS`). */
+export const SCALAR_CALLBACK_ARGS = 4;
+
+/**
+ * Whether a callback method takes the scalar fast path where the face offers one: sync, at
+ * most {@link SCALAR_CALLBACK_ARGS} parameters, every parameter a number or boolean and the
+ * result one too or unit (no `Result`: an error variant needs the encoded reply).
+ */
+export function isScalarCallback(m: { isAsync: boolean; params: { type: TypeRef }[]; returns: TypeRef }): boolean {
+  return !m.isAsync
+    && m.params.length <= SCALAR_CALLBACK_ARGS
+    && m.params.every((p) => p.type.kind === 'prim')
+    && (m.returns.kind === 'prim' || m.returns.kind === 'unit');
+}

@@ -70,6 +70,9 @@ mod __ferry_glue {
         }
 
         fn count(&self) -> u32 {
+            if let ::std::option::Option::Some(__bits) = self.0.call_scalar("Logger::count", 1, [0, 0, 0, 0]) {
+                return __bits as u32;
+            }
             let __args = { let mut __w = Writer::new(); let w = &mut __w;  __w.into_bytes() };
             let __reply = self.0.call("Logger::count", 1, &__args);
             let __decoded = (|| -> ::std::result::Result<u32, ::ferry::CallError> {
@@ -151,6 +154,9 @@ mod __ferry_glue {
 
     impl crate::Calculator for __FerryCallbackCalculator {
         fn compute(&self, arg_a: i32, arg_b: i32) -> i32 {
+            if let ::std::option::Option::Some(__bits) = self.0.call_scalar("Calculator::compute", 0, [arg_a as i64, arg_b as i64, 0, 0]) {
+                return __bits as i32;
+            }
             let __args = { let mut __w = Writer::new(); let w = &mut __w; w.i32(*&arg_a); w.i32(*&arg_b); __w.into_bytes() };
             let __reply = self.0.call("Calculator::compute", 0, &__args);
             let __decoded = (|| -> ::std::result::Result<i32, ::ferry::CallError> {
@@ -161,6 +167,107 @@ mod __ferry_glue {
                 Ok(__v)
             })();
             __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Calculator::compute sent a reply Rust cannot take: {e}"))
+        }
+    }
+
+    /// A Kotlin implementation of `crate::Scalars`, held through Kotlin's callback registry.
+    pub(super) struct __FerryCallbackScalars(pub(super) ::ferry::callbacks::Foreign);
+
+    impl crate::Scalars for __FerryCallbackScalars {
+        fn widen(&self, arg_a: i8, arg_b: u16, arg_c: u32, arg_d: u64) -> u64 {
+            if let ::std::option::Option::Some(__bits) = self.0.call_scalar("Scalars::widen", 0, [arg_a as i64, arg_b as i64, arg_c as i64, arg_d as i64]) {
+                return __bits as u64;
+            }
+            let __args = { let mut __w = Writer::new(); let w = &mut __w; w.i8(*&arg_a); w.u16(*&arg_b); w.u32(*&arg_c); w.u64(*&arg_d); __w.into_bytes() };
+            let __reply = self.0.call("Scalars::widen", 0, &__args);
+            let __decoded = (|| -> ::std::result::Result<u64, ::ferry::CallError> {
+                let mut __r = Reader::new(&__reply[1..]);
+                let r = &mut __r;
+                let __v = r.u64()?;
+                __r.finish()?;
+                Ok(__v)
+            })();
+            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Scalars::widen sent a reply Rust cannot take: {e}"))
+        }
+
+        fn weigh(&self, arg_x: f32, arg_y: f64, arg_exact: bool) -> f64 {
+            if let ::std::option::Option::Some(__bits) = self.0.call_scalar("Scalars::weigh", 1, [arg_x.to_bits() as i64, arg_y.to_bits() as i64, arg_exact as i64, 0]) {
+                return f64::from_bits(__bits as u64);
+            }
+            let __args = { let mut __w = Writer::new(); let w = &mut __w; w.f32(*&arg_x); w.f64(*&arg_y); w.bool(*&arg_exact); __w.into_bytes() };
+            let __reply = self.0.call("Scalars::weigh", 1, &__args);
+            let __decoded = (|| -> ::std::result::Result<f64, ::ferry::CallError> {
+                let mut __r = Reader::new(&__reply[1..]);
+                let r = &mut __r;
+                let __v = r.f64()?;
+                __r.finish()?;
+                Ok(__v)
+            })();
+            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Scalars::weigh sent a reply Rust cannot take: {e}"))
+        }
+
+        fn halve(&self, arg_x: f32) -> f32 {
+            if let ::std::option::Option::Some(__bits) = self.0.call_scalar("Scalars::halve", 2, [arg_x.to_bits() as i64, 0, 0, 0]) {
+                return f32::from_bits(__bits as u32);
+            }
+            let __args = { let mut __w = Writer::new(); let w = &mut __w; w.f32(*&arg_x); __w.into_bytes() };
+            let __reply = self.0.call("Scalars::halve", 2, &__args);
+            let __decoded = (|| -> ::std::result::Result<f32, ::ferry::CallError> {
+                let mut __r = Reader::new(&__reply[1..]);
+                let r = &mut __r;
+                let __v = r.f32()?;
+                __r.finish()?;
+                Ok(__v)
+            })();
+            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Scalars::halve sent a reply Rust cannot take: {e}"))
+        }
+
+        fn flip(&self, arg_b: bool) -> bool {
+            if let ::std::option::Option::Some(__bits) = self.0.call_scalar("Scalars::flip", 3, [arg_b as i64, 0, 0, 0]) {
+                return __bits != 0;
+            }
+            let __args = { let mut __w = Writer::new(); let w = &mut __w; w.bool(*&arg_b); __w.into_bytes() };
+            let __reply = self.0.call("Scalars::flip", 3, &__args);
+            let __decoded = (|| -> ::std::result::Result<bool, ::ferry::CallError> {
+                let mut __r = Reader::new(&__reply[1..]);
+                let r = &mut __r;
+                let __v = r.bool()?;
+                __r.finish()?;
+                Ok(__v)
+            })();
+            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Scalars::flip sent a reply Rust cannot take: {e}"))
+        }
+
+        fn narrow(&self, arg_v: i64) -> i16 {
+            if let ::std::option::Option::Some(__bits) = self.0.call_scalar("Scalars::narrow", 4, [arg_v as i64, 0, 0, 0]) {
+                return __bits as i16;
+            }
+            let __args = { let mut __w = Writer::new(); let w = &mut __w; w.i64(*&arg_v); __w.into_bytes() };
+            let __reply = self.0.call("Scalars::narrow", 4, &__args);
+            let __decoded = (|| -> ::std::result::Result<i16, ::ferry::CallError> {
+                let mut __r = Reader::new(&__reply[1..]);
+                let r = &mut __r;
+                let __v = r.i16()?;
+                __r.finish()?;
+                Ok(__v)
+            })();
+            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Scalars::narrow sent a reply Rust cannot take: {e}"))
+        }
+
+        fn note(&self, arg_v: u8) {
+            if self.0.call_scalar("Scalars::note", 5, [arg_v as i64, 0, 0, 0]).is_some() {
+                return;
+            }
+            let __args = { let mut __w = Writer::new(); let w = &mut __w; w.u8(*&arg_v); __w.into_bytes() };
+            let __reply = self.0.call("Scalars::note", 5, &__args);
+            let __decoded = (|| -> ::std::result::Result<(), ::ferry::CallError> {
+                let mut __r = Reader::new(&__reply[1..]);
+                let r = &mut __r;
+                let __v = ();
+                __r.finish()?;
+                Ok(__v)
+            })();
+            __decoded.unwrap_or_else(|e| panic!("ferry: the Kotlin callback Scalars::note sent a reply Rust cannot take: {e}"))
         }
     }
 
@@ -282,6 +389,22 @@ mod __ferry_glue {
             self.0.slow(arg_ms).await
         }
     }
+
+    #[allow(dead_code)]
+    fn __signature_scalars_here() {
+        type Params = (::std::sync::Arc<dyn crate::Scalars>, i8, u16, u32, u64, f32, f64, i64);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::scalars_here);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_scalars_from_worker() {
+        type Params = (::std::sync::Arc<dyn crate::Scalars>, u8);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::scalars_from_worker);
+    }
+
+
 
     #[allow(dead_code)]
     fn __signature_log_here() {
@@ -639,7 +762,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0x58290ca4fc73bfaau64 as i64
+            0x5abac3107b5ecdf8u64 as i64
         }
 
         #[no_mangle]
@@ -685,6 +808,35 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_ferryShareObject<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: i64) -> i64 {
             face::sync_call(&mut env, |_env| ::std::result::Result::Ok(::ferry::objects::share(handle)?))
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_scalars_1here<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_s: i64, arg_a: i8, arg_b: i16, arg_c: i32, arg_d: i64, arg_x: f32, arg_y: f64, arg_v: i64) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_s: ::std::sync::Arc<dyn crate::Scalars> = { let __p: ::std::sync::Arc<dyn crate::Scalars> = ::std::sync::Arc::new(__FerryCallbackScalars(face::callbacks::foreign(arg_s))); __p };
+                let arg_a: i8 = arg_a as i8;
+                let arg_b: u16 = arg_b as u16;
+                let arg_c: u32 = arg_c as u32;
+                let arg_d: u64 = arg_d as u64;
+                let arg_x: f32 = arg_x as f32;
+                let arg_y: f64 = arg_y as f64;
+                let arg_v: i64 = arg_v as i64;
+                let __result = crate::scalars_here(arg_s, arg_a, arg_b, arg_c, arg_d, arg_x, arg_y, arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.str(e0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_scalars_1from_1worker<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_s: i64, arg_n: i8) -> i64 {
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                let arg_s: ::std::sync::Arc<dyn crate::Scalars> = { let __p: ::std::sync::Arc<dyn crate::Scalars> = ::std::sync::Arc::new(__FerryCallbackScalars(face::callbacks::foreign(arg_s))); __p };
+                let arg_n: u8 = arg_n as u8;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::scalars_from_worker(arg_s, arg_n).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
         }
 
         #[no_mangle]
@@ -1206,7 +1358,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_callbacks_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0x58290ca4fc73bfaau64 as i64
+            0x5abac3107b5ecdf8u64 as i64
         }
 
         #[no_mangle]
@@ -1261,6 +1413,37 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_fixture_callbacks_ferryShareObject(__status: *mut i64, handle: i64) -> i64 {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |_env| ::std::result::Result::Ok(::ferry::objects::share(handle)?))
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_scalars_here(__status: *mut i64, arg_s: i64, arg_a: i8, arg_b: i16, arg_c: i32, arg_d: i64, arg_x: f32, arg_y: f64, arg_v: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_s: ::std::sync::Arc<dyn crate::Scalars> = { let __p: ::std::sync::Arc<dyn crate::Scalars> = ::std::sync::Arc::new(__FerryCallbackScalars(face::callbacks::foreign(arg_s))); __p };
+                let arg_a: i8 = arg_a as i8;
+                let arg_b: u16 = arg_b as u16;
+                let arg_c: u32 = arg_c as u32;
+                let arg_d: u64 = arg_d as u64;
+                let arg_x: f32 = arg_x as f32;
+                let arg_y: f64 = arg_y as f64;
+                let arg_v: i64 = arg_v as i64;
+                let __result = crate::scalars_here(arg_s, arg_a, arg_b, arg_c, arg_d, arg_x, arg_y, arg_v);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; { let s0 = &__result; w.len(s0.len()); for e0 in s0.iter() { w.str(e0); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_callbacks_scalars_from_worker(__status: *mut i64, completion: i64, arg_s: i64, arg_n: i8) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                let arg_s: ::std::sync::Arc<dyn crate::Scalars> = { let __p: ::std::sync::Arc<dyn crate::Scalars> = ::std::sync::Arc::new(__FerryCallbackScalars(face::callbacks::foreign(arg_s))); __p };
+                let arg_n: u8 = arg_n as u8;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::scalars_from_worker(arg_s, arg_n).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
         }
 
         #[no_mangle]

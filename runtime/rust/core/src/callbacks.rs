@@ -31,12 +31,31 @@ pub mod reply {
     pub const THROWN: u8 = 2;
 }
 
+/// How many arguments a scalar upcall carries ([`ForeignFace::call_scalar`]).
+pub const SCALAR_ARGS: usize = 4;
+
+/// Why a scalar upcall did not return a value.
+#[derive(Debug)]
+pub enum ScalarFailure {
+    /// The Kotlin method threw; its description.
+    Thrown(String),
+    /// The upcall itself could not be made.
+    Failed(String),
+}
+
 /// How a face reaches Kotlin's callback registry. Every method may be called from any
 /// thread; none may unwind.
 pub trait ForeignFace: Send + Sync {
     /// Runs method `method` of the object `handle` on the calling thread; the reply, or why
     /// the upcall itself failed.
     fn call(&self, handle: i64, method: i32, args: &[u8]) -> Result<Vec<u8>, String>;
+    /// The fast path of a sync method whose arguments (at most [`SCALAR_ARGS`]) and result
+    /// are numbers, booleans or unit, each passed as the bits of an `i64`: no buffer is
+    /// encoded or allocated on either side. `None` when the face has no such path; the
+    /// caller then encodes the arguments and uses [`ForeignFace::call`].
+    fn call_scalar(&self, _handle: i64, _method: i32, _args: [i64; SCALAR_ARGS]) -> Option<Result<i64, ScalarFailure>> {
+        None
+    }
     /// Starts async method `method`; its reply arrives through [`complete`] with `call`.
     fn call_async(&self, handle: i64, method: i32, args: &[u8], call: i64) -> Result<(), String>;
     /// Cancels the coroutine of the async call `call` (its future was dropped).
@@ -68,7 +87,17 @@ impl Foreign {
     pub fn call(&self, trait_method: &str, method: i32, args: &[u8]) -> Vec<u8> {
         match self.face.call(self.handle, method, args) {
             Ok(reply) => checked(trait_method, reply),
-            Err(why) => panic!("ferry: the Kotlin callback {trait_method} could not be called: {why}"),
+            Err(why) => not_called(trait_method, &why),
+        }
+    }
+
+    /// A sync call through the scalar fast path ([`ForeignFace::call_scalar`]): the result's
+    /// bits, or `None` when the face has no such path. Panics as [`Foreign::call`] does.
+    pub fn call_scalar(&self, trait_method: &str, method: i32, args: [i64; SCALAR_ARGS]) -> Option<i64> {
+        match self.face.call_scalar(self.handle, method, args)? {
+            Ok(bits) => Some(bits),
+            Err(ScalarFailure::Thrown(message)) => threw(trait_method, &message),
+            Err(ScalarFailure::Failed(why)) => not_called(trait_method, &why),
         }
     }
 
@@ -136,10 +165,19 @@ fn checked(trait_method: &str, mut reply: Vec<u8>) -> Vec<u8> {
         Some(reply::THROWN) => {
             let message = String::from_utf8_lossy(&reply[1..]).into_owned();
             reply.clear();
-            panic!("ferry: the Kotlin callback {trait_method} threw: {message}")
+            threw(trait_method, &message)
         }
         _ => panic!("ferry: the Kotlin callback {trait_method} sent a malformed reply"),
     }
+}
+
+/// The panic of Rust code whose Kotlin callback threw: it carries the exception's message.
+fn threw(trait_method: &str, message: &str) -> ! {
+    panic!("ferry: the Kotlin callback {trait_method} threw: {message}")
+}
+
+fn not_called(trait_method: &str, why: &str) -> ! {
+    panic!("ferry: the Kotlin callback {trait_method} could not be called: {why}")
 }
 
 static NEXT_CALL: AtomicI64 = AtomicI64::new(1);
@@ -194,7 +232,7 @@ impl Future for ForeignCall {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Vec<u8>> {
         if let Some(why) = self.failed.take() {
-            panic!("ferry: the Kotlin callback {} could not be called: {why}", self.trait_method);
+            not_called(self.trait_method, &why);
         }
         let rx = self.rx.as_mut().expect("polled after completion");
         match Pin::new(rx).poll(cx) {
@@ -334,6 +372,42 @@ mod tests {
         let foreign = Foreign::new(7, face());
         let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| foreign.call("T.m", 1, &[]))).unwrap_err();
         assert!(crate::panics::message(&*panic).contains("T.m threw: boom"));
+    }
+
+    #[test]
+    fn a_face_without_the_scalar_path_says_so() {
+        let foreign = Foreign::new(7, face());
+        assert_eq!(foreign.call_scalar("T.m", 0, [1, 2, 3, 4]), None);
+    }
+
+    struct Scalar;
+
+    impl ForeignFace for Scalar {
+        fn call(&self, _handle: i64, _method: i32, _args: &[u8]) -> Result<Vec<u8>, String> {
+            Err("not this path".into())
+        }
+        fn call_scalar(&self, _handle: i64, method: i32, args: [i64; SCALAR_ARGS]) -> Option<Result<i64, ScalarFailure>> {
+            Some(match method {
+                0 => Ok(args.iter().sum()),
+                1 => Err(ScalarFailure::Thrown("IllegalStateException: boom".into())),
+                _ => Err(ScalarFailure::Failed("detached".into())),
+            })
+        }
+        fn call_async(&self, _handle: i64, _method: i32, _args: &[u8], _call: i64) -> Result<(), String> {
+            Ok(())
+        }
+        fn cancel_async(&self, _call: i64) {}
+        fn release(&self, _handle: i64) {}
+    }
+
+    #[test]
+    fn a_scalar_call_returns_its_bits_and_failures_panic_like_the_encoded_path() {
+        let foreign = Foreign::new(7, &Scalar);
+        assert_eq!(foreign.call_scalar("T.m", 0, [1, 2, 3, -4]), Some(2));
+        let thrown = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| foreign.call_scalar("T.m", 1, [0; 4]))).unwrap_err();
+        assert!(crate::panics::message(&*thrown).contains("T.m threw: IllegalStateException: boom"));
+        let failed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| foreign.call_scalar("T.m", 2, [0; 4]))).unwrap_err();
+        assert!(crate::panics::message(&*failed).contains("T.m could not be called: detached"));
     }
 
     #[test]

@@ -3,15 +3,17 @@
 //! Rust spawned itself is attached once, as a daemon, on its first upcall).
 
 use crate::{clear_exception, Upcall, CACHE};
-use ferry_core::callbacks::{Foreign, ForeignFace};
-use jni::objects::JByteArray;
-use jni::signature::ReturnType;
+use ferry_core::callbacks::{Foreign, ForeignFace, ScalarFailure, SCALAR_ARGS};
+use jni::objects::{JByteArray, JString};
+use jni::signature::{Primitive, ReturnType};
 use jni::sys::jvalue;
 use jni::JNIEnv;
 use std::sync::OnceLock;
 
 struct Upcalls {
     call: Upcall,
+    call_scalar: Upcall,
+    describe: Upcall,
     call_async: Upcall,
     cancel_async: Upcall,
     release: Upcall,
@@ -24,6 +26,8 @@ pub(crate) fn cache_jni(env: &mut JNIEnv) -> jni::errors::Result<()> {
     let class = "dev/ferry/Callbacks";
     let _ = UPCALLS.set(Upcalls {
         call: Upcall::resolve(env, class, "call", "(JI[B)[B")?,
+        call_scalar: Upcall::resolve(env, class, "callScalar", "(JIJJJJ)J")?,
+        describe: Upcall::resolve(env, class, "describe", "(Ljava/lang/Throwable;)Ljava/lang/String;")?,
         call_async: Upcall::resolve(env, class, "callAsync", "(JIJ[B)V")?,
         cancel_async: Upcall::resolve(env, class, "cancelAsync", "(J)V")?,
         release: Upcall::resolve(env, class, "release", "(J)V")?,
@@ -68,6 +72,10 @@ impl ForeignFace for JniFace {
         reply
     }
 
+    fn call_scalar(&self, handle: i64, method: i32, args: [i64; SCALAR_ARGS]) -> Option<Result<i64, ScalarFailure>> {
+        Some(call_scalar(handle, method, args))
+    }
+
     fn call_async(&self, handle: i64, method: i32, args: &[u8], call: i64) -> Result<(), String> {
         let (mut env, upcalls) = env_and_upcalls()?;
         let args_before = [jvalue { j: handle }, jvalue { i: method }, jvalue { j: call }];
@@ -85,6 +93,49 @@ impl ForeignFace for JniFace {
             let _ = upcalls.release.call_without_payload(&mut env, &[jvalue { j: handle }]);
         }
     }
+}
+
+/// `Callbacks.callScalar(handle, method, a0, a1, a2, a3): Long`. Kotlin lets an exception of
+/// the method escape this upcall (no reply buffer to carry it); it is described here, off
+/// the fast path.
+fn call_scalar(handle: i64, method: i32, args: [i64; SCALAR_ARGS]) -> Result<i64, ScalarFailure> {
+    let (mut env, upcalls) = env_and_upcalls().map_err(ScalarFailure::Failed)?;
+    let env = &mut env;
+    let [a0, a1, a2, a3] = args;
+    let all = [jvalue { j: handle }, jvalue { i: method }, jvalue { j: a0 }, jvalue { j: a1 }, jvalue { j: a2 }, jvalue { j: a3 }];
+    // SAFETY: `callScalar(long, int, long, long, long, long): long`, resolved in `cache_jni`.
+    let returned = unsafe {
+        env.call_static_method_unchecked(upcalls.call_scalar.class(), upcalls.call_scalar.method, ReturnType::Primitive(Primitive::Long), &all)
+    };
+    match returned.and_then(|v| v.j()) {
+        Ok(bits) => Ok(bits),
+        Err(jni::errors::Error::JavaException) => Err(ScalarFailure::Thrown(describe_pending(env, upcalls))),
+        Err(e) => {
+            clear_exception(env);
+            Err(ScalarFailure::Failed(format!("the upcall failed: {e}")))
+        }
+    }
+}
+
+/// Takes the pending exception and returns `Callbacks.describe(it)`.
+fn describe_pending(env: &mut JNIEnv, upcalls: &Upcalls) -> String {
+    let Ok(thrown) = env.exception_occurred() else { return "an exception that could not be read".into() };
+    let _ = env.exception_clear();
+    let all = [jvalue { l: thrown.as_raw() }];
+    // SAFETY: `describe(Throwable): String`, resolved in `cache_jni`.
+    let described = unsafe { env.call_static_method_unchecked(upcalls.describe.class(), upcalls.describe.method, ReturnType::Object, &all) };
+    let _ = env.delete_local_ref(thrown);
+    let text = match described.and_then(|v| v.l()) {
+        Ok(obj) if !obj.is_null() => {
+            let s = JString::from(obj);
+            let text = env.get_string(&s).map(String::from).unwrap_or_else(|_| "an exception whose message could not be read".into());
+            let _ = env.delete_local_ref(s);
+            text
+        }
+        _ => "an exception that could not be described".into(),
+    };
+    clear_exception(env);
+    text
 }
 
 /// Lifts a Kotlin callback argument: takes ownership of its registry entry.

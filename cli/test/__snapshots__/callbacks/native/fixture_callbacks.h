@@ -23,6 +23,8 @@ void ferry_fixture_callbacks_ferryStreamRequest(int64_t *status, int64_t stream,
 void ferry_fixture_callbacks_ferryStreamClose(int64_t *status, int64_t stream);
 bool ferry_fixture_callbacks_ferryReleaseObject(int64_t *status, int64_t handle);
 int64_t ferry_fixture_callbacks_ferryShareObject(int64_t *status, int64_t handle);
+int8_t * ferry_fixture_callbacks_scalars_here(int64_t *status, int64_t arg_s, int8_t arg_a, int16_t arg_b, int32_t arg_c, int64_t arg_d, float arg_x, double arg_y, int64_t arg_v);
+int64_t ferry_fixture_callbacks_scalars_from_worker(int64_t *status, int64_t completion, int64_t arg_s, int8_t arg_n);
 int32_t ferry_fixture_callbacks_log_here(int64_t *status, int64_t arg_logger, const int8_t *arg_text_ptr, int64_t arg_text_len);
 bool ferry_fixture_callbacks_log_maybe(int64_t *status, int64_t arg_logger, const int8_t *arg_text_ptr, int64_t arg_text_len);
 int64_t ferry_fixture_callbacks_log_from_worker(int64_t *status, int64_t completion, int64_t arg_logger, int32_t arg_n);

@@ -28,6 +28,15 @@ interface CallbackDispatch {
      * or released by the reclaimer) even when the coroutine is cancelled before it runs.
      */
     fun prepareSuspend(target: Any, method: Int, r: WireReader): suspend (WireWriter) -> Unit
+
+    /**
+     * The fast path of a sync method whose arguments (at most four) and result are numbers,
+     * booleans or `Unit`: each crosses as the bits of a `Long`, with no buffer on either
+     * side. The generator overrides it for the traits that have such methods; Rust uses it
+     * where the face offers it (the JVM's) and [call] elsewhere. Exceptions propagate.
+     */
+    fun callScalar(target: Any, method: Int, a0: Long, a1: Long, a2: Long, a3: Long): Long =
+        throw IllegalStateException("ferry: method $method has no scalar path")
 }
 
 /**
@@ -81,7 +90,22 @@ object Callbacks {
     fun register(target: Any, dispatch: CallbackDispatch, library: NativeRuntime): Long {
         val handle = nextHandle.getAndIncrement()
         entries[handle] = Entry(target, dispatch, library)
+        currentJournal()?.add(handle)
         return handle
+    }
+
+    /**
+     * Starts recording this thread's registrations (see [RegistrationJournal]): the generated
+     * code opens one before it encodes arguments that register implementations, and seals it
+     * just before the native call.
+     */
+    fun openJournal(): RegistrationJournal = RegistrationJournal(currentJournal()).also { setCurrentJournal(it) }
+
+    /** Runs [encode] (a callback reply that registers implementations) under a journal. */
+    inline fun journaled(encode: () -> Unit) {
+        val journal = openJournal()
+        journal.guard(encode)
+        journal.seal()
     }
 
     /** Implementations that Rust still holds. */
@@ -95,7 +119,7 @@ object Callbacks {
     /** The sync upcall: runs the method and returns the reply; never throws. */
     @JvmStatic
     fun call(handle: Long, method: Int, args: ByteArray): ByteArray {
-        val entry = entries[handle] ?: return thrown("ferry: callback handle $handle is not registered (released already?)")
+        val entry = entries[handle] ?: return thrown(notRegistered(handle))
         return try {
             val w = WireWriter()
             entry.dispatch.call(entry.target, method, WireReader(args), w)
@@ -105,12 +129,23 @@ object Callbacks {
         }
     }
 
+    /**
+     * The scalar upcall ([CallbackDispatch.callScalar]): the result's bits. An exception
+     * escapes to Rust, which reads it with [describe] and panics with its message, exactly
+     * as [call]'s thrown reply does.
+     */
+    @JvmStatic
+    fun callScalar(handle: Long, method: Int, a0: Long, a1: Long, a2: Long, a3: Long): Long {
+        val entry = entries[handle] ?: throw IllegalStateException(notRegistered(handle))
+        return entry.dispatch.callScalar(entry.target, method, a0, a1, a2, a3)
+    }
+
     /** The async upcall: starts the method's coroutine; its reply goes to the library. */
     @JvmStatic
     fun callAsync(handle: Long, method: Int, call: Long, args: ByteArray) {
         val entry = entries[handle]
         if (entry == null) {
-            complete(null, call, thrown("ferry: callback handle $handle is not registered (released already?)"))
+            complete(null, call, thrown(notRegistered(handle)))
             return
         }
         val run = try {
@@ -176,7 +211,11 @@ object Callbacks {
         }
     }
 
-    private fun describe(t: Throwable): String = "${t::class.simpleName ?: "Throwable"}: ${t.message ?: "(no message)"}"
+    /** How a Kotlin exception reads in the panic of the Rust code that called. */
+    @JvmStatic
+    fun describe(t: Throwable): String = "${t::class.simpleName ?: "Throwable"}: ${t.message ?: "(no message)"}"
+
+    private fun notRegistered(handle: Long) = "ferry: callback handle $handle is not registered (released already?)"
 
     private fun thrown(message: String): ByteArray {
         val text = message.encodeToByteArray()

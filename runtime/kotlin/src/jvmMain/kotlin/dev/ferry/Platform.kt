@@ -48,3 +48,13 @@ internal fun awaitReclaimerIdle(thread: Any, deadline: Long) {
         pauseBriefly()
     }
 }
+
+// ---- Callbacks: the thread's current RegistrationJournal ----
+
+private val journals = ThreadLocal<RegistrationJournal?>()
+
+internal fun currentJournal(): RegistrationJournal? = journals.get()
+
+internal fun setCurrentJournal(journal: RegistrationJournal?) {
+    if (journal == null) journals.remove() else journals.set(journal)
+}

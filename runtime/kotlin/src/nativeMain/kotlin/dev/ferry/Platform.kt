@@ -111,3 +111,14 @@ internal fun reclaimerThread(): Any = Unit
 /** Nothing to wait for: a later round's sentinel runs after everything an earlier GC found. */
 @Suppress("UNUSED_PARAMETER")
 internal fun awaitReclaimerIdle(thread: Any, deadline: Long) {}
+
+// ---- Callbacks: the thread's current RegistrationJournal ----
+
+@kotlin.native.concurrent.ThreadLocal
+private var journal: RegistrationJournal? = null
+
+internal fun currentJournal(): RegistrationJournal? = journal
+
+internal fun setCurrentJournal(value: RegistrationJournal?) {
+    journal = value
+}

@@ -130,7 +130,12 @@ fun counters(): Counters {
  */
 suspend fun signIn(platform: Platform, port: UShort, user: String): Ping {
     try {
-        val raw = ferryCall(FerryNative) { __completion -> FerryNative.sign_in(__completion, dev.ferry.Callbacks.register(platform, FerryPlatformDispatch, FerryNative), port.toShort(), user.encodeToByteArray()) }
+        val __ferryJournal = dev.ferry.Callbacks.openJournal()
+        val __ferryArg0 = __ferryJournal.guard { dev.ferry.Callbacks.register(platform, FerryPlatformDispatch, FerryNative) }
+        val __ferryArg1 = __ferryJournal.guard { port.toShort() }
+        val __ferryArg2 = __ferryJournal.guard { user.encodeToByteArray() }
+        __ferryJournal.seal()
+        val raw = ferryCall(FerryNative) { __completion -> FerryNative.sign_in(__completion, __ferryArg0, __ferryArg1, __ferryArg2) }
         if (raw is RustError) throw FerryCodecs.readNetError(raw.reader())
         val r = WireReader(raw as ByteArray)
         val value = FerryCodecs.readPing(r)
