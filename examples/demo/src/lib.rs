@@ -404,3 +404,34 @@ pub async fn sign_in(platform: std::sync::Arc<dyn Platform>, port: u16, user: St
     .expect("the sign-in task panicked")?;
     Ok(ping)
 }
+
+/// What an upload sent: every chunk came back from the echo server intact.
+#[ferry::export]
+pub struct Upload {
+    pub chunks: u32,
+    pub bytes: u64,
+}
+
+/// Sends up to `limit` chunks of a Kotlin `Flow<ByteArray>` to the echo server and checks
+/// each echo, then drops the stream (which cancels the Flow's collection). Rust pulls the
+/// Flow: Kotlin produces chunks only as this loop asks for them (at most a bounded window
+/// ahead), so even an endless producer never piles chunks up in memory here.
+#[ferry::export]
+pub async fn upload(port: u16, chunks: impl Stream<Item = Vec<u8>> + Send + 'static, limit: u32) -> Result<Upload, NetError> {
+    let mut chunks = Box::pin(chunks);
+    let mut socket = TcpStream::connect(("127.0.0.1", port)).await.map_err(|e| io_error(port, e))?;
+    let mut sent = Upload { chunks: 0, bytes: 0 };
+    let mut echo = Vec::new();
+    while sent.chunks < limit {
+        let Some(chunk) = std::future::poll_fn(|cx| chunks.as_mut().poll_next(cx)).await else { break };
+        socket.write_all(&chunk).await.map_err(|e| io_error(port, e))?;
+        echo.resize(chunk.len(), 0);
+        socket.read_exact(&mut echo).await.map_err(|e| io_error(port, e))?;
+        if echo != chunk {
+            return Err(NetError::Io { reason: format!("chunk {} came back changed", sent.chunks) });
+        }
+        sent.chunks += 1;
+        sent.bytes += chunk.len() as u64;
+    }
+    Ok(sent)
+}

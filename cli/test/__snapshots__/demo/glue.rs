@@ -54,6 +54,13 @@ mod __ferry_glue {
         w.leave();
     }
 
+    pub(super) fn write_Upload(w: &mut Writer, v: &crate::Upload) {
+        w.enter();
+        w.u32(*&v.chunks);
+        w.u64(*&v.bytes);
+        w.leave();
+    }
+
     pub(super) fn write_NetError(w: &mut Writer, v: &crate::NetError) {
         w.enter();
         match v {
@@ -233,7 +240,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0xc669089135f998a1u64 as i64
+            0x1fb351f376c2f7b2u64 as i64
         }
 
         #[no_mangle]
@@ -390,6 +397,20 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_upload<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_port: i16, arg_chunks: i64, arg_limit: i32) -> i64 {
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                let arg_chunks = ::ferry::callbacks::ForeignStream::<::std::vec::Vec<u8>>::new(face::callbacks::foreign(arg_chunks), "Flow argument chunks", |r: &mut Reader| -> WireResult<::std::vec::Vec<u8>> { ::std::result::Result::Ok(r.byte_vec()?) });
+                let arg_port: u16 = arg_port as u16;
+                let arg_limit: u32 = arg_limit as u32;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::upload(arg_port, arg_chunks, arg_limit).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Upload(w, &__ok); __w.into_bytes() }), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
         pub extern "system" fn Java_dev_ferry_demo_FerryNative_EchoClient_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_port: i16) -> jbyteArray {
             face::sync_call_tracked(&mut env, |env| {
                 let arg_port: u16 = arg_port as u16;
@@ -455,7 +476,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_ferry_demo_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0xc669089135f998a1u64 as i64
+            0x1fb351f376c2f7b2u64 as i64
         }
 
         #[no_mangle]
@@ -629,6 +650,21 @@ mod __ferry_glue {
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::sign_in(arg_platform, arg_port, arg_user).await;
                     match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Ping(w, &__ok); __w.into_bytes() }), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) }
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_upload(__status: *mut i64, completion: i64, arg_port: i16, arg_chunks: i64, arg_limit: i32) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                let arg_chunks = ::ferry::callbacks::ForeignStream::<::std::vec::Vec<u8>>::new(face::callbacks::foreign(arg_chunks), "Flow argument chunks", |r: &mut Reader| -> WireResult<::std::vec::Vec<u8>> { ::std::result::Result::Ok(r.byte_vec()?) });
+                let arg_port: u16 = arg_port as u16;
+                let arg_limit: u32 = arg_limit as u32;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::upload(arg_port, arg_chunks, arg_limit).await;
+                    match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Upload(w, &__ok); __w.into_bytes() }), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) }
                 }))
             })
         }

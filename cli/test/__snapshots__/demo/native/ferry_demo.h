@@ -32,6 +32,7 @@ int8_t * ferry_ferry_demo_job_stats(int64_t *status);
 int64_t ferry_ferry_demo_transfer(int64_t *status, int64_t __sink, int32_t __batch, int32_t __credit, int16_t arg_port, int32_t arg_chunks, int32_t arg_chunk_kib, const int8_t *arg_pause_ptr, int64_t arg_pause_len);
 int8_t * ferry_ferry_demo_counters(int64_t *status);
 int64_t ferry_ferry_demo_sign_in(int64_t *status, int64_t completion, int64_t arg_platform, int16_t arg_port, const int8_t *arg_user_ptr, int64_t arg_user_len);
+int64_t ferry_ferry_demo_upload(int64_t *status, int64_t completion, int16_t arg_port, int64_t arg_chunks, int32_t arg_limit);
 int8_t * ferry_ferry_demo_EchoClient_new(int64_t *status, int16_t arg_port);
 int64_t ferry_ferry_demo_EchoClient_send(int64_t *status, int64_t completion, int64_t arg_ferry_self, const int8_t *arg_message_ptr, int64_t arg_message_len);
 int8_t * ferry_ferry_demo_EchoClient_stats(int64_t *status, int64_t arg_ferry_self);

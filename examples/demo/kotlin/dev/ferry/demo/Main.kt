@@ -5,6 +5,7 @@ import dev.ferry.RustPanicException
 import kotlinx.coroutines.TimeoutCancellationException
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.collect
+import kotlinx.coroutines.flow.flow
 import kotlinx.coroutines.flow.take
 import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
@@ -105,7 +106,7 @@ fun main() = runBlocking {
         explain("A Result item's Err ends the Flow with a typed exception: NetError.ConnectionRefused \"${e.message}\"")
     }
 
-    say("8. Rust calls Kotlin: a trait implemented in Kotlin")
+    say("8. Rust calls Kotlin: a trait implemented in Kotlin, and a Kotlin Flow read by Rust")
     val lines = mutableListOf<String>()
     val platform = object : Platform {
         override fun log(line: String) {
@@ -127,10 +128,25 @@ fun main() = runBlocking {
     }
     explain("Rust held the Kotlin object only while it needed it: liveCallbacks=${FerryDiagnostics.liveCallbacks()}.")
 
+    // A Kotlin Flow handed to Rust as `impl Stream`: Rust pulls it while it uploads.
+    var produced = 0
+    var collectionEnded = false
+    val endless = flow {
+        try {
+            while (true) emit(ByteArray(16 * 1024) { i -> (produced + i).toByte() }.also { produced++ })
+        } finally {
+            collectionEnded = true
+        }
+    }
+    val uploaded = upload(port, endless, limit = 200u)
+    withTimeoutOrNull(1000) { while (!collectionEnded) delay(5) }
+    explain("upload() took an endless Kotlin Flow<ByteArray> as a Rust Stream: Rust sent ${uploaded.chunks} chunks (${uploaded.bytes / 1024u} KiB) to the echo server, checked every echo, then dropped the stream.")
+    explain("Kotlin produced only as Rust pulled: $produced chunks in all, not an endless pile; dropping the stream cancelled the collection (its finally ran: $collectionEnded).")
+
     say("9. Nothing leaked")
     explain("FerryDiagnostics: pendingCalls=${FerryDiagnostics.pendingCalls()}, liveObjects=${FerryDiagnostics.liveObjects()}, openStreams=${FerryDiagnostics.openStreams()}, liveCallbacks=${FerryDiagnostics.liveCallbacks()}")
     val clean = FerryDiagnostics.pendingCalls() == 0L && FerryDiagnostics.liveObjects() == 0L &&
-        FerryDiagnostics.openStreams() == 0L && FerryDiagnostics.liveCallbacks() == 0L && after[1] - before[1] == 1uL &&
+        FerryDiagnostics.openStreams() == 0L && FerryDiagnostics.liveCallbacks() == 0L && after[1] - before[1] == 1uL && collectionEnded &&
         counters().clientsDropped - countersBefore.clientsDropped == 1uL
     println(if (clean) "\ndemo finished cleanly." else "\ndemo finished, but something was left behind.")
     if (!clean) exitProcess(1)

@@ -50,6 +50,13 @@ internal object FerryCodecs {
 
     fun readCounters(r: WireReader): Counters = r.nested { Counters(clientsDropped = r.u64(), chunksEchoed = r.u64(), transfersDropped = r.u64()) }
 
+    fun writeUpload(w: WireWriter, v: Upload): Unit = w.nested {
+        w.u32(v.chunks)
+        w.u64(v.bytes)
+    }
+
+    fun readUpload(r: WireReader): Upload = r.nested { Upload(chunks = r.u32(), bytes = r.u64()) }
+
     fun writeNetError(w: WireWriter, v: NetError): Unit = w.nested {
         when (v) {
             is NetError.ConnectionRefused -> { w.i32(0); w.u16(v.port) }

@@ -145,3 +145,26 @@ suspend fun signIn(platform: Platform, port: UShort, user: String): Ping {
         dev.ferry.keepAlive(platform)
     }
 }
+
+/**
+ * Sends up to `limit` chunks of a Kotlin `Flow<ByteArray>` to the echo server and checks
+ * each echo, then drops the stream (which cancels the Flow's collection). Rust pulls the
+ * Flow: Kotlin produces chunks only as this loop asks for them (at most a bounded window
+ * ahead), so even an endless producer never piles chunks up in memory here.
+ *
+ * Calls Rust `crate::upload`. Runs on ferry's Tokio runtime; suspends without blocking. Cancelling the caller drops the Rust future.
+ * @throws NetError when Rust returns `Err`.
+ */
+suspend fun upload(port: UShort, chunks: kotlinx.coroutines.flow.Flow<ByteArray>, limit: UInt): Upload {
+    val __ferryJournal = dev.ferry.Callbacks.openJournal()
+    val __ferryArg0 = __ferryJournal.guard { port.toShort() }
+    val __ferryArg1 = __ferryJournal.guard { dev.ferry.Callbacks.register(dev.ferry.FlowSource(chunks) { w, __v -> w.bytes(__v) }, dev.ferry.FlowSourceDispatch, FerryNative) }
+    val __ferryArg2 = __ferryJournal.guard { limit.toInt() }
+    __ferryJournal.seal()
+    val raw = ferryCall(FerryNative) { __completion -> FerryNative.upload(__completion, __ferryArg0, __ferryArg1, __ferryArg2) }
+    if (raw is RustError) throw FerryCodecs.readNetError(raw.reader())
+    val r = WireReader(raw as ByteArray)
+    val value = FerryCodecs.readUpload(r)
+    r.finish()
+    return value
+}

@@ -50,6 +50,14 @@ data class Counters(
     val transfersDropped: ULong,
 )
 
+/**
+ * What an upload sent: every chunk came back from the echo server intact.
+ */
+data class Upload(
+    val chunks: UInt,
+    val bytes: ULong,
+)
+
 sealed class NetError(message: String) : Exception(message) {
     class ConnectionRefused(val port: UShort, message: String? = null) : NetError(message ?: "ConnectionRefused(port=$port)")
     class Io(val reason: String, message: String? = null) : NetError(message ?: "Io(reason=$reason)")

@@ -12,7 +12,7 @@ import dev.ferry.NativeStreams
 internal object FerryNative : NativeRuntime, NativeStreams {
     init {
         // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("ferry_demo", this, Bindings(0xc669089135f998a1uL.toLong(), "0.1.0", "0.1.0"))
+        NativeLibrary.load("ferry_demo", this, Bindings(0x1fb351f376c2f7b2uL.toLong(), "0.1.0", "0.1.0"))
     }
 
     @JvmStatic external fun ferryFingerprint(): Long
@@ -48,6 +48,7 @@ internal object FerryNative : NativeRuntime, NativeStreams {
     @JvmStatic external fun transfer(ferrySink: Long, ferryBatch: Int, ferryCredit: Int, port: Short, chunks: Int, chunkKib: Int, pause: ByteArray): Long
     @JvmStatic external fun counters(): ByteArray
     @JvmStatic external fun sign_in(__completion: Long, platform: Long, port: Short, user: ByteArray): Long
+    @JvmStatic external fun upload(__completion: Long, port: Short, chunks: Long, limit: Int): Long
     @JvmStatic external fun EchoClient_new(port: Short): ByteArray
     @JvmStatic external fun EchoClient_send(__completion: Long, ferrySelf: Long, message: ByteArray): Long
     @JvmStatic external fun EchoClient_stats(ferrySelf: Long): ByteArray

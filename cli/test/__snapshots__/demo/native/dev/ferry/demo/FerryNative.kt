@@ -29,7 +29,7 @@ internal object FerryNative : NativeRuntime, NativeStreams {
             staticCFunction(::ferryCallbackReleaseUpcall).toLong(),
         )
         // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("ferry_demo", this, Bindings(0xc669089135f998a1uL.toLong(), "0.1.0", "0.1.0"))
+        NativeLibrary.load("ferry_demo", this, Bindings(0x1fb351f376c2f7b2uL.toLong(), "0.1.0", "0.1.0"))
     }
 
     fun ferryFingerprint(): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ferryFingerprint(__status) }
@@ -65,6 +65,7 @@ internal object FerryNative : NativeRuntime, NativeStreams {
     fun transfer(ferrySink: Long, ferryBatch: Int, ferryCredit: Int, port: Short, chunks: Int, chunkKib: Int, pause: ByteArray): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_transfer(__status, ferrySink, ferryBatch, ferryCredit, port, chunks, chunkKib, CFace.ref(pause), pause.size.toLong()) }
     fun counters(): ByteArray = CFace.bytes(CFace.call(::ferryFree) { __status -> ferry_ferry_demo_counters(__status) }, ::ferryFree)
     fun sign_in(__completion: Long, platform: Long, port: Short, user: ByteArray): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_sign_in(__status, __completion, platform, port, CFace.ref(user), user.size.toLong()) }
+    fun upload(__completion: Long, port: Short, chunks: Long, limit: Int): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_upload(__status, __completion, port, chunks, limit) }
     fun EchoClient_new(port: Short): ByteArray = CFace.bytes(CFace.call(::ferryFree) { __status -> ferry_ferry_demo_EchoClient_new(__status, port) }, ::ferryFree)
     fun EchoClient_send(__completion: Long, ferrySelf: Long, message: ByteArray): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_EchoClient_send(__status, __completion, ferrySelf, CFace.ref(message), message.size.toLong()) }
     fun EchoClient_stats(ferrySelf: Long): ByteArray = CFace.bytes(CFace.call(::ferryFree) { __status -> ferry_ferry_demo_EchoClient_stats(__status, ferrySelf) }, ::ferryFree)
