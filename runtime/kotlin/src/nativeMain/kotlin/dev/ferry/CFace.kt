@@ -7,9 +7,9 @@ import kotlinx.cinterop.CPointer
 import kotlinx.cinterop.CValuesRef
 import kotlinx.cinterop.ExperimentalForeignApi
 import kotlinx.cinterop.LongVar
-import kotlinx.cinterop.allocArray
+import kotlinx.cinterop.addressOf
+import kotlinx.cinterop.usePinned
 import kotlinx.cinterop.get
-import kotlinx.cinterop.memScoped
 import kotlinx.cinterop.plus
 import kotlinx.cinterop.readBytes
 import kotlinx.cinterop.refTo
@@ -31,14 +31,16 @@ object CFace {
     private const val INVALID_ARGUMENT = 2L
     private const val INVALID_STATE = 3L
 
-    /** Runs one C call with a fresh status array and throws what it reports. */
-    inline fun <R> call(noinline free: (Long) -> Unit, block: (CPointer<LongVar>) -> R): R = memScoped {
-        val status = allocArray<LongVar>(2)
-        status[0] = 0L
-        status[1] = 0L
-        val result = block(status)
+    /**
+     * Runs one C call with a fresh status array and throws what it reports. The array is a
+     * pinned Kotlin `LongArray`, not a native allocation: no malloc and free per call, and
+     * each call (re-entrant ones too) has its own.
+     */
+    inline fun <R> call(noinline free: (Long) -> Unit, block: (CPointer<LongVar>) -> R): R {
+        val status = LongArray(2)
+        val result = status.usePinned { block(it.addressOf(0)) }
         if (status[0] != 0L) throw failure(status[0], status[1], free)
-        result
+        return result
     }
 
     @PublishedApi
