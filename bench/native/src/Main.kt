@@ -160,18 +160,7 @@ class NativeHarness(private val quick: Boolean, private val only: Set<String>?, 
             results[Cases.ASYNC_HOP_P50] = res[0] to r
             results[Cases.ASYNC_HOP_P99] = res[1] to r
         }
-        if (want(Cases.ASYNC_SPAWN_HOP_P50)) results[Cases.ASYNC_SPAWN_HOP_P50] = one(Cases.ASYNC_SPAWN_HOP_P50, cols, rounds, 2) { c, _ ->
-            val lat = LongArray(hopSamples)
-            runBlocking {
-                for (i in lat.indices) {
-                    val mark = TimeSource.Monotonic.markNow()
-                    sink += c.spawnHop(i)
-                    lat[i] = mark.elapsedNow().inWholeNanoseconds
-                }
-            }
-            lat.sort()
-            percentile(lat, 0.50) / 1e3
-        }
+        if (want(Cases.ASYNC_SPAWN_HOP_P50)) results[Cases.ASYNC_SPAWN_HOP_P50] = sequentialMedian(Cases.ASYNC_SPAWN_HOP_P50, cols) { c, i -> c.spawnHop(i) }
         if (want(Cases.ASYNC_THROUGHPUT)) results[Cases.ASYNC_THROUGHPUT] = one(Cases.ASYNC_THROUGHPUT, cols, rounds, 2) { c, warm ->
             val co = throughputCoroutines
             val run: (Int) -> Long = { perCoroutine ->
@@ -201,18 +190,7 @@ class NativeHarness(private val quick: Boolean, private val only: Set<String>?, 
             val n = iterations("cbsync/${c.key}", warm, syncRoundNs) { sink += c.callbackLoop(it.toInt()) }
             timeNs { sink += c.callbackLoop(n.toInt()) }.toDouble() / n
         }
-        if (want(Cases.CALLBACK_ASYNC_P50)) results[Cases.CALLBACK_ASYNC_P50] = one(Cases.CALLBACK_ASYNC_P50, cols, rounds, 2) { c, _ ->
-            val lat = LongArray(hopSamples)
-            runBlocking {
-                for (i in lat.indices) {
-                    val mark = TimeSource.Monotonic.markNow()
-                    sink += c.callbackAsync(i)
-                    lat[i] = mark.elapsedNow().inWholeNanoseconds
-                }
-            }
-            lat.sort()
-            percentile(lat, 0.50) / 1e3
-        }
+        if (want(Cases.CALLBACK_ASYNC_P50)) results[Cases.CALLBACK_ASYNC_P50] = sequentialMedian(Cases.CALLBACK_ASYNC_P50, cols) { c, i -> c.callbackAsync(i) }
         log("measured in ${t0.elapsedNow()}")
 
         val rows = results.map { (id, r) ->
@@ -287,6 +265,21 @@ class NativeHarness(private val quick: Boolean, private val only: Set<String>?, 
         }
         return out to rounds
     }
+
+    /** [call] made [hopSamples] times in sequence from one coroutine (runBlocking); the median latency per round, µs. */
+    private fun sequentialMedian(caseId: String, cols: List<Column>, call: suspend (Column, Int) -> Int) =
+        one(caseId, cols, rounds, 2) { c, _ ->
+            val lat = LongArray(hopSamples)
+            runBlocking {
+                for (i in lat.indices) {
+                    val mark = TimeSource.Monotonic.markNow()
+                    sink += call(c, i)
+                    lat[i] = mark.elapsedNow().inWholeNanoseconds
+                }
+            }
+            lat.sort()
+            percentile(lat, 0.50) / 1e3
+        }
 
     private fun one(caseId: String, cols: List<Column>, rounds: Int, warmups: Int, measure: (Column, Boolean) -> Double) =
         interleave(caseId, cols, rounds, warmups) { c, w -> doubleArrayOf(measure(c, w)) }.let { it.first[0] to it.second }

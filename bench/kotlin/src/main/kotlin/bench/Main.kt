@@ -290,18 +290,22 @@ class Harness(private val opts: Opts) {
     }
 
     /** Sequential calls of an `async fn` awaiting one spawned Tokio task; the median latency per round. */
-    private fun spawnHop(cols: List<Column>) = one(Cases.ASYNC_SPAWN_HOP_P50, cols, plan.rounds, warmups = 2) { c, _ ->
-        val lat = LongArray(plan.hopSamples)
-        runBlocking {
-            for (i in lat.indices) {
-                val t = System.nanoTime()
-                sink += c.spawnHop(i)
-                lat[i] = System.nanoTime() - t
+    private fun spawnHop(cols: List<Column>) = sequentialMedian(Cases.ASYNC_SPAWN_HOP_P50, cols) { c, i -> c.spawnHop(i) }
+
+    /** [call] made [Plan.hopSamples] times in sequence from one coroutine (runBlocking); the median latency per round, µs. */
+    private fun sequentialMedian(caseId: String, cols: List<Column>, call: suspend (Column, Int) -> Int) =
+        one(caseId, cols, plan.rounds, warmups = 2) { c, _ ->
+            val lat = LongArray(plan.hopSamples)
+            runBlocking {
+                for (i in lat.indices) {
+                    val t = System.nanoTime()
+                    sink += call(c, i)
+                    lat[i] = System.nanoTime() - t
+                }
             }
+            lat.sort()
+            percentile(lat, 0.50) / 1e3
         }
-        lat.sort()
-        percentile(lat, 0.50) / 1e3
-    }
 
     private fun asyncHop(cols: List<Column>): Pair<Pair<Map<String, Stat?>, Int>, Pair<Map<String, Stat?>, Int>> {
         val (res, rounds) = interleave(Cases.ASYNC_HOP_P50, cols, plan.rounds, warmups = 2,
@@ -434,18 +438,7 @@ class Harness(private val opts: Opts) {
     }
 
     /** Sequential calls from one coroutine (runBlocking); the median latency per round. */
-    private fun callbackAsync(cols: List<Column>) = one(Cases.CALLBACK_ASYNC_P50, cols, plan.rounds, warmups = 2) { c, _ ->
-        val lat = LongArray(plan.hopSamples)
-        runBlocking {
-            for (i in lat.indices) {
-                val t = System.nanoTime()
-                sink += c.callbackAsync(i)
-                lat[i] = System.nanoTime() - t
-            }
-        }
-        lat.sort()
-        percentile(lat, 0.50) / 1e3
-    }
+    private fun callbackAsync(cols: List<Column>) = sequentialMedian(Cases.CALLBACK_ASYNC_P50, cols) { c, i -> c.callbackAsync(i) }
 
     private val bulkInput by lazy { ByteArray(plan.bulkBytes) { (it * 31).toByte() } }
 
