@@ -56,10 +56,13 @@ export const CASES = [
     excludes: 'No concurrency; raw_jni always spawns onto Tokio and resumes through the upcall (no inline fast path), while kotlin_baseline resumes before suspending (it never suspends) and UniFFI polls the future on the calling thread (no thread hop).' },
   { id: 'async_hop_p50', unit: 'µs', better: 'lower', title: 'async fn awaiting yield_now() once, median',
     measures: 'Median latency of one sequential call of an `async fn` that awaits `tokio::task::yield_now()` once, from the call to the coroutine running again.',
-    excludes: 'No contention (one call in flight); kotlin_baseline hands the resume to a 2-thread pool instead of Tokio, and UniFFI polls the future on the calling thread (yield_now wakes it at once), so its figure has no thread hop, only its FFI calls.' },
+    excludes: 'No contention (one call in flight); kotlin_baseline hands the resume to a 2-thread pool instead of Tokio. Not the same work in every column: UniFFI polls the future on the calling thread and yield_now wakes it at once, so its figure never leaves the calling thread (no thread hop, only its FFI calls); async_spawn_hop_p50 is the like-for-like hop.' },
   { id: 'async_hop_p99', unit: 'µs', better: 'lower', title: 'async fn awaiting yield_now() once, 99th percentile',
     measures: '99th percentile of the same sequential calls (the tail: thread wake-ups, GC, scheduling).',
     excludes: 'No contention; the percentile is taken per round and the median over rounds is reported.' },
+  { id: 'async_spawn_hop_p50', unit: 'µs', better: 'lower', title: 'async fn awaiting one spawned Tokio task, median',
+    measures: 'Median latency of one sequential call of an `async fn` that awaits `tokio::spawn(async move { x })` once: the spawned task runs on a Tokio worker and its completion wakes the caller\'s future from that thread, a real cross-thread wake in every column (UniFFI included), then the Kotlin coroutine resumes.',
+    excludes: 'No contention (one call in flight); kotlin_baseline is a coroutine that hops to another dispatcher\'s thread (a 2-thread pool) and back with `withContext`, no Rust.' },
   { id: 'async_throughput', unit: 'calls/s', better: 'higher', title: '10,000 coroutines in flight on Dispatchers.Default',
     measures: 'Completed calls per second of the same hop fn with 10,000 coroutines on `Dispatchers.Default`, each calling it repeatedly.',
     excludes: 'Includes launching the 10,000 coroutines; the 2-core machine is shared by the JVM dispatcher and Tokio\'s workers.' },
@@ -99,7 +102,7 @@ export const COLUMNS = [
 // The --native run: the cases that apply on Kotlin/Native (no JVM heap or JNA there; the
 // ids and definitions are the JVM's) and its columns.
 export const NATIVE_CASE_IDS = ['sync_noop', 'sync_string_echo', 'async_ready', 'async_hop_p50', 'async_hop_p99',
-  'async_throughput', 'stream_items', 'callback_sync', 'callback_async_p50'];
+  'async_spawn_hop_p50', 'async_throughput', 'stream_items', 'callback_sync', 'callback_async_p50'];
 
 export const NATIVE_COLUMNS = [
   { key: 'ferry', label: 'ferry', what: 'ferry\'s generated bindings for bench/ferry over its C face (cinterop of the generated header), the generated common Kotlin, the native FerryNative and the dev.ferry runtime klib' },
@@ -284,6 +287,23 @@ function archiveFiles(latest, suffix, belongs) {
   log(`previous run kept in ${path.relative(ROOT, dir)}/`);
 }
 
+/** `{ column: [min, max] }` over the rounds, for the columns that have a figure. */
+function spreadOf(spread, columns) {
+  const out = {};
+  for (const col of columns) {
+    const s = spread && spread[col.key];
+    if (Array.isArray(s) && s.length === 2 && s.every((x) => typeof x === 'number')) out[col.key] = s;
+  }
+  return out;
+}
+
+/** A median with its spread over the rounds: `398 (390–412)`. */
+export function fmtCell(c, key) {
+  const v = fmtNum(c[key]);
+  const s = c.spread && c.spread[key];
+  return s && typeof c[key] === 'number' ? `${v} (${fmtNum(s[0])}–${fmtNum(s[1])})` : v;
+}
+
 export function fmtNum(v) {
   if (v === null || v === undefined) return '—';
   const a = Math.abs(v);
@@ -327,13 +347,13 @@ export function svgChart(c, quick) {
     if (typeof v === 'number') {
       const w = v > 0 ? scale(v) : 0;
       out.push(`<rect x="${left}" y="${y + 6}" width="${w.toFixed(1)}" height="${rowH - 12}" rx="3" fill="${col.color}"/>`);
-      out.push(`<text x="${(left + w + 8).toFixed(1)}" y="${y + 20}" fill="#212529">${esc(fmtNum(v))} ${esc(c.unit)}</text>`);
+      out.push(`<text x="${(left + w + 8).toFixed(1)}" y="${y + 20}" fill="#212529">${esc(fmtCell(c, col.key))} ${esc(c.unit)}</text>`);
     } else {
       out.push(`<text x="${left + 4}" y="${y + 20}" fill="#868e96" font-style="italic">n/a (does not apply or not built)</text>`);
     }
   });
   out.push(`<line x1="${left}" y1="${top}" x2="${left}" y2="${top + COLUMNS.length * rowH}" stroke="#adb5bd"/>`);
-  out.push(`<text x="16" y="${H - 12}" font-size="11" fill="#868e96">median of ${c.rounds} rounds after warm-up; ${esc(CASES.find((k) => k.id === c.id)?.excludes ? 'see latest.md for what it excludes' : '')}</text>`);
+  out.push(`<text x="16" y="${H - 12}" font-size="11" fill="#868e96">median (min–max) of ${c.rounds} rounds after warm-up; ${esc(CASES.find((k) => k.id === c.id)?.excludes ? 'see latest.md for what it excludes' : '')}</text>`);
   out.push('</svg>');
   return out.join('\n') + '\n';
 }
@@ -344,7 +364,7 @@ function markdown(result, notes) {
   L.push(`# ferry benchmark — ${result.date}${result.quick ? ' (quick)' : ''}`);
   L.push('');
   L.push(`Machine: ${m.cpus} CPUs (${m.cpu_model || 'unknown CPU'}), ${m.memory_gib} GiB, ${m.os}; JVM ${m.jvm}, rustc ${m.rustc}, UniFFI ${m.uniffi}, Node ${m.node}.`);
-  L.push('Each figure is the median over the rounds after warm-up; the columns are measured in one JVM, interleaved round by round. `—` means the column does not apply (or was not built), never a guess. *ferry cost vs floor* is ferry ÷ raw JNI for lower-is-better cases and raw JNI ÷ ferry for higher-is-better ones: above 1× ferry costs more than the floor, below 1× it beats it.');
+  L.push('Each figure is the median over the rounds after warm-up, followed by (min–max) over those rounds: two runs whose ranges overlap do not show a change. The columns are measured in one JVM, interleaved round by round. `—` means the column does not apply (or was not built), never a guess. *ferry cost vs floor* is ferry ÷ raw JNI for lower-is-better cases and raw JNI ÷ ferry for higher-is-better ones: above 1× ferry costs more than the floor, below 1× it beats it.');
   L.push('');
   L.push('| case | unit | better | ferry | raw JNI (floor) | Kotlin baseline | UniFFI | ferry cost vs floor | rounds |');
   L.push('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
@@ -355,7 +375,7 @@ function markdown(result, notes) {
       const r = c.better === 'lower' ? c.ferry / c.raw_jni : c.raw_jni / c.ferry;
       ratio = `${r.toFixed(2)}×`;
     }
-    L.push(`| \`${c.id}\` | ${c.unit} | ${c.better} | ${fmtNum(c.ferry)} | ${fmtNum(c.raw_jni)} | ${fmtNum(c.kotlin_baseline)} | ${fmtNum(c.uniffi)} | ${ratio} | ${c.rounds} |`);
+    L.push(`| \`${c.id}\` | ${c.unit} | ${c.better} | ${fmtCell(c, 'ferry')} | ${fmtCell(c, 'raw_jni')} | ${fmtCell(c, 'kotlin_baseline')} | ${fmtCell(c, 'uniffi')} | ${ratio} | ${c.rounds} |`);
   }
   L.push('');
   L.push('## What each case measures (and what it does not include)');
@@ -436,6 +456,7 @@ async function mainNative() {
     const r = byId.get(id) || {};
     const row = { id, unit: k.unit, better: k.better };
     for (const col of NATIVE_COLUMNS) row[col.key] = typeof r[col.key] === 'number' ? r[col.key] : null;
+    row.spread = spreadOf(r.spread, NATIVE_COLUMNS);
     row.rounds = r.rounds ?? 0;
     return row;
   });
@@ -463,7 +484,7 @@ function markdownNative(result, h) {
   L.push(`# ferry benchmark on Kotlin/Native (${m.target}) — ${result.date}${result.quick ? ' (quick)' : ''}`);
   L.push('');
   L.push(`Machine: ${m.cpus} CPUs (${m.cpu_model || 'unknown CPU'}), ${m.memory_gib} GiB, ${m.os}; Kotlin/Native ${m.kotlin_native} (\`-opt\`), rustc ${m.rustc}, Node ${m.node}.`);
-  L.push('Each figure is the median over the rounds after warm-up (timing: `kotlin.time.TimeSource.Monotonic`); the columns run in one process, interleaved round by round. The case definitions are the JVM\'s (latest.md); `—` means the column does not apply. *ferry cost vs floor* is ferry ÷ raw C for lower-is-better cases and raw C ÷ ferry for higher-is-better ones.');
+  L.push('Each figure is the median over the rounds after warm-up, followed by (min–max) over those rounds (timing: `kotlin.time.TimeSource.Monotonic`); the columns run in one process, interleaved round by round. The case definitions are the JVM\'s (latest.md); `—` means the column does not apply. *ferry cost vs floor* is ferry ÷ raw C for lower-is-better cases and raw C ÷ ferry for higher-is-better ones.');
   L.push('');
   L.push('| case | unit | better | ferry | raw C ABI (floor) | Kotlin/Native baseline | ferry cost vs floor | rounds |');
   L.push('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |');
@@ -472,7 +493,7 @@ function markdownNative(result, h) {
     if (typeof c.ferry === 'number' && typeof c.raw_c === 'number' && c.ferry > 0 && c.raw_c > 0) {
       ratio = `${(c.better === 'lower' ? c.ferry / c.raw_c : c.raw_c / c.ferry).toFixed(2)}×`;
     }
-    L.push(`| \`${c.id}\` | ${c.unit} | ${c.better} | ${fmtNum(c.ferry)} | ${fmtNum(c.raw_c)} | ${fmtNum(c.kotlin_baseline)} | ${ratio} | ${c.rounds} |`);
+    L.push(`| \`${c.id}\` | ${c.unit} | ${c.better} | ${fmtCell(c, 'ferry')} | ${fmtCell(c, 'raw_c')} | ${fmtCell(c, 'kotlin_baseline')} | ${ratio} | ${c.rounds} |`);
   }
   L.push('');
   L.push('## Columns');
@@ -516,6 +537,7 @@ async function main() {
     const r = byId.get(k.id) || {};
     const row = { id: k.id, unit: k.unit, better: k.better };
     for (const col of COLUMNS) row[col.key] = typeof r[col.key] === 'number' ? r[col.key] : null;
+    row.spread = spreadOf(r.spread, COLUMNS);
     row.rounds = r.rounds ?? 0;
     return row;
   });

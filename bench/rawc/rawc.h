@@ -22,6 +22,7 @@ void rawc_free(uint8_t *ptr, int64_t len);
 /* Spawn onto Tokio; complete(token, value) when done. */
 void rawc_ready_start(int64_t token, int32_t x);
 void rawc_hop_start(int64_t token, int32_t x);
+void rawc_spawn_hop_start(int64_t token, int32_t x);
 
 /* count(n): polled inline, one call per item. 0: item in *out; 1: done; 2: pending
    (then rawc_stream_wait completes `token` with the item, or INT64_MIN at the end). */

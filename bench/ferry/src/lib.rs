@@ -26,6 +26,12 @@ pub async fn hop(x: i32) -> i32 {
     x
 }
 
+/// Awaits a task spawned on the runtime once: a real cross-thread wake for every bridge.
+#[ferry::export]
+pub async fn spawn_hop(x: i32) -> i32 {
+    tokio::spawn(async move { x }).await.unwrap_or(x)
+}
+
 #[ferry::export]
 pub async fn sleep_long(ms: u64) {
     tokio::time::sleep(std::time::Duration::from_millis(ms)).await;

@@ -6,6 +6,7 @@ import bench.ferrygen.add as fAdd
 import bench.ferrygen.count as fCount
 import bench.ferrygen.echo as fEcho
 import bench.ferrygen.hop as fHop
+import bench.ferrygen.spawnHop as fSpawnHop
 import bench.ferrygen.ready as fReady
 import bench.rawc.rawc_add
 import bench.rawc.rawc_call_async_start
@@ -16,6 +17,7 @@ import bench.rawc.rawc_free
 import bench.rawc.rawc_hop_start
 import bench.rawc.rawc_init
 import bench.rawc.rawc_ready_start
+import bench.rawc.rawc_spawn_hop_start
 import bench.rawc.rawc_stream_close
 import bench.rawc.rawc_stream_next
 import bench.rawc.rawc_stream_open
@@ -63,13 +65,14 @@ object Cases {
     const val ASYNC_READY = "async_ready"
     const val ASYNC_HOP_P50 = "async_hop_p50"
     const val ASYNC_HOP_P99 = "async_hop_p99"
+    const val ASYNC_SPAWN_HOP_P50 = "async_spawn_hop_p50"
     const val ASYNC_THROUGHPUT = "async_throughput"
     const val STREAM_ITEMS = "stream_items"
     const val CALLBACK_SYNC = "callback_sync"
     const val CALLBACK_ASYNC_P50 = "callback_async_p50"
 
     val ALL = listOf(
-        SYNC_NOOP, SYNC_STRING_ECHO, ASYNC_READY, ASYNC_HOP_P50, ASYNC_HOP_P99,
+        SYNC_NOOP, SYNC_STRING_ECHO, ASYNC_READY, ASYNC_HOP_P50, ASYNC_HOP_P99, ASYNC_SPAWN_HOP_P50,
         ASYNC_THROUGHPUT, STREAM_ITEMS, CALLBACK_SYNC, CALLBACK_ASYNC_P50,
     )
 }
@@ -81,6 +84,7 @@ abstract class Column(val key: String) {
     open fun echoLoop(s: String, n: Int): Long = unsupported()
     open suspend fun ready(x: Int): Int = unsupported()
     open suspend fun hop(x: Int): Int = unsupported()
+    open suspend fun spawnHop(x: Int): Int = unsupported()
     open suspend fun streamSum(n: Long): Long = unsupported()
     open fun callbackLoop(n: Int): Long = unsupported()
     open suspend fun callbackAsync(x: Int): Int = unsupported()
@@ -107,6 +111,7 @@ class FerryColumn : Column("ferry") {
 
     override suspend fun ready(x: Int) = fReady(x)
     override suspend fun hop(x: Int) = fHop(x)
+    override suspend fun spawnHop(x: Int) = fSpawnHop(x)
 
     override suspend fun streamSum(n: Long): Long {
         var sum = 0UL
@@ -180,6 +185,8 @@ object RawC {
 
     suspend fun hop(x: Int): Int = suspendCancellableCoroutine<Long> { c -> rawc_hop_start(tokenOf(c), x) }.toInt()
 
+    suspend fun spawnHop(x: Int): Int = suspendCancellableCoroutine<Long> { c -> rawc_spawn_hop_start(tokenOf(c), x) }.toInt()
+
     /** `count(n)`: one C call per item polls the stream inline; a Tokio task only when Pending. */
     fun count(n: Long): Flow<Long> = flow {
         val h = rawc_stream_open(n.toULong())
@@ -224,6 +231,7 @@ class RawCColumn : Column("raw_c") {
 
     override suspend fun ready(x: Int) = RawC.ready(x)
     override suspend fun hop(x: Int) = RawC.hop(x)
+    override suspend fun spawnHop(x: Int) = RawC.spawnHop(x)
 
     override suspend fun streamSum(n: Long): Long {
         var sum = 0L
@@ -260,7 +268,7 @@ interface SuspendInc {
  */
 @OptIn(DelicateCoroutinesApi::class, ExperimentalCoroutinesApi::class)
 class KotlinBaselineColumn : Column("kotlin_baseline") {
-    override val cases = setOf(Cases.ASYNC_READY, Cases.ASYNC_HOP_P50, Cases.ASYNC_HOP_P99,
+    override val cases = setOf(Cases.ASYNC_READY, Cases.ASYNC_HOP_P50, Cases.ASYNC_HOP_P99, Cases.ASYNC_SPAWN_HOP_P50,
         Cases.ASYNC_THROUGHPUT, Cases.STREAM_ITEMS, Cases.CALLBACK_ASYNC_P50)
 
     private val workers = newFixedThreadPoolContext(2, "baseline-worker")
@@ -270,6 +278,9 @@ class KotlinBaselineColumn : Column("kotlin_baseline") {
     override suspend fun hop(x: Int): Int = suspendCancellableCoroutine { c ->
         workers.dispatch(EmptyCoroutineContext, Runnable { c.resume(x) })
     }
+
+    /** The spawn analog: the coroutine hops to the pool's thread and back. */
+    override suspend fun spawnHop(x: Int): Int = withContext(workers) { x }
 
     override suspend fun streamSum(n: Long): Long {
         var sum = 0L

@@ -54,6 +54,13 @@ fun sig6(v: Double): Double {
     return kotlin.math.round(v * scale) / scale
 }
 
+/** One figure of a case for one column: the median over the rounds, and their spread. */
+class Stat(val median: Double, val min: Double, val max: Double) {
+    companion object {
+        fun of(xs: List<Double>) = Stat(median(xs), xs.min(), xs.max())
+    }
+}
+
 fun median(xs: List<Double>): Double {
     val s = xs.sorted()
     return if (s.size % 2 == 1) s[s.size / 2] else (s[s.size / 2 - 1] + s[s.size / 2]) / 2
@@ -109,6 +116,7 @@ class NativeHarness(private val quick: Boolean, private val only: Set<String>?, 
         if (Cases.SYNC_STRING_ECHO in c.cases) check(c.echoLoop(echoText, 1) == echoText.length.toLong()) { "echo length" }
         if (Cases.ASYNC_READY in c.cases) check(c.ready(41) == 41) { "ready" }
         if (Cases.ASYNC_HOP_P50 in c.cases) check(c.hop(42) == 42) { "hop" }
+        if (Cases.ASYNC_SPAWN_HOP_P50 in c.cases) check(c.spawnHop(43) == 43) { "spawn hop" }
         if (Cases.STREAM_ITEMS in c.cases) check(c.streamSum(1000) == 499_500L) { "stream sum" }
         if (Cases.CALLBACK_SYNC in c.cases) check(c.callbackLoop(3) == 6L) { "callback sync" }
         if (Cases.CALLBACK_ASYNC_P50 in c.cases) check(c.callbackAsync(41) == 42) { "callback async" }
@@ -118,7 +126,7 @@ class NativeHarness(private val quick: Boolean, private val only: Set<String>?, 
         log("mode: ${if (quick) "quick" else "full"}")
         val cols = loadColumns()
         log("columns: ${cols.joinToString { it.key }}")
-        val results = LinkedHashMap<String, Pair<Map<String, Double?>, Int>>()
+        val results = LinkedHashMap<String, Pair<Map<String, Stat?>, Int>>()
         val t0 = TimeSource.Monotonic.markNow()
         fun want(id: String) = only == null || id in only
         if (want(Cases.SYNC_NOOP)) results[Cases.SYNC_NOOP] = one(Cases.SYNC_NOOP, cols, rounds, 2) { c, warm ->
@@ -152,6 +160,7 @@ class NativeHarness(private val quick: Boolean, private val only: Set<String>?, 
             results[Cases.ASYNC_HOP_P50] = res[0] to r
             results[Cases.ASYNC_HOP_P99] = res[1] to r
         }
+        if (want(Cases.ASYNC_SPAWN_HOP_P50)) results[Cases.ASYNC_SPAWN_HOP_P50] = sequentialMedian(Cases.ASYNC_SPAWN_HOP_P50, cols) { c, i -> c.spawnHop(i) }
         if (want(Cases.ASYNC_THROUGHPUT)) results[Cases.ASYNC_THROUGHPUT] = one(Cases.ASYNC_THROUGHPUT, cols, rounds, 2) { c, warm ->
             val co = throughputCoroutines
             val run: (Int) -> Long = { perCoroutine ->
@@ -181,24 +190,16 @@ class NativeHarness(private val quick: Boolean, private val only: Set<String>?, 
             val n = iterations("cbsync/${c.key}", warm, syncRoundNs) { sink += c.callbackLoop(it.toInt()) }
             timeNs { sink += c.callbackLoop(n.toInt()) }.toDouble() / n
         }
-        if (want(Cases.CALLBACK_ASYNC_P50)) results[Cases.CALLBACK_ASYNC_P50] = one(Cases.CALLBACK_ASYNC_P50, cols, rounds, 2) { c, _ ->
-            val lat = LongArray(hopSamples)
-            runBlocking {
-                for (i in lat.indices) {
-                    val mark = TimeSource.Monotonic.markNow()
-                    sink += c.callbackAsync(i)
-                    lat[i] = mark.elapsedNow().inWholeNanoseconds
-                }
-            }
-            lat.sort()
-            percentile(lat, 0.50) / 1e3
-        }
+        if (want(Cases.CALLBACK_ASYNC_P50)) results[Cases.CALLBACK_ASYNC_P50] = sequentialMedian(Cases.CALLBACK_ASYNC_P50, cols) { c, i -> c.callbackAsync(i) }
         log("measured in ${t0.elapsedNow()}")
 
         val rows = results.map { (id, r) ->
             val (values, n) = r
-            val cells = columnKeys.joinToString(", ") { k -> "\"$k\": ${fmt(values[k])}" }
-            "    { \"id\": \"$id\", $cells, \"rounds\": $n }"
+            val cells = columnKeys.joinToString(", ") { k -> "\"$k\": ${fmt(values[k]?.median)}" }
+            // min and max over the rounds, so a reader can tell a change from noise
+            val spread = columnKeys.filter { values[it] != null }
+                .joinToString(", ") { k -> "\"$k\": [${fmt(values[k]!!.min)}, ${fmt(values[k]!!.max)}]" }
+            "    { \"id\": \"$id\", $cells, \"spread\": { $spread }, \"rounds\": $n }"
         }
         val sizes = "{ \"hop_samples\": $hopSamples, \"throughput_coroutines\": $throughputCoroutines, \"stream_items\": $streamItems }"
         return "{\n  \"quick\": $quick,\n  \"runtime\": \"Kotlin/Native ${KotlinVersion.CURRENT}\",\n" +
@@ -228,7 +229,7 @@ class NativeHarness(private val quick: Boolean, private val only: Set<String>?, 
     private fun interleave(
         caseId: String, cols: List<Column>, rounds: Int, warmups: Int, label: String = caseId,
         measure: (Column, Boolean) -> DoubleArray,
-    ): Pair<List<Map<String, Double?>>, Int> {
+    ): Pair<List<Map<String, Stat?>>, Int> {
         val active = cols.filter { caseId in it.cases }
         log("$label: ${active.joinToString { it.key }} — $warmups warm-up + $rounds rounds")
         val samples = HashMap<String, MutableList<DoubleArray>>()
@@ -256,14 +257,29 @@ class NativeHarness(private val quick: Boolean, private val only: Set<String>?, 
         val out = (0 until width).map { i ->
             columnKeys.associateWith { k ->
                 val s = samples[k]
-                if (s == null || s.isEmpty() || k in failed) null else median(s.map { it[i] })
+                if (s == null || s.isEmpty() || k in failed) null else Stat.of(s.map { it[i] })
             }
         }
         for ((i, m) in out.withIndex()) {
-            log("  ${if (width > 1) "[$i] " else ""}" + m.entries.filter { it.value != null }.joinToString("  ") { "${it.key}=${sig6(it.value!!)}" })
+            log("  ${if (width > 1) "[$i] " else ""}" + m.entries.filter { it.value != null }.joinToString("  ") { "${it.key}=${sig6(it.value!!.median)} (${sig6(it.value!!.min)}-${sig6(it.value!!.max)})" })
         }
         return out to rounds
     }
+
+    /** [call] made [hopSamples] times in sequence from one coroutine (runBlocking); the median latency per round, µs. */
+    private fun sequentialMedian(caseId: String, cols: List<Column>, call: suspend (Column, Int) -> Int) =
+        one(caseId, cols, rounds, 2) { c, _ ->
+            val lat = LongArray(hopSamples)
+            runBlocking {
+                for (i in lat.indices) {
+                    val mark = TimeSource.Monotonic.markNow()
+                    sink += call(c, i)
+                    lat[i] = mark.elapsedNow().inWholeNanoseconds
+                }
+            }
+            lat.sort()
+            percentile(lat, 0.50) / 1e3
+        }
 
     private fun one(caseId: String, cols: List<Column>, rounds: Int, warmups: Int, measure: (Column, Boolean) -> Double) =
         interleave(caseId, cols, rounds, warmups) { c, w -> doubleArrayOf(measure(c, w)) }.let { it.first[0] to it.second }

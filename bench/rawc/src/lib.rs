@@ -108,6 +108,19 @@ pub extern "C" fn rawc_hop_start(token: i64, x: i32) {
     });
 }
 
+/// Awaits a task spawned on the runtime once: a real cross-thread wake for every bridge.
+async fn spawn_hop(x: i32) -> i32 {
+    tokio::spawn(async move { x }).await.unwrap_or(x)
+}
+
+#[no_mangle]
+pub extern "C" fn rawc_spawn_hop_start(token: i64, x: i32) {
+    rt().spawn(async move {
+        let v = spawn_hop(x).await;
+        (fns().complete)(token, v as i64);
+    });
+}
+
 // ---- stream ----------------------------------------------------------------------------
 
 type BoxStream = Pin<Box<dyn Stream<Item = u64> + Send>>;

@@ -163,6 +163,19 @@ pub extern "system" fn Java_bench_RawJni_hopStart(_env: JNIEnv, _cls: JClass, id
     });
 }
 
+/// Awaits a task spawned on the runtime once: a real cross-thread wake for every bridge.
+async fn spawn_hop(x: i32) -> i32 {
+    tokio::spawn(async move { x }).await.unwrap_or(x)
+}
+
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_spawnHopStart(_env: JNIEnv, _cls: JClass, id: jlong, x: jint) {
+    rt().spawn(async move {
+        let v = spawn_hop(x).await;
+        complete(id, v as jlong);
+    });
+}
+
 /// Starts a cancellable call: returns a `Box<AbortHandle>` the Kotlin side aborts on
 /// cancellation and frees exactly once (`freeHandle`) after the call is over.
 fn start_cancellable<F>(fut: F) -> jlong

@@ -26,6 +26,12 @@ pub async fn hop(x: i32) -> i32 {
     x
 }
 
+/// Awaits a task spawned on the runtime once: a real cross-thread wake for every bridge.
+#[uniffi::export(async_runtime = "tokio")]
+pub async fn spawn_hop(x: i32) -> i32 {
+    tokio::spawn(async move { x }).await.unwrap_or(x)
+}
+
 #[uniffi::export(async_runtime = "tokio")]
 pub async fn sleep_long(ms: u64) {
     tokio::time::sleep(std::time::Duration::from_millis(ms)).await;

@@ -229,7 +229,8 @@ pub fn bytes_return(_env: &mut Env, bytes: &[u8]) -> Result<Buffer, CallError> {
 }
 
 /// Starts an async call for the Kotlin completion id `completion` (see
-/// [`ferry_core::completion::spawn`]): 0 when it already completed on the calling thread.
+/// [`ferry_core::completion::spawn`]): `RUNNING` while it runs, else how it completed on the
+/// calling thread (a small value inline, or `DONE` after the upcall).
 pub fn spawn_call<F, Fut>(completion: i64, make: F) -> i64
 where
     F: FnOnce(ferry_core::CancellationToken) -> Fut,

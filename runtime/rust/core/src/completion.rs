@@ -85,13 +85,31 @@ pub fn shutdown(timeout: std::time::Duration) -> bool {
     true
 }
 
+/// What [`spawn`] returns (the foreign `ferryCall` reads it): the call completed on the
+/// calling thread and the upcall carrying its outcome was made there.
+pub const DONE: i64 = 0;
+/// What [`spawn`] returns: the call runs on the runtime; one upcall will complete it.
+pub const RUNNING: i64 = 1;
+/// The low two bits of what [`spawn`] returns for a call that completed on the calling
+/// thread with a plain value (no object handles) that fits in 62 bits: the value is the
+/// rest, `(value << 2) | INLINE_VALUE`, and no upcall is made. The common case of an `async
+/// fn` that returns a number without awaiting then costs no JNI (or C) upcall, no payload
+/// and no registry lookup on the way back.
+pub const INLINE_VALUE: i64 = 2;
+
+/// A value [`spawn`] can return inline: one whose top three bits agree (the shift keeps it).
+fn fits_inline(v: i64) -> bool {
+    (v << 2) >> 2 == v
+}
+
 /// How a face hands a completion over: `true` when a waiting caller took it. `false`
 /// (the caller is gone) makes the core release the object handles the result held.
 pub type Deliver = fn(&Delivery) -> bool;
 
 /// Starts an async call for the foreign completion id `completion` (with its flags) and
-/// returns 0 when it already completed on the calling thread (the upcall was made, with
-/// [`status::INLINE`]), 1 while it runs on the runtime.
+/// returns [`RUNNING`] while it runs on the runtime; for a call that already completed on
+/// the calling thread, its small plain value tagged [`INLINE_VALUE`], or [`DONE`] once the
+/// upcall (with [`status::INLINE`]) delivered any other outcome.
 pub fn spawn<F, Fut>(completion: i64, make: F, deliver: Deliver) -> i64
 where
     F: FnOnce(CancellationToken) -> Fut,
@@ -100,10 +118,11 @@ where
     let poll_inline = completion & NO_INLINE_POLL == 0;
     let call = completion & !NO_INLINE_POLL;
     match calls::start(call, make, poll_inline, move |done| complete(call, done, 0, deliver)) {
-        Started::Running => 1,
+        Started::Running => RUNNING,
+        Started::Finished((Outcome::Value(v), handles)) if handles.is_empty() && fits_inline(v) => (v << 2) | INLINE_VALUE,
         Started::Finished(done) => {
             complete(call, done, status::INLINE, deliver);
-            0
+            DONE
         }
     }
 }
@@ -132,6 +151,33 @@ mod tests {
         assert_eq!(i64::from_le_bytes(p[2..10].try_into().unwrap()), 5);
         assert_eq!(i64::from_le_bytes(p[10..18].try_into().unwrap()), 6);
         assert_eq!(u32::from_le_bytes(p[18..22].try_into().unwrap()), 2);
+    }
+
+    #[test]
+    fn a_small_value_done_on_the_first_poll_is_returned_without_an_upcall() {
+        fn no_upcall(_: &Delivery) -> bool {
+            panic!("no upcall expected")
+        }
+        for v in [0i64, 1, -1, 42, i32::MIN as i64, (1 << 61) - 1, -(1 << 61)] {
+            let r = spawn(7, move |_| async move { Outcome::Value(v) }, no_upcall);
+            assert_eq!(r & 3, INLINE_VALUE, "{v}");
+            assert_eq!(r >> 2, v);
+        }
+    }
+
+    #[test]
+    fn a_value_too_wide_for_the_return_goes_through_the_upcall() {
+        use std::sync::atomic::{AtomicI64, Ordering};
+        static SEEN: AtomicI64 = AtomicI64::new(0);
+        fn upcall(d: &Delivery) -> bool {
+            assert_eq!(d.status, status::VALUE | status::INLINE);
+            SEEN.store(d.value, Ordering::SeqCst);
+            true
+        }
+        for v in [i64::MAX, i64::MIN, 1 << 61, f64::to_bits(1.5) as i64] {
+            assert_eq!(spawn(8, move |_| async move { Outcome::Value(v) }, upcall), DONE);
+            assert_eq!(SEEN.load(Ordering::SeqCst), v);
+        }
     }
 
     #[test]

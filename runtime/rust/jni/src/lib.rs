@@ -307,7 +307,8 @@ pub fn bytes_return(env: &mut JNIEnv, bytes: &[u8]) -> Result<jbyteArray, Throw>
 /// Set in a completion id by Kotlin when the first poll must not run on the calling thread
 /// (a `MainCoroutineDispatcher` caller, or `-Dferry.inlineFirstPoll=false`).
 /// Starts an async call for the Kotlin completion id `completion` (see
-/// [`ferry_core::completion::spawn`]): 0 when it already completed on the calling thread.
+/// [`ferry_core::completion::spawn`]): `RUNNING` while it runs, else how it completed on the
+/// calling thread (a small value inline, or `DONE` after the upcall).
 pub fn spawn_call<F, Fut>(completion: jlong, make: F) -> jlong
 where
     F: FnOnce(ferry_core::CancellationToken) -> Fut,

@@ -8,6 +8,7 @@ import bench.ferrygen.add as fAdd
 import bench.ferrygen.echo as fEcho
 import bench.ferrygen.echoBytes as fEchoBytes
 import bench.ferrygen.hop as fHop
+import bench.ferrygen.spawnHop as fSpawnHop
 import bench.ferrygen.probeDroppedAt as fProbeDroppedAt
 import bench.ferrygen.probeStarted as fProbeStarted
 import bench.ferrygen.ready as fReady
@@ -59,6 +60,7 @@ class FerryColumn : Column("ferry") {
 
     override suspend fun ready(x: Int) = fReady(x)
     override suspend fun hop(x: Int) = fHop(x)
+    override suspend fun spawnHop(x: Int) = fSpawnHop(x)
     override suspend fun sleepLong(ms: Long) = fSleepLong(ms.toULong())
     override suspend fun waitForever() = fWaitForever()
     override fun probeDroppedAt(reset: Boolean) = fProbeDroppedAt(reset)

@@ -19,6 +19,9 @@ abstract class Column(val key: String) {
 
     open suspend fun ready(x: Int): Int = unsupported()
     open suspend fun hop(x: Int): Int = unsupported()
+
+    /** One call of an `async fn` that awaits `tokio::spawn(async move { x })` once. */
+    open suspend fun spawnHop(x: Int): Int = unsupported()
     open suspend fun sleepLong(ms: Long): Unit = unsupported()
 
     /** Never returns; the callee records when its future is dropped (see [probeDroppedAt]). */
@@ -59,6 +62,7 @@ object Cases {
     const val ASYNC_READY = "async_ready"
     const val ASYNC_HOP_P50 = "async_hop_p50"
     const val ASYNC_HOP_P99 = "async_hop_p99"
+    const val ASYNC_SPAWN_HOP_P50 = "async_spawn_hop_p50"
     const val ASYNC_THROUGHPUT = "async_throughput"
     const val INFLIGHT_MEMORY = "inflight_memory"
     const val CANCEL_LATENCY_P50 = "cancel_latency_p50"
@@ -70,9 +74,9 @@ object Cases {
     const val AFFINE_CALLS_MUTEX = "affine_calls_mutex"
 
     val ALL = listOf(
-        SYNC_NOOP, SYNC_STRING_ECHO, ASYNC_READY, ASYNC_HOP_P50, ASYNC_HOP_P99,
+        SYNC_NOOP, SYNC_STRING_ECHO, ASYNC_READY, ASYNC_HOP_P50, ASYNC_HOP_P99, ASYNC_SPAWN_HOP_P50,
         ASYNC_THROUGHPUT, INFLIGHT_MEMORY, CANCEL_LATENCY_P50, STREAM_ITEMS, BULK_BYTES,
         CALLBACK_SYNC, CALLBACK_ASYNC_P50, AFFINE_CALLS, AFFINE_CALLS_MUTEX,
     )
-    val ASYNC = setOf(ASYNC_READY, ASYNC_HOP_P50, ASYNC_HOP_P99, ASYNC_THROUGHPUT, INFLIGHT_MEMORY, CANCEL_LATENCY_P50, BULK_BYTES, CALLBACK_ASYNC_P50)
+    val ASYNC = setOf(ASYNC_READY, ASYNC_HOP_P50, ASYNC_HOP_P99, ASYNC_SPAWN_HOP_P50, ASYNC_THROUGHPUT, INFLIGHT_MEMORY, CANCEL_LATENCY_P50, BULK_BYTES, CALLBACK_ASYNC_P50)
 }

@@ -1,6 +1,7 @@
 package bench
 
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.flow.channelFlow
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.suspendCancellableCoroutine
@@ -35,6 +36,11 @@ class KotlinBaselineColumn : Column("kotlin_baseline") {
     override suspend fun hop(x: Int): Int = suspendCancellableCoroutine { c ->
         workers.execute { c.resume(x) }
     }
+
+    /** The spawn analog: the coroutine hops to another dispatcher's thread and back. */
+    private val spawnDispatcher = workers.asCoroutineDispatcher()
+
+    override suspend fun spawnHop(x: Int): Int = withContext(spawnDispatcher) { x }
 
     override suspend fun sleepLong(ms: Long): Unit = suspendCancellableCoroutine { c ->
         val f = timers.schedule({ c.resume(Unit) }, ms, TimeUnit.MILLISECONDS)

@@ -137,6 +137,7 @@ class Harness(private val opts: Opts) {
         if (Cases.SYNC_STRING_ECHO in c.cases) check(c.echoLoop(echoText, 1) == echoText.length.toLong()) { "echo length" }
         if (Cases.ASYNC_READY in c.cases) check(c.ready(41) == 41) { "ready" }
         if (Cases.ASYNC_HOP_P50 in c.cases) check(c.hop(42) == 42) { "hop" }
+        if (Cases.ASYNC_SPAWN_HOP_P50 in c.cases) check(c.spawnHop(43) == 43) { "spawn hop" }
         if (Cases.INFLIGHT_MEMORY in c.cases) c.sleepLong(1)
         if (Cases.BULK_BYTES in c.cases) {
             val b = ByteArray(1000) { it.toByte() }
@@ -152,7 +153,7 @@ class Harness(private val opts: Opts) {
         val cols = loadColumns()
         log("columns: ${cols.joinToString { it.key }}")
         val rows = mutableListOf<String>()
-        val results = LinkedHashMap<String, Pair<Map<String, Double?>, Int>>()
+        val results = LinkedHashMap<String, Pair<Map<String, Stat?>, Int>>()
         val t0 = System.nanoTime()
 
         fun want(id: String) = opts.only == null || id in opts.only
@@ -164,6 +165,7 @@ class Harness(private val opts: Opts) {
             results[Cases.ASYNC_HOP_P50] = p50
             results[Cases.ASYNC_HOP_P99] = p99
         }
+        if (want(Cases.ASYNC_SPAWN_HOP_P50)) results[Cases.ASYNC_SPAWN_HOP_P50] = spawnHop(cols)
         if (want(Cases.ASYNC_THROUGHPUT)) results[Cases.ASYNC_THROUGHPUT] = throughput(cols)
         if (want(Cases.INFLIGHT_MEMORY)) results[Cases.INFLIGHT_MEMORY] = inflightMemory(cols)
         if (want(Cases.CANCEL_LATENCY_P50)) results[Cases.CANCEL_LATENCY_P50] = cancelLatency(cols)
@@ -177,8 +179,11 @@ class Harness(private val opts: Opts) {
 
         for ((id, r) in results) {
             val (values, rounds) = r
-            val cells = columnKeys.joinToString(", ") { k -> "\"$k\": ${fmt(values[k])}" }
-            rows += "    { \"id\": \"$id\", $cells, \"rounds\": $rounds }"
+            val cells = columnKeys.joinToString(", ") { k -> "\"$k\": ${fmt(values[k]?.median)}" }
+            // min and max over the rounds, so a reader can tell a change from noise
+            val spread = columnKeys.filter { values[it] != null }
+                .joinToString(", ") { k -> "\"$k\": [${fmt(values[k]!!.min)}, ${fmt(values[k]!!.max)}]" }
+            rows += "    { \"id\": \"$id\", $cells, \"spread\": { $spread }, \"rounds\": $rounds }"
         }
         val sizes = "{ \"hop_samples\": ${plan.hopSamples}, \"throughput_coroutines\": ${plan.throughputCoroutines}, " +
             "\"inflight_calls\": ${plan.inflightCalls}, \"cancel_samples\": ${plan.cancelSamples}, " +
@@ -201,7 +206,7 @@ class Harness(private val opts: Opts) {
         caseId: String, cols: List<Column>, rounds: Int, warmups: Int = 1,
         label: String = caseId,
         measure: (Column, Boolean) -> DoubleArray,
-    ): Pair<List<Map<String, Double?>>, Int> {
+    ): Pair<List<Map<String, Stat?>>, Int> {
         val active = cols.filter { caseId in it.cases }
         log("$label: ${active.joinToString { it.key }} — $warmups warm-up + $rounds rounds")
         val samples = HashMap<String, MutableList<DoubleArray>>()
@@ -229,12 +234,12 @@ class Harness(private val opts: Opts) {
         val out = (0 until width).map { i ->
             columnKeys.associateWith { k ->
                 val s = samples[k]
-                if (s == null || s.isEmpty() || k in failed) null else median(s.map { it[i] })
+                if (s == null || s.isEmpty() || k in failed) null else Stat.of(s.map { it[i] })
             }
         }
         for ((i, m) in out.withIndex()) {
             log("  ${if (width > 1) "[$i] " else ""}" + m.entries.filter { it.value != null }
-                .joinToString("  ") { "%s=%.4g".format(it.key, it.value) })
+                .joinToString("  ") { "%s=%.4g (%.4g-%.4g)".format(it.key, it.value!!.median, it.value!!.min, it.value!!.max) })
         }
         return out to rounds
     }
@@ -284,7 +289,25 @@ class Harness(private val opts: Opts) {
         timeNs { loop(n) }.toDouble() / n
     }
 
-    private fun asyncHop(cols: List<Column>): Pair<Pair<Map<String, Double?>, Int>, Pair<Map<String, Double?>, Int>> {
+    /** Sequential calls of an `async fn` awaiting one spawned Tokio task; the median latency per round. */
+    private fun spawnHop(cols: List<Column>) = sequentialMedian(Cases.ASYNC_SPAWN_HOP_P50, cols) { c, i -> c.spawnHop(i) }
+
+    /** [call] made [Plan.hopSamples] times in sequence from one coroutine (runBlocking); the median latency per round, µs. */
+    private fun sequentialMedian(caseId: String, cols: List<Column>, call: suspend (Column, Int) -> Int) =
+        one(caseId, cols, plan.rounds, warmups = 2) { c, _ ->
+            val lat = LongArray(plan.hopSamples)
+            runBlocking {
+                for (i in lat.indices) {
+                    val t = System.nanoTime()
+                    sink += call(c, i)
+                    lat[i] = System.nanoTime() - t
+                }
+            }
+            lat.sort()
+            percentile(lat, 0.50) / 1e3
+        }
+
+    private fun asyncHop(cols: List<Column>): Pair<Pair<Map<String, Stat?>, Int>, Pair<Map<String, Stat?>, Int>> {
         val (res, rounds) = interleave(Cases.ASYNC_HOP_P50, cols, plan.rounds, warmups = 2,
             label = "async_hop_p50 + async_hop_p99") { c, _ ->
             val lat = LongArray(plan.hopSamples)
@@ -415,18 +438,7 @@ class Harness(private val opts: Opts) {
     }
 
     /** Sequential calls from one coroutine (runBlocking); the median latency per round. */
-    private fun callbackAsync(cols: List<Column>) = one(Cases.CALLBACK_ASYNC_P50, cols, plan.rounds, warmups = 2) { c, _ ->
-        val lat = LongArray(plan.hopSamples)
-        runBlocking {
-            for (i in lat.indices) {
-                val t = System.nanoTime()
-                sink += c.callbackAsync(i)
-                lat[i] = System.nanoTime() - t
-            }
-        }
-        lat.sort()
-        percentile(lat, 0.50) / 1e3
-    }
+    private fun callbackAsync(cols: List<Column>) = sequentialMedian(Cases.CALLBACK_ASYNC_P50, cols) { c, i -> c.callbackAsync(i) }
 
     private val bulkInput by lazy { ByteArray(plan.bulkBytes) { (it * 31).toByte() } }
 
@@ -448,6 +460,13 @@ inline fun timeNs(block: () -> Unit): Long {
     val t = System.nanoTime()
     block()
     return System.nanoTime() - t
+}
+
+/** One figure of a case for one column: the median over the rounds, and their spread. */
+class Stat(val median: Double, val min: Double, val max: Double) {
+    companion object {
+        fun of(xs: List<Double>) = Stat(median(xs), xs.min(), xs.max())
+    }
 }
 
 fun median(xs: List<Double>): Double {

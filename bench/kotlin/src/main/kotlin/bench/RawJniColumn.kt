@@ -32,6 +32,7 @@ object RawJni {
     @JvmStatic external fun echo(utf8: ByteArray): ByteArray
     @JvmStatic external fun readyStart(id: Long, x: Int)
     @JvmStatic external fun hopStart(id: Long, x: Int)
+    @JvmStatic external fun spawnHopStart(id: Long, x: Int)
     @JvmStatic external fun sleepStart(id: Long, ms: Long): Long
     @JvmStatic external fun waitForeverStart(id: Long): Long
     @JvmStatic external fun abort(handle: Long)
@@ -98,6 +99,12 @@ object RawJni {
         val id = ids.incrementAndGet()
         pending[id] = c
         hopStart(id, x)
+    }.toInt()
+
+    suspend fun spawnHop(x: Int): Int = suspendCancellableCoroutine<Long> { c ->
+        val id = ids.incrementAndGet()
+        pending[id] = c
+        spawnHopStart(id, x)
     }.toInt()
 
     /** A cancellable call: abort the Tokio task on cancellation, free its handle after. */
@@ -188,6 +195,7 @@ class RawJniColumn(private val libPath: String) : Column("raw_jni") {
 
     override suspend fun ready(x: Int) = RawJni.ready(x)
     override suspend fun hop(x: Int) = RawJni.hop(x)
+    override suspend fun spawnHop(x: Int) = RawJni.spawnHop(x)
     override suspend fun sleepLong(ms: Long) = RawJni.sleepLong(ms)
     override suspend fun waitForever() = RawJni.waitForever()
     override fun probeDroppedAt(reset: Boolean) = RawJni.probeDroppedAt(reset)

@@ -6,6 +6,7 @@ import uniffi.ferry_bench_uniffi.add as uAdd
 import uniffi.ferry_bench_uniffi.echo as uEcho
 import uniffi.ferry_bench_uniffi.echoBytes as uEchoBytes
 import uniffi.ferry_bench_uniffi.hop as uHop
+import uniffi.ferry_bench_uniffi.spawnHop as uSpawnHop
 import uniffi.ferry_bench_uniffi.probeDroppedAt as uProbeDroppedAt
 import uniffi.ferry_bench_uniffi.probeStarted as uProbeStarted
 import uniffi.ferry_bench_uniffi.ready as uReady
@@ -47,6 +48,7 @@ class UniffiColumn : Column("uniffi") {
 
     override suspend fun ready(x: Int) = uReady(x)
     override suspend fun hop(x: Int) = uHop(x)
+    override suspend fun spawnHop(x: Int) = uSpawnHop(x)
     override suspend fun sleepLong(ms: Long) = uSleepLong(ms.toULong())
     override suspend fun waitForever() = uWaitForever()
     override fun probeDroppedAt(reset: Boolean) = uProbeDroppedAt(reset)

@@ -8,6 +8,7 @@ import kotlinx.coroutines.Runnable
 import kotlinx.coroutines.suspendCancellableCoroutine
 import kotlin.coroutines.Continuation
 import kotlin.coroutines.ContinuationInterceptor
+import kotlin.coroutines.resume
 
 /** An `Err(e)` from Rust, still encoded: the generated wrapper decodes and throws it. */
 class RustError(val payload: ByteArray) {
@@ -68,8 +69,21 @@ object Completions {
         slots.take(id)
 
     fun forget(id: Long) {
-        take(id)
+        slots.remove(id)
     }
+
+    /**
+     * [start] returned this in its low two bits: the call completed on the calling thread
+     * with a plain value, the rest of the return (`value shl 2`); Rust made no upcall.
+     */
+    const val INLINE_VALUE: Long = 2
+
+    /**
+     * The caller of [id] got its value from [ferryCall]'s start itself: true if it still
+     * waits (then it is resumed with the value), false if it was cancelled meanwhile.
+     */
+    @PublishedApi
+    internal fun takeInline(id: Long): Boolean = slots.remove(id)
 
     /**
      * The caller of [id] was cancelled: forget it and cancel its Rust call, which Rust
@@ -113,7 +127,9 @@ object Completions {
      */
     @JvmStatic
     fun complete(id: Long, status: Int, value: Long, payload: ByteArray?): Boolean {
-        val (continuation, library) = take(id)?.let { it.continuation to it.library } ?: return false
+        val taken = take(id) ?: return false
+        val continuation = taken.continuation
+        val library = taken.library
         var handles: LongArray? = null
         val result: Result<Any?> = try {
             var body = payload
@@ -188,8 +204,9 @@ internal fun resumeOffRuntimeThread(continuation: Continuation<*>, resume: () ->
 
 /**
  * Suspends until the Rust call started by [start] completes. [start] receives the
- * completion id (which also names the call for cancellation) and returns 0 when the call
- * already completed on the calling thread, non-zero while it runs.
+ * completion id (which also names the call for cancellation) and returns 1 while the call
+ * runs; for a call that already completed on the calling thread, 0 (the upcall delivered
+ * its outcome) or a small value tagged [Completions.INLINE_VALUE] (`value shl 2 or 2`).
  *
  * A call that fails while starting (a closed object, an argument Rust cannot lift) resumes
  * the caller with that exception rather than throwing out of the suspending block: a
@@ -211,7 +228,11 @@ suspend inline fun ferryCall(library: NativeRuntime, crossinline start: (Long) -
             if (!continuation.isCompleted) continuation.resumeWith(Result.failure(t))
             return@suspendCancellableCoroutine
         }
-        if (running != 0L) {
+        if (running and 3L == Completions.INLINE_VALUE) {
+            // Done on the first poll with a plain value: resumed here, before suspending,
+            // unless a cancel took the caller meanwhile.
+            if (Completions.takeInline(id)) continuation.resume(running shr 2)
+        } else if (running != 0L) {
             if (continuation.isCancelled) {
                 // Cancelled while starting: the handler may have run before Rust registered
                 // the call, so cancel once more now that it surely has (a repeat is a no-op).

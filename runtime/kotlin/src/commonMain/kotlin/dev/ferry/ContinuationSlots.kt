@@ -56,16 +56,32 @@ internal class ContinuationSlots<C : Any, L : Any>(initialCapacity: Int = 256) {
 
     /** Removes and returns what was registered under [id], if it is still there. */
     fun take(id: Long): Taken<C, L>? = synchronized(lock) {
+        val slot = liveSlot(id)
+        if (slot < 0) return null
+        @Suppress("UNCHECKED_CAST")
+        Taken(continuations[slot] as C, libraries[slot] as L).also { free(slot) }
+    }
+
+    /** Removes what was registered under [id]; true if it was still there. [take] without the result. */
+    fun remove(id: Long): Boolean = synchronized(lock) {
+        val slot = liveSlot(id)
+        if (slot >= 0) free(slot)
+        slot >= 0
+    }
+
+    /** The slot of [id] if that registration is still there, else -1. Under the lock. */
+    private fun liveSlot(id: Long): Int {
         val slot = (id and 0xFFFF_FFFFL).toInt()
-        if (slot < 0 || slot >= continuations.size || generations[slot].toLong() != (id ushr 32)) return null
-        val continuation = continuations[slot] ?: return null
-        val library = libraries[slot]!!
+        if (slot < 0 || slot >= continuations.size || generations[slot].toLong() != (id ushr 32)) return -1
+        return if (continuations[slot] == null) -1 else slot
+    }
+
+    /** Frees a live slot. Under the lock. */
+    private fun free(slot: Int) {
         continuations[slot] = null
         libraries[slot] = null
         free[freeCount++] = slot
         waiting.decrementAndGet()
-        @Suppress("UNCHECKED_CAST")
-        Taken(continuation as C, library as L)
     }
 
     /** Registrations not yet taken. */

@@ -6,7 +6,8 @@ package dev.ferry
  * gets one, and everything is upper case. So `-Dferry.spinMicros=0` on the JVM is
  * `FERRY_SPIN_MICROS=0` on Kotlin/Native, `ferry.inlineFirstPoll` is
  * `FERRY_INLINE_FIRST_POLL`, `ferry.stream.batch` is `FERRY_STREAM_BATCH` and
- * `ferry.stream.window` is `FERRY_STREAM_WINDOW`.
+ * `ferry.stream.window` is `FERRY_STREAM_WINDOW` (`ferry.stream.windowBytes`:
+ * `FERRY_STREAM_WINDOW_BYTES`).
  */
 internal fun environmentVariableName(property: String): String = buildString {
     for ((i, c) in property.withIndex()) {

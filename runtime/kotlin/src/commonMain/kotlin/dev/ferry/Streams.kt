@@ -23,19 +23,42 @@ interface NativeStreams {
 /**
  * Backpressure settings of the Flows backed by Rust streams (docs/streams.md), read when a
  * collection starts from the system properties `ferry.stream.batch` (most items in one
- * batch, default 512) and `ferry.stream.window` (most items Rust may produce ahead of the
- * collector, default 1024, at least `batch`). On Kotlin/Native they are the environment
- * variables `FERRY_STREAM_BATCH` and `FERRY_STREAM_WINDOW` (see [systemProperty]).
+ * batch, default 4096), `ferry.stream.window` (most items Rust may produce ahead of the
+ * collector, default 16384, at least `batch`) and `ferry.stream.windowBytes` (the memory a
+ * collection lets Rust run ahead by, default 1 MiB, see [adaptedWindow]). On Kotlin/Native
+ * they are the environment variables `FERRY_STREAM_BATCH`, `FERRY_STREAM_WINDOW` and
+ * `FERRY_STREAM_WINDOW_BYTES` (see [systemProperty]).
  */
 object FerryStreams {
-    const val DEFAULT_BATCH = 512
-    const val DEFAULT_WINDOW = 1024
+    const val DEFAULT_BATCH = 4096
+    const val DEFAULT_WINDOW = 16384
+    const val DEFAULT_WINDOW_BYTES = 1 shl 20
+
+    /** The window a collection starts with, before its item size is known (or the window, if smaller). */
+    const val START_WINDOW = 1024
 
     @JvmStatic
     fun batch(): Int = intProperty("ferry.stream.batch", DEFAULT_BATCH).coerceIn(1, 1 shl 20)
 
     @JvmStatic
     fun window(): Int = intProperty("ferry.stream.window", DEFAULT_WINDOW).coerceIn(batch(), 1 shl 24)
+
+    @JvmStatic
+    fun windowBytes(): Int = intProperty("ferry.stream.windowBytes", DEFAULT_WINDOW_BYTES).coerceIn(1, 1 shl 30)
+
+    /**
+     * The window after a batch of [items] items encoded in [bytes] bytes (never above [max]).
+     * Small items let the window grow toward [max], so Rust keeps producing while Kotlin
+     * emits (few thread wake-ups per item); large ones keep it at [START_WINDOW], so the
+     * memory Rust runs ahead by stays about [budget] bytes, or what a fixed window of
+     * [START_WINDOW] items holds when that is more.
+     */
+    internal fun adaptedWindow(max: Int, budget: Int, items: Int, bytes: Int): Int {
+        val start = minOf(START_WINDOW, max)
+        if (items <= 0) return start
+        val perItem = maxOf(1L, bytes.toLong() / items)
+        return (budget / perItem).coerceIn(start.toLong(), max.toLong()).toInt()
+    }
 
     /** A value that is not a decimal number counts as unset. */
     private fun intProperty(name: String, default: Int): Int = systemProperty(name)?.trim()?.toIntOrNull() ?: default
@@ -139,16 +162,27 @@ fun <T> ferryFlow(
         // sent once collect has started are not missed), except on a UI thread.
         val onUi = InlinePolling.onUiThread(currentCoroutineContext())
         val sinkArg = if (Completions.inlineFirstPoll && !onUi) id else id or Streams.NO_INLINE_MAKE
-        stream = open(sinkArg, FerryStreams.batch(), FerryStreams.window())
+        val maxWindow = FerryStreams.window()
+        val budget = FerryStreams.windowBytes()
+        // Credit handed out and not yet spent by emitting: what Rust may run ahead by.
+        var window = minOf(FerryStreams.START_WINDOW, maxWindow)
+        stream = open(sinkArg, FerryStreams.batch(), window)
         while (true) {
             val message = sink.take()
             when (message.status) {
                 Streams.STATUS_ITEMS -> {
-                    val r = WireReader(message.payload!!)
+                    val payload = message.payload!!
+                    val r = WireReader(payload)
                     val n = r.len()
                     for (i in 0 until n) emit(item(r))
                     r.finish()
-                    library.requestStream(stream, n.toLong())
+                    // The batch's credit comes back, resized to the window its items call
+                    // for; credit Rust still holds cannot be taken back, so a shrinking
+                    // window shrinks only by what this batch returns.
+                    val next = maxOf(FerryStreams.adaptedWindow(maxWindow, budget, n, payload.size), window - n)
+                    val grant = n + next - window
+                    window = next
+                    if (grant > 0) library.requestStream(stream, grant.toLong())
                 }
                 Streams.STATUS_END -> return@flow
                 Streams.STATUS_ERROR -> {

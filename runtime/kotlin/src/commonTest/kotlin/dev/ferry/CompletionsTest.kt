@@ -47,6 +47,16 @@ class CompletionsTest {
     }
 
     @Test
+    fun aValueReturnedByTheStartResumesTheCallerWithoutAnUpcall() = runBlocking {
+        val library = FakeLibrary()
+        for (v in listOf(0L, 42L, -7L, (1L shl 61) - 1, -(1L shl 61))) {
+            val result = ferryCall(library) { _ -> (v shl 2) or Completions.INLINE_VALUE }
+            assertEquals(v, result)
+        }
+        assertEquals(0, Completions.waitingCount(), "each registration was removed")
+    }
+
+    @Test
     fun aCallCompletedFromAnotherThreadResumesTheCaller() = runBlocking {
         val library = FakeLibrary()
         val results = (1..50).map { n ->

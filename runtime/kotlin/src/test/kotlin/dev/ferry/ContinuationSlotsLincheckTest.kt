@@ -77,6 +77,14 @@ class ContinuationSlotsLincheckTest {
         return taken.continuation.resumeOnce()
     }
 
+    /**
+     * [Completions.takeInline] by id: the call returned its value from the start itself;
+     * true when the caller still waited (it is then resumed), false when a cancel took it.
+     */
+    @Operation
+    fun completeInline(@Param(name = "slot") slot: Int, @Param(name = "generation") generation: Int): Boolean =
+        slots.remove(id(slot, generation))
+
     @Operation
     fun waitingCount(): Int = slots.waitingCount()
 
@@ -164,6 +172,8 @@ class SequentialRegistry {
     fun complete(slot: Int, generation: Int): Int = take(slot, generation)
 
     fun cancel(slot: Int, generation: Int): Int = take(slot, generation)
+
+    fun completeInline(slot: Int, generation: Int): Boolean = take(slot, generation) != ContinuationSlotsLincheckTest.MISSED
 
     fun waitingCount(): Int = waiting.size
 
