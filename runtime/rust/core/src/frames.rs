@@ -1,0 +1,625 @@
+//! Zero-copy frame rings (docs/frames.md): a fixed number of fixed-size slots in one
+//! allocation that one producer fills and one consumer reads in place, with no copy and no
+//! per-frame wake-up while both keep up.
+//!
+//! Memory: `slot_count` slots of `stride` bytes each; a slot is a 16-byte header (the
+//! frame's sequence number, u64 LE, then its length, u32 LE) followed by `slot_size` data
+//! bytes. Two counters say who owns which slot: `head` (frames published) and `tail` (frames
+//! released). Frame `s` lives in slot `s % slot_count`; the producer owns the slots of
+//! `head..tail + slot_count`, the consumer those of `tail..head`. A side writes a counter
+//! only after it is done with the slots it hands over (a `SeqCst` store, which is also a
+//! release), and reads the other side's counter before touching the slots it got (an
+//! acquire), so a slot is never written and read at once.
+//!
+//! Notification: a side parks only when it cannot move (the consumer on an empty ring, the
+//! producer on a full one). Before parking it raises its "waiting" mark (a Rust waker, or
+//! the Kotlin sink to upcall), then checks the counter again; the other side checks the
+//! mark after every store of its counter and wakes only a side that is marked. Both the
+//! mark and the counters are `SeqCst`, so either the parker sees the new counter or the
+//! mover sees the mark: no wake-up is lost, and none is made while both keep up.
+//!
+//! Lifetimes: the memory is freed when the last `Arc<Ring>` goes, after both sides closed
+//! and every pin that Kotlin holds for its buffer views was released (the JVM releases it
+//! when the buffers are garbage). Closing a side (drop, Kotlin's `close`, a panic) wakes the
+//! other: a consumer reads what was published, then the end; a producer gets [`Closed`].
+
+use crate::handles::HandleTable;
+use crate::panics;
+use crate::sync::{Arc, Mutex};
+use futures_core::Stream;
+use std::alloc::Layout;
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering::SeqCst};
+use std::sync::OnceLock;
+use std::task::{Context, Poll, Waker};
+
+/// Bytes before each slot's data: sequence number (u64 LE) and length (u32 LE), 4 spare.
+pub const SLOT_HEADER: usize = 16;
+/// Slots start on cache-line boundaries, so two slots never share a line.
+const ALIGN: usize = 64;
+
+const PRODUCER_CLOSED: u32 = 1;
+const CONSUMER_CLOSED: u32 = 2;
+const FAILED: u32 = 4;
+
+/// What [`sync`] returns instead of a counter.
+pub mod status {
+    /// The caller registered its sink and is to wait for the upcall.
+    pub const PARKED: i64 = -1;
+    /// The other side closed (for a consumer: and every published frame was read).
+    pub const END: i64 = -2;
+    /// The producer panicked; [`super::failure`] has the message.
+    pub const FAILED: i64 = -3;
+}
+
+/// The other side closed the ring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Closed;
+
+impl std::fmt::Display for Closed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the frame ring was closed by the other side")
+    }
+}
+
+impl std::error::Error for Closed {}
+
+/// Wakes a parked Kotlin side: the face's stream upcall to the sink id.
+pub type Wake = fn(i64) -> bool;
+
+static OPEN: AtomicUsize = AtomicUsize::new(0);
+
+/// Rings of which at least one side is still open.
+pub fn open_count() -> usize {
+    OPEN.load(SeqCst)
+}
+
+struct Ring {
+    slot_size: usize,
+    slot_count: usize,
+    stride: usize,
+    mem: *mut u8,
+    layout: Layout,
+    head: AtomicU64,
+    tail: AtomicU64,
+    state: AtomicU32,
+    failure: Mutex<Option<String>>,
+    /// A Rust side waiting: its waker, and the mark the other side checks.
+    rust_waiting: AtomicBool,
+    waker: Mutex<Option<Waker>>,
+    /// A Kotlin side waiting: its sink id (0: none), and how to reach it.
+    kotlin_sink: AtomicI64,
+    wake: OnceLock<Wake>,
+    /// Rust consumer only: released slots that `tail` has not passed yet (out-of-order drops).
+    released: Box<[AtomicBool]>,
+    release_lock: Mutex<()>,
+}
+
+// SAFETY: the raw memory is only touched by the side owning a slot (see the module doc),
+// and every other field is thread-safe.
+unsafe impl Send for Ring {}
+unsafe impl Sync for Ring {}
+
+impl Drop for Ring {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `ring` with this layout, freed once (the last Arc).
+        unsafe { std::alloc::dealloc(self.mem, self.layout) }
+    }
+}
+
+impl Ring {
+    fn slot(&self, seq: u64) -> *mut u8 {
+        // SAFETY: the index is below slot_count, so the offset is inside the allocation.
+        unsafe { self.mem.add((seq % self.slot_count as u64) as usize * self.stride) }
+    }
+
+    fn closed(&self, bit: u32) -> bool {
+        self.state.load(SeqCst) & bit != 0
+    }
+
+    /// Closes one side (once); the second side to close ends the ring's count in [`open_count`].
+    fn close(&self, bit: u32) {
+        let before = self.state.fetch_or(bit, SeqCst);
+        if before & bit == 0 {
+            if before & (PRODUCER_CLOSED | CONSUMER_CLOSED) != 0 {
+                OPEN.fetch_sub(1, SeqCst);
+            }
+            self.wake_rust();
+            self.wake_kotlin();
+        }
+    }
+
+    fn fail(&self, message: String) {
+        {
+            let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+            failure.get_or_insert(message);
+        }
+        self.state.fetch_or(FAILED, SeqCst);
+        self.close(PRODUCER_CLOSED);
+    }
+
+    fn wake_rust(&self) {
+        if self.rust_waiting.swap(false, SeqCst) {
+            let waker = self.waker.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        }
+    }
+
+    fn wake_kotlin(&self) {
+        let sink = self.kotlin_sink.swap(0, SeqCst);
+        if sink != 0 {
+            if let Some(wake) = self.wake.get() {
+                wake(sink);
+            }
+        }
+    }
+
+    /// Wakes whichever side waits for this side's counter to move.
+    fn moved(&self) {
+        if self.rust_waiting.load(SeqCst) {
+            self.wake_rust();
+        }
+        if self.kotlin_sink.load(SeqCst) != 0 {
+            self.wake_kotlin();
+        }
+    }
+
+    /// Parks a Rust side until `ready` holds, with the mark-then-recheck order.
+    fn poll_until<T>(&self, cx: &mut Context<'_>, mut ready: impl FnMut() -> Option<T>) -> Poll<T> {
+        if let Some(t) = ready() {
+            return Poll::Ready(t);
+        }
+        *self.waker.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
+        self.rust_waiting.store(true, SeqCst);
+        match ready() {
+            Some(t) => Poll::Ready(t),
+            None => Poll::Pending,
+        }
+    }
+}
+
+/// Creates a ring of `slot_count` slots of `slot_size` bytes each (both at least 1).
+pub fn ring(slot_size: usize, slot_count: usize) -> (FrameProducer, FrameConsumer) {
+    assert!(slot_size >= 1 && slot_size <= u32::MAX as usize, "ferry: a frame slot holds 1 to 2^32-1 bytes");
+    assert!(slot_count >= 1, "ferry: a frame ring has at least one slot");
+    let stride = (SLOT_HEADER + slot_size).div_ceil(ALIGN) * ALIGN;
+    let size = stride.checked_mul(slot_count).expect("ferry: frame ring too large");
+    let layout = Layout::from_size_align(size, ALIGN).expect("ferry: frame ring too large");
+    // SAFETY: the layout has a non-zero size. Zeroed, so a header is never uninitialised.
+    let mem = unsafe { std::alloc::alloc_zeroed(layout) };
+    if mem.is_null() {
+        std::alloc::handle_alloc_error(layout);
+    }
+    let ring = Arc::new(Ring {
+        slot_size,
+        slot_count,
+        stride,
+        mem,
+        layout,
+        head: AtomicU64::new(0),
+        tail: AtomicU64::new(0),
+        state: AtomicU32::new(0),
+        failure: Mutex::new(None),
+        rust_waiting: AtomicBool::new(false),
+        waker: Mutex::new(None),
+        kotlin_sink: AtomicI64::new(0),
+        wake: OnceLock::new(),
+        released: (0..slot_count).map(|_| AtomicBool::new(false)).collect(),
+        release_lock: Mutex::new(()),
+    });
+    OPEN.fetch_add(1, SeqCst);
+    (FrameProducer { ring: ring.clone(), supervised: false }, FrameConsumer { ring, next: 0 })
+}
+
+/// Creates a ring and runs `produce` with its producer on ferry's runtime; returns the
+/// consumer (to return to Kotlin as a `FrameReader`). A panic in `produce` closes the ring
+/// and the consumer sees it after the frames published before it (Kotlin:
+/// `RustPanicException`).
+pub fn produce<F, Fut>(slot_size: usize, slot_count: usize, produce: F) -> FrameConsumer
+where
+    F: FnOnce(FrameProducer) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let (mut producer, consumer) = ring(slot_size, slot_count);
+    producer.supervised = true;
+    let ring = producer.ring.clone();
+    let task = panics::catch(|| produce(producer));
+    crate::sync::spawn(async move {
+        let outcome = match task {
+            Ok(task) => panics::CatchUnwind(task).await,
+            Err(panic) => Err(panic),
+        };
+        match outcome {
+            Ok(()) => ring.close(PRODUCER_CLOSED),
+            Err(panic) => ring.fail(panic),
+        }
+    });
+    consumer
+}
+
+/// Creates a ring and runs `consume` with its consumer on ferry's runtime; returns the
+/// producer (to return to Kotlin as a `FrameWriter`).
+pub fn consume<F, Fut>(slot_size: usize, slot_count: usize, consume: F) -> FrameProducer
+where
+    F: FnOnce(FrameConsumer) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let (producer, consumer) = ring(slot_size, slot_count);
+    let ring = producer.ring.clone();
+    let task = panics::catch(|| consume(consumer));
+    crate::sync::spawn(async move {
+        if let Ok(task) = task {
+            let _ = panics::CatchUnwind(task).await;
+        }
+        // Dropped (or panicked) consumer: closed either way.
+        ring.close(CONSUMER_CLOSED);
+    });
+    producer
+}
+
+/// The writing side. Dropping it closes the ring for writing: the consumer reads what was
+/// published, then the end (or the panic, when dropped while panicking).
+pub struct FrameProducer {
+    ring: Arc<Ring>,
+    /// Run by [`produce`], which reports a panic with its message itself.
+    supervised: bool,
+}
+
+impl FrameProducer {
+    pub fn slot_size(&self) -> usize {
+        self.ring.slot_size
+    }
+
+    pub fn slot_count(&self) -> usize {
+        self.ring.slot_count
+    }
+
+    /// Whether the consumer has closed the ring.
+    pub fn is_closed(&self) -> bool {
+        self.ring.closed(CONSUMER_CLOSED)
+    }
+
+    fn free_slot(&self) -> Option<Result<u64, Closed>> {
+        let ring = &self.ring;
+        if ring.closed(CONSUMER_CLOSED) {
+            return Some(Err(Closed));
+        }
+        let head = ring.head.load(SeqCst);
+        (head - ring.tail.load(SeqCst) < ring.slot_count as u64).then_some(Ok(head))
+    }
+
+    /// Waits for a free slot (the consumer releasing one when the ring is full): lossless
+    /// backpressure. `Err(Closed)` once the consumer closed the ring.
+    pub async fn reserve(&mut self) -> Result<FrameSlot<'_>, Closed> {
+        let seq = poll_fn(|cx| self.ring.poll_until(cx, || self.free_slot())).await?;
+        Ok(FrameSlot { producer: self, seq })
+    }
+
+    /// A free slot now, or `Ok(None)` when the ring is full.
+    pub fn try_reserve(&mut self) -> Result<Option<FrameSlot<'_>>, Closed> {
+        match self.free_slot() {
+            None => Ok(None),
+            Some(Err(closed)) => Err(closed),
+            Some(Ok(seq)) => Ok(Some(FrameSlot { producer: self, seq })),
+        }
+    }
+}
+
+impl Drop for FrameProducer {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            if !self.supervised {
+                self.ring.fail("ferry: the frame producer panicked".into());
+            }
+            // Supervised: `produce` reports the panic with its message.
+        } else {
+            self.ring.close(PRODUCER_CLOSED);
+        }
+    }
+}
+
+/// A reserved slot: its bytes are the producer's until [`publish`](FrameSlot::publish).
+/// Dropped unpublished, the slot stays free and the next reservation gets it again.
+pub struct FrameSlot<'a> {
+    producer: &'a mut FrameProducer,
+    seq: u64,
+}
+
+impl FrameSlot<'_> {
+    /// The sequence number the frame gets: frames are numbered 0, 1, 2... in publication order.
+    pub fn sequence(&self) -> u64 {
+        self.seq
+    }
+
+    /// Hands the first `len` bytes to the consumer (`len` at most the slot size).
+    pub fn publish(self, len: usize) {
+        let ring = &self.producer.ring;
+        assert!(len <= ring.slot_size, "ferry: frame length {len} exceeds the slot size {}", ring.slot_size);
+        let slot = ring.slot(self.seq);
+        // SAFETY: the producer owns this slot until the head store below.
+        unsafe {
+            std::ptr::copy_nonoverlapping(self.seq.to_le_bytes().as_ptr(), slot, 8);
+            std::ptr::copy_nonoverlapping((len as u32).to_le_bytes().as_ptr(), slot.add(8), 4);
+        }
+        ring.head.store(self.seq + 1, SeqCst);
+        ring.moved();
+    }
+}
+
+impl std::ops::Deref for FrameSlot<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        let ring = &self.producer.ring;
+        // SAFETY: the producer owns the slot (reserved, not yet published).
+        unsafe { std::slice::from_raw_parts(ring.slot(self.seq).add(SLOT_HEADER), ring.slot_size) }
+    }
+}
+
+impl std::ops::DerefMut for FrameSlot<'_> {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        let ring = &self.producer.ring;
+        // SAFETY: as in deref; `&mut self` borrows the producer mutably, so one view at a time.
+        unsafe { std::slice::from_raw_parts_mut(ring.slot(self.seq).add(SLOT_HEADER), ring.slot_size) }
+    }
+}
+
+/// The reading side: a `Stream` of [`Frame`]s, each released when dropped. Dropping it
+/// closes the ring: the producer's next reservation fails with [`Closed`].
+pub struct FrameConsumer {
+    ring: Arc<Ring>,
+    /// The next sequence number to claim.
+    next: u64,
+}
+
+impl FrameConsumer {
+    pub fn slot_size(&self) -> usize {
+        self.ring.slot_size
+    }
+
+    /// The next frame, waiting while the ring is empty; `None` once the producer closed it
+    /// and every published frame was taken.
+    pub async fn next(&mut self) -> Option<Frame> {
+        poll_fn(|cx| self.poll_frame(cx)).await
+    }
+
+    fn poll_frame(&mut self, cx: &mut Context<'_>) -> Poll<Option<Frame>> {
+        let ring = self.ring.clone();
+        let next = self.next;
+        let seq = ready!(ring.poll_until(cx, || {
+            if next < ring.head.load(SeqCst) {
+                Some(Some(next))
+            } else if ring.closed(PRODUCER_CLOSED) {
+                // Published before closing? The head is stored before the close.
+                (next >= ring.head.load(SeqCst)).then_some(None).or(Some(Some(next)))
+            } else {
+                None
+            }
+        }));
+        let Some(seq) = seq else { return Poll::Ready(None) };
+        self.next += 1;
+        let slot = ring.slot(seq);
+        let mut len = [0u8; 4];
+        // SAFETY: the consumer owns the slot (published, not released).
+        unsafe { std::ptr::copy_nonoverlapping(slot.add(8), len.as_mut_ptr(), 4) };
+        let len = (u32::from_le_bytes(len) as usize).min(ring.slot_size);
+        Poll::Ready(Some(Frame { ring, seq, len }))
+    }
+}
+
+/// `std::task::ready!` under a name that reads as the return it is.
+macro_rules! ready {
+    ($e:expr) => {
+        match $e {
+            Poll::Ready(t) => t,
+            Poll::Pending => return Poll::Pending,
+        }
+    };
+}
+use ready;
+
+impl Stream for FrameConsumer {
+    type Item = Frame;
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Frame>> {
+        self.get_mut().poll_frame(cx)
+    }
+}
+
+impl Drop for FrameConsumer {
+    fn drop(&mut self) {
+        self.ring.close(CONSUMER_CLOSED);
+    }
+}
+
+/// One frame read in place; its slot goes back to the producer when it is dropped (frames
+/// may be dropped in any order: the producer gets slots back in order).
+pub struct Frame {
+    ring: Arc<Ring>,
+    seq: u64,
+    len: usize,
+}
+
+impl Frame {
+    pub fn sequence(&self) -> u64 {
+        self.seq
+    }
+}
+
+impl std::ops::Deref for Frame {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        // SAFETY: the slot is the consumer's until this frame is dropped.
+        unsafe { std::slice::from_raw_parts(self.ring.slot(self.seq).add(SLOT_HEADER), self.len) }
+    }
+}
+
+impl Drop for Frame {
+    fn drop(&mut self) {
+        let ring = &self.ring;
+        let n = ring.slot_count as u64;
+        ring.released[(self.seq % n) as usize].store(true, SeqCst);
+        let _guard = ring.release_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let mut tail = ring.tail.load(SeqCst);
+        let start = tail;
+        while tail < ring.head.load(SeqCst) && ring.released[(tail % n) as usize].swap(false, SeqCst) {
+            tail += 1;
+        }
+        if tail != start {
+            ring.tail.store(tail, SeqCst);
+            ring.moved();
+        }
+    }
+}
+
+// ---- The Kotlin side: a ring end held by handle (the faces' `FrameReader`/`FrameWriter`).
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Reader,
+    Writer,
+}
+
+struct Endpoint {
+    ring: Arc<Ring>,
+    side: Side,
+}
+
+crate::sync::model_static! {
+    static ENDPOINTS: HandleTable<Endpoint> = HandleTable::new();
+}
+
+crate::sync::model_static! {
+    /// Keep-alives of the ring memory that Kotlin's buffer views point into.
+    static PINS: HandleTable<Arc<Ring>> = HandleTable::new();
+}
+
+/// Hands the consumer to Kotlin (a `FrameReader`): returns its handle. `wake` reaches a
+/// parked reader.
+pub fn reader_handle(consumer: FrameConsumer, wake: Wake) -> u64 {
+    let consumer = std::mem::ManuallyDrop::new(consumer);
+    // SAFETY: moved out of a value that is never used or dropped again.
+    let ring = unsafe { std::ptr::read(&consumer.ring) };
+    let _ = ring.wake.set(wake);
+    ENDPOINTS.insert(Endpoint { ring, side: Side::Reader })
+}
+
+/// Hands the producer to Kotlin (a `FrameWriter`): returns its handle.
+pub fn writer_handle(producer: FrameProducer, wake: Wake) -> u64 {
+    let producer = std::mem::ManuallyDrop::new(producer);
+    // SAFETY: as in reader_handle.
+    let ring = unsafe { std::ptr::read(&producer.ring) };
+    let _ = ring.wake.set(wake);
+    ENDPOINTS.insert(Endpoint { ring, side: Side::Writer })
+}
+
+/// The ring behind a Kotlin handle, taken out of the table so nothing runs under its lock.
+fn endpoint<T>(handle: i64, f: impl FnOnce(&Arc<Ring>, Side) -> T) -> Result<T, String> {
+    let (ring, side) = ENDPOINTS
+        .with(handle as u64, |e| (e.ring.clone(), e.side))
+        .ok_or_else(|| "ferry: this frame ring was closed (or the handle is not a ring's)".to_string())?;
+    Ok(f(&ring, side))
+}
+
+/// `slot_size`, `slot_count`, `stride` of the ring (for Kotlin's views).
+pub fn shape(handle: i64) -> Result<[i64; 3], String> {
+    endpoint(handle, |r, _| [r.slot_size as i64, r.slot_count as i64, r.stride as i64])
+}
+
+/// The ring's memory (`slot_count * stride` bytes) and a pin keeping it alive until
+/// [`unpin`]: Kotlin makes its views once, and frees the pin when they are unreachable.
+pub fn pin(handle: i64) -> Result<(*mut u8, usize, i64), String> {
+    let ring = endpoint(handle, |ring, _| ring.clone())?;
+    let (mem, size) = (ring.mem, ring.layout.size());
+    Ok((mem, size, PINS.insert(ring) as i64))
+}
+
+/// Releases a pin; stale pins are ignored (the reclaimer may run after anything).
+pub fn unpin(pin: i64) {
+    drop(PINS.remove(pin as u64));
+}
+
+/// Live pins (memory still viewable from Kotlin), for tests.
+pub fn pinned_count() -> usize {
+    PINS.len()
+}
+
+/// The Kotlin side's one call per batch. A reader passes the frames it released so far
+/// (cumulative) and gets the frames published so far; a writer passes the frames it
+/// published (their headers written) and gets the frames released. Both wake a parked Rust
+/// side when their counter moved. With `sink != 0` and nothing new, the caller is parked
+/// ([`status::PARKED`]) and the sink gets one upcall when there is.
+pub fn sync(handle: i64, sink: i64, position: i64) -> Result<i64, String> {
+    endpoint(handle, |ring, side| {
+        let position = position.max(0) as u64;
+        let (mine, theirs, their_close) = match side {
+            Side::Reader => (&ring.tail, &ring.head, PRODUCER_CLOSED),
+            Side::Writer => (&ring.head, &ring.tail, CONSUMER_CLOSED),
+        };
+        let current = mine.load(SeqCst);
+        let limit = match side {
+            Side::Reader => ring.head.load(SeqCst),
+            Side::Writer => ring.tail.load(SeqCst) + ring.slot_count as u64,
+        };
+        if position < current || position > limit {
+            return Err(format!("ferry: frame position {position} outside {current}..={limit}"));
+        }
+        if position != current {
+            mine.store(position, SeqCst);
+            ring.moved();
+        }
+        let check = || -> Option<i64> {
+            let theirs_now = theirs.load(SeqCst);
+            let ended = ring.closed(their_close);
+            let moved = match side {
+                Side::Reader => theirs_now > position,
+                Side::Writer => position - theirs_now < ring.slot_count as u64,
+            };
+            if side == Side::Reader && ended && !moved {
+                return Some(if ring.closed(FAILED) { status::FAILED } else { status::END });
+            }
+            if side == Side::Writer && ended {
+                return Some(status::END);
+            }
+            moved.then_some(theirs_now as i64)
+        };
+        if let Some(r) = check() {
+            return Ok(r);
+        }
+        if sink == 0 {
+            return Ok(theirs.load(SeqCst) as i64);
+        }
+        ring.kotlin_sink.store(sink, SeqCst);
+        match check() {
+            // Ready after all: take the mark back (if the other side took it first, its
+            // upcall is on the way and the reader's next wait returns at once: harmless).
+            Some(r) => {
+                let _ = ring.kotlin_sink.compare_exchange(sink, 0, SeqCst, SeqCst);
+                Ok(r)
+            }
+            None => Ok(status::PARKED),
+        }
+    })?
+}
+
+/// The producer's panic message, once [`sync`] returned [`status::FAILED`].
+pub fn failure(handle: i64) -> Result<String, String> {
+    let ring = endpoint(handle, |ring, _| ring.clone())?;
+    let failure = ring.failure.lock().unwrap_or_else(|e| e.into_inner());
+    Ok(failure.clone().unwrap_or_else(|| "ferry: the frame producer failed".into()))
+}
+
+/// Closes Kotlin's side: the Rust side wakes and ends. Returns whether the handle was open.
+pub fn close(handle: i64) -> bool {
+    match ENDPOINTS.remove(handle as u64) {
+        Some(e) => {
+            e.ring.close(if e.side == Side::Reader { CONSUMER_CLOSED } else { PRODUCER_CLOSED });
+            true
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests;
