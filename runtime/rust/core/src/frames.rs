@@ -94,6 +94,8 @@ struct Ring {
     /// Rust consumer only: released slots that `tail` has not passed yet (out-of-order drops).
     released: Box<[AtomicBool]>,
     release_lock: Mutex<()>,
+    /// Sides handed to Kotlin: their Rust value no longer closes the side when dropped.
+    handed: AtomicU32,
 }
 
 // SAFETY: the raw memory is only touched by the side owning a slot (see the module doc),
@@ -151,7 +153,7 @@ impl Ring {
     fn wake_kotlin(&self) {
         let sink = self.kotlin_sink.swap(0, SeqCst);
         if sink != 0 {
-            if let Some(wake) = self.wake.get() {
+            if let Some(wake) = self.wake.get().or(WAKE.get()) {
                 wake(sink);
             }
         }
@@ -209,6 +211,7 @@ pub fn ring(slot_size: usize, slot_count: usize) -> (FrameProducer, FrameConsume
         wake: OnceLock::new(),
         released: (0..slot_count).map(|_| AtomicBool::new(false)).collect(),
         release_lock: Mutex::new(()),
+        handed: AtomicU32::new(0),
     });
     OPEN.fetch_add(1, SeqCst);
     (FrameProducer { ring: ring.clone(), supervised: false }, FrameConsumer { ring, next: 0 })
@@ -310,6 +313,9 @@ impl FrameProducer {
 
 impl Drop for FrameProducer {
     fn drop(&mut self) {
+        if self.ring.handed.load(SeqCst) & PRODUCER_CLOSED != 0 {
+            return;
+        }
         if std::thread::panicking() {
             if !self.supervised {
                 self.ring.fail("ferry: the frame producer panicked".into());
@@ -429,6 +435,9 @@ impl Stream for FrameConsumer {
 
 impl Drop for FrameConsumer {
     fn drop(&mut self) {
+        if self.ring.handed.load(SeqCst) & CONSUMER_CLOSED != 0 {
+            return;
+        }
         self.ring.close(CONSUMER_CLOSED);
     }
 }
@@ -495,23 +504,40 @@ crate::sync::model_static! {
     static PINS: HandleTable<Arc<Ring>> = HandleTable::new();
 }
 
-/// Hands the consumer to Kotlin (a `FrameReader`): returns its handle. `wake` reaches a
-/// parked reader.
-pub fn reader_handle(consumer: FrameConsumer, wake: Wake) -> u64 {
-    let consumer = std::mem::ManuallyDrop::new(consumer);
-    // SAFETY: moved out of a value that is never used or dropped again.
-    let ring = unsafe { std::ptr::read(&consumer.ring) };
-    let _ = ring.wake.set(wake);
-    ENDPOINTS.insert(Endpoint { ring, side: Side::Reader })
+static WAKE: OnceLock<Wake> = OnceLock::new();
+
+/// Called by the face when the library loads: how a parked Kotlin side is woken.
+pub fn set_wake(wake: Wake) {
+    let _ = WAKE.set(wake);
 }
 
-/// Hands the producer to Kotlin (a `FrameWriter`): returns its handle.
+fn hand_over(ring: &Arc<Ring>, side: Side) -> u64 {
+    let bit = if side == Side::Reader { CONSUMER_CLOSED } else { PRODUCER_CLOSED };
+    ring.handed.fetch_or(bit, SeqCst);
+    ENDPOINTS.insert(Endpoint { ring: ring.clone(), side })
+}
+
+/// What the glue encodes for a returned [`FrameConsumer`]: Kotlin's `FrameReader` handle.
+/// From here Kotlin's `close` (not the Rust value's drop) closes the reading side.
+pub fn hand_over_reader(consumer: &FrameConsumer) -> u64 {
+    hand_over(&consumer.ring, Side::Reader)
+}
+
+/// What the glue encodes for a returned [`FrameProducer`]: Kotlin's `FrameWriter` handle.
+pub fn hand_over_writer(producer: &FrameProducer) -> u64 {
+    hand_over(&producer.ring, Side::Writer)
+}
+
+/// [`hand_over_reader`] with its own wake function (tests of the core alone).
+pub fn reader_handle(consumer: FrameConsumer, wake: Wake) -> u64 {
+    let _ = consumer.ring.wake.set(wake);
+    hand_over_reader(&consumer)
+}
+
+/// [`hand_over_writer`] with its own wake function.
 pub fn writer_handle(producer: FrameProducer, wake: Wake) -> u64 {
-    let producer = std::mem::ManuallyDrop::new(producer);
-    // SAFETY: as in reader_handle.
-    let ring = unsafe { std::ptr::read(&producer.ring) };
-    let _ = ring.wake.set(wake);
-    ENDPOINTS.insert(Endpoint { ring, side: Side::Writer })
+    let _ = producer.ring.wake.set(wake);
+    hand_over_writer(&producer)
 }
 
 /// The ring behind a Kotlin handle, taken out of the table so nothing runs under its lock.
@@ -522,17 +548,19 @@ fn endpoint<T>(handle: i64, f: impl FnOnce(&Arc<Ring>, Side) -> T) -> Result<T, 
     Ok(f(&ring, side))
 }
 
-/// `slot_size`, `slot_count`, `stride` of the ring (for Kotlin's views).
-pub fn shape(handle: i64) -> Result<[i64; 3], String> {
-    endpoint(handle, |r, _| [r.slot_size as i64, r.slot_count as i64, r.stride as i64])
+/// What Kotlin needs to view the ring, as four i64 LE: slot size, slot count, stride, and a
+/// pin keeping the memory alive until [`unpin`] (Kotlin frees it once its views are
+/// unreachable, so a view kept too long reads stale bytes, never freed memory).
+pub fn open(handle: i64) -> Result<Vec<u8>, String> {
+    let ring = endpoint(handle, |ring, _| ring.clone())?;
+    let shape = [ring.slot_size as i64, ring.slot_count as i64, ring.stride as i64];
+    let pin = PINS.insert(ring) as i64;
+    Ok(shape.iter().chain([&pin]).flat_map(|v| v.to_le_bytes()).collect())
 }
 
-/// The ring's memory (`slot_count * stride` bytes) and a pin keeping it alive until
-/// [`unpin`]: Kotlin makes its views once, and frees the pin when they are unreachable.
-pub fn pin(handle: i64) -> Result<(*mut u8, usize, i64), String> {
-    let ring = endpoint(handle, |ring, _| ring.clone())?;
-    let (mem, size) = (ring.mem, ring.layout.size());
-    Ok((mem, size, PINS.insert(ring) as i64))
+/// The ring's memory: `slot_count * stride` bytes.
+pub fn memory(handle: i64) -> Result<(*mut u8, usize), String> {
+    endpoint(handle, |ring, _| (ring.mem, ring.layout.size()))
 }
 
 /// Releases a pin; stale pins are ignored (the reclaimer may run after anything).

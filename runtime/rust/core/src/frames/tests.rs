@@ -95,7 +95,9 @@ fn a_parked_kotlin_reader_is_woken_once_by_the_next_publish_not_by_every_frame()
     assert_eq!(sync(handle, 77, 0), Ok(2));
     assert_eq!(sync(handle, 0, 2), Ok(2), "released both; nothing new, not parked");
     assert!(sync(handle, 0, 3).is_err(), "cannot release an unpublished frame");
-    let (mem, size, pin) = pin(handle).unwrap();
+    let info = open(handle).unwrap();
+    let pin = i64::from_le_bytes(info[24..32].try_into().unwrap());
+    let (mem, size) = memory(handle).unwrap();
     assert!(!mem.is_null() && size >= 8 * (SLOT_HEADER + 4));
     assert!(close(handle));
     assert_eq!(tx.try_reserve().err(), Some(Closed));
@@ -110,9 +112,10 @@ fn a_parked_kotlin_reader_is_woken_once_by_the_next_publish_not_by_every_frame()
 fn a_kotlin_writer_publishes_by_header_and_counter() {
     let (tx, mut rx) = ring(16, 2);
     let handle = writer_handle(tx, |_| true) as i64;
-    let [size, count, stride] = shape(handle).unwrap();
+    let info: Vec<i64> = open(handle).unwrap().chunks(8).map(|c| i64::from_le_bytes(c.try_into().unwrap())).collect();
+    let (size, count, stride, pin) = (info[0], info[1], info[2], info[3]);
     assert_eq!((size, count), (16, 2));
-    let (mem, _, pin) = pin(handle).unwrap();
+    let (mem, _) = memory(handle).unwrap();
     for seq in 0..2u64 {
         // What the Kotlin writer does: data, then header, then the counter.
         let slot = unsafe { mem.add(seq as usize * stride as usize) };
