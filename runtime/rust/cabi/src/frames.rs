@@ -21,8 +21,8 @@ pub fn unpin(_status: &mut Status, pin: i64) {
     frames::unpin(pin);
 }
 
-pub fn sync(status: &mut Status, ring: i64, sink: i64, position: i64) -> i64 {
-    sync_call(status, |_env| frames::sync(ring, sink, position).map_err(CallError::InvalidState))
+pub fn sync(status: &mut Status, ring: i64, sink: i64, position: i64, seen: i64) -> i64 {
+    sync_call(status, |_env| frames::sync(ring, sink, position, seen).map_err(CallError::InvalidState))
 }
 
 pub fn failure(status: &mut Status, ring: i64) -> Buffer {

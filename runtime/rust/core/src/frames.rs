@@ -576,9 +576,10 @@ pub fn pinned_count() -> usize {
 /// The Kotlin side's one call per batch. A reader passes the frames it released so far
 /// (cumulative) and gets the frames published so far; a writer passes the frames it
 /// published (their headers written) and gets the frames released. Both wake a parked Rust
-/// side when their counter moved. With `sink != 0` and nothing new, the caller is parked
-/// ([`status::PARKED`]) and the sink gets one upcall when there is.
-pub fn sync(handle: i64, sink: i64, position: i64) -> Result<i64, String> {
+/// side when their counter moved. `seen` is what the caller already has (a reader: the
+/// frames it claimed; a writer: its published count): with `sink != 0` and nothing beyond
+/// it, the caller is parked ([`status::PARKED`]) and the sink gets one upcall when there is.
+pub fn sync(handle: i64, sink: i64, position: i64, seen: i64) -> Result<i64, String> {
     endpoint(handle, |ring, side| {
         let position = position.max(0) as u64;
         let (mine, theirs, their_close) = match side {
@@ -593,21 +594,28 @@ pub fn sync(handle: i64, sink: i64, position: i64) -> Result<i64, String> {
         if position < current || position > limit {
             return Err(format!("ferry: frame position {position} outside {current}..={limit}"));
         }
+        // A writer publishing into a ring its Rust consumer already closed: dropped.
+        if side == Side::Writer && ring.closed(their_close) {
+            return Ok(status::END);
+        }
         if position != current {
             mine.store(position, SeqCst);
             ring.moved();
         }
+        let seen = (seen.max(0) as u64).max(position);
         let check = || -> Option<i64> {
-            let theirs_now = theirs.load(SeqCst);
+            // The close first: a side publishes before it closes, so a counter read after
+            // seeing the close is final.
             let ended = ring.closed(their_close);
+            let theirs_now = theirs.load(SeqCst);
             let moved = match side {
-                Side::Reader => theirs_now > position,
-                Side::Writer => position - theirs_now < ring.slot_count as u64,
+                Side::Reader => theirs_now > seen,
+                Side::Writer => seen - theirs_now < ring.slot_count as u64,
             };
             if side == Side::Reader && ended && !moved {
                 return Some(if ring.closed(FAILED) { status::FAILED } else { status::END });
             }
-            if side == Side::Writer && ended {
+            if side == Side::Writer && ended && sink != 0 {
                 return Some(status::END);
             }
             moved.then_some(theirs_now as i64)

@@ -27,8 +27,8 @@ pub fn unpin(_env: &mut JNIEnv, pin: jlong) {
     frames::unpin(pin);
 }
 
-pub fn sync(env: &mut JNIEnv, ring: jlong, sink: jlong, position: jlong) -> jlong {
-    sync_call(env, |_env| frames::sync(ring, sink, position).map_err(Throw::IllegalState))
+pub fn sync(env: &mut JNIEnv, ring: jlong, sink: jlong, position: jlong, seen: jlong) -> jlong {
+    sync_call(env, |_env| frames::sync(ring, sink, position, seen).map_err(Throw::IllegalState))
 }
 
 pub fn failure(env: &mut JNIEnv, ring: jlong) -> jbyteArray {

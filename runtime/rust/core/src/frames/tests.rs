@@ -72,11 +72,11 @@ fn a_producer_dropped_while_panicking_fails_the_ring() {
         panic!("boom");
     }));
     let handle = reader_handle(rx, |_| true) as i64;
-    assert_eq!(sync(handle, 0, 0), Ok(status::FAILED));
+    assert_eq!(sync(handle, 0, 0, 0), Ok(status::FAILED));
     assert!(failure(handle).unwrap().contains("panicked"));
     assert!(close(handle));
     assert!(!close(handle), "closed once");
-    assert!(sync(handle, 0, 0).is_err(), "a closed handle is an error, not a crash");
+    assert!(sync(handle, 0, 0, 0).is_err(), "a closed handle is an error, not a crash");
 }
 
 static WOKEN: AtomicI64 = AtomicI64::new(0);
@@ -88,13 +88,13 @@ fn a_parked_kotlin_reader_is_woken_once_by_the_next_publish_not_by_every_frame()
         WOKEN.fetch_add(sink, SeqCst);
         true
     }) as i64;
-    assert_eq!(sync(handle, 77, 0), Ok(status::PARKED));
+    assert_eq!(sync(handle, 77, 0, 0), Ok(status::PARKED));
     tx.try_reserve().unwrap().unwrap().publish(4);
     tx.try_reserve().unwrap().unwrap().publish(4);
     assert_eq!(WOKEN.load(SeqCst), 77, "one upcall for two frames");
-    assert_eq!(sync(handle, 77, 0), Ok(2));
-    assert_eq!(sync(handle, 0, 2), Ok(2), "released both; nothing new, not parked");
-    assert!(sync(handle, 0, 3).is_err(), "cannot release an unpublished frame");
+    assert_eq!(sync(handle, 77, 0, 0), Ok(2));
+    assert_eq!(sync(handle, 0, 2, 2), Ok(2), "released both; nothing new, not parked");
+    assert!(sync(handle, 0, 3, 3).is_err(), "cannot release an unpublished frame");
     let info = open(handle).unwrap();
     let pin = i64::from_le_bytes(info[24..32].try_into().unwrap());
     let (mem, size) = memory(handle).unwrap();
@@ -125,12 +125,12 @@ fn a_kotlin_writer_publishes_by_header_and_counter() {
             std::ptr::copy_nonoverlapping(5u32.to_le_bytes().as_ptr(), slot.add(8), 4);
         }
     }
-    assert_eq!(sync(handle, 0, 2), Ok(0), "two published, none released yet");
-    assert!(sync(handle, 0, 3).is_err(), "a third frame has no free slot");
+    assert_eq!(sync(handle, 0, 2, 2), Ok(0), "two published, none released yet");
+    assert!(sync(handle, 0, 3, 3).is_err(), "a third frame has no free slot");
     let frames = block_on(async { [rx.next().await.unwrap(), rx.next().await.unwrap()] });
     assert_eq!(&frames[1][..], &[2u8; 5]);
     drop(frames);
-    assert_eq!(sync(handle, 0, 2), Ok(2));
+    assert_eq!(sync(handle, 0, 2, 2), Ok(2));
     assert!(close(handle));
     assert!(block_on(rx.next()).is_none());
     unpin(pin);

@@ -133,6 +133,8 @@ class FrameReader(library: NativeFrames, handle: Long) : AutoCloseable {
         while (claimed == available) {
             if (ended) return null
             val position = synchronized(lock) { released }
+            // Waiting with every slot held by an unreleased frame would wait forever.
+            check(claimed - position < end.slotCount) { "ferry: all ${end.slotCount} slots hold unreleased frames: close a frame before reading the next" }
             val r = end.sync(position, claimed, park = true) ?: continue
             reported = position
             if (r == FrameStatus.END) {
@@ -261,6 +263,8 @@ class FrameWriter(library: NativeFrames, handle: Long) : AutoCloseable {
     private var published = 0L
     private var freed = 0L
     private var reserved: WritableFrame? = null
+    /** Rust closed its side (seen by a publish). */
+    private var rustClosed = false
 
     val slotSize: Int get() = end.slotSize
     val slotCount: Int get() = end.slotCount
@@ -273,6 +277,7 @@ class FrameWriter(library: NativeFrames, handle: Long) : AutoCloseable {
     suspend fun reserve(): WritableFrame? {
         end.checkOpen()
         check(reserved == null) { "ferry: frame ${reserved?.sequence} is still reserved: publish or cancel it first" }
+        if (rustClosed) return null
         while (published - freed >= end.slotCount) {
             val r = end.sync(published, published, park = true) ?: continue
             if (r == FrameStatus.END) return null
@@ -295,7 +300,10 @@ class FrameWriter(library: NativeFrames, handle: Long) : AutoCloseable {
         reserved = null
         published++
         val r = end.report(published, published)
-        if (r == FrameStatus.END) return false
+        if (r == FrameStatus.END) {
+            rustClosed = true
+            return false
+        }
         freed = r
         return true
     }
@@ -342,7 +350,10 @@ class WritableFrame internal constructor(private val writer: FrameWriter, val se
         view.copyIn(slot, destinationIndex, source, startIndex, endIndex - startIndex)
     }
 
-    /** Hands the first [length] bytes to Rust; false if Rust already closed the ring. */
+    /**
+     * Hands the first [length] bytes to Rust: true if the ring was open then (Rust reads it
+     * unless it closes first), false if Rust had closed it (the frame is dropped).
+     */
     fun publish(length: Int): Boolean {
         checkLive()
         require(length in 0..capacity) { "ferry: frame length $length outside 0..$capacity" }
