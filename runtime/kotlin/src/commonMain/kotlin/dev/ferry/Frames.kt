@@ -1,5 +1,7 @@
 package dev.ferry
 
+import kotlinx.coroutines.Runnable
+
 /**
  * What a ferry-generated library that returns frame rings exposes (docs/frames.md). Each
  * call is one native call per batch of frames, never one per frame on the reading side.
