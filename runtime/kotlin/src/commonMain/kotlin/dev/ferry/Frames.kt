@@ -1,6 +1,7 @@
 package dev.ferry
 
 import kotlinx.coroutines.Runnable
+import kotlinx.coroutines.currentCoroutineContext
 
 /**
  * What a ferry-generated library that returns frame rings exposes (docs/frames.md). Each
@@ -40,7 +41,7 @@ internal object FrameStatus {
  * The Kotlin side of one ring: its shape, its memory view, its sink for wake-ups, and the
  * registration that closes it if its owner is dropped unclosed.
  */
-internal class RingEnd(private val library: NativeFrames, private val handle: Long, writable: Boolean) {
+internal class RingEnd(private val library: NativeFrames, private val handle: Long, private val writable: Boolean) {
     val slotSize: Int
     val slotCount: Int
     val view: RingView
@@ -61,10 +62,25 @@ internal class RingEnd(private val library: NativeFrames, private val handle: Lo
 
     fun checkOpen() = check(!isClosed) { "ferry: this frame ring was closed" }
 
-    /** One sync; a parked result waits for the upcall and returns null (call again). */
+    /**
+     * One sync; a parked result waits for the upcall and returns null (call again). Before
+     * parking it re-checks for a few microseconds (not on a UI thread): a producer that is
+     * only a little behind costs a few native calls instead of a thread wake-up each way.
+     */
     suspend fun sync(position: Long, seen: Long, park: Boolean): Long? {
         checkOpen()
-        val r = library.frameSync(handle, if (park) sinkId else 0L, position, seen)
+        if (park && !InlinePolling.onUiThread(currentCoroutineContext())) {
+            val deadline = nanoTime() + SPIN_NANOS
+            do {
+                val r = library.frameSync(handle, 0L, position, seen)
+                if (r < 0 || (if (writable) seen - r < slotCount else r > seen)) return checked(r)
+                SpinHint.pause()
+            } while (nanoTime() < deadline)
+        }
+        return checked(library.frameSync(handle, if (park) sinkId else 0L, position, seen))
+    }
+
+    private suspend fun checked(r: Long): Long? {
         if (r == FrameStatus.PARKED) {
             sink.take()
             return null
@@ -73,7 +89,7 @@ internal class RingEnd(private val library: NativeFrames, private val handle: Lo
         return r
     }
 
-    /** A sync that never parks (reporting progress). */
+    /** A report that never parks (progress, or a publish). */
     fun report(position: Long, seen: Long): Long {
         checkOpen()
         return library.frameSync(handle, 0L, position, seen)
@@ -87,6 +103,8 @@ internal class RingEnd(private val library: NativeFrames, private val handle: Lo
     }
 
     companion object {
+        private const val SPIN_NANOS = 20_000L
+
         /** Closes a ring whose Kotlin owner became unreachable unclosed (no reference to it). */
         fun closer(library: NativeFrames, handle: Long): Runnable = Runnable { library.frameClose(handle) }
     }
@@ -145,10 +163,10 @@ class FrameReader(library: NativeFrames, handle: Long) : AutoCloseable {
             }
             available = r
         }
-        // Half the ring released since Rust last heard: tell it now, so it refills while
-        // the rest is read (one call per half ring, not per frame).
+        // A quarter of the ring released since Rust last heard: tell it now, so it refills
+        // while the rest is read (one call per quarter ring, not per frame).
         val position = synchronized(lock) { released }
-        if (position - reported >= (end.slotCount + 1) / 2) {
+        if (position - reported >= (end.slotCount + 3) / 4) {
             end.report(position, claimed)
             reported = position
         }
