@@ -53,8 +53,9 @@ pub mod status {
     pub const FAILED: i64 = -3;
 }
 
-/// Times a side re-checks (yielding) before it parks.
-const SPINS: usize = 64;
+/// How long a producer re-checks (yielding to other tasks) before it parks: about the cost of
+/// one wake-up on a loaded machine, so a reader that keeps up never makes it pay one.
+const SPIN: std::time::Duration = std::time::Duration::from_micros(100);
 
 /// One `Pending` that wakes itself at once: lets the scheduler run other tasks.
 async fn yield_now() {
@@ -92,15 +93,28 @@ pub fn open_count() -> usize {
     OPEN.load(SeqCst)
 }
 
+/// A value alone on its cache line: the producer's and the consumer's counters never share
+/// one, so a store by one side does not slow the other side's reads of everything else.
+#[repr(align(64))]
+struct Line<T>(T);
+
+impl<T> std::ops::Deref for Line<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 struct Ring {
     slot_size: usize,
     slot_count: usize,
     stride: usize,
     mem: *mut u8,
     layout: Layout,
-    head: AtomicU64,
-    tail: AtomicU64,
-    state: AtomicU32,
+    head: Line<AtomicU64>,
+    tail: Line<AtomicU64>,
+    /// Rarely written (closes, parking marks): stays shared in both sides' caches.
+    state: Line<AtomicU32>,
     failure: Mutex<Option<String>>,
     /// A Rust side waiting: its waker, and the mark the other side checks.
     rust_waiting: AtomicBool,
@@ -218,9 +232,9 @@ pub fn ring(slot_size: usize, slot_count: usize) -> (FrameProducer, FrameConsume
         stride,
         mem,
         layout,
-        head: AtomicU64::new(0),
-        tail: AtomicU64::new(0),
-        state: AtomicU32::new(0),
+        head: Line(AtomicU64::new(0)),
+        tail: Line(AtomicU64::new(0)),
+        state: Line(AtomicU32::new(0)),
         failure: Mutex::new(None),
         rust_waiting: AtomicBool::new(false),
         waker: Mutex::new(None),
@@ -231,7 +245,7 @@ pub fn ring(slot_size: usize, slot_count: usize) -> (FrameProducer, FrameConsume
         handed: AtomicU32::new(0),
     });
     OPEN.fetch_add(1, SeqCst);
-    (FrameProducer { ring: ring.clone(), supervised: false }, FrameConsumer { ring, next: 0 })
+    (FrameProducer { ring: ring.clone(), supervised: false, tail: 0 }, FrameConsumer { ring, next: 0 })
 }
 
 /// Creates a ring and runs `produce` with its producer on ferry's runtime; returns the
@@ -286,6 +300,9 @@ pub struct FrameProducer {
     ring: Arc<Ring>,
     /// Run by [`produce`], which reports a panic with its message itself.
     supervised: bool,
+    /// The consumer's `tail` as last read: reread only when the ring looks full, so the
+    /// producer touches the consumer's cache line once per lap, not once per frame.
+    tail: u64,
 }
 
 impl FrameProducer {
@@ -302,13 +319,18 @@ impl FrameProducer {
         self.ring.closed(CONSUMER_CLOSED)
     }
 
-    fn free_slot(&self) -> Option<Result<u64, Closed>> {
-        let ring = &self.ring;
+    /// The next free slot's sequence number, if any. A free function of the fields it uses,
+    /// so `reserve` needs no clone of the `Arc` (whose count would be a shared hot line).
+    fn free_slot(ring: &Ring, tail: &mut u64) -> Option<Result<u64, Closed>> {
         if ring.closed(CONSUMER_CLOSED) {
             return Some(Err(Closed));
         }
-        let head = ring.head.load(SeqCst);
-        (head - ring.tail.load(SeqCst) < ring.slot_count as u64).then_some(Ok(head))
+        // Only this side stores `head`: a relaxed read of our own counter is exact.
+        let head = ring.head.load(std::sync::atomic::Ordering::Relaxed);
+        if head - *tail >= ring.slot_count as u64 {
+            *tail = ring.tail.load(SeqCst);
+        }
+        (head - *tail < ring.slot_count as u64).then_some(Ok(head))
     }
 
     /// Waits for a free slot (the consumer releasing one when the ring is full): lossless
@@ -316,19 +338,20 @@ impl FrameProducer {
     pub async fn reserve(&mut self) -> Result<FrameSlot<'_>, Closed> {
         // A reader only a little behind frees a slot within microseconds: yield to the
         // scheduler a few times before parking, rather than pay a wake-up each way.
-        for _ in 0..SPINS {
-            if self.free_slot().is_some() {
-                break;
+        if Self::free_slot(&self.ring, &mut self.tail).is_none() {
+            let start = std::time::Instant::now();
+            while Self::free_slot(&self.ring, &mut self.tail).is_none() && start.elapsed() < SPIN {
+                yield_now().await;
             }
-            yield_now().await;
         }
-        let seq = poll_fn(|cx| self.ring.poll_until(cx, || self.free_slot())).await?;
+        let (ring, tail) = (&*self.ring, &mut self.tail);
+        let seq = poll_fn(|cx| ring.poll_until(cx, || Self::free_slot(ring, tail))).await?;
         Ok(FrameSlot { producer: self, seq })
     }
 
     /// A free slot now, or `Ok(None)` when the ring is full.
     pub fn try_reserve(&mut self) -> Result<Option<FrameSlot<'_>>, Closed> {
-        match self.free_slot() {
+        match Self::free_slot(&self.ring, &mut self.tail) {
             None => Ok(None),
             Some(Err(closed)) => Err(closed),
             Some(Ok(seq)) => Ok(Some(FrameSlot { producer: self, seq })),
@@ -565,12 +588,13 @@ pub fn writer_handle(producer: FrameProducer, wake: Wake) -> u64 {
     hand_over_writer(&producer)
 }
 
-/// The ring behind a Kotlin handle, taken out of the table so nothing runs under its lock.
+/// Runs `f` on the ring behind a Kotlin handle, under the table's lock: no `Arc` clone per
+/// call (its count would be a line both sides write). What runs is short: counter stores and
+/// at most a Rust waker's wake (a Kotlin side never wakes itself).
 fn endpoint<T>(handle: i64, f: impl FnOnce(&Arc<Ring>, Side) -> T) -> Result<T, String> {
-    let (ring, side) = ENDPOINTS
-        .with(handle as u64, |e| (e.ring.clone(), e.side))
-        .ok_or_else(|| "ferry: this frame ring was closed (or the handle is not a ring's)".to_string())?;
-    Ok(f(&ring, side))
+    ENDPOINTS
+        .with(handle as u64, |e| f(&e.ring, e.side))
+        .ok_or_else(|| "ferry: this frame ring was closed (or the handle is not a ring's)".to_string())
 }
 
 /// What Kotlin needs to view the ring, as four i64 LE: slot size, slot count, stride, and a

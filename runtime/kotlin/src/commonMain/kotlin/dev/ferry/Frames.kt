@@ -2,6 +2,8 @@ package dev.ferry
 
 import kotlinx.coroutines.Runnable
 import kotlinx.coroutines.currentCoroutineContext
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.FlowCollector
 
 /**
  * What a ferry-generated library that returns frame rings exposes (docs/frames.md). Each
@@ -103,7 +105,7 @@ internal class RingEnd(private val library: NativeFrames, private val handle: Lo
     }
 
     companion object {
-        private const val SPIN_NANOS = 20_000L
+        private const val SPIN_NANOS = 50_000L
 
         /** Closes a ring whose Kotlin owner became unreachable unclosed (no reference to it). */
         fun closer(library: NativeFrames, handle: Long): Runnable = Runnable { library.frameClose(handle) }
@@ -124,57 +126,75 @@ private fun checkRange(index: Int, width: Int, size: Int) {
 class FrameReader(library: NativeFrames, handle: Long) : AutoCloseable {
     internal val end = RingEnd(library, handle, writable = false)
     private val registration = Reclaimers.DEFAULT.register(this, RingEnd.closer(library, handle))
-    private val lock = Lock()
+    private val slots = end.slotCount
 
     /** Frames published by Rust that this reader knows of. */
     private var available = 0L
-    /** Frames handed out by [next]. */
+    /** Frames handed out by [next], and the slot of the next one. */
     private var claimed = 0L
-    /** Frames released, in order (slots go back to Rust in order). */
+    private var claimSlot = 0
+    /** Frames released in order (slots go back to Rust in order), and the slot of the next. */
     private var released = 0L
+    private var releaseSlot = 0
     /** [released] as Rust last heard it. */
     private var reported = 0L
-    private val done = BooleanArray(end.slotCount)
+    /**
+     * Released slots [released] has not passed yet. [Frame.close] only sets its flag; [next]
+     * advances [released] over the released prefix, so closing a frame costs one store.
+     */
+    private val done = BooleanArray(slots)
     private var ended = false
 
     /** The largest frame a slot holds, in bytes. */
     val slotSize: Int get() = end.slotSize
 
     /** How many frames may be published and unreleased at once. */
-    val slotCount: Int get() = end.slotCount
+    val slotCount: Int get() = slots
 
     /**
      * The next frame, suspending while the ring is empty; null once Rust closed the ring
      * and every frame was read. Throws [RustPanicException] if the Rust producer panicked
-     * (after the frames it published before), `IllegalStateException` once closed.
+     * (after the frames it published before), `IllegalStateException` once closed. One
+     * reader is read by one coroutine at a time; its frames may be closed anywhere.
      */
     suspend fun next(): Frame? {
         end.checkOpen()
+        advanceReleased()
         while (claimed == available) {
             if (ended) return null
-            val position = synchronized(lock) { released }
             // Waiting with every slot held by an unreleased frame would wait forever.
-            check(claimed - position < end.slotCount) { "ferry: all ${end.slotCount} slots hold unreleased frames: close a frame before reading the next" }
-            val r = end.sync(position, claimed, park = true) ?: continue
+            check(claimed - released < slots) { "ferry: all $slots slots hold unreleased frames: close a frame before reading the next" }
+            val position = released
+            val r = end.sync(position, claimed, park = true)
             reported = position
+            advanceReleased()
+            if (r == null) continue
             if (r == FrameStatus.END) {
                 ended = true
                 return null
             }
             available = r
         }
-        // A quarter of the ring released since Rust last heard: tell it now, so it refills
-        // while the rest is read (one call per quarter ring, not per frame).
-        val position = synchronized(lock) { released }
-        if (position - reported >= (end.slotCount + 3) / 4) {
-            end.report(position, claimed)
-            reported = position
+        // An eighth of the ring released since Rust last heard: tell it now, so it refills
+        // while the rest is read (one call per eighth of the ring, not per frame).
+        if (released - reported >= (slots + 7) / 8) {
+            end.report(released, claimed)
+            reported = released
         }
         val sequence = claimed++
-        val slot = (sequence % end.slotCount).toInt()
+        val slot = claimSlot
+        claimSlot = if (slot + 1 == slots) 0 else slot + 1
         val stored = end.view.headerSequence(slot)
         check(stored == sequence) { "ferry: slot $slot holds frame $stored, expected $sequence" }
         return Frame(this, sequence, end.view.headerLength(slot), slot)
+    }
+
+    private fun advanceReleased() {
+        while (released < claimed && done[releaseSlot]) {
+            done[releaseSlot] = false
+            released++
+            releaseSlot = if (releaseSlot + 1 == slots) 0 else releaseSlot + 1
+        }
     }
 
     /**
@@ -182,29 +202,10 @@ class FrameReader(library: NativeFrames, handle: Long) : AutoCloseable {
      * (do not keep it, or copy what you need); the reader is closed when the collection
      * ends, however it ends. Collect it once.
      */
-    fun frames(): kotlinx.coroutines.flow.Flow<Frame> = kotlinx.coroutines.flow.flow {
-        try {
-            while (true) {
-                val frame = next() ?: break
-                try {
-                    emit(frame)
-                } finally {
-                    frame.close()
-                }
-            }
-        } finally {
-            close()
-        }
-    }
+    fun frames(): Flow<Frame> = FrameFlow(this)
 
     internal fun release(frame: Frame) {
-        synchronized(lock) {
-            done[frame.slot] = true
-            while (released < claimed && done[(released % end.slotCount).toInt()]) {
-                done[(released % end.slotCount).toInt()] = false
-                released++
-            }
-        }
+        done[frame.slot] = true
     }
 
     val isClosed: Boolean get() = end.isClosed
@@ -213,6 +214,28 @@ class FrameReader(library: NativeFrames, handle: Long) : AutoCloseable {
     override fun close() {
         end.close()
         registration.clean()
+    }
+}
+
+/**
+ * [FrameReader.frames]. A direct [Flow] rather than `flow {}`: it emits from the collector's
+ * own coroutine, so it keeps the context by construction, without `flow {}`'s check on
+ * every emit (a cost per frame).
+ */
+private class FrameFlow(private val reader: FrameReader) : Flow<Frame> {
+    override suspend fun collect(collector: FlowCollector<Frame>) {
+        try {
+            while (true) {
+                val frame = reader.next() ?: break
+                try {
+                    collector.emit(frame)
+                } finally {
+                    frame.close()
+                }
+            }
+        } finally {
+            reader.close()
+        }
     }
 }
 
