@@ -57,20 +57,6 @@ pub mod status {
 /// one wake-up on a loaded machine, so a reader that keeps up never makes it pay one.
 const SPIN: std::time::Duration = std::time::Duration::from_micros(100);
 
-/// One `Pending` that wakes itself at once: lets the scheduler run other tasks.
-async fn yield_now() {
-    let mut yielded = false;
-    poll_fn(|cx| {
-        if yielded {
-            return Poll::Ready(());
-        }
-        yielded = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    })
-    .await
-}
-
 /// The other side closed the ring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Closed;
@@ -341,7 +327,7 @@ impl FrameProducer {
         if Self::free_slot(&self.ring, &mut self.tail).is_none() {
             let start = std::time::Instant::now();
             while Self::free_slot(&self.ring, &mut self.tail).is_none() && start.elapsed() < SPIN {
-                yield_now().await;
+                tokio::task::yield_now().await;
             }
         }
         let (ring, tail) = (&*self.ring, &mut self.tail);
