@@ -90,6 +90,12 @@ export const CASES = [
   { id: 'affine_calls_mutex', unit: 'calls/s', better: 'higher', title: 'the same method on a Mutex-guarded object, 64 coroutines',
     measures: 'Calls per second of the same `bump()` on a plain `#[ferry::export(object)]` whose counter is in a `std::sync::Mutex`, from 64 coroutines on Dispatchers.Default: a sync call on the caller\'s thread, contending for the lock.',
     excludes: 'ferry only; the baseline for affine_calls (no thread hop, but the lock is taken on the callers\' threads).' },
+  { id: 'frames_small', unit: 'frames/s', better: 'higher', title: '64-byte frames from Rust, first 8 bytes read',
+    measures: 'Frames per second of 64-byte frames produced by Rust (frame i holds i in its first 8 bytes) and consumed in Kotlin, which reads each frame\'s first 8 bytes (10,000,000 frames; 2,000,000 with --quick; UniFFI a twentieth of that, the rate compared).',
+    excludes: 'ferry reads the slots of its zero-copy ring in place (4,096 slots; a Flow<Frame>, each frame released when its collect block returns); raw_jni copies batches of 1,024 frames into one reused byte[]; kotlin_baseline is a channelFlow of ByteArray made on Dispatchers.IO; UniFFI calls a fn returning Vec<u8> once per frame.' },
+  { id: 'frames_large', unit: 'GB/s', better: 'higher', title: '1 MiB frames from Rust, first and last 8 bytes read',
+    measures: 'Frame bytes handed over per second (GB = 10^9 bytes) of 1 MiB frames produced by Rust, each written once by the producer (filled, then its number in the first and last 8 bytes), consumed in Kotlin, which reads each frame\'s first and last 8 bytes (10,000 frames; 2,000 with --quick; UniFFI a twentieth).',
+    excludes: 'ferry: a ring of 8 one-MiB slots read in place; raw_jni copies each frame into one reused byte[]; kotlin_baseline allocates and fills a ByteArray per frame on Dispatchers.IO (no Rust); UniFFI returns a new Vec<u8> per frame.' },
 ];
 
 export const COLUMNS = [

@@ -28,12 +28,12 @@ function members(kotlin: string, declaration: RegExp): Map<string, string[]> {
   return out;
 }
 
-for (const fixture of ['functions', 'objects', 'streams']) {
+for (const fixture of ['functions', 'objects', 'streams', 'frames']) {
   describe(`faces: fixtures/${fixture}`, () => {
     test('the native FerryNative has exactly the members of the JVM one, with the same signatures', async () => {
       const out = await generated(fixture);
-      const jvm = members(file(out.kotlin, '/FerryNative.kt'), /external fun (\w+)\(([^)]*)\): (\w+)/g);
-      const native = members(file(out.kotlinNative, '/FerryNative.kt'), /^ {4}fun (\w+)\(([^)]*)\): (\w+) =/gm);
+      const jvm = members(file(out.kotlin, '/FerryNative.kt'), /external fun (\w+)\(([^)]*)\): ([\w.]+)/g);
+      const native = members(file(out.kotlinNative, '/FerryNative.kt'), /^ {4}fun (\w+)\(([^)]*)\): ([\w.]+) =/gm);
       assert.ok(jvm.size > 8, 'the JVM FerryNative lists its externals');
       assert.deepEqual([...native.entries()].sort(), [...jvm.entries()].sort());
     });
@@ -57,7 +57,7 @@ for (const fixture of ['functions', 'objects', 'streams']) {
 
     test('each native member has a JNI export too', async () => {
       const out = await generated(fixture);
-      const jvm = members(file(out.kotlin, '/FerryNative.kt'), /external fun (\w+)\(([^)]*)\): (\w+)/g);
+      const jvm = members(file(out.kotlin, '/FerryNative.kt'), /external fun (\w+)\(([^)]*)\): ([\w.]+)/g);
       for (const name of jvm.keys()) {
         const mangled = name.replace(/_/g, '_1');
         assert.match(out.rustGlue, new RegExp(`extern "system" fn Java_\\w+_FerryNative_${mangled}<`), `${name} has no JNI export`);

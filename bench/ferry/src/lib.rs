@@ -199,3 +199,32 @@ impl MutexCounter {
         *n
     }
 }
+
+// ---- frames ----------------------------------------------------------------------------
+
+/// `n` 64-byte frames, frame `i` holding `i` in its first 8 bytes, through a zero-copy ring.
+#[ferry::export]
+pub fn frames_small(n: u64) -> ferry::frames::FrameConsumer {
+    ferry::frames::produce(64, 4096, move |mut producer| async move {
+        for seq in 0..n {
+            let Ok(mut slot) = producer.reserve().await else { return };
+            slot[..8].copy_from_slice(&seq.to_le_bytes());
+            slot.publish(64);
+        }
+    })
+}
+
+/// `n` 1 MiB frames, each written once (filled, then `i` in its first and last 8 bytes).
+#[ferry::export]
+pub fn frames_large(n: u64) -> ferry::frames::FrameConsumer {
+    const LEN: usize = 1 << 20;
+    ferry::frames::produce(LEN, 8, move |mut producer| async move {
+        for seq in 0..n {
+            let Ok(mut slot) = producer.reserve().await else { return };
+            slot.fill(seq as u8);
+            slot[..8].copy_from_slice(&seq.to_le_bytes());
+            slot[LEN - 8..].copy_from_slice(&seq.to_le_bytes());
+            slot.publish(LEN);
+        }
+    })
+}

@@ -464,3 +464,46 @@ pub extern "system" fn Java_bench_RawJni_callbackReply(_env: JNIEnv, _cls: JClas
     let tx = unsafe { Box::from_raw(token as *mut oneshot::Sender<i32>) };
     let _ = tx.send(value);
 }
+
+// ---- frames ----------------------------------------------------------------------------
+
+// The floor for `frames_small` / `frames_large` as a JNI user would write it: frames made
+// on the calling thread into Rust memory and copied into a Kotlin array, many small frames
+// per call (one `SetByteArrayRegion` per batch), one large frame per call.
+
+const FRAME_SMALL: usize = 64;
+const FRAME_LARGE: usize = 1 << 20;
+
+thread_local! {
+    static FRAME_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Frames `first..first + count` (64 bytes each, `i` in the first 8) copied into `out`.
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_framesSmallBatch<'l>(mut env: JNIEnv<'l>, _cls: JClass<'l>, first: jlong, count: jint, out: JByteArray<'l>) {
+    FRAME_BUF.with(|buf| {
+        let mut buf = buf.borrow_mut();
+        buf.resize(count as usize * FRAME_SMALL, 0);
+        for (k, frame) in buf.chunks_mut(FRAME_SMALL).enumerate() {
+            frame[..8].copy_from_slice(&(first + k as i64).to_le_bytes());
+        }
+        // SAFETY: i8 and u8 have the same layout.
+        let bytes = unsafe { std::slice::from_raw_parts(buf.as_ptr() as *const i8, buf.len()) };
+        let _ = env.set_byte_array_region(&out, 0, bytes);
+    });
+}
+
+/// Frame `seq` (1 MiB, written once: filled, `seq` in the first and last 8 bytes) copied into `out`.
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_frameLarge<'l>(mut env: JNIEnv<'l>, _cls: JClass<'l>, seq: jlong, out: JByteArray<'l>) {
+    FRAME_BUF.with(|buf| {
+        let mut buf = buf.borrow_mut();
+        buf.resize(FRAME_LARGE, 0);
+        buf.fill(seq as u8);
+        buf[..8].copy_from_slice(&seq.to_le_bytes());
+        buf[FRAME_LARGE - 8..].copy_from_slice(&seq.to_le_bytes());
+        // SAFETY: as above.
+        let bytes = unsafe { std::slice::from_raw_parts(buf.as_ptr() as *const i8, buf.len()) };
+        let _ = env.set_byte_array_region(&out, 0, bytes);
+    });
+}

@@ -127,3 +127,24 @@ impl Caller {
         self.cb.inc_later(x).await
     }
 }
+
+// ---- frames ---------------------------------------------------------------------------
+
+/// Frame `seq` of `frames_small`: 64 bytes, `seq` in the first 8 (a new `Vec` per frame, as
+/// UniFFI returns bytes).
+#[uniffi::export]
+pub fn frame_small(seq: u64) -> Vec<u8> {
+    let mut v = vec![0u8; 64];
+    v[..8].copy_from_slice(&seq.to_le_bytes());
+    v
+}
+
+/// Frame `seq` of `frames_large`: 1 MiB written once, `seq` in the first and last 8 bytes.
+#[uniffi::export]
+pub fn frame_large(seq: u64) -> Vec<u8> {
+    const LEN: usize = 1 << 20;
+    let mut v = vec![seq as u8; LEN];
+    v[..8].copy_from_slice(&seq.to_le_bytes());
+    v[LEN - 8..].copy_from_slice(&seq.to_le_bytes());
+    v
+}

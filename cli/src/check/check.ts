@@ -177,6 +177,7 @@ function checkStreamItem(t: Extract<TypeRef, { kind: 'stream' }>, diags: Diagnos
     if (containsCallback(v)) diags.error(v.span, `\`${v.text}\`: trait objects cannot be stream items yet`);
     else if (v.kind === 'unit') diags.error(v.span, 'a stream of `()` carries no data: use a stream of a value (e.g. u64)');
     else if (v.kind === 'stream') diags.error(v.span, 'a stream of streams cannot cross the bridge: flatten it in Rust');
+    else if (v.kind === 'frames') diags.error(v.span, `\`${v.text}\`: a frame ring end cannot be a stream item: return it from a function`);
     else checkType(v, 'return', diags);
   };
   if (item.kind === 'result') {
@@ -266,6 +267,9 @@ function checkType(t: TypeRef, pos: Position, diags: Diagnostics): void {
       return;
     case 'stream':
       diags.error(t.span, '`impl Stream` can only be a return type');
+      return;
+    case 'frames':
+      if (pos !== 'return') diags.error(t.span, `\`${t.text}\`: a frame ring end can only be returned (directly or as the Ok of a Result): Kotlin gets it as a ${t.end === 'reader' ? 'FrameReader' : 'FrameWriter'}`);
       return;
     case 'callback':
       // Reached only from results (parameters are handled before): a Rust implementation

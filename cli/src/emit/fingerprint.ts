@@ -22,6 +22,7 @@ function typeShape(t: TypeRef): unknown {
     case 'stream': return ['stream', t.item ? typeShape(t.item) : null];
     case 'named': return ['named', t.name];
     case 'object': return ['object', t.name, t.arc];
+    case 'frames': return ['frames', t.end];
     default: return t.kind;
   }
 }

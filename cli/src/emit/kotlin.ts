@@ -19,6 +19,7 @@ import { WireSizes } from './wire-size.js';
 import { isMessageType } from '../check/check.js';
 import { kdoc, runsOn } from './kdoc.js';
 import { interfaceFingerprint, RUNTIME_VERSION } from './fingerprint.js';
+import { framesDecode, framesKotlinType, framesNativeDecls, framesOverrides, usesFrames } from './frames.js';
 
 export interface KotlinFile {
   path: string; // relative to --kotlin-out
@@ -40,6 +41,7 @@ export function kotlinType(t: TypeRef): string {
     case 'callback': return t.name;
     case 'ref': return kotlinType(t.inner);
     case 'result': return kotlinType(t.ok);
+    case 'frames': return framesKotlinType(t);
     case 'stream': return `kotlinx.coroutines.flow.Flow<${kotlinType(t.item!.kind === 'result' ? t.item!.ok : t.item!)}>`;
     default: throw new Error(`unchecked type ${t.kind} reached the Kotlin emitter`);
   }
@@ -104,6 +106,7 @@ export function decode(t: TypeRef, depth: number): string {
     // Typed as the interface: the result may be the caller's own Kotlin object.
     case 'callback': return `dev.ferry.Callbacks.returned<${t.name}>(r.i64(), r.i64(), ${RELEASE_OBJECT}) { ${traitObjectName(t.name)}(it, dev.ferry.RustObject.Adopt) }`;
     case 'object': return objectDecode(t.name);
+    case 'frames': return framesDecode(t, NATIVE_OBJECT);
     default: throw new Error(`cannot decode ${t.kind}`);
   }
 }
@@ -374,7 +377,7 @@ function nativeDecls(ir: CrateIr): { runtime: NativeDecl[]; crate: NativeDecl[] 
     decl('ferryCallbackDone', ['call: Long', 'reply: ByteArray'], 'Unit'),
   ];
   const user = allNativeFns(ir).map((fn) => decl(unraw(fn.name), nativeParams(fn), nativeReturn(fn)));
-  return { runtime, crate: [...objectNativeDecls(ir), ...user] };
+  return { runtime: [...runtime, ...framesNativeDecls(ir)], crate: [...objectNativeDecls(ir), ...user] };
 }
 
 function nativeObject(ir: CrateIr, face: 'jvm' | 'native'): string {
@@ -400,9 +403,9 @@ import dev.ferry.Bindings
 import dev.ferry.NativeLibrary
 import dev.ferry.NativeRuntime
 import dev.ferry.NativeStreams
-
+${usesFrames(ir) ? 'import dev.ferry.NativeFrames\n' : ''}
 /** The native library \`${ir.libName}\`: ${kind}. Use the wrappers instead. */
-internal object ${NATIVE_OBJECT} : NativeRuntime, NativeStreams {
+internal object ${NATIVE_OBJECT} : NativeRuntime, NativeStreams${usesFrames(ir) ? ', NativeFrames' : ''} {
     init {
 ${setUp}        // The library must report the interface these bindings were generated for.
         NativeLibrary.load("${ir.libName}", this, Bindings(0x${interfaceFingerprint(ir)}uL.toLong(), "${GENERATOR_VERSION}", "${RUNTIME_VERSION}"))
@@ -418,7 +421,7 @@ ${runtime}
     override fun requestStream(stream: Long, n: Long) = ferryStreamRequest(stream, n)
     override fun closeStream(stream: Long) = ferryStreamClose(stream)
     override fun completeCallback(call: Long, reply: ByteArray) = ferryCallbackDone(call, reply)
-${ir.objects.length > 0 ? '    override fun releaseObject(handle: Long) {\n        ferryReleaseObject(handle)\n    }\n' : ''}${user ? `\n${user}\n` : ''}}
+${framesOverrides(ir)}${ir.objects.length > 0 ? '    override fun releaseObject(handle: Long) {\n        ferryReleaseObject(handle)\n    }\n' : ''}${user ? `\n${user}\n` : ''}}
 ${face === 'native' ? nativeUpcalls(ir) : ''}`;
 }
 

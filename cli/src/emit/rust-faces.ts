@@ -18,7 +18,8 @@ export type NativeParam =
   | { name: string; kind: 'prim'; prim: AbiPrim }
   | { name: string; kind: 'bytes' };
 
-export type NativeResult = { kind: 'unit' } | { kind: 'prim'; prim: AbiPrim } | { kind: 'bytes' };
+/** `memory`: a frame ring's memory, a direct ByteBuffer to the JVM and an address to C. */
+export type NativeResult = { kind: 'unit' } | { kind: 'prim'; prim: AbiPrim } | { kind: 'bytes' } | { kind: 'memory' };
 
 export interface NativeExport {
   /** The member name in Kotlin's `FerryNative`; also the tail of both symbols. */
@@ -44,7 +45,7 @@ export function cSymbol(crateName: string, name: string): string {
 
 export function renderJni(e: NativeExport, kotlinPackage: string): string {
   const params = e.params.map((p) => (p.kind === 'prim' ? `${p.name}: ${RUST_PRIM[p.prim]}` : `${p.name}: JByteArray<'local>`));
-  const ret = e.result.kind === 'unit' ? '' : ` -> ${e.result.kind === 'prim' ? RUST_PRIM[e.result.prim] : 'jbyteArray'}`;
+  const ret = e.result.kind === 'unit' ? '' : ` -> ${e.result.kind === 'prim' ? RUST_PRIM[e.result.prim] : e.result.kind === 'memory' ? '::ferry::__private::jni::sys::jobject' : 'jbyteArray'}`;
   const symbol = e.symbol ?? jniSymbol(kotlinPackage, NATIVE_OBJECT, e.name);
   return `#[no_mangle]
 pub extern "system" fn ${symbol}<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>${params.map((p) => `, ${p}`).join('')})${ret} {
@@ -54,7 +55,7 @@ ${e.body}
 
 export function renderC(e: NativeExport, crateName: string): string {
   const params = e.params.map((p) => (p.kind === 'prim' ? `${p.name}: ${RUST_PRIM[p.prim]}` : `${p.name}_ptr: *const u8, ${p.name}_len: i64`));
-  const ret = e.result.kind === 'unit' ? '' : ` -> ${e.result.kind === 'prim' ? RUST_PRIM[e.result.prim] : 'face::Buffer'}`;
+  const ret = e.result.kind === 'unit' ? '' : ` -> ${e.result.kind === 'prim' ? RUST_PRIM[e.result.prim] : e.result.kind === 'memory' ? 'i64' : 'face::Buffer'}`;
   const bytes = e.params.filter((p) => p.kind === 'bytes')
     .map((p) => `    let ${p.name} = face::Bytes::new(${p.name}_ptr, ${p.name}_len);\n`).join('');
   return `#[no_mangle]
@@ -67,6 +68,6 @@ ${bytes}${e.body}
 /** The C declaration of an entry point, for the header cinterop reads. */
 export function cDeclaration(e: NativeExport, crateName: string): string {
   const params = ['int64_t *status', ...e.params.map((p) => (p.kind === 'prim' ? `${C_PRIM[p.prim]} ${p.name}` : `const int8_t *${p.name}_ptr, int64_t ${p.name}_len`))];
-  const ret = e.result.kind === 'unit' ? 'void' : e.result.kind === 'prim' ? C_PRIM[e.result.prim] : 'int8_t *';
+  const ret = e.result.kind === 'unit' ? 'void' : e.result.kind === 'prim' ? C_PRIM[e.result.prim] : e.result.kind === 'memory' ? 'int64_t' : 'int8_t *';
   return `${ret} ${e.symbol ?? cSymbol(crateName, e.name)}(${params.join(', ')});`;
 }

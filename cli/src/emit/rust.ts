@@ -13,6 +13,7 @@ import { returnedTraits } from '../ir/trait-objects.js';
 import { STREAM_NATIVE_PARAMS, streamExportBody, streamRuntimeExports } from './rust-streams.js';
 import { WireSizes } from './wire-size.js';
 import { interfaceFingerprint } from './fingerprint.js';
+import { framesEncode, framesRuntimeExports } from './frames.js';
 
 export const GENERATOR_VERSION = '0.1.0';
 
@@ -67,6 +68,7 @@ export function encode(t: TypeRef, expr: string, depth: number): string {
     case 'named': return `write_${t.name}(w, ${expr});`;
     case 'object': return objectEncode(expr);
     case 'callback': return traitObjectEncode(t.name, expr);
+    case 'frames': return framesEncode(t, expr);
     default: throw new Error(`cannot encode ${t.kind}`);
   }
 }
@@ -429,6 +431,7 @@ function runtimeExports(ir: CrateIr): NativeExport[] {
     counter('ferryOpenStreams', 'open_streams'),
     ...streamRuntimeExports(),
     ...objectRuntimeExports(ir),
+    ...framesRuntimeExports(ir),
   ];
 }
 

@@ -35,6 +35,7 @@ export class WireSizes {
       case 'option': return 1; // the tag
       case 'duration': return 12;
       case 'object': return 8; // a handle
+    case 'frames': return 8; // a handle
       case 'callback': return 8; // a handle (a returned one also carries Kotlin's)
       case 'ref': return this.size(t.inner, visiting);
       case 'named': return this.named(t.name, visiting);

@@ -248,6 +248,8 @@ export function resolveType(t: SynType, exported: Map<string, NamedTarget>, decl
   }
   if (isStd(segs, ['std', 'time', 'Duration'], ['core', 'time', 'Duration'], ['tokio', 'time', 'Duration'])) return { kind: 'duration', ...at };
   if (isStd(segs, ['ferry', 'CancellationToken'])) return { kind: 'token', ...at };
+  if (!declared.has(name) && isStd(segs, ['ferry', 'frames', 'FrameConsumer'])) return { kind: 'frames', end: 'reader', ...at };
+  if (!declared.has(name) && isStd(segs, ['ferry', 'frames', 'FrameProducer'])) return { kind: 'frames', end: 'writer', ...at };
   if (isStd(segs, ['std', 'sync', 'Arc'], ['std', 'boxed', 'Box'], ['std', 'rc', 'Rc'])) {
     const dyn = args.length === 1 && args[0].kind === 'dyn' ? args[0] : null;
     if (dyn && (name === 'Arc' || name === 'Box')) {

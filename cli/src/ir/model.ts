@@ -21,6 +21,8 @@ export type TypeRef = (
   | { kind: 'token' }
   | { kind: 'ref'; mutable: boolean; inner: TypeRef }
   | { kind: 'stream'; item: TypeRef | null }
+  /** `ferry::frames::FrameConsumer` (Kotlin reads: `reader`) or `FrameProducer` (Kotlin writes: `writer`). */
+  | { kind: 'frames'; end: 'reader' | 'writer' }
   /** An exported object: `Arc<T>` (`arc`) or the bare `T` / `Self` (constructors, `&T`). */
   | { kind: 'object'; name: string; arc: boolean }
   /** A Kotlin implementation of an exported callback trait: `Arc<dyn Name>` or `Box<dyn Name>`. */

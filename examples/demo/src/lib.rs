@@ -435,3 +435,24 @@ pub async fn upload(port: u16, chunks: impl Stream<Item = Vec<u8>> + Send + 'sta
     }
     Ok(sent)
 }
+
+// ---------------------------------------------------------------- frames without copies
+
+/// A video gradient: `frames` grey frames of `width` x `height` pixels, pixel (x, y) of frame
+/// `i` being `(x + y + i) % 256`, written straight into the slots of a 4-slot ring that
+/// Kotlin reads in place (docs/frames.md).
+#[ferry::export]
+pub fn gradient(frames: u32, width: u32, height: u32) -> ferry::frames::FrameConsumer {
+    let (w, h) = (width as usize, height as usize);
+    ferry::frames::produce(w * h, 4, move |mut producer| async move {
+        for i in 0..frames as usize {
+            let Ok(mut slot) = producer.reserve().await else { return };
+            for (y, row) in slot[..w * h].chunks_mut(w).enumerate() {
+                for (x, pixel) in row.iter_mut().enumerate() {
+                    *pixel = ((x + y + i) % 256) as u8;
+                }
+            }
+            slot.publish(w * h);
+        }
+    })
+}

@@ -197,6 +197,14 @@ mod __ferry_glue {
 
 
     #[allow(dead_code)]
+    fn __signature_gradient() {
+        type Params = (u32, u32, u32);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::gradient);
+    }
+
+
+
+    #[allow(dead_code)]
     fn __signature_EchoClient_new() {
         type Params = (u16,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::EchoClient::new);
@@ -240,7 +248,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0x1fb351f376c2f7b2u64 as i64
+            0xf36076143f39b19bu64 as i64
         }
 
         #[no_mangle]
@@ -281,6 +289,41 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryReleaseObject<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, handle: i64) -> u8 {
             face::release_object(&mut env, handle)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryOpenRings<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            ::ferry::diagnostics::open_rings() as i64
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryFrameOpen<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, ring: i64) -> jbyteArray {
+            face::frames::open(&mut env, ring)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryFrameMemory<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, ring: i64) -> ::ferry::__private::jni::sys::jobject {
+            face::frames::memory(&mut env, ring)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryFrameUnpin<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, pin: i64) {
+            face::frames::unpin(&mut env, pin)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryFrameSync<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, ring: i64, sink: i64, position: i64, seen: i64) -> i64 {
+            face::frames::sync(&mut env, ring, sink, position, seen)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryFrameFailure<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, ring: i64) -> jbyteArray {
+            face::frames::failure(&mut env, ring)
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryFrameClose<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, ring: i64) {
+            face::frames::close(&mut env, ring)
         }
 
         #[no_mangle]
@@ -411,6 +454,17 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_gradient<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_frames: i32, arg_width: i32, arg_height: i32) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_frames: u32 = arg_frames as u32;
+                let arg_width: u32 = arg_width as u32;
+                let arg_height: u32 = arg_height as u32;
+                let __result = crate::gradient(arg_frames, arg_width, arg_height);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::frames::hand_over_reader(&__result) as i64); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
         pub extern "system" fn Java_dev_ferry_demo_FerryNative_EchoClient_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_port: i16) -> jbyteArray {
             face::sync_call_tracked(&mut env, |env| {
                 let arg_port: u16 = arg_port as u16;
@@ -476,7 +530,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_ferry_demo_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0x1fb351f376c2f7b2u64 as i64
+            0xf36076143f39b19bu64 as i64
         }
 
         #[no_mangle]
@@ -525,6 +579,48 @@ mod __ferry_glue {
         pub unsafe extern "C" fn ferry_ferry_demo_ferryReleaseObject(__status: *mut i64, handle: i64) -> u8 {
             let mut env = face::Status::new(__status);
             face::release_object(&mut env, handle)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_ferryOpenRings(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            ::ferry::diagnostics::open_rings() as i64
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_ferryFrameOpen(__status: *mut i64, ring: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::frames::open(&mut env, ring)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_ferryFrameMemory(__status: *mut i64, ring: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::frames::memory(&mut env, ring)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_ferryFrameUnpin(__status: *mut i64, pin: i64) {
+            let mut env = face::Status::new(__status);
+            face::frames::unpin(&mut env, pin)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_ferryFrameSync(__status: *mut i64, ring: i64, sink: i64, position: i64, seen: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::frames::sync(&mut env, ring, sink, position, seen)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_ferryFrameFailure(__status: *mut i64, ring: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::frames::failure(&mut env, ring)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_ferryFrameClose(__status: *mut i64, ring: i64) {
+            let mut env = face::Status::new(__status);
+            face::frames::close(&mut env, ring)
         }
 
         #[no_mangle]
@@ -666,6 +762,18 @@ mod __ferry_glue {
                     let __result = crate::upload(arg_port, arg_chunks, arg_limit).await;
                     match __result { ::std::result::Result::Ok(__ok) => Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; write_Upload(w, &__ok); __w.into_bytes() }), ::std::result::Result::Err(__err) => Outcome::Error({ let mut __w = Writer::new(); let w = &mut __w; write_NetError(w, &__err); __w.into_bytes() }) }
                 }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_ferry_demo_gradient(__status: *mut i64, arg_frames: i32, arg_width: i32, arg_height: i32) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_frames: u32 = arg_frames as u32;
+                let arg_width: u32 = arg_width as u32;
+                let arg_height: u32 = arg_height as u32;
+                let __result = crate::gradient(arg_frames, arg_width, arg_height);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::frames::hand_over_reader(&__result) as i64); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
             })
         }
 

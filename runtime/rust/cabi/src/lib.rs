@@ -14,6 +14,7 @@
 //! as the JNI face, so one emitter writes both faces' bodies.
 
 pub mod callbacks;
+pub mod frames;
 pub mod streams;
 
 use ferry_core::calls::Outcome;
@@ -63,6 +64,7 @@ pub(crate) static UPCALLS: OnceLock<Upcalls> = OnceLock::new();
 /// `FERRY_TOKIO_WORKERS`, the native spelling of the JVM's system properties).
 fn init(upcalls: Upcalls) {
     if UPCALLS.set(upcalls).is_ok() {
+        frames::install();
         let flavor = std::env::var("FERRY_TOKIO_FLAVOR").ok();
         let workers = std::env::var("FERRY_TOKIO_WORKERS").ok();
         if flavor.is_some() || workers.is_some() {
@@ -258,7 +260,7 @@ fn deliver_completion(d: &Delivery) -> bool {
     (upcalls.complete)(d.call, d.status, d.value, data, len) != 0
 }
 
-fn deliver_signal(sink: i64, status: i32, payload: Option<&[u8]>) -> bool {
+pub(crate) fn deliver_signal(sink: i64, status: i32, payload: Option<&[u8]>) -> bool {
     let Some(upcalls) = UPCALLS.get() else { return false };
     let (data, len) = raw_payload(payload);
     (upcalls.deliver)(sink, status, data, len) != 0

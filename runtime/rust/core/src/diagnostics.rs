@@ -9,6 +9,10 @@ pub fn live_objects() -> u64 {
     crate::objects::live() as u64
 }
 
+pub fn open_rings() -> u64 {
+    crate::frames::open_count() as u64
+}
+
 pub fn open_streams() -> u64 {
     crate::streams::open_count() as u64
 }

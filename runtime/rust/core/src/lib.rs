@@ -25,6 +25,7 @@ pub mod cancel;
 pub mod completion;
 pub mod diagnostics;
 pub mod error;
+pub mod frames;
 pub mod handles;
 pub mod objects;
 pub mod panics;

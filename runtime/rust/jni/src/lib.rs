@@ -32,6 +32,7 @@ struct Cache {
 pub(crate) static CACHE: OnceLock<Cache> = OnceLock::new();
 
 pub mod callbacks;
+pub mod frames;
 pub mod streams;
 
 /// The `jni` crate this face is built on (the generated glue names its types through it).
@@ -77,6 +78,7 @@ fn cache_runtime(vm: JavaVM) -> jni::errors::Result<()> {
         stop: detach_current_thread,
     });
     streams::cache_jni(&mut env)?;
+    frames::install();
     callbacks::cache_jni(&mut env)?;
     let _ = CACHE.set(Cache { vm, complete, rust_panic, illegal_argument, illegal_state });
     Ok(())

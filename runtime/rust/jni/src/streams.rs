@@ -34,7 +34,7 @@ where
 /// One upcall `Streams.deliver(sink, status, payload)`, from a runtime thread; `false` if
 /// the JVM could not take it (the core then ends the Flow with a panic rather than leave
 /// the collector waiting).
-fn deliver(sink: i64, status: i32, payload: Option<&[u8]>) -> bool {
+pub(crate) fn deliver(sink: i64, status: i32, payload: Option<&[u8]>) -> bool {
     let (Some(vm), Some(upcall)) = (crate::vm(), DELIVER.get()) else { return false };
     let Ok(mut env) = crate::attached_env(vm) else { return false };
     upcall.call(&mut env, &[jvalue { j: sink }, jvalue { i: status }], payload).is_ok()

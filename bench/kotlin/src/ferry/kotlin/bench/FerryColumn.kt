@@ -7,6 +7,8 @@ import bench.ferrygen.IntCallback as FIntCallback
 import bench.ferrygen.add as fAdd
 import bench.ferrygen.echo as fEcho
 import bench.ferrygen.echoBytes as fEchoBytes
+import bench.ferrygen.framesLarge as fFramesLarge
+import bench.ferrygen.framesSmall as fFramesSmall
 import bench.ferrygen.hop as fHop
 import bench.ferrygen.spawnHop as fSpawnHop
 import bench.ferrygen.probeDroppedAt as fProbeDroppedAt
@@ -74,4 +76,17 @@ class FerryColumn : Column("ferry") {
 
     override suspend fun affineBump(): Long = affine.bump().toLong()
     override fun mutexBump(): Long = mutex.bump().toLong()
+
+    /** The zero-copy ring: each frame is read in place and released when the block returns. */
+    override suspend fun framesSmall(n: Long): Long {
+        var s = 0L
+        fFramesSmall(n.toULong()).frames().collect { s += it.getLong(0) }
+        return s
+    }
+
+    override suspend fun framesLarge(n: Long): Long {
+        var s = 0L
+        fFramesLarge(n.toULong()).frames().collect { s += it.getLong(0) + it.getLong(it.size - 8) }
+        return s
+    }
 }

@@ -53,6 +53,15 @@ abstract class Column(val key: String) {
     /** One call of the same `bump()` on a `Mutex`-guarded object (a plain `fun`, on the caller's thread). */
     open fun mutexBump(): Long = unsupported()
 
+    /**
+     * Consumes [n] 64-byte frames produced by Rust (frame `i` holds `i` in its first 8 bytes,
+     * little-endian), reading each frame's first 8 bytes; returns their sum.
+     */
+    open suspend fun framesSmall(n: Long): Long = unsupported()
+
+    /** Consumes [n] 1 MiB frames (`i` in the first and last 8 bytes); returns the sum of both. */
+    open suspend fun framesLarge(n: Long): Long = unsupported()
+
     private fun unsupported(): Nothing = throw UnsupportedOperationException("$key does not run this case")
 }
 
@@ -72,11 +81,13 @@ object Cases {
     const val CALLBACK_ASYNC_P50 = "callback_async_p50"
     const val AFFINE_CALLS = "affine_calls"
     const val AFFINE_CALLS_MUTEX = "affine_calls_mutex"
+    const val FRAMES_SMALL = "frames_small"
+    const val FRAMES_LARGE = "frames_large"
 
     val ALL = listOf(
         SYNC_NOOP, SYNC_STRING_ECHO, ASYNC_READY, ASYNC_HOP_P50, ASYNC_HOP_P99, ASYNC_SPAWN_HOP_P50,
         ASYNC_THROUGHPUT, INFLIGHT_MEMORY, CANCEL_LATENCY_P50, STREAM_ITEMS, BULK_BYTES,
-        CALLBACK_SYNC, CALLBACK_ASYNC_P50, AFFINE_CALLS, AFFINE_CALLS_MUTEX,
+        CALLBACK_SYNC, CALLBACK_ASYNC_P50, AFFINE_CALLS, AFFINE_CALLS_MUTEX, FRAMES_SMALL, FRAMES_LARGE,
     )
     val ASYNC = setOf(ASYNC_READY, ASYNC_HOP_P50, ASYNC_HOP_P99, ASYNC_SPAWN_HOP_P50, ASYNC_THROUGHPUT, INFLIGHT_MEMORY, CANCEL_LATENCY_P50, BULK_BYTES, CALLBACK_ASYNC_P50)
 }

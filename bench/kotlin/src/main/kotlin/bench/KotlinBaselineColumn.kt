@@ -82,6 +82,35 @@ class KotlinBaselineColumn : Column("kotlin_baseline") {
         }.collect { sum += it }
         return sum
     }
+
+    /** A Channel-backed Flow of ByteArrays made on another thread, as pure Kotlin would. */
+    override suspend fun framesSmall(n: Long): Long = byteArrayFrames(n, 64) { frame, i -> putLong(frame, 0, i) }
+
+    override suspend fun framesLarge(n: Long): Long = byteArrayFrames(n, FRAME_LARGE_BYTES) { frame, i ->
+        java.util.Arrays.fill(frame, i.toByte())
+        putLong(frame, 0, i)
+        putLong(frame, FRAME_LARGE_BYTES - 8, i)
+    }
+
+    private suspend fun byteArrayFrames(n: Long, size: Int, write: (ByteArray, Long) -> Unit): Long {
+        var s = 0L
+        channelFlow {
+            launch(Dispatchers.IO) {
+                for (i in 0 until n) send(ByteArray(size).also { write(it, i) })
+            }
+        }.collect { frame -> s += getLong(frame, 0) + if (size > 64) getLong(frame, size - 8) else 0L }
+        return s
+    }
+
+    private fun putLong(b: ByteArray, at: Int, v: Long) {
+        for (k in 0 until 8) b[at + k] = (v ushr (8 * k)).toByte()
+    }
+
+    private fun getLong(b: ByteArray, at: Int): Long {
+        var v = 0L
+        for (k in 7 downTo 0) v = (v shl 8) or (b[at + k].toLong() and 0xff)
+        return v
+    }
 }
 
 /** A `suspend fun(i32): i32` behind an interface, as the bridges' callback traits have it. */

@@ -75,7 +75,12 @@ class Plan(quick: Boolean) {
     val streamItems = if (quick) 2_000_000L else 10_000_000L
     val bulkBytes = 64 * 1024 * 1024
     val bulkCallsPerRound = if (quick) 2 else 4
+    val framesSmall = if (quick) 2_000_000L else 10_000_000L
+    val framesLarge = if (quick) 2_000L else 10_000L
 }
+
+/** Bytes in one frame of `frames_large`: 1 MiB. */
+const val FRAME_LARGE_BYTES = 1 shl 20
 
 interface CLib : Library {
     fun malloc_trim(pad: Long): Int
@@ -174,6 +179,8 @@ class Harness(private val opts: Opts) {
         if (want(Cases.CALLBACK_SYNC)) results[Cases.CALLBACK_SYNC] = callbackSync(cols)
         if (want(Cases.CALLBACK_ASYNC_P50)) results[Cases.CALLBACK_ASYNC_P50] = callbackAsync(cols)
         if (want(Cases.AFFINE_CALLS)) results[Cases.AFFINE_CALLS] = concurrentCalls(Cases.AFFINE_CALLS, cols) { c -> c.affineBump() }
+        if (want(Cases.FRAMES_SMALL)) results[Cases.FRAMES_SMALL] = framesSmall(cols)
+        if (want(Cases.FRAMES_LARGE)) results[Cases.FRAMES_LARGE] = framesLarge(cols)
         if (want(Cases.AFFINE_CALLS_MUTEX)) results[Cases.AFFINE_CALLS_MUTEX] = concurrentCalls(Cases.AFFINE_CALLS_MUTEX, cols) { c -> c.mutexBump() }
         log("measured in %.1f s".format((System.nanoTime() - t0) / 1e9))
 
@@ -439,6 +446,25 @@ class Harness(private val opts: Opts) {
 
     /** Sequential calls from one coroutine (runBlocking); the median latency per round. */
     private fun callbackAsync(cols: List<Column>) = sequentialMedian(Cases.CALLBACK_ASYNC_P50, cols) { c, i -> c.callbackAsync(i) }
+
+    /** Columns that copy every frame run fewer frames (the rate is what is compared). */
+    private fun frameCount(c: Column, full: Long): Long = if (c.key == "uniffi") full / 20 else full
+
+    private fun framesSmall(cols: List<Column>) = one(Cases.FRAMES_SMALL, cols, plan.heavyRounds, warmups = 1) { c, warm ->
+        val n = frameCount(c, if (warm) plan.framesSmall / 4 else plan.framesSmall)
+        var sum = 0L
+        val t = timeNs { runBlocking { sum = c.framesSmall(n) } }
+        check(sum == n * (n - 1) / 2) { "frames_small sum" }
+        n / (t / 1e9)
+    }
+
+    private fun framesLarge(cols: List<Column>) = one(Cases.FRAMES_LARGE, cols, plan.heavyRounds, warmups = 1) { c, warm ->
+        val n = frameCount(c, if (warm) plan.framesLarge / 4 else plan.framesLarge)
+        var sum = 0L
+        val t = timeNs { runBlocking { sum = c.framesLarge(n) } }
+        check(sum == n * (n - 1)) { "frames_large sum" }
+        n * FRAME_LARGE_BYTES / t.toDouble() // bytes per ns == GB/s
+    }
 
     private val bulkInput by lazy { ByteArray(plan.bulkBytes) { (it * 31).toByte() } }
 

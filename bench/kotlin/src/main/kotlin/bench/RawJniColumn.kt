@@ -50,6 +50,8 @@ object RawJni {
     @JvmStatic external fun callSync(handle: Long, x: Int): Int
     @JvmStatic external fun callAsyncStart(handle: Long, id: Long, x: Int)
     @JvmStatic external fun callbackReply(token: Long, value: Int)
+    @JvmStatic external fun framesSmallBatch(first: Long, count: Int, out: ByteArray)
+    @JvmStatic external fun frameLarge(seq: Long, out: ByteArray)
 
     /** One call of the Rust async fn that awaits [RawJniCallback.incLater] once. */
     suspend fun callAsync(handle: Long, x: Int): Int = suspendCancellableCoroutine<Long> { c ->
@@ -206,5 +208,33 @@ class RawJniColumn(private val libPath: String) : Column("raw_jni") {
         var sum = 0L
         RawJni.count(n).collect { sum += it }
         return sum
+    }
+
+    /** Batches of 1,024 frames copied into one reused array; each frame's first 8 bytes read. */
+    override suspend fun framesSmall(n: Long): Long {
+        val batch = 1024
+        val out = ByteArray(batch * 64)
+        val view = java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+        var s = 0L
+        var first = 0L
+        while (first < n) {
+            val count = minOf(batch.toLong(), n - first).toInt()
+            RawJni.framesSmallBatch(first, count, out)
+            for (k in 0 until count) s += view.getLong(k * 64)
+            first += count
+        }
+        return s
+    }
+
+    /** One frame per call, copied into one reused 1 MiB array. */
+    override suspend fun framesLarge(n: Long): Long {
+        val out = ByteArray(FRAME_LARGE_BYTES)
+        val view = java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+        var s = 0L
+        for (i in 0 until n) {
+            RawJni.frameLarge(i, out)
+            s += view.getLong(0) + view.getLong(FRAME_LARGE_BYTES - 8)
+        }
+        return s
     }
 }

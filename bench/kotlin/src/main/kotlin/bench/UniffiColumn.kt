@@ -5,6 +5,8 @@ import uniffi.ferry_bench_uniffi.IntCallback as UIntCallback
 import uniffi.ferry_bench_uniffi.add as uAdd
 import uniffi.ferry_bench_uniffi.echo as uEcho
 import uniffi.ferry_bench_uniffi.echoBytes as uEchoBytes
+import uniffi.ferry_bench_uniffi.frameLarge as uFrameLarge
+import uniffi.ferry_bench_uniffi.frameSmall as uFrameSmall
 import uniffi.ferry_bench_uniffi.hop as uHop
 import uniffi.ferry_bench_uniffi.spawnHop as uSpawnHop
 import uniffi.ferry_bench_uniffi.probeDroppedAt as uProbeDroppedAt
@@ -54,4 +56,22 @@ class UniffiColumn : Column("uniffi") {
     override fun probeDroppedAt(reset: Boolean) = uProbeDroppedAt(reset)
     override fun probeStarted() = uProbeStarted()
     override suspend fun echoBytes(b: ByteArray) = uEchoBytes(b)
+
+    /** One call per frame, each returning a new `ByteArray` (UniFFI's way for bytes). */
+    override suspend fun framesSmall(n: Long): Long {
+        var s = 0L
+        for (i in 0 until n) s += leLong(uFrameSmall(i.toULong()), 0)
+        return s
+    }
+
+    override suspend fun framesLarge(n: Long): Long {
+        var s = 0L
+        for (i in 0 until n) {
+            val f = uFrameLarge(i.toULong())
+            s += leLong(f, 0) + leLong(f, f.size - 8)
+        }
+        return s
+    }
+
+    private fun leLong(b: ByteArray, at: Int): Long = java.nio.ByteBuffer.wrap(b, at, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong()
 }

@@ -21,6 +21,10 @@ object FerryDiagnostics {
     @JvmStatic
     fun openStreams(): Long = Libraries.runtimes.sumOf { it.openStreams() }
 
+    /** Frame rings (docs/frames.md) with a side still open, Rust's or Kotlin's. */
+    @JvmStatic
+    fun openRings(): Long = Libraries.runtimes.sumOf { (it as? NativeFrames)?.openRings() ?: 0L }
+
     /** Kotlin callback implementations that Rust still holds (see [Callbacks]). */
     @JvmStatic
     fun liveCallbacks(): Long = Callbacks.live()

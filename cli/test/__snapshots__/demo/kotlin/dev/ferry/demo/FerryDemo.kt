@@ -168,3 +168,17 @@ suspend fun upload(port: UShort, chunks: kotlinx.coroutines.flow.Flow<ByteArray>
     r.finish()
     return value
 }
+
+/**
+ * A video gradient: `frames` grey frames of `width` x `height` pixels, pixel (x, y) of frame
+ * `i` being `(x + y + i) % 256`, written straight into the slots of a 4-slot ring that
+ * Kotlin reads in place (docs/frames.md).
+ *
+ * Calls Rust `crate::gradient`. Runs on the calling thread.
+ */
+fun gradient(frames: UInt, width: UInt, height: UInt): dev.ferry.FrameReader {
+    val r = WireReader(FerryNative.gradient(frames.toInt(), width.toInt(), height.toInt()))
+    val value = dev.ferry.FrameReader(FerryNative, r.i64())
+    r.finish()
+    return value
+}

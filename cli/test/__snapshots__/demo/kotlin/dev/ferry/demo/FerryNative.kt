@@ -7,12 +7,13 @@ import dev.ferry.Bindings
 import dev.ferry.NativeLibrary
 import dev.ferry.NativeRuntime
 import dev.ferry.NativeStreams
+import dev.ferry.NativeFrames
 
 /** The native library `ferry_demo`: raw JNI entry points. Use the wrappers instead. */
-internal object FerryNative : NativeRuntime, NativeStreams {
+internal object FerryNative : NativeRuntime, NativeStreams, NativeFrames {
     init {
         // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("ferry_demo", this, Bindings(0x1fb351f376c2f7b2uL.toLong(), "0.1.0", "0.1.0"))
+        NativeLibrary.load("ferry_demo", this, Bindings(0xf36076143f39b19buL.toLong(), "0.1.0", "0.1.0"))
     }
 
     @JvmStatic external fun ferryFingerprint(): Long
@@ -24,6 +25,13 @@ internal object FerryNative : NativeRuntime, NativeStreams {
     @JvmStatic external fun ferryStreamRequest(stream: Long, n: Long): Unit
     @JvmStatic external fun ferryStreamClose(stream: Long): Unit
     @JvmStatic external fun ferryCallbackDone(call: Long, reply: ByteArray): Unit
+    @JvmStatic external fun ferryOpenRings(): Long
+    @JvmStatic external fun ferryFrameOpen(ring: Long): ByteArray
+    @JvmStatic external fun ferryFrameMemory(ring: Long): dev.ferry.FrameMemory
+    @JvmStatic external fun ferryFrameUnpin(pin: Long): Unit
+    @JvmStatic external fun ferryFrameSync(ring: Long, sink: Long, position: Long, seen: Long): Long
+    @JvmStatic external fun ferryFrameFailure(ring: Long): ByteArray
+    @JvmStatic external fun ferryFrameClose(ring: Long): Unit
 
     override fun fingerprint(): Long = ferryFingerprint()
     override fun cancelCall(call: Long) = ferryCancelCall(call)
@@ -33,6 +41,13 @@ internal object FerryNative : NativeRuntime, NativeStreams {
     override fun requestStream(stream: Long, n: Long) = ferryStreamRequest(stream, n)
     override fun closeStream(stream: Long) = ferryStreamClose(stream)
     override fun completeCallback(call: Long, reply: ByteArray) = ferryCallbackDone(call, reply)
+    override fun openRings(): Long = ferryOpenRings()
+    override fun frameOpen(ring: Long): ByteArray = ferryFrameOpen(ring)
+    override fun frameMemory(ring: Long): dev.ferry.FrameMemory = ferryFrameMemory(ring)
+    override fun frameUnpin(pin: Long) = ferryFrameUnpin(pin)
+    override fun frameSync(ring: Long, sink: Long, position: Long, seen: Long): Long = ferryFrameSync(ring, sink, position, seen)
+    override fun frameFailure(ring: Long): ByteArray = ferryFrameFailure(ring)
+    override fun frameClose(ring: Long) = ferryFrameClose(ring)
     override fun releaseObject(handle: Long) {
         ferryReleaseObject(handle)
     }
@@ -49,6 +64,7 @@ internal object FerryNative : NativeRuntime, NativeStreams {
     @JvmStatic external fun counters(): ByteArray
     @JvmStatic external fun sign_in(__completion: Long, platform: Long, port: Short, user: ByteArray): Long
     @JvmStatic external fun upload(__completion: Long, port: Short, chunks: Long, limit: Int): Long
+    @JvmStatic external fun gradient(frames: Int, width: Int, height: Int): ByteArray
     @JvmStatic external fun EchoClient_new(port: Short): ByteArray
     @JvmStatic external fun EchoClient_send(__completion: Long, ferrySelf: Long, message: ByteArray): Long
     @JvmStatic external fun EchoClient_stats(ferrySelf: Long): ByteArray

@@ -14,9 +14,10 @@ import dev.ferry.Bindings
 import dev.ferry.NativeLibrary
 import dev.ferry.NativeRuntime
 import dev.ferry.NativeStreams
+import dev.ferry.NativeFrames
 
 /** The native library `ferry_demo`: its C functions, through cinterop. Use the wrappers instead. */
-internal object FerryNative : NativeRuntime, NativeStreams {
+internal object FerryNative : NativeRuntime, NativeStreams, NativeFrames {
     init {
         // Rust reaches Kotlin through these two C functions, from any thread.
         ferry_ferry_demo_ferryInit(
@@ -29,7 +30,7 @@ internal object FerryNative : NativeRuntime, NativeStreams {
             staticCFunction(::ferryCallbackReleaseUpcall).toLong(),
         )
         // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("ferry_demo", this, Bindings(0x1fb351f376c2f7b2uL.toLong(), "0.1.0", "0.1.0"))
+        NativeLibrary.load("ferry_demo", this, Bindings(0xf36076143f39b19buL.toLong(), "0.1.0", "0.1.0"))
     }
 
     fun ferryFingerprint(): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ferryFingerprint(__status) }
@@ -41,6 +42,13 @@ internal object FerryNative : NativeRuntime, NativeStreams {
     fun ferryStreamRequest(stream: Long, n: Long): Unit = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ferryStreamRequest(__status, stream, n) }
     fun ferryStreamClose(stream: Long): Unit = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ferryStreamClose(__status, stream) }
     fun ferryCallbackDone(call: Long, reply: ByteArray): Unit = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ferryCallbackDone(__status, call, CFace.ref(reply), reply.size.toLong()) }
+    fun ferryOpenRings(): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ferryOpenRings(__status) }
+    fun ferryFrameOpen(ring: Long): ByteArray = CFace.bytes(CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ferryFrameOpen(__status, ring) }, ::ferryFree)
+    fun ferryFrameMemory(ring: Long): dev.ferry.FrameMemory = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ferryFrameMemory(__status, ring) }
+    fun ferryFrameUnpin(pin: Long): Unit = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ferryFrameUnpin(__status, pin) }
+    fun ferryFrameSync(ring: Long, sink: Long, position: Long, seen: Long): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ferryFrameSync(__status, ring, sink, position, seen) }
+    fun ferryFrameFailure(ring: Long): ByteArray = CFace.bytes(CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ferryFrameFailure(__status, ring) }, ::ferryFree)
+    fun ferryFrameClose(ring: Long): Unit = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ferryFrameClose(__status, ring) }
 
     override fun fingerprint(): Long = ferryFingerprint()
     override fun cancelCall(call: Long) = ferryCancelCall(call)
@@ -50,6 +58,13 @@ internal object FerryNative : NativeRuntime, NativeStreams {
     override fun requestStream(stream: Long, n: Long) = ferryStreamRequest(stream, n)
     override fun closeStream(stream: Long) = ferryStreamClose(stream)
     override fun completeCallback(call: Long, reply: ByteArray) = ferryCallbackDone(call, reply)
+    override fun openRings(): Long = ferryOpenRings()
+    override fun frameOpen(ring: Long): ByteArray = ferryFrameOpen(ring)
+    override fun frameMemory(ring: Long): dev.ferry.FrameMemory = ferryFrameMemory(ring)
+    override fun frameUnpin(pin: Long) = ferryFrameUnpin(pin)
+    override fun frameSync(ring: Long, sink: Long, position: Long, seen: Long): Long = ferryFrameSync(ring, sink, position, seen)
+    override fun frameFailure(ring: Long): ByteArray = ferryFrameFailure(ring)
+    override fun frameClose(ring: Long) = ferryFrameClose(ring)
     override fun releaseObject(handle: Long) {
         ferryReleaseObject(handle)
     }
@@ -66,6 +81,7 @@ internal object FerryNative : NativeRuntime, NativeStreams {
     fun counters(): ByteArray = CFace.bytes(CFace.call(::ferryFree) { __status -> ferry_ferry_demo_counters(__status) }, ::ferryFree)
     fun sign_in(__completion: Long, platform: Long, port: Short, user: ByteArray): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_sign_in(__status, __completion, platform, port, CFace.ref(user), user.size.toLong()) }
     fun upload(__completion: Long, port: Short, chunks: Long, limit: Int): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_upload(__status, __completion, port, chunks, limit) }
+    fun gradient(frames: Int, width: Int, height: Int): ByteArray = CFace.bytes(CFace.call(::ferryFree) { __status -> ferry_ferry_demo_gradient(__status, frames, width, height) }, ::ferryFree)
     fun EchoClient_new(port: Short): ByteArray = CFace.bytes(CFace.call(::ferryFree) { __status -> ferry_ferry_demo_EchoClient_new(__status, port) }, ::ferryFree)
     fun EchoClient_send(__completion: Long, ferrySelf: Long, message: ByteArray): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_EchoClient_send(__status, __completion, ferrySelf, CFace.ref(message), message.size.toLong()) }
     fun EchoClient_stats(ferrySelf: Long): ByteArray = CFace.bytes(CFace.call(::ferryFree) { __status -> ferry_ferry_demo_EchoClient_stats(__status, ferrySelf) }, ::ferryFree)
