@@ -194,6 +194,12 @@ describe('bad input: one problem each, exact diagnostics', () => {
     for (const l of lines) assert.match(l, /^src\/lib\.rs:4:\d+: error: syntax error/);
   });
 
+  test('an unclosed brace is reported where it opens, not at the start of the file', async () => {
+    const lib = '#[ferry::export]\npub fn ok() {}\n\n#[ferry::export]\npub async fn open(n: u32) -> u32 {\n    let m = n + 1;\n    m\n\n#[ferry::export]\npub fn after() {}\n';
+    const lines = await diagnose({ lib, exactLib: true });
+    assert.deepEqual(lines, ['src/lib.rs:5:34: error: syntax error: this `{` is never closed']);
+  });
+
   test('syntax error in a module file', async () => {
     const lines = await diagnose({ lib: 'pub mod m;\n', files: { 'm.rs': 'pub struct S {\n    a: i32,,\n}\n' } });
     assert.ok(lines.length >= 1);

@@ -170,12 +170,29 @@ function reportSyntaxErrors(root: Node, ctx: FileContext, diags: Diagnostics): v
   if (!root.hasError) return;
   const visit = (n: Node): void => {
     if (n.type === 'ERROR' || n.isMissing) {
-      diags.error(spanOf(n, ctx), n.isMissing ? `syntax error: missing ${n.type}` : 'syntax error: cannot parse this Rust code');
+      // An unclosed delimiter makes tree-sitter wrap everything from the file's start in one
+      // ERROR node: point at the delimiter itself, as rustc does, not at line 1.
+      const open = n.isMissing ? null : unclosedDelimiter(n);
+      if (open) diags.error(spanOf(open, ctx), `syntax error: this \`${open.type}\` is never closed`);
+      else diags.error(spanOf(n, ctx), n.isMissing ? `syntax error: missing ${n.type}` : 'syntax error: cannot parse this Rust code');
       return;
     }
     for (const c of n.children) if (c && c.hasError) visit(c);
   };
   visit(root);
+}
+
+const CLOSING: Record<string, string> = { '}': '{', ')': '(', ']': '[' };
+
+/** The innermost opening delimiter among an ERROR node's own tokens that nothing closes. */
+function unclosedDelimiter(error: Node): Node | null {
+  const open: Node[] = [];
+  for (const c of error.children) {
+    if (!c) continue;
+    if (c.type === '{' || c.type === '(' || c.type === '[') open.push(c);
+    else if (CLOSING[c.type] && open.length > 0 && open[open.length - 1].type === CLOSING[c.type]) open.pop();
+  }
+  return open.length > 0 ? open[open.length - 1] : null;
 }
 
 /** Exactly `#[cfg(test)]`: `cfg(not(test))` or `cfg(feature = "test-utils")` items are real. */
