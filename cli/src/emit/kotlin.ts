@@ -5,7 +5,7 @@
 import { callbackParam, flowParam, isRegistryParam, registersCallbacks } from '../ir/model.js';
 import type { CrateIr, EnumDecl, Field, FnDecl, RecordDecl, TypeRef, Variant } from '../ir/model.js';
 import { camelCase, CODECS_OBJECT, JOURNAL, kotlinIdent, kotlinPropertyName, LIBRARY_OBJECT, NATIVE_OBJECT, screamingSnake, unraw } from '../names.js';
-import { JNI_KOTLIN, USER_KOTLIN, valueAbi, WIRE_METHOD } from './abi.js';
+import { JNI_KOTLIN, kotlinFromBits, USER_KOTLIN, valueAbi, WIRE_METHOD } from './abi.js';
 import { emitCHeader, GENERATOR_VERSION } from './rust.js';
 import { allNativeFns, isObjectParam, valueNativeFns } from '../ir/objects.js';
 import { emitObjectsFile, keepObjectsAlive, objectDecode, objectNativeArg, objectNativeDecls, valueMembers, type KotlinEmit } from './kotlin-objects.js';
@@ -18,7 +18,7 @@ import { STREAM_IMPORTS, STREAM_NATIVE_PARAMS, streamBody, streamDoc, streamKotl
 import { WireSizes } from './wire-size.js';
 import { isMessageType } from '../check/check.js';
 import { kdoc, runsOn } from './kdoc.js';
-import { interfaceFingerprint, RUNTIME_VERSION } from './fingerprint.js';
+import { interfaceFingerprint, RUNTIME_PROTOCOL, RUNTIME_VERSION } from './fingerprint.js';
 import { framesDecode, framesKotlinType, framesNativeDecls, framesOverrides, usesFrames } from './frames.js';
 
 export interface KotlinFile {
@@ -310,13 +310,7 @@ function asyncValue(t: TypeRef): string[] {
   const abi = valueAbi(t);
   switch (abi.kind) {
     case 'unit': return [];
-    case 'prim': {
-      const bits = 'raw as Long';
-      const expr: Record<string, string> = {
-        bool: `(${bits}) != 0L`, f32: `Float.fromBits((${bits}).toInt())`, f64: `Double.fromBits(${bits})`, i64: `${bits}`,
-      };
-      return [`return ${expr[abi.prim] ?? `(${bits}).to${USER_KOTLIN[abi.prim]}()`}`];
-    }
+    case 'prim': return [`return ${kotlinFromBits(abi.prim, 'raw as Long')}`];
     case 'utf8': return ['return (raw as ByteArray).decodeToString()'];
     case 'raw-bytes': return ['return raw as ByteArray'];
     case 'wire': return ['val r = WireReader(raw as ByteArray)', ...returnFromReader(t)];
@@ -408,7 +402,7 @@ ${usesFrames(ir) ? 'import dev.ferry.NativeFrames\n' : ''}
 internal object ${NATIVE_OBJECT} : NativeRuntime, NativeStreams${usesFrames(ir) ? ', NativeFrames' : ''} {
     init {
 ${setUp}        // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("${ir.libName}", this, Bindings(0x${interfaceFingerprint(ir)}uL.toLong(), "${GENERATOR_VERSION}", "${RUNTIME_VERSION}"))
+        NativeLibrary.load("${ir.libName}", this, Bindings(0x${interfaceFingerprint(ir)}uL.toLong(), "${GENERATOR_VERSION}", "${RUNTIME_VERSION}", ${RUNTIME_PROTOCOL}))
     }
 
 ${runtime}

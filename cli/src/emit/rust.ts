@@ -12,7 +12,7 @@ import { callbackFromHandle, callbackLiftParam, callbackProxy, flowLiftParam, tr
 import { returnedTraits } from '../ir/trait-objects.js';
 import { STREAM_NATIVE_PARAMS, streamExportBody, streamRuntimeExports } from './rust-streams.js';
 import { WireSizes } from './wire-size.js';
-import { interfaceFingerprint } from './fingerprint.js';
+import { interfaceFingerprint, RUNTIME_PROTOCOL } from './fingerprint.js';
 import { framesEncode, framesRuntimeExports } from './frames.js';
 
 export const GENERATOR_VERSION = '0.1.0';
@@ -512,7 +512,10 @@ ${ir.allowPanicAbort ? '' : `// Catching panics at the bridge needs unwinding: w
 #[cfg(panic = "abort")]
 compile_error!("ferry: this crate is built with panic = \\"abort\\", so a Rust panic would abort the process instead of reaching Kotlin as RustPanicException. Build with panic = \\"unwind\\" (the default), or accept aborts with \`allow-panic-abort = true\` under [package.metadata.ferry] in Cargo.toml and run ferry generate again.");
 
-`}#[doc(hidden)]
+`}// The runtime protocol this glue speaks: a \`ferry\` crate of another release fails here.
+const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<${RUNTIME_PROTOCOL}>();
+
+#[doc(hidden)]
 #[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, unused_unsafe, clippy::all)]
 mod __ferry_glue {
     use ::ferry::calls::Outcome;
