@@ -3,7 +3,7 @@
 
 import { Diagnostics, Span } from '../diagnostics.js';
 import { callbackParam, flowParam, typeContains } from '../ir/model.js';
-import type { CallbackDecl, CrateIr, EnumDecl, Field, FnDecl, ObjectDecl, RecordDecl, TypeRef } from '../ir/model.js';
+import type { CallbackDecl, CrateIr, EnumDecl, Field, FnDecl, MethodDecl, ObjectDecl, RecordDecl, TypeRef } from '../ir/model.js';
 import { isObjectParam, methodRole } from '../ir/objects.js';
 import { camelCase, CODECS_OBJECT, kotlinPropertyName, LIBRARY_OBJECT, NATIVE_OBJECT, screamingSnake, unraw } from '../names.js';
 
@@ -375,7 +375,7 @@ const ENUM_CLASS_MEMBERS = new Set(['name', 'ordinal', 'compareTo', 'equals', 'h
 function checkValueMethods(owner: RecordDecl | EnumDecl, properties: string[], reserved: Set<string>, diags: Diagnostics): void {
   const kind = 'fields' in owner ? 'record' : 'enum';
   const aKind = kind === 'record' ? 'a record' : 'an enum';
-  const kotlinNames = new Map<string, string>();
+  const kotlinNames = new KotlinMethodNames(owner.name, diags);
   const getters = new Map(properties.map((p) => [`get${p.charAt(0).toUpperCase()}${p.slice(1)}`, p]));
   for (const m of owner.methods) {
     const full = `${owner.name}::${m.name}`;
@@ -387,8 +387,8 @@ function checkValueMethods(owner: RecordDecl | EnumDecl, properties: string[], r
     checkFn({ ...m, name: full }, diags);
     const kotlin = camelCase(m.name);
     const member = m.receiver !== 'none';
-    if (unraw(m.name).startsWith('ferry')) {
-      diags.error(m.span, `method \`${full}\`: names starting with \`ferry\` are reserved for the bridge`);
+    if (reservedForTheBridge(full, m, diags)) {
+      // that error is enough: the clashes below would only repeat it in other words
     } else if (member && (reserved.has(kotlin) || /^component\d+$/.test(kotlin))) {
       diags.error(m.span, `method \`${full}\` becomes Kotlin \`${kotlin}\`, which the ${kind === 'record' ? 'data' : 'enum'} class \`${owner.name}\` already has: rename it`);
     } else if (member && properties.includes(kotlin)) {
@@ -398,10 +398,33 @@ function checkValueMethods(owner: RecordDecl | EnumDecl, properties: string[], r
     } else if (!member && reserved.has(kotlin) && kind === 'enum') {
       diags.error(m.span, `associated fn \`${full}\` becomes Kotlin \`${owner.name}.${kotlin}\`, which the enum class already has: rename it`);
     }
-    const key = `${member ? 'member' : 'companion'} ${kotlin}`;
-    const prior = kotlinNames.get(key);
-    if (prior) diags.error(m.span, `\`${full}\` becomes Kotlin \`${kotlin}\`, as does \`${owner.name}::${prior}\``);
-    kotlinNames.set(key, m.name);
+    kotlinNames.claim(m, member ? 'member' : 'companion');
+  }
+}
+
+/** Reports a method named `ferry…`, a prefix the bridge keeps for itself; true if it was. */
+function reservedForTheBridge(full: string, m: MethodDecl, diags: Diagnostics): boolean {
+  if (!unraw(m.name).startsWith('ferry')) return false;
+  diags.error(m.span, `method \`${full}\`: names starting with \`ferry\` are reserved for the bridge`);
+  return true;
+}
+
+/**
+ * The Kotlin names an owner's methods take, on the class (`member`) or its companion: a
+ * second method with the same Kotlin name on the same side is reported naming the first.
+ */
+class KotlinMethodNames {
+  private readonly taken = new Map<string, string>();
+
+  constructor(private readonly owner: string, private readonly diags: Diagnostics) {}
+
+  /** Takes `m`'s Kotlin name on `side`; `report: false` takes it without reporting a clash. */
+  claim(m: MethodDecl, side: 'member' | 'companion', report = true): void {
+    const kotlin = camelCase(m.name);
+    const key = `${side} ${kotlin}`;
+    const prior = this.taken.get(key);
+    if (prior && report) this.diags.error(m.span, `\`${this.owner}::${m.name}\` becomes Kotlin \`${kotlin}\`, as does \`${this.owner}::${prior}\``);
+    this.taken.set(key, m.name);
   }
 }
 
@@ -448,7 +471,7 @@ function checkObject(obj: ObjectDecl, diags: Diagnostics): void {
   const what = `object \`${obj.name}\``;
   if (obj.generics) diags.error(obj.span, `${what} is generic (${obj.generics}): exported objects need concrete types`);
   if (!obj.visibleFromRoot) diags.error(obj.span, `${what} is not visible from the crate root: make it (and its modules) \`pub\``);
-  const kotlinNames = new Map<string, string>();
+  const kotlinNames = new KotlinMethodNames(obj.name, diags);
   for (const m of obj.methods) {
     const full = `${obj.name}::${m.name}`;
     if (m.receiver === 'mut-ref') {
@@ -469,11 +492,8 @@ function checkObject(obj: ObjectDecl, diags: Diagnostics): void {
     const kotlin = camelCase(m.name);
     if (role === 'method' && OBJECT_MEMBERS.has(kotlin)) diags.error(m.span, `method \`${full}\` becomes Kotlin \`${kotlin}\`, which every object class already has (AutoCloseable / RustObject): rename it`);
     if (role === 'method' && kotlin === 'compareTo' && obj.traits?.ord) diags.error(m.span, `method \`${full}\` becomes Kotlin \`compareTo\`, which \`${obj.name}\` already has from Rust's \`Ord\` (it is Comparable): rename it`);
-    if (unraw(m.name).startsWith('ferry')) diags.error(m.span, `method \`${full}\`: names starting with \`ferry\` are reserved for the bridge`);
-    const key = `${role === 'method' ? 'member' : 'companion'} ${kotlin}`;
-    const prior = kotlinNames.get(key);
-    if (prior && role !== 'constructor') diags.error(m.span, `\`${full}\` becomes Kotlin \`${kotlin}\`, as does \`${obj.name}::${prior}\``);
-    kotlinNames.set(key, m.name);
+    reservedForTheBridge(full, m, diags);
+    kotlinNames.claim(m, role === 'method' ? 'member' : 'companion', role !== 'constructor');
   }
 }
 
