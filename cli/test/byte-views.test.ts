@@ -57,7 +57,7 @@ describe('byte slices: generated glue', () => {
   test('Kotlin: a ByteArray form everywhere, a ByteBuffer overload on the JVM only', async () => {
     const out = await generate(LIB);
     assertContains(out.kotlinAll, 'fun copyInto(src: ByteArray, out: ByteArray): UInt {');
-    assertContains(out.kotlinAll, 'require(src !== out) { "the same bytes cannot be passed as both `src` and `out`: a &mut [u8] must not overlap another byte argument" }');
+    assertContains(out.kotlinAll, 'kotlin.require(src !== out) { "the same bytes cannot be passed as both `src` and `out`: a &mut [u8] must not overlap another byte argument" }');
     const buffers = out.output.kotlin.find((f) => f.path.endsWith('DemoByteBuffers.kt'))?.content ?? '';
     assertContains(buffers, 'fun copyInto(src: java.nio.ByteBuffer, out: java.nio.ByteBuffer): UInt {');
     assertContains(buffers, 'if (out.isReadOnly) throw java.nio.ReadOnlyBufferException()');

@@ -79,7 +79,7 @@ export function aliasChecks(params: FnDecl['params']): string[] {
   const slices = params.filter((p) => byteSlice(p.type)).map((p) => ({ name: kotlinIdent(camelCase(p.name)), out: byteSlice(p.type) === 'out' }));
   const lines: string[] = [];
   slices.forEach((a, i) => slices.slice(i + 1).filter((b) => a.out || b.out).forEach((b) => {
-    lines.push(`require(${a.name} !== ${b.name}) { "the same bytes cannot be passed as both \`${a.name}\` and \`${b.name}\`: a &mut [u8] must not overlap another byte argument" }`);
+    lines.push(`kotlin.require(${a.name} !== ${b.name}) { "the same bytes cannot be passed as both \`${a.name}\` and \`${b.name}\`: a &mut [u8] must not overlap another byte argument" }`);
   }));
   return lines;
 }
