@@ -85,6 +85,8 @@ pub fn f(env: &[u8], buffer: &mut [u8], w: &[u8], r#in: &mut [u8]) -> u32 { 0 }
 `);
     assertContains(out.rust, 'let mut arg_buffer = face::buffer_out(env, &arg_buffer, arg_buffer__at, arg_buffer__len)?;');
     assertContains(out.kotlinAll, 'fun f(env: java.nio.ByteBuffer, buffer: java.nio.ByteBuffer, w: java.nio.ByteBuffer, `in`: java.nio.ByteBuffer): UInt {');
+    assertContains(out.kotlinAll, '@JvmStatic external fun f__buffers(env: java.nio.ByteBuffer, env__at: Int, env__len: Int, buffer: java.nio.ByteBuffer, buffer__at: Int, buffer__len: Int, w: java.nio.ByteBuffer, w__at: Int, w__len: Int, `in`: java.nio.ByteBuffer, in__at: Int, in__len: Int): Int');
+    assertContains(out.kotlinAll, 'FerryNative.f__buffers(env, env.position(), env.remaining(), buffer, buffer.position(), buffer.remaining(), w, w.position(), w.remaining(), `in`, `in`.position(), `in`.remaining())');
   });
 });
 

@@ -90,7 +90,9 @@ export function bufferNativeDecls(ir: CrateIr, nativeParams: (fn: FnDecl) => str
     const params = nativeParams(fn).flatMap((p) => {
       const name = p.split(': ')[0];
       const param = fn.params.find((q) => kotlinIdent(camelCase(q.name)) === name);
-      return param && byteSlice(param.type) ? [`${name}: java.nio.ByteBuffer`, `${name}__at: Int`, `${name}__len: Int`] : [p];
+      // A keyword parameter is `in` in backticks; `in__at` needs none.
+      const bare = name.replace(/`/g, '');
+      return param && byteSlice(param.type) ? [`${name}: java.nio.ByteBuffer`, `${bare}__at: Int`, `${bare}__len: Int`] : [p];
     });
     return decl(bufferFormName(unraw(fn.name)), params, nativeReturn(fn));
   });

@@ -114,6 +114,14 @@ mod __ferry_glue {
 
 
     #[allow(dead_code)]
+    fn __signature_keywords() {
+        type Params = (&'static [u8], &'static mut [u8]);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::keywords);
+    }
+
+
+
+    #[allow(dead_code)]
     fn __signature_sum_later() {
         type Params = (&'static [u8],);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::sum_later);
@@ -213,7 +221,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_byte_1views_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0x4c42cdca17092fa6u64 as i64
+            0xf4eed6fd1dd8d60cu64 as i64
         }
 
         #[no_mangle]
@@ -406,6 +414,30 @@ mod __ferry_glue {
                 ::ferry::byte_views::disjoint(&[(arg_env.as_ptr() as usize, arg_env.len(), false), (arg_buffer.as_ptr() as usize, arg_buffer.len(), true), (arg_out.as_ptr() as usize, arg_out.len(), false)])?;
                 let __result = crate::shadowing(&arg_env, &mut *arg_buffer, &arg_out, arg_w);
                 arg_buffer.commit(env)?;
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_byte_1views_FerryNative_keywords<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_in: JByteArray<'local>, arg_fun: JByteArray<'local>) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_in = face::bytes_view(env, &arg_in)?;
+                let mut arg_fun = face::bytes_out(env, &arg_fun)?;
+                ::ferry::byte_views::disjoint(&[(arg_in.as_ptr() as usize, arg_in.len(), false), (arg_fun.as_ptr() as usize, arg_fun.len(), true)])?;
+                let __result = crate::keywords(&arg_in, &mut *arg_fun);
+                arg_fun.commit(env)?;
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_byte_1views_FerryNative_keywords_1_1buffers<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_in: ::ferry::__private::jni::objects::JByteBuffer<'local>, arg_in__at: jint, arg_in__len: jint, arg_fun: ::ferry::__private::jni::objects::JByteBuffer<'local>, arg_fun__at: jint, arg_fun__len: jint) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_in = face::buffer_view(env, &arg_in, arg_in__at, arg_in__len)?;
+                let mut arg_fun = face::buffer_out(env, &arg_fun, arg_fun__at, arg_fun__len)?;
+                ::ferry::byte_views::disjoint(&[(arg_in.as_ptr() as usize, arg_in.len(), false), (arg_fun.as_ptr() as usize, arg_fun.len(), true)])?;
+                let __result = crate::keywords(&arg_in, &mut *arg_fun);
+                arg_fun.commit(env)?;
                 Ok(__result as i32)
             })
         }
@@ -608,7 +640,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_byte_views_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0x4c42cdca17092fa6u64 as i64
+            0xf4eed6fd1dd8d60cu64 as i64
         }
 
         #[no_mangle]
@@ -750,6 +782,21 @@ mod __ferry_glue {
                 ::ferry::byte_views::disjoint(&[(arg_env.as_ptr() as usize, arg_env.len(), false), (arg_buffer.as_ptr() as usize, arg_buffer.len(), true), (arg_out.as_ptr() as usize, arg_out.len(), false)])?;
                 let __result = crate::shadowing(&arg_env, &mut *arg_buffer, &arg_out, arg_w);
                 arg_buffer.commit(env)?;
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_byte_views_keywords(__status: *mut i64, arg_in_ptr: *const u8, arg_in_len: i64, arg_fun_ptr: *mut u8, arg_fun_len: i64) -> i32 {
+            let mut env = face::Status::new(__status);
+            let arg_in = face::Bytes::new(arg_in_ptr, arg_in_len);
+            let arg_fun = face::Bytes::new(arg_fun_ptr as *const u8, arg_fun_len);
+            face::sync_call(&mut env, |env| {
+                let arg_in = face::bytes_view(env, &arg_in)?;
+                let mut arg_fun = face::bytes_out(env, &arg_fun)?;
+                ::ferry::byte_views::disjoint(&[(arg_in.as_ptr() as usize, arg_in.len(), false), (arg_fun.as_ptr() as usize, arg_fun.len(), true)])?;
+                let __result = crate::keywords(&arg_in, &mut *arg_fun);
+                arg_fun.commit(env)?;
                 Ok(__result as i32)
             })
         }

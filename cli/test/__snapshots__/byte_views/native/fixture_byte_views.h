@@ -29,6 +29,7 @@ int32_t ferry_fixture_byte_views_copy_into(int64_t *status, const int8_t *arg_sr
 void ferry_fixture_byte_views_fill_then_panic(int64_t *status, int8_t *arg_out_ptr, int64_t arg_out_len);
 int8_t * ferry_fixture_byte_views_encode_u32(int64_t *status, int32_t arg_value, int8_t *arg_out_ptr, int64_t arg_out_len);
 int32_t ferry_fixture_byte_views_shadowing(int64_t *status, const int8_t *arg_env_ptr, int64_t arg_env_len, int8_t *arg_buffer_ptr, int64_t arg_buffer_len, const int8_t *arg_out_ptr, int64_t arg_out_len, int8_t arg_w);
+int32_t ferry_fixture_byte_views_keywords(int64_t *status, const int8_t *arg_in_ptr, int64_t arg_in_len, int8_t *arg_fun_ptr, int64_t arg_fun_len);
 int64_t ferry_fixture_byte_views_sum_later(int64_t *status, int64_t completion, const int8_t *arg_data_ptr, int64_t arg_data_len);
 int32_t ferry_fixture_byte_views_fill_from(int64_t *status, int8_t *arg_out_ptr, int64_t arg_out_len, int64_t arg_source);
 int8_t * ferry_fixture_byte_views_Store_new(int64_t *status, const int8_t *arg_initial_ptr, int64_t arg_initial_len);
