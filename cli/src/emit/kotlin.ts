@@ -19,7 +19,7 @@ import { WireSizes } from './wire-size.js';
 import { isMessageType } from '../check/check.js';
 import { kdoc, runsOn } from './kdoc.js';
 import { interfaceFingerprint, RUNTIME_VERSION } from './fingerprint.js';
-import { aliasChecks, bufferNativeDecls, emitBufferOverloads, hasBufferOverloads, nativeBufferStub, type BufferEmit } from './byte-views.js';
+import { aliasChecks, bufferNativeDecls, sliceNote, emitBufferOverloads, hasBufferOverloads, nativeBufferStub, type BufferEmit } from './byte-views.js';
 import { framesDecode, framesKotlinType, framesNativeDecls, framesOverrides, usesFrames } from './frames.js';
 
 export interface KotlinFile {
@@ -362,7 +362,7 @@ function wrapper(fn: FnDecl): string {
   const retDecl = ret === 'Unit' ? '' : `: ${ret}`;
   const throws = fn.returns.kind === 'result' ? [`@throws ${(fn.returns.err as { name: string }).name} when Rust returns \`Err\`.`] : [];
   const runsNote = runsOn(fn);
-  const doc = kdoc(fn.docs, [`Calls Rust \`${fn.rustPath}\`. ${runsNote}`, ...throws]);
+  const doc = kdoc(fn.docs, [`Calls Rust \`${fn.rustPath}\`. ${runsNote}`, ...sliceNote(fn), ...throws]);
   return `${doc}${kind} ${kotlinIdent(camelCase(fn.name))}(${userParams.join(', ')})${retDecl} {\n${body.map((l) => `    ${l}`).join('\n')}\n}`;
 }
 
