@@ -70,14 +70,18 @@ export function commits(fn: FnDecl, argName: (p: string) => string): string {
 
 // ---------------------------------------------------------------- Kotlin
 
-/** The KDoc line saying how a fn's byte slices cross (nothing when it has none). */
-export function sliceNote(fn: FnDecl): string[] {
+/**
+ * The KDoc line saying how a fn's byte slices cross (nothing when it has none); `overload`:
+ * whether it has a ByteBuffer overload (constructors and a returned trait's methods do not).
+ */
+export function sliceNote(fn: FnDecl, overload = true): string[] {
   const slices = fn.params.filter((p) => byteSlice(p.type));
   if (slices.length === 0) return [];
   const names = slices.map((p) => `[${kotlinIdent(camelCase(p.name))}]`).join(', ');
   if (!slicesInPlace(fn)) return [`${names}: copied for the call, which outlives this frame.`];
   const writes = slices.some((p) => byteSlice(p.type) === 'out');
-  return [`${names}: used in place on Kotlin/Native (pinned); copied ${writes ? 'in and back ' : ''}on the JVM, where the overload taking a direct ByteBuffer avoids the copy.`];
+  const jvm = `copied ${writes ? 'in and back ' : ''}on the JVM${overload ? ', where the overload taking a direct ByteBuffer avoids the copy' : ''}`;
+  return [`${names}: used in place on Kotlin/Native (pinned); ${jvm}.`];
 }
 
 /**
