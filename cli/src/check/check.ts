@@ -2,7 +2,7 @@
 // Rules live here and only here; the emitters assume a checked IR.
 
 import { Diagnostics, Span } from '../diagnostics.js';
-import { callbackParam, flowParam, typeContains } from '../ir/model.js';
+import { byteSlice, callbackParam, flowParam, slicesInPlace, typeContains } from '../ir/model.js';
 import type { CallbackDecl, CrateIr, EnumDecl, Field, FnDecl, MethodDecl, ObjectDecl, RecordDecl, TypeRef } from '../ir/model.js';
 import { isObjectParam, methodRole } from '../ir/objects.js';
 import { camelCase, CODECS_OBJECT, kotlinPropertyName, LIBRARY_OBJECT, NATIVE_OBJECT, screamingSnake, unraw } from '../names.js';
@@ -53,6 +53,12 @@ function checkFn(fn: FnDecl, diags: Diagnostics): void {
     }
     if (containsCallback(p.type)) {
       checkCallbackContainer(p.type, diags);
+      continue;
+    }
+    if (byteSlice(p.type) === 'out') {
+      // Written in place while the caller waits: a call that outlives the caller's frame
+      // would write into an array or buffer the caller has moved on from.
+      if (!slicesInPlace(fn)) diags.error(p.type.span, `\`${p.type.text}\` in ${what}: a caller-supplied buffer is written while the caller waits, so only a sync fn can take it (an async, blocking or thread-affine fn, or one returning a stream, outlives the call): return a Vec<u8> instead`);
       continue;
     }
     checkType(p.type, 'param', diags);
@@ -249,7 +255,7 @@ function checkType(t: TypeRef, pos: Position, diags: Diagnostics): void {
         return;
       }
       if (t.mutable) {
-        diags.error(t.span, `\`${t.text}\`: a mutable borrow cannot cross the bridge: take the value and return the result`);
+        diags.error(t.span, `\`${t.text}\`: a mutable borrow cannot cross the bridge: take the value and return the result (only \`&mut [u8]\`, as a parameter of a sync exported fn, is written into the caller's buffer)`);
         return;
       }
       // `&Record` / `&Enum` borrow the copy the glue decoded for the call (as `&self` does).
@@ -317,6 +323,10 @@ function checkCallback(cb: CallbackDecl, diags: Diagnostics): void {
       if (!p.patternOk) diags.error(p.span, `parameter of \`${full}\` uses a pattern: bind it to a plain name`);
       if (p.type.kind === 'token' || p.type.kind === 'stream') {
         diags.error(p.type.span, `\`${p.type.text}\` cannot be a parameter of a callback method: it belongs to an exported function's own call`);
+        continue;
+      }
+      if (byteSlice(p.type) === 'out') {
+        diags.error(p.type.span, `\`${p.type.text}\` cannot be a parameter of a callback method: Kotlin would write into a copy Rust never sees; return a Vec<u8> instead`);
         continue;
       }
       // Rust hands Kotlin a reference of its own: an Arc (a new handle, or Kotlin's own object).

@@ -19,6 +19,7 @@
 //! Users only write `ferry::include_glue!()` and the `#[ferry::export]` attributes.
 
 pub use ferry_core::{affine, callbacks, calls, cancel, completion, diagnostics, error, frames, handles, objects, panics, runtime, streams, wire};
+pub use ferry_core::byte_views;
 pub use ferry_core::{CallError, CancellationToken, PROTOCOL};
 pub use ferry_core::runtime::RuntimeConfig;
 pub use ferry_jni as jvm;

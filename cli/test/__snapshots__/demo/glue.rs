@@ -369,7 +369,16 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_dev_ferry_demo_FerryNative_checksum<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_data: JByteArray<'local>) -> i32 {
             face::sync_call(&mut env, |env| {
-                let arg_data: ::std::vec::Vec<u8> = face::bytes_arg(env, &arg_data)?;
+                let arg_data = face::bytes_view(env, &arg_data)?;
+                let __result = crate::checksum(&arg_data);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_checksum_1_1buffers<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_data: ::ferry::__private::jni::objects::JByteBuffer<'local>, arg_data__at: jint, arg_data__len: jint) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_data = face::buffer_view(env, &arg_data, arg_data__at, arg_data__len)?;
                 let __result = crate::checksum(&arg_data);
                 Ok(__result as i32)
             })
@@ -672,7 +681,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_data = face::Bytes::new(arg_data_ptr, arg_data_len);
             face::sync_call(&mut env, |env| {
-                let arg_data: ::std::vec::Vec<u8> = face::bytes_arg(env, &arg_data)?;
+                let arg_data = face::bytes_view(env, &arg_data)?;
                 let __result = crate::checksum(&arg_data);
                 Ok(__result as i32)
             })

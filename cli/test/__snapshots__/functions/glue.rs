@@ -858,7 +858,16 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_bytes_1sum<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_b: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
-                let arg_b: ::std::vec::Vec<u8> = face::bytes_arg(env, &arg_b)?;
+                let arg_b = face::bytes_view(env, &arg_b)?;
+                let __result = crate::bytes_sum(&arg_b);
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_bytes_1sum_1_1buffers<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_b: ::ferry::__private::jni::objects::JByteBuffer<'local>, arg_b__at: jint, arg_b__len: jint) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_b = face::buffer_view(env, &arg_b, arg_b__at, arg_b__len)?;
                 let __result = crate::bytes_sum(&arg_b);
                 Ok(__result as i64)
             })
@@ -1534,7 +1543,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_b = face::Bytes::new(arg_b_ptr, arg_b_len);
             face::sync_call(&mut env, |env| {
-                let arg_b: ::std::vec::Vec<u8> = face::bytes_arg(env, &arg_b)?;
+                let arg_b = face::bytes_view(env, &arg_b)?;
                 let __result = crate::bytes_sum(&arg_b);
                 Ok(__result as i64)
             })

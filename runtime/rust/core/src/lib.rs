@@ -19,6 +19,7 @@
 //! `runtime` ← `objects` ← `calls streams` ← `completion diagnostics`.
 
 pub mod affine;
+pub mod byte_views;
 pub mod callbacks;
 pub mod calls;
 pub mod cancel;

@@ -68,4 +68,5 @@ internal object FerryNative : NativeRuntime, NativeStreams, NativeFrames {
     @JvmStatic external fun EchoClient_new(port: Short): ByteArray
     @JvmStatic external fun EchoClient_send(__completion: Long, ferrySelf: Long, message: ByteArray): Long
     @JvmStatic external fun EchoClient_stats(ferrySelf: Long): ByteArray
+    @JvmStatic external fun checksum__buffers(data: java.nio.ByteBuffer, data__at: Int, data__len: Int): Int
 }
