@@ -68,16 +68,18 @@ internal class RingEnd(private val library: NativeFrames, private val handle: Lo
      * One sync; a parked result waits for the upcall and returns null (call again). Before
      * parking it re-checks for a few microseconds (not on a UI thread): a producer that is
      * only a little behind costs a few native calls instead of a thread wake-up each way.
+     * The clock is read once per eight polls: a read costs about as much as a poll.
      */
     suspend fun sync(position: Long, seen: Long, park: Boolean): Long? {
         checkOpen()
         if (park && !InlinePolling.onUiThread(currentCoroutineContext())) {
             val deadline = nanoTime() + SPIN_NANOS
+            var polls = 0
             do {
                 val r = library.frameSync(handle, 0L, position, seen)
                 if (r < 0 || (if (writable) seen - r < slotCount else r > seen)) return checked(r)
                 SpinHint.pause()
-            } while (nanoTime() < deadline)
+            } while (++polls and 7 != 0 || nanoTime() < deadline)
         }
         return checked(library.frameSync(handle, if (park) sinkId else 0L, position, seen))
     }
@@ -105,7 +107,12 @@ internal class RingEnd(private val library: NativeFrames, private val handle: Lo
     }
 
     companion object {
-        private const val SPIN_NANOS = 50_000L
+        /**
+         * 5 µs, not more: a producer that has not published by then is usually off its CPU,
+         * and on a loaded machine a longer spin takes the CPU it needs to get back (50 µs
+         * cost the bench's frames_small about half its rate: ADR 0009).
+         */
+        private const val SPIN_NANOS = 5_000L
 
         /** Closes a ring whose Kotlin owner became unreachable unclosed (no reference to it). */
         fun closer(library: NativeFrames, handle: Long): Runnable = Runnable { library.frameClose(handle) }
