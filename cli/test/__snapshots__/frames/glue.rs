@@ -34,6 +34,14 @@ mod __ferry_glue {
 
 
     #[allow(dead_code)]
+    fn __signature_paced_frames() {
+        type Params = (u64, u32);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::paced_frames);
+    }
+
+
+
+    #[allow(dead_code)]
     fn __signature_varied_frames() {
         type Params = (u64,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::varied_frames);
@@ -157,7 +165,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_frames_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0x552faf855d5683b3u64 as i64
+            0x44d7987fe107c7e7u64 as i64
         }
 
         #[no_mangle]
@@ -242,6 +250,16 @@ mod __ferry_glue {
                 let arg_frame_len: u32 = arg_frame_len as u32;
                 let arg_slots: u32 = arg_slots as u32;
                 let __result = crate::counted_frames(arg_count, arg_frame_len, arg_slots);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::frames::hand_over_reader(&__result) as i64); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_frames_FerryNative_paced_1frames<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_count: i64, arg_gap_us: i32) -> jbyteArray {
+            face::sync_call(&mut env, |env| {
+                let arg_count: u64 = arg_count as u64;
+                let arg_gap_us: u32 = arg_gap_us as u32;
+                let __result = crate::paced_frames(arg_count, arg_gap_us);
                 { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::frames::hand_over_reader(&__result) as i64); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
             })
         }
@@ -402,7 +420,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_frames_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0x552faf855d5683b3u64 as i64
+            0x44d7987fe107c7e7u64 as i64
         }
 
         #[no_mangle]
@@ -503,6 +521,17 @@ mod __ferry_glue {
                 let arg_frame_len: u32 = arg_frame_len as u32;
                 let arg_slots: u32 = arg_slots as u32;
                 let __result = crate::counted_frames(arg_count, arg_frame_len, arg_slots);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::frames::hand_over_reader(&__result) as i64); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_frames_paced_frames(__status: *mut i64, arg_count: i64, arg_gap_us: i32) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let arg_count: u64 = arg_count as u64;
+                let arg_gap_us: u32 = arg_gap_us as u32;
+                let __result = crate::paced_frames(arg_count, arg_gap_us);
                 { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::frames::hand_over_reader(&__result) as i64); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
             })
         }

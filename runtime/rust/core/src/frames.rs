@@ -55,10 +55,13 @@ pub mod status {
     pub const FAILED: i64 = -3;
 }
 
-/// How long a producer re-checks (yielding to other tasks) before it parks: about the cost of
-/// one wake-up on a loaded machine, so a reader that keeps up never makes it pay one.
+/// How long a producer re-checks (yielding to other tasks) before it parks. Short: a full ring
+/// frees slots only when the reader reports releases (an eighth of the ring at a time), and
+/// a reader that has not done so within microseconds is usually off its CPU, where a longer
+/// spin only takes the CPU it needs (100 µs cost the bench's frames_small about half its
+/// rate on 2 loaded cores: ADR 0009).
 #[cfg(not(ferry_loom))]
-const SPIN: std::time::Duration = std::time::Duration::from_micros(100);
+const SPIN: std::time::Duration = std::time::Duration::from_micros(5);
 
 /// The other side closed the ring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -30,6 +30,7 @@ int64_t ferry_fixture_frames_ferryFrameSync(int64_t *status, int64_t ring, int64
 int8_t * ferry_fixture_frames_ferryFrameFailure(int64_t *status, int64_t ring);
 void ferry_fixture_frames_ferryFrameClose(int64_t *status, int64_t ring);
 int8_t * ferry_fixture_frames_counted_frames(int64_t *status, int64_t arg_count, int32_t arg_frame_len, int32_t arg_slots);
+int8_t * ferry_fixture_frames_paced_frames(int64_t *status, int64_t arg_count, int32_t arg_gap_us);
 int8_t * ferry_fixture_frames_varied_frames(int64_t *status, int64_t arg_count);
 int8_t * ferry_fixture_frames_endless_frames(int64_t *status, int32_t arg_slots);
 int8_t * ferry_fixture_frames_slow_frames(int64_t *status, int64_t arg_count, int64_t arg_every_ms);

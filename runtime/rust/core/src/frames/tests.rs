@@ -135,3 +135,47 @@ fn a_kotlin_writer_publishes_by_header_and_counter() {
     assert!(block_on(rx.next()).is_none());
     unpin(pin);
 }
+
+#[test]
+fn a_producer_outwaiting_its_spin_on_a_ring_held_by_kotlin_parks_and_the_release_report_wakes_it() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let (mut tx, rx) = ring(8, 4);
+    let handle = reader_handle(rx, |_| true) as i64;
+    let made = Arc::new(AtomicU64::new(0));
+    let counter = made.clone();
+    let producer = rt.spawn(async move {
+        for i in 0u64..12 {
+            let Ok(mut slot) = tx.reserve().await else { return };
+            slot[..8].copy_from_slice(&i.to_le_bytes());
+            slot.publish(8);
+            counter.store(i + 1, SeqCst);
+        }
+    });
+    let wait_for = |n: u64| {
+        let start = std::time::Instant::now();
+        while made.load(SeqCst) < n {
+            assert!(start.elapsed() < std::time::Duration::from_secs(10), "the producer stopped at {}", made.load(SeqCst));
+            std::thread::sleep(std::time::Duration::from_micros(100));
+        }
+    };
+    wait_for(4);
+    // The reader holds all four frames for far longer than the producer's spin: it parks.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    assert_eq!(made.load(SeqCst), 4, "lossless backpressure: no fifth frame while every slot is held");
+    assert_eq!(sync(handle, 0, 0, 0), Ok(4));
+    // Releasing two frames (one report, as Kotlin's batch) wakes it for exactly two more.
+    assert_eq!(sync(handle, 0, 2, 4), Ok(4));
+    wait_for(6);
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    assert_eq!(made.load(SeqCst), 6);
+    // Releasing the rest lets it finish; a reader that keeps reporting sees every frame.
+    let mut released = 2;
+    while released < 12 {
+        let head = sync(handle, 0, released, released).unwrap();
+        assert!(head >= released && head <= released + 4, "head {head} with {released} released");
+        released = head;
+        std::thread::yield_now();
+    }
+    rt.block_on(producer).unwrap();
+    assert!(close(handle));
+}

@@ -64,22 +64,48 @@ internal class RingEnd(private val library: NativeFrames, private val handle: Lo
 
     fun checkOpen() = check(!isClosed) { "ferry: this frame ring was closed" }
 
+    /** How long the next wait re-checks before parking: see [waited]. */
+    private var spinNanos = MIN_SPIN_NANOS
+    /** When the current wait began ([NOT_WAITING]: no wait under way). */
+    private var waitingSince = NOT_WAITING
+
     /**
      * One sync; a parked result waits for the upcall and returns null (call again). Before
      * parking it re-checks for a few microseconds (not on a UI thread): a producer that is
      * only a little behind costs a few native calls instead of a thread wake-up each way.
+     * The clock is read once per eight polls: a read costs about as much as a poll.
      */
     suspend fun sync(position: Long, seen: Long, park: Boolean): Long? {
         checkOpen()
         if (park && !InlinePolling.onUiThread(currentCoroutineContext())) {
-            val deadline = nanoTime() + SPIN_NANOS
+            val now = nanoTime()
+            if (waitingSince == NOT_WAITING) waitingSince = now
+            val deadline = now + spinNanos
+            var polls = 0
             do {
                 val r = library.frameSync(handle, 0L, position, seen)
-                if (r < 0 || (if (writable) seen - r < slotCount else r > seen)) return checked(r)
+                if (r < 0 || (if (writable) seen - r < slotCount else r > seen)) return waited(checked(r))
                 SpinHint.pause()
-            } while (nanoTime() < deadline)
+            } while (++polls and 7 != 0 || nanoTime() < deadline)
         }
-        return checked(library.frameSync(handle, if (park) sinkId else 0L, position, seen))
+        val r = checked(library.frameSync(handle, if (park) sinkId else 0L, position, seen))
+        return if (r != null && park) waited(r) else r
+    }
+
+    /**
+     * Sizes the next spin from how long this wait took. A wait that a spin of its length would
+     * have covered (up to [MAX_SPIN_NANOS]) sets the spin to 1.5 times it: a producer that
+     * takes 25 µs per frame (a 1 MiB fill) is then caught by the spin, not by a park and an
+     * upcall per frame. A longer wait means the other side was off its CPU, where spinning
+     * only takes the CPU it needs back: the spin drops to [MIN_SPIN_NANOS].
+     */
+    private fun waited(r: Long?): Long? {
+        if (waitingSince != NOT_WAITING) {
+            val took = nanoTime() - waitingSince
+            waitingSince = NOT_WAITING
+            spinNanos = if (took > MAX_SPIN_NANOS) MIN_SPIN_NANOS else maxOf(MIN_SPIN_NANOS, minOf(MAX_SPIN_NANOS, took + took / 2))
+        }
+        return r
     }
 
     private suspend fun checked(r: Long): Long? {
@@ -105,7 +131,15 @@ internal class RingEnd(private val library: NativeFrames, private val handle: Lo
     }
 
     companion object {
-        private const val SPIN_NANOS = 50_000L
+        /**
+         * The spin's bounds. 5 µs at least; at most 50 µs, and only after waits that short:
+         * a fixed 50 µs spin mostly ran while the producer was off its CPU on a loaded machine
+         * and took the CPU it needed (it cost the bench's frames_small about half its rate:
+         * ADR 0009).
+         */
+        private const val MIN_SPIN_NANOS = 5_000L
+        private const val MAX_SPIN_NANOS = 50_000L
+        private const val NOT_WAITING = Long.MIN_VALUE
 
         /** Closes a ring whose Kotlin owner became unreachable unclosed (no reference to it). */
         fun closer(library: NativeFrames, handle: Long): Runnable = Runnable { library.frameClose(handle) }
