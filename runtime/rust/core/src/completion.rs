@@ -6,7 +6,9 @@
 
 use crate::calls::{self, Completed, Outcome, Started};
 use crate::cancel::CancellationToken;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
+use std::sync::OnceLock;
 
 /// Id flag: do not poll the future on the calling thread (a UI thread, or turned off).
 pub const NO_INLINE_POLL: i64 = 1 << 62;
@@ -117,7 +119,16 @@ where
 {
     let poll_inline = completion & NO_INLINE_POLL == 0;
     let call = completion & !NO_INLINE_POLL;
-    match calls::start(call, make, poll_inline, move |done| complete(call, done, 0, deliver)) {
+    let on_runtime = move |done: Completed, others: usize| {
+        // A lone completion goes out at once; with other calls running, a plain value
+        // waits in this thread's batch (see `queue`).
+        if others > 0 && queue(call, &done) {
+            return;
+        }
+        flush_batch();
+        complete(call, done, 0, deliver)
+    };
+    match calls::start(call, make, poll_inline, on_runtime) {
         Started::Running => RUNNING,
         Started::Finished((Outcome::Value(v), handles)) if handles.is_empty() && fits_inline(v) => (v << 2) | INLINE_VALUE,
         Started::Finished(done) => {
@@ -136,6 +147,92 @@ fn complete(call: i64, (outcome, handles): Completed, flags: i32, deliver: Deliv
     if !deliver(&Delivery::new(call, outcome, &handles, flags)) {
         crate::objects::release_all(&handles);
     }
+}
+
+/// How a face hands over many completions in one upcall: `pairs` is `[call, value, call,
+/// value, ...]`, each a call that ended with a plain value (status [`status::VALUE`], no
+/// payload, no object handles), so the face needs no answer back (there is nothing to
+/// release for a caller that is gone). Every call in `pairs` must be completed, one way or
+/// another: a face that cannot make the batched upcall delivers them one by one.
+pub type DeliverBatch = fn(&[i64]);
+
+static DELIVER_BATCH: OnceLock<DeliverBatch> = OnceLock::new();
+
+/// Completions delivered in batches so far (one add per batch), for tests and diagnostics.
+static BATCHED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many completions went out in batched upcalls since the library loaded.
+pub fn batched_completions() -> u64 {
+    BATCHED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Completions a thread gathers before it delivers them (then at the latest).
+pub const BATCH_MAX: usize = 64;
+
+thread_local! {
+    /// This thread's gathered completions, as `DeliverBatch` takes them.
+    static BATCH: RefCell<Vec<i64>> = const { RefCell::new(Vec::new()) };
+    /// Set on the threads of a runtime ferry built, which flush their batch before they park
+    /// and as they stop ([`crate::runtime`] installs both hooks). Other threads (a
+    /// handed-over runtime's, whose parking ferry cannot see) never batch.
+    static BATCHING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Lets a face carry many completions in one upcall (the JNI face does; the C face does
+/// not, and completes every call by its own upcall). Only the first call counts.
+pub fn set_batch_delivery(deliver: DeliverBatch) -> bool {
+    DELIVER_BATCH.set(deliver).is_ok()
+}
+
+/// Marks the current thread as one that flushes its batch before parking and as it stops.
+pub(crate) fn batch_on_this_thread() {
+    let _ = BATCHING.try_with(|b| b.set(true));
+}
+
+/// Adds a plain value to this thread's batch, delivering the batch when it is full. False
+/// when the completion cannot wait here (another outcome, no batching face or thread).
+fn queue(call: i64, done: &Completed) -> bool {
+    let (Outcome::Value(value), handles) = done else { return false };
+    if !handles.is_empty() || !BATCHING.try_with(Cell::get).unwrap_or(false) || DELIVER_BATCH.get().is_none() {
+        return false;
+    }
+    let full = BATCH.try_with(|b| {
+        let mut b = b.borrow_mut();
+        b.push(call);
+        b.push(*value);
+        b.len() >= 2 * BATCH_MAX
+    });
+    // The thread is exiting (its batch is gone): this one goes out on its own.
+    let Ok(full) = full else { return false };
+    if full {
+        flush_batch();
+    }
+    true
+}
+
+/// Delivers this thread's gathered completions, if any: before a runtime thread parks (it
+/// has nothing else to run, so nothing else would deliver them), as it stops, when the
+/// batch is full, and before any completion that goes out on its own.
+pub fn flush_batch() {
+    // Taken out of the cell: the upcall runs Kotlin, which must find the cell free.
+    let pairs = BATCH.try_with(|b| std::mem::take(&mut *b.borrow_mut())).unwrap_or_default();
+    if pairs.is_empty() {
+        return;
+    }
+    if let Some(deliver) = DELIVER_BATCH.get() {
+        BATCHED.fetch_add((pairs.len() / 2) as u64, std::sync::atomic::Ordering::Relaxed);
+        deliver(&pairs);
+    }
+    // The buffer goes back for the next batch (no allocation per batch), unless the
+    // upcall started a new one meanwhile.
+    let mut pairs = pairs;
+    pairs.clear();
+    let _ = BATCH.try_with(|b| {
+        let mut b = b.borrow_mut();
+        if b.is_empty() {
+            *b = pairs;
+        }
+    });
 }
 
 #[cfg(test)]
@@ -178,6 +275,52 @@ mod tests {
             assert_eq!(spawn(8, move |_| async move { Outcome::Value(v) }, upcall), DONE);
             assert_eq!(SEEN.load(Ordering::SeqCst), v);
         }
+    }
+
+    /// Calls that end together while others run go out in batches, each exactly once: by a
+    /// full batch, a worker about to park, or the last call (nobody else running) going out
+    /// on its own and flushing what its thread holds first.
+    #[test]
+    fn calls_ending_together_are_delivered_in_batches_each_once() {
+        use std::sync::Mutex;
+        static SEEN: Mutex<Vec<(i64, i64)>> = Mutex::new(Vec::new());
+        fn batch(pairs: &[i64]) {
+            SEEN.lock().unwrap().extend(pairs.chunks_exact(2).map(|p| (p[0], p[1])));
+        }
+        fn single(d: &Delivery) -> bool {
+            assert_eq!(d.status, status::VALUE);
+            SEEN.lock().unwrap().push((d.call, d.value));
+            true
+        }
+        set_batch_delivery(batch);
+        let gate = std::sync::Arc::new(tokio::sync::Notify::new());
+        const N: i64 = 500;
+        for i in 0..N {
+            let gate = gate.clone();
+            // Ids far from the other tests' (the call table is shared).
+            let r = spawn(1_000_000 + i, move |_| async move {
+                gate.notified().await;
+                Outcome::Value(i * 10)
+            }, single);
+            assert_eq!(r, RUNNING);
+        }
+        // Every call has polled once (they are registered) before the gate opens.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while calls::pending() < N as usize {
+            assert!(std::time::Instant::now() < deadline);
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        gate.notify_waiters();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while SEEN.lock().unwrap().len() < N as usize {
+            assert!(std::time::Instant::now() < deadline, "only {} of {N} delivered", SEEN.lock().unwrap().len());
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let mut seen = SEEN.lock().unwrap().clone();
+        seen.sort();
+        assert_eq!(seen, (0..N).map(|i| (1_000_000 + i, i * 10)).collect::<Vec<_>>(), "each call exactly once");
+        assert!(batched_completions() > 0, "none batched");
     }
 
     #[test]

@@ -243,18 +243,28 @@ fn build() -> (Handle, Flavor) {
     let (user_start, user_stop) = (config.on_start.clone(), config.on_stop.clone());
     let on_start = move || {
         face_start();
+        crate::completion::batch_on_this_thread();
         if let Some(hook) = &user_start {
             hook();
         }
     };
     let on_stop = move || {
+        // Completions still gathered on this thread go out while it can still reach Kotlin.
+        crate::completion::flush_batch();
         if let Some(hook) = &user_stop {
             hook();
         }
         face_stop();
     };
     let name = config.thread_name.clone().unwrap_or_else(|| "ferry-tokio".into());
-    builder.enable_all().thread_name(name.clone()).on_thread_start(on_start.clone()).on_thread_stop(on_stop.clone());
+    builder
+        .enable_all()
+        .thread_name(name.clone())
+        .on_thread_start(on_start.clone())
+        .on_thread_stop(on_stop.clone())
+        // A thread about to park has nothing left to run: the completions it gathered
+        // would wait for its next wake-up, so they go out now (both flavours run this).
+        .on_thread_park(crate::completion::flush_batch);
     let runtime = builder.build().expect("ferry: cannot start the Tokio runtime");
     let handle = runtime.handle().clone();
     let owned = match flavor {
