@@ -6,9 +6,10 @@
 
 use crate::calls::{self, Completed, Outcome, Started};
 use crate::cancel::CancellationToken;
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::future::Future;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 /// Id flag: do not poll the future on the calling thread (a UI thread, or turned off).
 pub const NO_INLINE_POLL: i64 = 1 << 62;
@@ -121,7 +122,7 @@ where
     let call = completion & !NO_INLINE_POLL;
     let on_runtime = move |done: Completed, others: usize| {
         // A lone completion goes out at once; with other calls running, a plain value
-        // waits in this thread's batch (see `queue`).
+        // waits in the runtime's batch (see `queue`).
         if others > 0 && queue(call, &done) {
             return;
         }
@@ -159,20 +160,26 @@ pub type DeliverBatch = fn(&[i64]);
 static DELIVER_BATCH: OnceLock<DeliverBatch> = OnceLock::new();
 
 /// Completions delivered in batches so far (one add per batch), for tests and diagnostics.
-static BATCHED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static BATCHED: AtomicU64 = AtomicU64::new(0);
 
 /// How many completions went out in batched upcalls since the library loaded.
 pub fn batched_completions() -> u64 {
-    BATCHED.load(std::sync::atomic::Ordering::Relaxed)
+    BATCHED.load(Ordering::Relaxed)
 }
 
-/// Completions a thread gathers before it delivers them (then at the latest).
+/// Completions gathered before they are delivered (then at the latest).
 pub const BATCH_MAX: usize = 64;
 
+/// The gathered completions of this library's runtime, as `DeliverBatch` takes them. One
+/// batch for the runtime, not one per thread: whichever thread flushes delivers them all,
+/// so a worker that stays busy (or leaves the pool, as after `block_in_place`) cannot hold
+/// completions back.
+static BATCH: Mutex<Vec<i64>> = Mutex::new(Vec::new());
+/// Whether `BATCH` may hold something: a flush with nothing gathered takes no lock.
+static GATHERED: AtomicBool = AtomicBool::new(false);
+
 thread_local! {
-    /// This thread's gathered completions, as `DeliverBatch` takes them.
-    static BATCH: RefCell<Vec<i64>> = const { RefCell::new(Vec::new()) };
-    /// Set on the threads of a runtime ferry built, which flush their batch before they park
+    /// Set on the threads of a runtime ferry built, which flush the batch before they park
     /// and as they stop ([`crate::runtime`] installs both hooks). Other threads (a
     /// handed-over runtime's, whose parking ferry cannot see) never batch.
     static BATCHING: Cell<bool> = const { Cell::new(false) };
@@ -184,55 +191,68 @@ pub fn set_batch_delivery(deliver: DeliverBatch) -> bool {
     DELIVER_BATCH.set(deliver).is_ok()
 }
 
-/// Marks the current thread as one that flushes its batch before parking and as it stops.
+/// Marks the current thread as one whose completions may be batched.
 pub(crate) fn batch_on_this_thread() {
     let _ = BATCHING.try_with(|b| b.set(true));
 }
 
-/// Adds a plain value to this thread's batch, delivering the batch when it is full. False
-/// when the completion cannot wait here (another outcome, no batching face or thread).
+fn batch() -> std::sync::MutexGuard<'static, Vec<i64>> {
+    // Every update is a push or a take: a poisoned lock is still consistent.
+    BATCH.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Adds a plain value to the batch, delivering the batch when it is full. False when the
+/// completion cannot wait (another outcome, no batching face, a thread that does not batch,
+/// a runtime shutting down): it then goes out on its own.
 fn queue(call: i64, done: &Completed) -> bool {
     let (Outcome::Value(value), handles) = done else { return false };
-    if !handles.is_empty() || !BATCHING.try_with(Cell::get).unwrap_or(false) || DELIVER_BATCH.get().is_none() {
+    if !handles.is_empty()
+        || !BATCHING.try_with(Cell::get).unwrap_or(false)
+        || DELIVER_BATCH.get().is_none()
+        || crate::runtime::is_stopped()
+    {
         return false;
     }
-    let full = BATCH.try_with(|b| {
-        let mut b = b.borrow_mut();
+    let (first, full) = {
+        let mut b = batch();
         b.push(call);
         b.push(*value);
-        b.len() >= 2 * BATCH_MAX
-    });
-    // The thread is exiting (its batch is gone): this one goes out on its own.
-    let Ok(full) = full else { return false };
+        GATHERED.store(true, Ordering::Release);
+        (b.len() == 2, b.len() >= 2 * BATCH_MAX)
+    };
     if full {
         flush_batch();
+    } else if first {
+        // A batch begins: its flusher runs once this worker has nothing else to run or,
+        // when it stays busy, at its next maintenance (Tokio wakes a yielded task then,
+        // every few dozen task polls), so the batch waits at most that long.
+        crate::runtime::handle().spawn(async {
+            tokio::task::yield_now().await;
+            flush_batch();
+        });
     }
     true
 }
 
-/// Delivers this thread's gathered completions, if any: before a runtime thread parks (it
-/// has nothing else to run, so nothing else would deliver them), as it stops, when the
-/// batch is full, and before any completion that goes out on its own.
+/// Delivers the gathered completions, if any: when the batch is full, from its flusher
+/// task, before a runtime thread parks or stops, and before any completion that goes out
+/// on its own.
 pub fn flush_batch() {
-    // Taken out of the cell: the upcall runs Kotlin, which must find the cell free.
-    let pairs = BATCH.try_with(|b| std::mem::take(&mut *b.borrow_mut())).unwrap_or_default();
+    if !GATHERED.load(Ordering::Acquire) {
+        return;
+    }
+    let pairs = {
+        let mut b = batch();
+        GATHERED.store(false, Ordering::Release);
+        std::mem::take(&mut *b)
+    };
     if pairs.is_empty() {
         return;
     }
     if let Some(deliver) = DELIVER_BATCH.get() {
-        BATCHED.fetch_add((pairs.len() / 2) as u64, std::sync::atomic::Ordering::Relaxed);
+        BATCHED.fetch_add((pairs.len() / 2) as u64, Ordering::Relaxed);
         deliver(&pairs);
     }
-    // The buffer goes back for the next batch (no allocation per batch), unless the
-    // upcall started a new one meanwhile.
-    let mut pairs = pairs;
-    pairs.clear();
-    let _ = BATCH.try_with(|b| {
-        let mut b = b.borrow_mut();
-        if b.is_empty() {
-            *b = pairs;
-        }
-    });
 }
 
 #[cfg(test)]
@@ -277,50 +297,101 @@ mod tests {
         }
     }
 
+    /// What the batch tests saw delivered, batched or not (the deliverers are process-wide:
+    /// only the first `set_batch_delivery` counts, so the tests share these and tell their
+    /// calls apart by id).
+    static SEEN: std::sync::Mutex<Vec<(i64, i64)>> = std::sync::Mutex::new(Vec::new());
+
+    fn record_batch(pairs: &[i64]) {
+        SEEN.lock().unwrap().extend(pairs.chunks_exact(2).map(|p| (p[0], p[1])));
+    }
+
+    fn record_single(d: &Delivery) -> bool {
+        SEEN.lock().unwrap().push((d.call, d.value));
+        true
+    }
+
+    fn seen_in(ids: std::ops::Range<i64>) -> Vec<(i64, i64)> {
+        let mut seen: Vec<_> = SEEN.lock().unwrap().iter().copied().filter(|(id, _)| ids.contains(id)).collect();
+        seen.sort();
+        seen
+    }
+
+    fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !done() {
+            assert!(std::time::Instant::now() < deadline, "not within 5 s: {what}");
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
     /// Calls that end together while others run go out in batches, each exactly once: by a
-    /// full batch, a worker about to park, or the last call (nobody else running) going out
-    /// on its own and flushing what its thread holds first.
+    /// full batch, a thread about to park, the flusher, or the last call (nobody else
+    /// running) going out on its own and flushing the batch first.
     #[test]
     fn calls_ending_together_are_delivered_in_batches_each_once() {
-        use std::sync::Mutex;
-        static SEEN: Mutex<Vec<(i64, i64)>> = Mutex::new(Vec::new());
-        fn batch(pairs: &[i64]) {
-            SEEN.lock().unwrap().extend(pairs.chunks_exact(2).map(|p| (p[0], p[1])));
-        }
-        fn single(d: &Delivery) -> bool {
-            assert_eq!(d.status, status::VALUE);
-            SEEN.lock().unwrap().push((d.call, d.value));
-            true
-        }
-        set_batch_delivery(batch);
+        set_batch_delivery(record_batch);
         let gate = std::sync::Arc::new(tokio::sync::Notify::new());
+        const FIRST: i64 = 1_000_000;
         const N: i64 = 500;
         for i in 0..N {
             let gate = gate.clone();
-            // Ids far from the other tests' (the call table is shared).
-            let r = spawn(1_000_000 + i, move |_| async move {
+            let make = move |_| async move {
                 gate.notified().await;
                 Outcome::Value(i * 10)
-            }, single);
-            assert_eq!(r, RUNNING);
+            };
+            assert_eq!(spawn(FIRST + i, make, record_single), RUNNING);
         }
-        // Every call has polled once (they are registered) before the gate opens.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        while calls::pending() < N as usize {
-            assert!(std::time::Instant::now() < deadline);
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
+        // Every call has polled once (it is registered) before the gate opens.
+        wait_until("all calls registered", || calls::pending() >= N as usize);
         std::thread::sleep(std::time::Duration::from_millis(20));
         gate.notify_waiters();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        while SEEN.lock().unwrap().len() < N as usize {
-            assert!(std::time::Instant::now() < deadline, "only {} of {N} delivered", SEEN.lock().unwrap().len());
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
-        let mut seen = SEEN.lock().unwrap().clone();
-        seen.sort();
-        assert_eq!(seen, (0..N).map(|i| (1_000_000 + i, i * 10)).collect::<Vec<_>>(), "each call exactly once");
+        wait_until("every call delivered", || seen_in(FIRST..FIRST + N).len() >= N as usize);
+        let expected: Vec<_> = (0..N).map(|i| (FIRST + i, i * 10)).collect();
+        assert_eq!(seen_in(FIRST..FIRST + N), expected, "each call exactly once");
         assert!(batched_completions() > 0, "none batched");
+    }
+
+    /// Workers that never run out of work (tasks that wake themselves, so no worker parks)
+    /// do not hold a batched completion: its flusher runs at a worker's next maintenance.
+    /// Another call stays pending meanwhile, so the completion is batched, not sent alone.
+    #[test]
+    fn a_batch_goes_out_while_every_worker_stays_busy() {
+        use std::sync::atomic::AtomicBool;
+        use std::task::Poll;
+        set_batch_delivery(record_batch);
+        const PENDING: i64 = 2_000_000;
+        const DONE: i64 = 2_000_001;
+        assert_eq!(spawn(PENDING, |_| std::future::pending::<Outcome>(), record_single), RUNNING);
+        static STOP: AtomicBool = AtomicBool::new(false);
+        let busy: Vec<_> = (0..8)
+            .map(|_| {
+                crate::runtime::handle().spawn(std::future::poll_fn(|cx| {
+                    if STOP.load(Ordering::Acquire) {
+                        return Poll::Ready(());
+                    }
+                    let until = std::time::Instant::now() + std::time::Duration::from_micros(20);
+                    while std::time::Instant::now() < until {
+                        std::hint::spin_loop();
+                    }
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                }))
+            })
+            .collect();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let make = |_| async {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            Outcome::Value(7)
+        };
+        assert_eq!(spawn(DONE, make, record_single), RUNNING);
+        wait_until("the busy workers' batch delivered", || seen_in(DONE..DONE + 1).len() == 1);
+        STOP.store(true, Ordering::Release);
+        cancel(PENDING);
+        for task in busy {
+            let _ = crate::runtime::handle().block_on(task);
+        }
+        assert_eq!(seen_in(DONE..DONE + 1), vec![(DONE, 7)]);
     }
 
     #[test]

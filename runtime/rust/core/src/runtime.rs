@@ -249,7 +249,7 @@ fn build() -> (Handle, Flavor) {
         }
     };
     let on_stop = move || {
-        // Completions still gathered on this thread go out while it can still reach Kotlin.
+        // Completions still in the batch go out while this thread can still reach Kotlin.
         crate::completion::flush_batch();
         if let Some(hook) = &user_stop {
             hook();
@@ -262,8 +262,8 @@ fn build() -> (Handle, Flavor) {
         .thread_name(name.clone())
         .on_thread_start(on_start.clone())
         .on_thread_stop(on_stop.clone())
-        // A thread about to park has nothing left to run: the completions it gathered
-        // would wait for its next wake-up, so they go out now (both flavours run this).
+        // A thread about to park has nothing left to run: the batch goes out now rather
+        // than at the flusher's turn (both flavours run this hook).
         .on_thread_park(crate::completion::flush_batch);
     let runtime = builder.build().expect("ferry: cannot start the Tokio runtime");
     let handle = runtime.handle().clone();

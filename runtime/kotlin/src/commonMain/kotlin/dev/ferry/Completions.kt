@@ -171,11 +171,10 @@ object Completions {
     }
 
     /**
-     * Many completions in one upcall (the JNI face, from a Tokio thread that gathered them:
-     * `docs/adr/0011-batched-completions.md`): [pairs] holds [count] pairs `call, value`,
+     * Many completions in one upcall (the JNI face, from a runtime thread flushing the
+     * runtime's batch: `docs/adr/0011-batched-completions.md`): [pairs] holds [count] pairs `call, value`,
      * each a call that ended with a plain value, as [complete] with status `VALUE` and no
-     * payload would deliver it. The array is Rust's for the next batch once this returns,
-     * so it is read here and nowhere else. Once the callers are taken nothing is thrown: a
+     * payload would deliver it. Once the callers are taken nothing is thrown: a
      * failure resuming one of them (short of an `OutOfMemoryError` it cannot happen) fails
      * that caller and must not strand the others.
      */
