@@ -78,6 +78,24 @@ export const CASES = [
   { id: 'bulk_bytes', unit: 'GB/s', better: 'higher', title: '64 MiB ByteArray echoed by an async fn',
     measures: 'Bytes in plus bytes out per second (2 x 64 MiB per call, GB = 10^9 bytes) for an `async fn echo_bytes(Vec<u8>) -> Vec<u8>` awaited from a coroutine.',
     excludes: 'Excludes producing the input array (made once); kotlin_baseline is one `copyOf` on another thread.' },
+  { id: 'bytes_view', unit: 'GB/s', better: 'higher', title: 'sync fn summing a 1 MiB &[u8] from a ByteArray',
+    measures: 'Buffer bytes per second (GB = 10^9 bytes) of sync calls of `fn sum_bytes(data: &[u8]) -> u64`, each passing one 1 MiB ByteArray (the sum checked).',
+    excludes: 'ferry copies the array on the JVM (the ByteArray form; a pinned array would forbid JNI calls while the user fn runs) and reads it in place on Kotlin/Native (pinned); raw_jni pins it with GetPrimitiveArrayCritical (the floor, which no callback could run under); kotlin_baseline is a Kotlin loop over the array; the sum itself (about 5 GB/s) bounds every column.' },
+  { id: 'bytes_view_direct', unit: 'GB/s', better: 'higher', title: 'the same sum from a direct ByteBuffer',
+    measures: 'The same calls through the ByteBuffer overload: a direct buffer read in place between its position and limit.',
+    excludes: 'JVM only; raw_jni reads the buffer through GetDirectBufferAddress.' },
+  { id: 'bytes_view_copied', unit: 'GB/s', better: 'higher', title: 'the same sum through a Vec<u8> parameter',
+    measures: 'The same calls of `fn sum_bytes_copied(data: Vec<u8>) -> u64`: the glue copies the array into a Vec, what every `&[u8]` cost before sync calls borrowed them.',
+    excludes: 'ferry only: the before figure for bytes_view.' },
+  { id: 'bytes_into', unit: 'GB/s', better: 'higher', title: 'sync fn filling a caller\'s 1 MiB ByteArray (&mut [u8])',
+    measures: 'Buffer bytes per second of sync calls of `fn fill_bytes(out: &mut [u8], seed: u8) -> u32` into one reused 1 MiB ByteArray (the last byte checked).',
+    excludes: 'ferry copies the array in and back on the JVM and writes it in place on Kotlin/Native (pinned); raw_jni pins it with GetPrimitiveArrayCritical; kotlin_baseline is `ByteArray.fill`.' },
+  { id: 'bytes_into_direct', unit: 'GB/s', better: 'higher', title: 'the same fill into a direct ByteBuffer',
+    measures: 'The same calls through the ByteBuffer overload: the direct buffer written in place.',
+    excludes: 'JVM only; raw_jni writes through GetDirectBufferAddress.' },
+  { id: 'bytes_return', unit: 'GB/s', better: 'higher', title: 'sync fn returning a new 1 MiB Vec<u8>',
+    measures: 'Buffer bytes per second of sync calls of `fn new_bytes(len: u32, seed: u8) -> Vec<u8>`: a new array per call, how a result came back before `&mut [u8]` (the before figure for bytes_into).',
+    excludes: 'raw_jni builds the array with byte_array_from_slice; kotlin_baseline allocates and fills a ByteArray.' },
   { id: 'callback_sync', unit: 'ns/call', better: 'lower', title: 'Rust sync fn calling a Kotlin fn(i32) -> i32 once',
     measures: 'Time per call of a Rust sync fn (a method of an object holding the Kotlin implementation) that calls a Kotlin-implemented `inc(x) = x + 1` once on the calling thread, in a tight loop: Kotlin → Rust → Kotlin → Rust → Kotlin, the Rust call\'s own cost included.',
     excludes: 'Excludes handing the implementation to Rust (done once, before timing); raw_jni calls the Kotlin method through a cached method id with the caller\'s JNIEnv; kotlin_baseline is null (a Kotlin call would be inlined away).' },
@@ -108,7 +126,8 @@ export const COLUMNS = [
 // The --native run: the cases that apply on Kotlin/Native (no JVM heap or JNA there; the
 // ids and definitions are the JVM's) and its columns.
 export const NATIVE_CASE_IDS = ['sync_noop', 'sync_string_echo', 'async_ready', 'async_hop_p50', 'async_hop_p99',
-  'async_spawn_hop_p50', 'async_throughput', 'stream_items', 'callback_sync', 'callback_async_p50'];
+  'async_spawn_hop_p50', 'async_throughput', 'stream_items', 'callback_sync', 'callback_async_p50',
+  'bytes_view', 'bytes_view_copied', 'bytes_into', 'bytes_return'];
 
 export const NATIVE_COLUMNS = [
   { key: 'ferry', label: 'ferry', what: 'ferry\'s generated bindings for bench/ferry over its C face (cinterop of the generated header), the generated common Kotlin, the native FerryNative and the dev.ferry runtime klib' },

@@ -11,7 +11,7 @@
 //     (multi_thread, current_thread); the tests themselves cover the Kotlin dispatchers.
 //     fixtures/objects runs once more with -Dferry.reclaimer=phantom: the Cleaner-less
 //     fallback that Android before API 33 uses (see docs/objects.md); objects, streams and
-//     faults once more under GC stress; functions and streams against a ProGuard-shrunk jar
+//     faults once more under GC stress; functions, streams and frames against a ProGuard-shrunk jar
 //  5. every fixture's common tests (tests/common) on Kotlin/Native, under both flavours
 //  6. on Android's runtime (ART 11 on the host, CheckJNI, the app in its own PathClassLoader;
 //     see docs/android.md): each fixture's common tests (tests/common) and the ART-only
@@ -91,10 +91,10 @@ for (const fixture of fixtures) {
   }
 }
 
-// functions and streams once more against a ProGuard-shrunk, obfuscated jar of the whole
+// functions, streams and frames once more against a ProGuard-shrunk, obfuscated jar of the whole
 // app configured only by the runtime jar's consumer rules (scripts/shrink.mjs,
 // docs/android.md): proves a minified release build keeps what native code looks up.
-const SHRUNK = ['functions', 'streams'].filter((f) => fixtures.includes(f));
+const SHRUNK = ['functions', 'streams', 'frames'].filter((f) => fixtures.includes(f));
 if (SHRUNK.length > 0) {
   attempt(`fixtures ${SHRUNK.join(', ')} (shrunk by ProGuard)`, () => {
     const failures = [];
@@ -122,8 +122,8 @@ for (const fixture of withCommonTests) {
   attempt(`fixture ${fixture} on ART (CheckJNI)`, () => runArtFixture(path.join(fixturesDir, fixture)));
 }
 // The same on ART against a ProGuard-shrunk, obfuscated build (the runtime's consumer rules
-// only): what a release APK ships, for calls, streams and callbacks.
-const SHRUNK_ON_ART = ['functions', 'streams', 'callbacks'].filter((f) => withCommonTests.includes(f));
+// only): what a release APK ships, for calls, streams, callbacks and frame rings.
+const SHRUNK_ON_ART = ['functions', 'streams', 'callbacks', 'frames'].filter((f) => withCommonTests.includes(f));
 if (SHRUNK_ON_ART.length > 0) {
   attempt(`fixtures ${SHRUNK_ON_ART.join(', ')} on ART, shrunk by ProGuard`, () => {
     const failures = [];

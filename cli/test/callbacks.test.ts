@@ -138,7 +138,7 @@ pub fn f(m: std::sync::Arc<dyn Meter>) -> f64 { m.mix(1.0, 2.0, true, 3) }
     for (const m of ['five', 'named', 'later']) assert.ok(!out.rust.includes(`call_scalar("Meter::${m}"`), m);
     // Kotlin: the matching arms, and only for those methods.
     assertContains(out.kotlinAll, 'override fun callScalar(target: Any, method: Int, a0: Long, a1: Long, a2: Long, a3: Long): Long {');
-    assertContains(out.kotlinAll, '0 -> __t.mix(Float.fromBits(a0.toInt()), Double.fromBits(a1), (a2 != 0L), a3.toUByte()).toRawBits()');
+    assertContains(out.kotlinAll, '0 -> __t.mix(Float.fromBits(a0.toInt()), Double.fromBits(a1), a2 != 0L, a3.toUByte()).toRawBits()');
     assertContains(out.kotlinAll, '1 -> (if (__t.flag()) 1L else 0L)');
     assertContains(out.kotlinAll, '2 -> { __t.tick(a0); 0L }');
     const scalar = out.kotlinAll.slice(out.kotlinAll.indexOf('override fun callScalar'));

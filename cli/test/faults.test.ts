@@ -6,6 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertContains, assertNotContains, cargoToml, diagnose, generate, run, type Outputs } from './helpers.js';
+import { RUNTIME_PROTOCOL } from '../src/emit/fingerprint.js';
 
 const kotlinFile = (out: Outputs, suffix: string): string => {
   const f = Object.entries(out.kotlin).find(([p]) => p.endsWith(suffix));
@@ -124,8 +125,10 @@ pub fn echo(s: Shape) -> Shape { s }
   test('the glue exports the interface fingerprint the Kotlin bindings check; only the interface changes it', async () => {
     const fingerprint = (out: Outputs) => {
       const rust = /0x([0-9a-f]{16})u64 as i64/.exec(out.rust)![1];
-      const kotlin = /Bindings\(0x([0-9a-f]{16})uL\.toLong\(\), "0\.1\.0", "0\.1\.0"\)/.exec(out.kotlinAll)![1];
-      assert.equal(rust, kotlin, 'both sides carry the same fingerprint');
+      const kotlin = /Bindings\(0x([0-9a-f]{16})uL\.toLong\(\), "0\.1\.0", "0\.1\.0", (\d+)\)/.exec(out.kotlinAll)!;
+      assert.equal(Number(kotlin[2]), RUNTIME_PROTOCOL, 'the bindings name the runtime protocol they speak');
+      assert.match(out.rust, new RegExp(`differ_in_version::<${RUNTIME_PROTOCOL}>\\(\\);`), 'the glue checks the ferry crate speaks it');
+      assert.equal(rust, kotlin[1], 'both sides carry the same fingerprint');
       return rust;
     };
     const base = fingerprint(await generate('#[ferry::export]\npub fn f(a: u32) -> u32 { a }\n'));

@@ -48,6 +48,10 @@ describe('objects: checker', () => {
       expected: [E(5, 27, '`Vec<Thing>`: inside Vec, Option, HashMap or a stream an object must be returned as Arc<T> (each element becomes its own handle)')] },
     { name: 'method named close', body: 'pub fn close(&self) {}',
       expected: [E(5, 12, 'method `Thing::close` becomes Kotlin `close`, which every object class already has (AutoCloseable / RustObject): rename it')] },
+    { name: 'method named ferry…', body: 'pub fn ferry_state(&self) {}',
+      expected: [E(5, 12, 'method `Thing::ferry_state`: names starting with `ferry` are reserved for the bridge')] },
+    { name: 'two methods, one Kotlin name', body: 'pub fn do_it(&self) {}\n    pub fn doIt(&self) {}',
+      expected: [E(6, 12, '`Thing::doIt` becomes Kotlin `doIt`, as does `Thing::do_it`')] },
   ];
   for (const c of cases) {
     test(c.name, async () => {

@@ -228,3 +228,31 @@ pub fn frames_large(n: u64) -> ferry::frames::FrameConsumer {
         }
     })
 }
+
+// ---- byte slices -----------------------------------------------------------------------
+
+/// `bytes_view`: the sum of a 1 MiB `&[u8]` (read in place from a direct ByteBuffer).
+#[ferry::export]
+pub fn sum_bytes(data: &[u8]) -> u64 {
+    data.iter().map(|&b| u64::from(b)).sum()
+}
+
+/// `bytes_view_copied`: the same sum of an owned `Vec<u8>`, which the glue copies (as it
+/// did for every `&[u8]` before sync calls borrowed them).
+#[ferry::export]
+pub fn sum_bytes_copied(data: Vec<u8>) -> u64 {
+    sum_bytes(&data)
+}
+
+/// `bytes_into`: fills the caller's buffer (`&mut [u8]`, written in place to a direct ByteBuffer).
+#[ferry::export]
+pub fn fill_bytes(out: &mut [u8], seed: u8) -> u32 {
+    out.fill(seed);
+    out.len() as u32
+}
+
+/// `bytes_return`: a new buffer per call, how a result came back before `&mut [u8]`.
+#[ferry::export]
+pub fn new_bytes(len: u32, seed: u8) -> Vec<u8> {
+    vec![seed; len as usize]
+}

@@ -5,6 +5,10 @@ import bench.ferrygen.IntCallback as FIntCallback
 import bench.ferrygen.add as fAdd
 import bench.ferrygen.count as fCount
 import bench.ferrygen.echo as fEcho
+import bench.ferrygen.fillBytes as fFillBytes
+import bench.ferrygen.newBytes as fNewBytes
+import bench.ferrygen.sumBytes as fSumBytes
+import bench.ferrygen.sumBytesCopied as fSumBytesCopied
 import bench.ferrygen.hop as fHop
 import bench.ferrygen.spawnHop as fSpawnHop
 import bench.ferrygen.ready as fReady
@@ -75,6 +79,13 @@ object Cases {
         SYNC_NOOP, SYNC_STRING_ECHO, ASYNC_READY, ASYNC_HOP_P50, ASYNC_HOP_P99, ASYNC_SPAWN_HOP_P50,
         ASYNC_THROUGHPUT, STREAM_ITEMS, CALLBACK_SYNC, CALLBACK_ASYNC_P50,
     )
+
+    // Byte slices of sync calls (the JVM harness's definitions; no ByteBuffer here).
+    const val BYTES_VIEW = "bytes_view"
+    const val BYTES_VIEW_COPIED = "bytes_view_copied"
+    const val BYTES_INTO = "bytes_into"
+    const val BYTES_RETURN = "bytes_return"
+    val BYTE_SLICES = listOf(BYTES_VIEW, BYTES_VIEW_COPIED, BYTES_INTO, BYTES_RETURN)
 }
 
 /** One column: the same operations against one bridge (as the JVM harness's Column). */
@@ -88,6 +99,10 @@ abstract class Column(val key: String) {
     open suspend fun streamSum(n: Long): Long = unsupported()
     open fun callbackLoop(n: Int): Long = unsupported()
     open suspend fun callbackAsync(x: Int): Int = unsupported()
+    open fun bytesView(data: ByteArray): Long = unsupported()
+    open fun bytesViewCopied(data: ByteArray): Long = unsupported()
+    open fun bytesInto(out: ByteArray, seed: Byte): Int = unsupported()
+    open fun bytesReturn(len: Int, seed: Byte): ByteArray = unsupported()
     private fun unsupported(): Nothing = throw UnsupportedOperationException("$key does not run this case")
 }
 
@@ -95,7 +110,13 @@ abstract class Column(val key: String) {
 
 /** ferry's generated bindings for bench/ferry, over its C face. */
 class FerryColumn : Column("ferry") {
-    override val cases = Cases.ALL.toSet()
+    override val cases = Cases.ALL.toSet() + Cases.BYTE_SLICES
+
+    // The ByteArray is pinned for the call: `&[u8]` and `&mut [u8]` use it in place.
+    override fun bytesView(data: ByteArray) = fSumBytes(data).toLong()
+    override fun bytesViewCopied(data: ByteArray) = fSumBytesCopied(data).toLong()
+    override fun bytesInto(out: ByteArray, seed: Byte) = fFillBytes(out, seed.toUByte()).toInt()
+    override fun bytesReturn(len: Int, seed: Byte) = fNewBytes(len.toUInt(), seed.toUByte())
 
     override fun addLoop(n: Int): Long {
         var s = 0L
@@ -269,7 +290,21 @@ interface SuspendInc {
 @OptIn(DelicateCoroutinesApi::class, ExperimentalCoroutinesApi::class)
 class KotlinBaselineColumn : Column("kotlin_baseline") {
     override val cases = setOf(Cases.ASYNC_READY, Cases.ASYNC_HOP_P50, Cases.ASYNC_HOP_P99, Cases.ASYNC_SPAWN_HOP_P50,
-        Cases.ASYNC_THROUGHPUT, Cases.STREAM_ITEMS, Cases.CALLBACK_ASYNC_P50)
+        Cases.ASYNC_THROUGHPUT, Cases.STREAM_ITEMS, Cases.CALLBACK_ASYNC_P50, Cases.BYTES_VIEW, Cases.BYTES_INTO, Cases.BYTES_RETURN)
+
+    // The byte-slice cases as plain loops over the array: the work with no bridge.
+    override fun bytesView(data: ByteArray): Long {
+        var s = 0L
+        for (b in data) s += b.toInt() and 0xFF
+        return s
+    }
+
+    override fun bytesInto(out: ByteArray, seed: Byte): Int {
+        out.fill(seed)
+        return out.size
+    }
+
+    override fun bytesReturn(len: Int, seed: Byte): ByteArray = ByteArray(len).also { it.fill(seed) }
 
     private val workers = newFixedThreadPoolContext(2, "baseline-worker")
 

@@ -77,6 +77,7 @@ class NativeHarness(private val quick: Boolean, private val only: Set<String>?, 
     private val syncRoundNs = if (quick) 100_000_000L else 300_000_000L
     private val asyncRoundNs = if (quick) 150_000_000L else 400_000_000L
     private val hopSamples = if (quick) 2_000 else 10_000
+    private val sliceCalls = if (quick) 400 else 2_000
     private val throughputCoroutines = 10_000
     private val streamItems = if (quick) 2_000_000L else 10_000_000L
     private val columnKeys = listOf("ferry", "raw_c", "kotlin_baseline")
@@ -191,6 +192,7 @@ class NativeHarness(private val quick: Boolean, private val only: Set<String>?, 
             timeNs { sink += c.callbackLoop(n.toInt()) }.toDouble() / n
         }
         if (want(Cases.CALLBACK_ASYNC_P50)) results[Cases.CALLBACK_ASYNC_P50] = sequentialMedian(Cases.CALLBACK_ASYNC_P50, cols) { c, i -> c.callbackAsync(i) }
+        for (id in Cases.BYTE_SLICES) if (want(id)) results[id] = byteSlices(id, cols)
         log("measured in ${t0.elapsedNow()}")
 
         val rows = results.map { (id, r) ->
@@ -280,6 +282,23 @@ class NativeHarness(private val quick: Boolean, private val only: Set<String>?, 
             lat.sort()
             percentile(lat, 0.50) / 1e3
         }
+
+    /** The byte-slice cases: sync calls each passing one 1 MiB ByteArray, in GB/s (see bench/README.md). */
+    private fun byteSlices(id: String, cols: List<Column>) = one(id, cols, rounds, 2) { c, warm ->
+        val len = 1 shl 20
+        val array = ByteArray(len) { (it * 7).toByte() }
+        val expected = array.sumOf { (it.toInt() and 0xFF).toLong() }
+        val calls = if (warm) sliceCalls / 4 else sliceCalls
+        val t = timeNs {
+            for (i in 0 until calls) when (id) {
+                Cases.BYTES_VIEW -> check(c.bytesView(array) == expected) { id }
+                Cases.BYTES_VIEW_COPIED -> check(c.bytesViewCopied(array) == expected) { id }
+                Cases.BYTES_INTO -> check(c.bytesInto(array, i.toByte()) == len && array[len - 1] == i.toByte()) { id }
+                Cases.BYTES_RETURN -> check(c.bytesReturn(len, i.toByte())[len - 1] == i.toByte()) { id }
+            }
+        }
+        calls.toDouble() * len / t // bytes per ns == GB/s
+    }
 
     private fun one(caseId: String, cols: List<Column>, rounds: Int, warmups: Int, measure: (Column, Boolean) -> Double) =
         interleave(caseId, cols, rounds, warmups) { c, w -> doubleArrayOf(measure(c, w)) }.let { it.first[0] to it.second }

@@ -507,3 +507,54 @@ pub extern "system" fn Java_bench_RawJni_frameLarge<'l>(mut env: JNIEnv<'l>, _cl
         let _ = env.set_byte_array_region(&out, 0, bytes);
     });
 }
+
+// ---- byte slices -----------------------------------------------------------------------
+
+fn sum_slice(data: &[u8]) -> u64 {
+    data.iter().map(|&b| u64::from(b)).sum()
+}
+
+/// `bytes_view` floor: the array pinned (GetPrimitiveArrayCritical), summed in place.
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_sumBytesCritical<'l>(mut env: JNIEnv<'l>, _cls: JClass<'l>, data: JByteArray<'l>) -> jlong {
+    // SAFETY: no JNI call is made while the elements are held.
+    let elements = unsafe { env.get_array_elements_critical(&data, jni::objects::ReleaseMode::NoCopyBack) }.expect("critical");
+    // SAFETY: i8 and u8 have the same layout.
+    let bytes = unsafe { std::slice::from_raw_parts(elements.as_ptr() as *const u8, elements.len()) };
+    sum_slice(bytes) as jlong
+}
+
+/// `bytes_view_direct` floor: a direct buffer's memory, summed in place.
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_sumBytesDirect<'l>(env: JNIEnv<'l>, _cls: JClass<'l>, data: jni::objects::JByteBuffer<'l>, at: jint, len: jint) -> jlong {
+    let base = env.get_direct_buffer_address(&data).expect("direct buffer");
+    // SAFETY: Kotlin passes the buffer's position and remaining bytes.
+    let bytes = unsafe { std::slice::from_raw_parts(base.add(at as usize), len as usize) };
+    sum_slice(bytes) as jlong
+}
+
+/// `bytes_into` floor: the array pinned and filled in place.
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_fillBytesCritical<'l>(mut env: JNIEnv<'l>, _cls: JClass<'l>, out: JByteArray<'l>, seed: jni::sys::jbyte) -> jint {
+    // SAFETY: no JNI call is made while the elements are held.
+    let mut elements = unsafe { env.get_array_elements_critical(&out, jni::objects::ReleaseMode::CopyBack) }.expect("critical");
+    elements.fill(seed);
+    elements.len() as jint
+}
+
+/// `bytes_into_direct` floor: a direct buffer filled in place.
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_fillBytesDirect<'l>(env: JNIEnv<'l>, _cls: JClass<'l>, out: jni::objects::JByteBuffer<'l>, at: jint, len: jint, seed: jni::sys::jbyte) -> jint {
+    let base = env.get_direct_buffer_address(&out).expect("direct buffer");
+    // SAFETY: Kotlin passes the buffer's position and remaining bytes.
+    let bytes = unsafe { std::slice::from_raw_parts_mut(base.add(at as usize), len as usize) };
+    bytes.fill(seed as u8);
+    len
+}
+
+/// `bytes_return` floor: a new array per call.
+#[no_mangle]
+pub extern "system" fn Java_bench_RawJni_newBytes<'l>(env: JNIEnv<'l>, _cls: JClass<'l>, len: jint, seed: jni::sys::jbyte) -> jbyteArray {
+    let v = vec![seed as u8; len as usize];
+    env.byte_array_from_slice(&v).expect("byte[]").into_raw()
+}

@@ -2,8 +2,8 @@
 // Rules live here and only here; the emitters assume a checked IR.
 
 import { Diagnostics, Span } from '../diagnostics.js';
-import { callbackParam, flowParam, typeContains } from '../ir/model.js';
-import type { CallbackDecl, CrateIr, EnumDecl, Field, FnDecl, ObjectDecl, RecordDecl, TypeRef } from '../ir/model.js';
+import { byteSlice, callbackParam, flowParam, slicesInPlace, typeContains } from '../ir/model.js';
+import type { CallbackDecl, CrateIr, EnumDecl, Field, FnDecl, MethodDecl, ObjectDecl, RecordDecl, TypeRef } from '../ir/model.js';
 import { isObjectParam, methodRole } from '../ir/objects.js';
 import { camelCase, CODECS_OBJECT, kotlinPropertyName, LIBRARY_OBJECT, NATIVE_OBJECT, screamingSnake, unraw } from '../names.js';
 
@@ -53,6 +53,12 @@ function checkFn(fn: FnDecl, diags: Diagnostics): void {
     }
     if (containsCallback(p.type)) {
       checkCallbackContainer(p.type, diags);
+      continue;
+    }
+    if (byteSlice(p.type) === 'out') {
+      // Written in place while the caller waits: a call that outlives the caller's frame
+      // would write into an array or buffer the caller has moved on from.
+      if (!slicesInPlace(fn)) diags.error(p.type.span, `\`${p.type.text}\` in ${what}: a caller-supplied buffer is written while the caller waits, so only a sync fn can take it (an async, blocking or thread-affine fn, or one returning a stream, outlives the call): return a Vec<u8> instead`);
       continue;
     }
     checkType(p.type, 'param', diags);
@@ -249,7 +255,7 @@ function checkType(t: TypeRef, pos: Position, diags: Diagnostics): void {
         return;
       }
       if (t.mutable) {
-        diags.error(t.span, `\`${t.text}\`: a mutable borrow cannot cross the bridge: take the value and return the result`);
+        diags.error(t.span, `\`${t.text}\`: a mutable borrow cannot cross the bridge: take the value and return the result (only \`&mut [u8]\`, as a parameter of a sync exported fn, is written into the caller's buffer)`);
         return;
       }
       // `&Record` / `&Enum` borrow the copy the glue decoded for the call (as `&self` does).
@@ -319,6 +325,10 @@ function checkCallback(cb: CallbackDecl, diags: Diagnostics): void {
         diags.error(p.type.span, `\`${p.type.text}\` cannot be a parameter of a callback method: it belongs to an exported function's own call`);
         continue;
       }
+      if (byteSlice(p.type) === 'out') {
+        diags.error(p.type.span, `\`${p.type.text}\` cannot be a parameter of a callback method: Kotlin would write into a copy Rust never sees; return a Vec<u8> instead`);
+        continue;
+      }
       // Rust hands Kotlin a reference of its own: an Arc (a new handle, or Kotlin's own object).
       if (containsObject(p.type) || containsCallback(p.type)) checkHandles(p.type, 'param', diags);
       else checkType(p.type, 'param', diags);
@@ -375,7 +385,7 @@ const ENUM_CLASS_MEMBERS = new Set(['name', 'ordinal', 'compareTo', 'equals', 'h
 function checkValueMethods(owner: RecordDecl | EnumDecl, properties: string[], reserved: Set<string>, diags: Diagnostics): void {
   const kind = 'fields' in owner ? 'record' : 'enum';
   const aKind = kind === 'record' ? 'a record' : 'an enum';
-  const kotlinNames = new Map<string, string>();
+  const kotlinNames = new KotlinMethodNames(owner.name, diags);
   const getters = new Map(properties.map((p) => [`get${p.charAt(0).toUpperCase()}${p.slice(1)}`, p]));
   for (const m of owner.methods) {
     const full = `${owner.name}::${m.name}`;
@@ -387,8 +397,8 @@ function checkValueMethods(owner: RecordDecl | EnumDecl, properties: string[], r
     checkFn({ ...m, name: full }, diags);
     const kotlin = camelCase(m.name);
     const member = m.receiver !== 'none';
-    if (unraw(m.name).startsWith('ferry')) {
-      diags.error(m.span, `method \`${full}\`: names starting with \`ferry\` are reserved for the bridge`);
+    if (reservedForTheBridge(full, m, diags)) {
+      // that error is enough: the clashes below would only repeat it in other words
     } else if (member && (reserved.has(kotlin) || /^component\d+$/.test(kotlin))) {
       diags.error(m.span, `method \`${full}\` becomes Kotlin \`${kotlin}\`, which the ${kind === 'record' ? 'data' : 'enum'} class \`${owner.name}\` already has: rename it`);
     } else if (member && properties.includes(kotlin)) {
@@ -398,10 +408,33 @@ function checkValueMethods(owner: RecordDecl | EnumDecl, properties: string[], r
     } else if (!member && reserved.has(kotlin) && kind === 'enum') {
       diags.error(m.span, `associated fn \`${full}\` becomes Kotlin \`${owner.name}.${kotlin}\`, which the enum class already has: rename it`);
     }
-    const key = `${member ? 'member' : 'companion'} ${kotlin}`;
-    const prior = kotlinNames.get(key);
-    if (prior) diags.error(m.span, `\`${full}\` becomes Kotlin \`${kotlin}\`, as does \`${owner.name}::${prior}\``);
-    kotlinNames.set(key, m.name);
+    kotlinNames.claim(m, member ? 'member' : 'companion');
+  }
+}
+
+/** Reports a method named `ferry…`, a prefix the bridge keeps for itself; true if it was. */
+function reservedForTheBridge(full: string, m: MethodDecl, diags: Diagnostics): boolean {
+  if (!unraw(m.name).startsWith('ferry')) return false;
+  diags.error(m.span, `method \`${full}\`: names starting with \`ferry\` are reserved for the bridge`);
+  return true;
+}
+
+/**
+ * The Kotlin names an owner's methods take, on the class (`member`) or its companion: a
+ * second method with the same Kotlin name on the same side is reported naming the first.
+ */
+class KotlinMethodNames {
+  private readonly taken = new Map<string, string>();
+
+  constructor(private readonly owner: string, private readonly diags: Diagnostics) {}
+
+  /** Takes `m`'s Kotlin name on `side`; `report: false` takes it without reporting a clash. */
+  claim(m: MethodDecl, side: 'member' | 'companion', report = true): void {
+    const kotlin = camelCase(m.name);
+    const key = `${side} ${kotlin}`;
+    const prior = this.taken.get(key);
+    if (prior && report) this.diags.error(m.span, `\`${this.owner}::${m.name}\` becomes Kotlin \`${kotlin}\`, as does \`${this.owner}::${prior}\``);
+    this.taken.set(key, m.name);
   }
 }
 
@@ -448,7 +481,7 @@ function checkObject(obj: ObjectDecl, diags: Diagnostics): void {
   const what = `object \`${obj.name}\``;
   if (obj.generics) diags.error(obj.span, `${what} is generic (${obj.generics}): exported objects need concrete types`);
   if (!obj.visibleFromRoot) diags.error(obj.span, `${what} is not visible from the crate root: make it (and its modules) \`pub\``);
-  const kotlinNames = new Map<string, string>();
+  const kotlinNames = new KotlinMethodNames(obj.name, diags);
   for (const m of obj.methods) {
     const full = `${obj.name}::${m.name}`;
     if (m.receiver === 'mut-ref') {
@@ -469,11 +502,8 @@ function checkObject(obj: ObjectDecl, diags: Diagnostics): void {
     const kotlin = camelCase(m.name);
     if (role === 'method' && OBJECT_MEMBERS.has(kotlin)) diags.error(m.span, `method \`${full}\` becomes Kotlin \`${kotlin}\`, which every object class already has (AutoCloseable / RustObject): rename it`);
     if (role === 'method' && kotlin === 'compareTo' && obj.traits?.ord) diags.error(m.span, `method \`${full}\` becomes Kotlin \`compareTo\`, which \`${obj.name}\` already has from Rust's \`Ord\` (it is Comparable): rename it`);
-    if (unraw(m.name).startsWith('ferry')) diags.error(m.span, `method \`${full}\`: names starting with \`ferry\` are reserved for the bridge`);
-    const key = `${role === 'method' ? 'member' : 'companion'} ${kotlin}`;
-    const prior = kotlinNames.get(key);
-    if (prior && role !== 'constructor') diags.error(m.span, `\`${full}\` becomes Kotlin \`${kotlin}\`, as does \`${obj.name}::${prior}\``);
-    kotlinNames.set(key, m.name);
+    reservedForTheBridge(full, m, diags);
+    kotlinNames.claim(m, role === 'method' ? 'member' : 'companion', role !== 'constructor');
   }
 }
 

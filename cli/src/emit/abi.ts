@@ -49,3 +49,30 @@ export const USER_KOTLIN: Record<Prim, string> = {
 export const WIRE_METHOD: Record<Prim, string> = {
   bool: 'bool', i8: 'i8', i16: 'i16', i32: 'i32', i64: 'i64', u8: 'u8', u16: 'u16', u32: 'u32', u64: 'u64', f32: 'f32', f64: 'f64',
 };
+
+/**
+ * The Kotlin value of type `prim` whose bits are the `Long` `bits` (Rust's `as i64` or
+ * `to_bits`): how scalar callback arguments and plain async results arrive.
+ */
+export function kotlinFromBits(prim: Prim, bits: string): string {
+  // `bits` is a name or an expression such as `raw as Long`, which needs parentheses
+  // before a member call.
+  const receiver = /^\w+$/.test(bits) ? bits : `(${bits})`;
+  switch (prim) {
+    case 'bool': return `${receiver} != 0L`;
+    case 'i64': return bits;
+    case 'f32': return `Float.fromBits(${receiver}.toInt())`;
+    case 'f64': return `Double.fromBits(${bits})`;
+    default: return `${receiver}.to${USER_KOTLIN[prim]}()`;
+  }
+}
+
+/** The bits of the Kotlin value `expr` of type `prim`, as a `Long`. */
+export function kotlinToBits(prim: Prim, expr: string): string {
+  switch (prim) {
+    case 'bool': return `(if (${expr}) 1L else 0L)`;
+    case 'f32': return `${expr}.toRawBits().toLong()`;
+    case 'f64': return `${expr}.toRawBits()`;
+    default: return `${expr}.toLong()`;
+  }
+}

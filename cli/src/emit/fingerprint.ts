@@ -11,6 +11,15 @@ import { GENERATOR_VERSION } from './rust.js';
 /** The runtime version the generated code is written against (runtime/rust, runtime/kotlin). */
 export const RUNTIME_VERSION = '0.1.0';
 
+/**
+ * The runtime protocol the generated code speaks (how calls start, complete and cancel, and
+ * how results are encoded); `PROTOCOL` in runtime/rust/core and `FERRY_PROTOCOL` in
+ * runtime/kotlin must equal it (test/runtime-pairing.test.ts reads both). The Rust glue
+ * checks it at compile time, the Kotlin bindings when they load, and it is part of the
+ * fingerprint, so both halves of one generation name the same protocol.
+ */
+export const RUNTIME_PROTOCOL = 2;
+
 function typeShape(t: TypeRef): unknown {
   switch (t.kind) {
     case 'prim': return t.prim;
@@ -52,6 +61,7 @@ export function interfaceFingerprint(ir: CrateIr): string {
   const shape = {
     generator: GENERATOR_VERSION,
     runtime: RUNTIME_VERSION,
+    protocol: RUNTIME_PROTOCOL,
     package: ir.kotlinPackage,
     functions: ir.functions.map(fnShape),
     records: ir.records.map((r) => [r.name, r.fields.map((f) => [f.name, typeShape(f.type)]), ...members(r)]),

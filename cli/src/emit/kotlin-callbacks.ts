@@ -8,6 +8,7 @@ import { isScalarCallback, registersCallbacks, SCALAR_CALLBACK_ARGS } from '../i
 import type { CallbackDecl, CrateIr, MethodDecl, Prim } from '../ir/model.js';
 import { camelCase, CODECS_OBJECT, kotlinIdent } from '../names.js';
 import { kdoc } from './kdoc.js';
+import { kotlinFromBits, kotlinToBits } from './abi.js';
 
 export interface CallbackHelpers {
   header: string;
@@ -80,33 +81,6 @@ ${arms.join('\n')}
     }`;
 }
 
-/** The Kotlin value of type `prim` whose bits are the `Long` `bits` (Rust's `as i64`/`to_bits`). */
-function fromBits(prim: Prim, bits: string): string {
-  switch (prim) {
-    case 'bool': return `(${bits} != 0L)`;
-    case 'i8': return `${bits}.toByte()`;
-    case 'i16': return `${bits}.toShort()`;
-    case 'i32': return `${bits}.toInt()`;
-    case 'i64': return bits;
-    case 'u8': return `${bits}.toUByte()`;
-    case 'u16': return `${bits}.toUShort()`;
-    case 'u32': return `${bits}.toUInt()`;
-    case 'u64': return `${bits}.toULong()`;
-    case 'f32': return `Float.fromBits(${bits}.toInt())`;
-    case 'f64': return `Double.fromBits(${bits})`;
-  }
-}
-
-/** The bits of the Kotlin value `expr` of type `prim`, as a `Long`. */
-function toBits(prim: Prim, expr: string): string {
-  switch (prim) {
-    case 'bool': return `(if (${expr}) 1L else 0L)`;
-    case 'f32': return `${expr}.toRawBits().toLong()`;
-    case 'f64': return `${expr}.toRawBits()`;
-    default: return `${expr}.toLong()`;
-  }
-}
-
 /**
  * `callScalar`: the JVM's fast path for sync methods of numbers and booleans (see
  * `CallbackDispatch.callScalar`); absent when the trait has none, so the default refuses.
@@ -114,8 +88,8 @@ function toBits(prim: Prim, expr: string): string {
 function scalarFun(cb: CallbackDecl): string | null {
   const arms = cb.methods.flatMap((m, i) => {
     if (!isScalarCallback(m)) return [];
-    const call = `__t.${kotlinIdent(camelCase(m.name))}(${m.params.map((p, j) => fromBits((p.type as { prim: Prim }).prim, `a${j}`)).join(', ')})`;
-    return [`            ${i} -> ${m.returns.kind === 'prim' ? toBits(m.returns.prim, call) : `{ ${call}; 0L }`}`];
+    const call = `__t.${kotlinIdent(camelCase(m.name))}(${m.params.map((p, j) => kotlinFromBits((p.type as { prim: Prim }).prim, `a${j}`)).join(', ')})`;
+    return [`            ${i} -> ${m.returns.kind === 'prim' ? kotlinToBits(m.returns.prim, call) : `{ ${call}; 0L }`}`];
   });
   if (arms.length === 0) return null;
   const params = Array.from({ length: SCALAR_CALLBACK_ARGS }, (_, j) => `a${j}: Long`).join(', ');

@@ -16,6 +16,7 @@ import { asNativeFn, asValueNativeFn, displayNativeFn, isObjectParam, methodRole
 import { camelCase, CODECS_OBJECT, kotlinIdent, NATIVE_OBJECT } from '../names.js';
 import { STREAM_IMPORTS, streamBody, streamDoc, streamKotlinType } from './kotlin-streams.js';
 import { kdoc, runsOn } from './kdoc.js';
+import { sliceNote } from './byte-views.js';
 import { traitNatives } from './rust-objects.js';
 import { repliesHoldHandles } from '../ir/trait-objects.js';
 
@@ -170,7 +171,8 @@ export function objectOwner(obj: ObjectDecl): MemberOwner {
 function doc(owner: MemberOwner, m: MethodDecl): string {
   const runs = runsOn(m);
   const t = m.returns;
-  const notes = [`Calls Rust \`${owner.rustPath}::${m.name}\`. ${runs}`];
+  const overload = !owner.implementsTrait && !(owner.byHandle && methodRole(m) === 'constructor');
+  const notes = [`Calls Rust \`${owner.rustPath}::${m.name}\`. ${runs}`, ...sliceNote(m, overload)];
   if (t.kind === 'result') notes.push(`@throws ${(t.err as { name: string }).name} when Rust returns \`Err\`.`);
   if (m.receiver !== 'none' && owner.byHandle) notes.push('@throws IllegalStateException when this object is closed.');
   return kdoc(m.docs, notes, '    ').trimEnd();

@@ -5,7 +5,7 @@
 import { callbackParam, flowParam, isRegistryParam, registersCallbacks } from '../ir/model.js';
 import type { CrateIr, EnumDecl, Field, FnDecl, RecordDecl, TypeRef, Variant } from '../ir/model.js';
 import { camelCase, CODECS_OBJECT, JOURNAL, kotlinIdent, kotlinPropertyName, LIBRARY_OBJECT, NATIVE_OBJECT, screamingSnake, unraw } from '../names.js';
-import { JNI_KOTLIN, USER_KOTLIN, valueAbi, WIRE_METHOD } from './abi.js';
+import { JNI_KOTLIN, kotlinFromBits, USER_KOTLIN, valueAbi, WIRE_METHOD } from './abi.js';
 import { emitCHeader, GENERATOR_VERSION } from './rust.js';
 import { allNativeFns, isObjectParam, valueNativeFns } from '../ir/objects.js';
 import { emitObjectsFile, keepObjectsAlive, objectDecode, objectNativeArg, objectNativeDecls, valueMembers, type KotlinEmit } from './kotlin-objects.js';
@@ -18,7 +18,8 @@ import { STREAM_IMPORTS, STREAM_NATIVE_PARAMS, streamBody, streamDoc, streamKotl
 import { WireSizes } from './wire-size.js';
 import { isMessageType } from '../check/check.js';
 import { kdoc, runsOn } from './kdoc.js';
-import { interfaceFingerprint, RUNTIME_VERSION } from './fingerprint.js';
+import { interfaceFingerprint, RUNTIME_PROTOCOL, RUNTIME_VERSION } from './fingerprint.js';
+import { aliasChecks, bufferNativeDecls, sliceNote, emitBufferOverloads, hasBufferOverloads, nativeBufferStub, type BufferEmit } from './byte-views.js';
 import { framesDecode, framesKotlinType, framesNativeDecls, framesOverrides, usesFrames } from './frames.js';
 
 export interface KotlinFile {
@@ -266,12 +267,14 @@ export function nativeArguments(params: FnDecl['params']): { prelude: string[]; 
     const arg = nativeArg(kotlinIdent(camelCase(p.name)), p.type);
     return arg === null ? [] : [{ i, arg }];
   });
-  if (!params.some((p) => registersCallbacks(p.type))) return { prelude: [], args: all.map((a) => a.arg) };
+  const aliases = aliasChecks(params);
+  if (!params.some((p) => registersCallbacks(p.type))) return { prelude: aliases, args: all.map((a) => a.arg) };
   // Registering hands an entry to Rust only once the call is made. Every argument is read
   // under a journal of this thread's registrations, sealed just before the call: one that
   // throws half-way (a closed object, a value too deep) releases the entries made so far.
   return {
     prelude: [
+      ...aliases,
       `val ${JOURNAL} = dev.ferry.Callbacks.openJournal()`,
       ...all.map((a) => `val __ferryArg${a.i} = ${JOURNAL}.guard { ${a.arg} }`),
       `${JOURNAL}.seal()`,
@@ -310,13 +313,7 @@ function asyncValue(t: TypeRef): string[] {
   const abi = valueAbi(t);
   switch (abi.kind) {
     case 'unit': return [];
-    case 'prim': {
-      const bits = 'raw as Long';
-      const expr: Record<string, string> = {
-        bool: `(${bits}) != 0L`, f32: `Float.fromBits((${bits}).toInt())`, f64: `Double.fromBits(${bits})`, i64: `${bits}`,
-      };
-      return [`return ${expr[abi.prim] ?? `(${bits}).to${USER_KOTLIN[abi.prim]}()`}`];
-    }
+    case 'prim': return [`return ${kotlinFromBits(abi.prim, 'raw as Long')}`];
     case 'utf8': return ['return (raw as ByteArray).decodeToString()'];
     case 'raw-bytes': return ['return raw as ByteArray'];
     case 'wire': return ['val r = WireReader(raw as ByteArray)', ...returnFromReader(t)];
@@ -359,7 +356,7 @@ function wrapper(fn: FnDecl): string {
   const retDecl = ret === 'Unit' ? '' : `: ${ret}`;
   const throws = fn.returns.kind === 'result' ? [`@throws ${(fn.returns.err as { name: string }).name} when Rust returns \`Err\`.`] : [];
   const runsNote = runsOn(fn);
-  const doc = kdoc(fn.docs, [`Calls Rust \`${fn.rustPath}\`. ${runsNote}`, ...throws]);
+  const doc = kdoc(fn.docs, [`Calls Rust \`${fn.rustPath}\`. ${runsNote}`, ...sliceNote(fn), ...throws]);
   return `${doc}${kind} ${kotlinIdent(camelCase(fn.name))}(${userParams.join(', ')})${retDecl} {\n${body.map((l) => `    ${l}`).join('\n')}\n}`;
 }
 
@@ -384,7 +381,7 @@ function nativeObject(ir: CrateIr, face: 'jvm' | 'native'): string {
   const decls = nativeDecls(ir);
   const render = (d: NativeDecl) => (face === 'jvm' ? jvmExternal(d) : nativeMember(d, ir.crateName));
   const runtime = decls.runtime.map(render).join('\n');
-  const user = decls.crate.map(render).join('\n');
+  const user = [...decls.crate, ...(face === 'jvm' ? bufferNativeDecls(ir, nativeParams, nativeReturn) : [])].map(render).join('\n');
   const kind = face === 'jvm' ? 'raw JNI entry points' : 'its C functions, through cinterop';
   const setUp = face === 'jvm' ? '' : `        // Rust reaches Kotlin through these two C functions, from any thread.
         ${cSymbol(ir.crateName, 'ferryInit')}(
@@ -408,7 +405,7 @@ ${usesFrames(ir) ? 'import dev.ferry.NativeFrames\n' : ''}
 internal object ${NATIVE_OBJECT} : NativeRuntime, NativeStreams${usesFrames(ir) ? ', NativeFrames' : ''} {
     init {
 ${setUp}        // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("${ir.libName}", this, Bindings(0x${interfaceFingerprint(ir)}uL.toLong(), "${GENERATOR_VERSION}", "${RUNTIME_VERSION}"))
+        NativeLibrary.load("${ir.libName}", this, Bindings(0x${interfaceFingerprint(ir)}uL.toLong(), "${GENERATOR_VERSION}", "${RUNTIME_VERSION}", ${RUNTIME_PROTOCOL}))
     }
 
 ${runtime}
@@ -469,6 +466,7 @@ export function emitKotlinNative(ir: CrateIr): KotlinFile[] {
   const dir = ir.kotlinPackage.split('.').join('/');
   return [
     { path: `${dir}/${NATIVE_OBJECT}.kt`, content: nativeObject(ir, 'native') },
+    ...(hasBufferOverloads(ir) ? [{ path: `${dir}/${pascal(ir.crateName)}ByteBuffers.kt`, content: nativeBufferStub(HEADER(ir)) }] : []),
     { path: `${ir.crateName}.h`, content: emitCHeader(ir) },
     { path: `${ir.crateName}.def`, content: cinteropDef(ir) },
   ];
@@ -476,6 +474,9 @@ export function emitKotlinNative(ir: CrateIr): KotlinFile[] {
 
 /** The emit helpers the members of objects, records and enums are written with. */
 const KOTLIN_EMIT: KotlinEmit = { header: '', kotlinType, userParam, decode, nativeArg, nativeArguments, syncBody, asyncBody };
+
+/** The helpers the JVM's ByteBuffer overloads are written with (see byte-views.ts). */
+const BUFFER_EMIT = (ir: CrateIr): BufferEmit => ({ header: HEADER(ir), kotlinType, userParam, nativeArguments, syncBody, keepObjectsAlive });
 
 export function emitKotlin(ir: CrateIr): KotlinFile[] {
   sizes = new WireSizes(ir);
@@ -515,6 +516,8 @@ ${codecs.join('\n\n')}${hasErrors ? `${codecs.length ? '\n\n' : ''}    /** The R
   if (callbacksFile) files.push({ path: `${dir}/${base}Callbacks.kt`, content: callbacksFile });
   const objectsFile = emitObjectsFile(ir, { ...KOTLIN_EMIT, header: HEADER(ir) });
   if (objectsFile) files.push({ path: `${dir}/${base}Objects.kt`, content: objectsFile });
+  const buffers = emitBufferOverloads(ir, BUFFER_EMIT(ir));
+  if (buffers) files.push({ path: `${dir}/${base}ByteBuffers.kt`, content: buffers });
   if (ir.functions.length > 0) {
     files.push({
       path: `${dir}/${base}.kt`,

@@ -14,9 +14,14 @@ import { jniSymbol, NATIVE_OBJECT } from '../names.js';
 /** A primitive at the ABI level: the Rust type both faces use and its C spelling. */
 export type AbiPrim = 'bool' | 'i8' | 'i16' | 'i32' | 'i64' | 'f32' | 'f64';
 
+/**
+ * `bytes`: a `byte[]` to the JVM, a pointer and a length to C; `bytes-out` the same, but C's
+ * pointer is writable (a `&mut [u8]` written in place); `buffer`: a direct `ByteBuffer` with
+ * its position and remaining length (JNI only, see byte-views.ts).
+ */
 export type NativeParam =
   | { name: string; kind: 'prim'; prim: AbiPrim }
-  | { name: string; kind: 'bytes' };
+  | { name: string; kind: 'bytes' | 'bytes-out' | 'buffer' };
 
 /** `memory`: a frame ring's memory, a direct ByteBuffer to the JVM and an address to C. */
 export type NativeResult = { kind: 'unit' } | { kind: 'prim'; prim: AbiPrim } | { kind: 'bytes' } | { kind: 'memory' };
@@ -44,7 +49,11 @@ export function cSymbol(crateName: string, name: string): string {
 }
 
 export function renderJni(e: NativeExport, kotlinPackage: string): string {
-  const params = e.params.map((p) => (p.kind === 'prim' ? `${p.name}: ${RUST_PRIM[p.prim]}` : `${p.name}: JByteArray<'local>`));
+  const params = e.params.map((p) => {
+    if (p.kind === 'prim') return `${p.name}: ${RUST_PRIM[p.prim]}`;
+    if (p.kind === 'buffer') return `${p.name}: ::ferry::__private::jni::objects::JByteBuffer<'local>, ${p.name}__at: jint, ${p.name}__len: jint`;
+    return `${p.name}: JByteArray<'local>`;
+  });
   const ret = e.result.kind === 'unit' ? '' : ` -> ${e.result.kind === 'prim' ? RUST_PRIM[e.result.prim] : e.result.kind === 'memory' ? '::ferry::__private::jni::sys::jobject' : 'jbyteArray'}`;
   const symbol = e.symbol ?? jniSymbol(kotlinPackage, NATIVE_OBJECT, e.name);
   return `#[no_mangle]
@@ -54,10 +63,14 @@ ${e.body}
 }
 
 export function renderC(e: NativeExport, crateName: string): string {
-  const params = e.params.map((p) => (p.kind === 'prim' ? `${p.name}: ${RUST_PRIM[p.prim]}` : `${p.name}_ptr: *const u8, ${p.name}_len: i64`));
+  const params = e.params.map((p) => {
+    if (p.kind === 'prim') return `${p.name}: ${RUST_PRIM[p.prim]}`;
+    if (p.kind === 'buffer') throw new Error('a ByteBuffer parameter has no C form');
+    return `${p.name}_ptr: *${p.kind === 'bytes-out' ? 'mut' : 'const'} u8, ${p.name}_len: i64`;
+  });
   const ret = e.result.kind === 'unit' ? '' : ` -> ${e.result.kind === 'prim' ? RUST_PRIM[e.result.prim] : e.result.kind === 'memory' ? 'i64' : 'face::Buffer'}`;
-  const bytes = e.params.filter((p) => p.kind === 'bytes')
-    .map((p) => `    let ${p.name} = face::Bytes::new(${p.name}_ptr, ${p.name}_len);\n`).join('');
+  const bytes = e.params.filter((p) => p.kind === 'bytes' || p.kind === 'bytes-out')
+    .map((p) => `    let ${p.name} = face::Bytes::new(${p.name}_ptr${p.kind === 'bytes-out' ? ' as *const u8' : ''}, ${p.name}_len);\n`).join('');
   return `#[no_mangle]
 pub unsafe extern "C" fn ${e.symbol ?? cSymbol(crateName, e.name)}(__status: *mut i64${params.map((p) => `, ${p}`).join('')})${ret} {
     let mut env = face::Status::new(__status);
@@ -67,7 +80,7 @@ ${bytes}${e.body}
 
 /** The C declaration of an entry point, for the header cinterop reads. */
 export function cDeclaration(e: NativeExport, crateName: string): string {
-  const params = ['int64_t *status', ...e.params.map((p) => (p.kind === 'prim' ? `${C_PRIM[p.prim]} ${p.name}` : `const int8_t *${p.name}_ptr, int64_t ${p.name}_len`))];
+  const params = ['int64_t *status', ...e.params.map((p) => (p.kind === 'prim' ? `${C_PRIM[p.prim]} ${p.name}` : `${p.kind === 'bytes-out' ? '' : 'const '}int8_t *${p.name}_ptr, int64_t ${p.name}_len`))];
   const ret = e.result.kind === 'unit' ? 'void' : e.result.kind === 'prim' ? C_PRIM[e.result.prim] : e.result.kind === 'memory' ? 'int64_t' : 'int8_t *';
   return `${ret} ${e.symbol ?? cSymbol(crateName, e.name)}(${params.join(', ')});`;
 }

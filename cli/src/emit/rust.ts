@@ -12,8 +12,9 @@ import { callbackFromHandle, callbackLiftParam, callbackProxy, flowLiftParam, tr
 import { returnedTraits } from '../ir/trait-objects.js';
 import { STREAM_NATIVE_PARAMS, streamExportBody, streamRuntimeExports } from './rust-streams.js';
 import { WireSizes } from './wire-size.js';
-import { interfaceFingerprint } from './fingerprint.js';
+import { interfaceFingerprint, RUNTIME_PROTOCOL } from './fingerprint.js';
 import { framesEncode, framesRuntimeExports } from './frames.js';
+import { bufferFormName, bufferParam, commits, disjointCheck, hasBufferForm, inPlaceSlice, sliceLift } from './byte-views.js';
 
 export const GENERATOR_VERSION = '0.1.0';
 
@@ -276,6 +277,8 @@ function callArgs(fn: FnDecl): string {
     if (p.type.kind === 'token') return 'token.clone()';
     // A thread-affine method gets its value on the object's thread (see `functionNative`).
     if (fn.affine && p.name === SELF_PARAM) return '&__this';
+    // A `&mut [u8]` is the face's BytesOut (a copy or the caller's memory), which derefs to it.
+    if (inPlaceSlice(fn, p.type) === 'out') return `&mut *${rustArg(p.name)}`;
     return p.type.kind === 'ref' ? `&${rustArg(p.name)}` : rustArg(p.name);
   }).join(', ');
 }
@@ -331,7 +334,7 @@ function signatureType(t: TypeRef, types: RustTypes): string {
   if (t.kind !== 'ref') return types.owned(t);
   switch (t.inner.kind) {
     case 'string': return "&'static str";
-    case 'bytes': return "&'static [u8]";
+    case 'bytes': return t.mutable ? "&'static mut [u8]" : "&'static [u8]";
     case 'object': return `&'static ${types.path(t.inner.name)}`;
     default: return `&'static ${types.owned(t.inner)}`;
   }
@@ -355,16 +358,26 @@ fn __signature_${symbol}() {
 `;
 }
 
-function functionExport(fn: FnDecl, ir: CrateIr, types: RustTypes): { check: string; native: NativeExport } {
+function functionExport(fn: FnDecl, ir: CrateIr, types: RustTypes): { check: string; native: NativeExport; buffers: NativeExport | null } {
   const name = unraw(fn.name);
-  return { check: signatureCheck(fn, name, types), native: functionNative(fn, types, name) };
+  const buffers = hasBufferForm(fn) ? { ...functionNative(fn, types, bufferFormName(name), true), only: 'jni' as const } : null;
+  return { check: signatureCheck(fn, name, types), native: functionNative(fn, types, name), buffers };
 }
 
-function functionNative(fn: FnDecl, types: RustTypes, name: string): NativeExport {
-  const params = fn.params.map((p) => nativeParam(rustArg(p.name), p.type)).filter((p): p is NativeParam => p !== null);
+/** With `buffers`, the JNI entry point taking each byte slice as a direct ByteBuffer. */
+function functionNative(fn: FnDecl, types: RustTypes, name: string, buffers = false): NativeExport {
+  const params = fn.params.map((p) => {
+    const slice = inPlaceSlice(fn, p.type);
+    if (slice && buffers) return bufferParam(rustArg(p.name));
+    if (slice === 'out') return { name: rustArg(p.name), kind: 'bytes-out' as const };
+    return nativeParam(rustArg(p.name), p.type);
+  }).filter((p): p is NativeParam => p !== null);
   // Callbacks first: once wrapped, a handle is released even when a later argument fails.
   const ordered = [...fn.params.filter((p) => registersCallbacks(p.type)), ...fn.params.filter((p) => !registersCallbacks(p.type))];
-  const lifts = ordered.map((p) => liftParam(rustArg(p.name), p.type, types)).filter((l): l is string => l !== null);
+  const lifts = ordered.map((p) => {
+    const slice = inPlaceSlice(fn, p.type);
+    return slice ? sliceLift(rustArg(p.name), slice, buffers) : liftParam(rustArg(p.name), p.type, types);
+  }).filter((l): l is string => l !== null);
   const call = `${fn.rustPath}(${callArgs(fn)})`;
   const liftLines = lifts.map((l) => `        ${l}\n`).join('');
   if (fn.returns.kind === 'stream') {
@@ -376,8 +389,8 @@ function functionNative(fn: FnDecl, types: RustTypes, name: string): NativeExpor
     // tracked variant releases them.
     const runner = mentionsObject(fn.returns) ? 'sync_call_tracked' : 'sync_call';
     return { name, params, result: ret.result, body: `    face::${runner}(&mut env, |env| {
-${liftLines}        let __result = ${adaptObjectResult(fn.returns, call, types)};
-        ${ret.expr}
+${liftLines}${disjointCheck(fn, rustArg)}        let __result = ${adaptObjectResult(fn.returns, call, types)};
+${commits(fn, rustArg)}        ${ret.expr}
     })` };
   }
   // A blocking fn is sync: it runs on Tokio's blocking pool and the call awaits it there
@@ -474,7 +487,7 @@ export function emitRust(ir: CrateIr): string {
   const types = new RustTypes(ir);
   const use = codecUse(ir);
   const exported = allNativeFns(ir).map((f) => functionExport(f, ir, types));
-  const natives = [...runtimeExports(ir), ...exported.map((e) => e.native)];
+  const natives = [...runtimeExports(ir), ...exported.flatMap((e) => (e.buffers ? [e.native, e.buffers] : [e.native]))];
   const onLoad = `pub extern "system" fn JNI_OnLoad(vm: ::ferry::__private::jni::JavaVM, _reserved: *mut ::std::ffi::c_void) -> jint {\n${runtimeProviderLine(ir)}    face::on_load(vm)\n}`;
   const jni = natives.filter((n) => n.only !== 'c')
     .map((n) => (n.symbol === 'JNI_OnLoad' ? `#[no_mangle]\n${onLoad}` : renderJni(n, ir.kotlinPackage))).join('\n\n');
@@ -512,7 +525,10 @@ ${ir.allowPanicAbort ? '' : `// Catching panics at the bridge needs unwinding: w
 #[cfg(panic = "abort")]
 compile_error!("ferry: this crate is built with panic = \\"abort\\", so a Rust panic would abort the process instead of reaching Kotlin as RustPanicException. Build with panic = \\"unwind\\" (the default), or accept aborts with \`allow-panic-abort = true\` under [package.metadata.ferry] in Cargo.toml and run ferry generate again.");
 
-`}#[doc(hidden)]
+`}// The runtime protocol this glue speaks: a \`ferry\` crate of another release fails here.
+const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<${RUNTIME_PROTOCOL}>();
+
+#[doc(hidden)]
 #[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, unused_unsafe, clippy::all)]
 mod __ferry_glue {
     use ::ferry::calls::Outcome;

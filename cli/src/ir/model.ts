@@ -213,6 +213,24 @@ export function registersCallbacks(t: TypeRef): boolean {
   return isRegistryParam(t) || typeContains(t, (x) => x.kind === 'callback');
 }
 
+/**
+ * A byte-slice parameter: `&[u8]` (`view`) or `&mut [u8]` (`out`). A sync call borrows the
+ * caller's memory for them where the face can (docs/reference.md, "Byte slices").
+ */
+export function byteSlice(t: TypeRef): 'view' | 'out' | null {
+  if (t.kind !== 'ref' || t.inner.kind !== 'bytes') return null;
+  return t.mutable ? 'out' : 'view';
+}
+
+/**
+ * Whether a fn's byte slices are borrowed in place: only a sync call, which returns before
+ * the caller can touch its array or buffer again. An async call (and a stream) outlives the
+ * caller's frame, so its `&[u8]` is copied, and it cannot take `&mut [u8]` (the checker).
+ */
+export function slicesInPlace(fn: { isAsync: boolean; returns: TypeRef }): boolean {
+  return !fn.isAsync && fn.returns.kind !== 'stream';
+}
+
 export function isUnitType(t: TypeRef): boolean {
   return t.kind === 'unit';
 }

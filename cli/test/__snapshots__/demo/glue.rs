@@ -6,6 +6,9 @@
 #[cfg(panic = "abort")]
 compile_error!("ferry: this crate is built with panic = \"abort\", so a Rust panic would abort the process instead of reaching Kotlin as RustPanicException. Build with panic = \"unwind\" (the default), or accept aborts with `allow-panic-abort = true` under [package.metadata.ferry] in Cargo.toml and run ferry generate again.");
 
+// The runtime protocol this glue speaks: a `ferry` crate of another release fails here.
+const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<2>();
+
 #[doc(hidden)]
 #[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, unused_unsafe, clippy::all)]
 mod __ferry_glue {
@@ -248,7 +251,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0xf36076143f39b19bu64 as i64
+            0xa1747614e7c057ddu64 as i64
         }
 
         #[no_mangle]
@@ -366,7 +369,16 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_dev_ferry_demo_FerryNative_checksum<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_data: JByteArray<'local>) -> i32 {
             face::sync_call(&mut env, |env| {
-                let arg_data: ::std::vec::Vec<u8> = face::bytes_arg(env, &arg_data)?;
+                let arg_data = face::bytes_view(env, &arg_data)?;
+                let __result = crate::checksum(&arg_data);
+                Ok(__result as i32)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_checksum_1_1buffers<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_data: ::ferry::__private::jni::objects::JByteBuffer<'local>, arg_data__at: jint, arg_data__len: jint) -> i32 {
+            face::sync_call(&mut env, |env| {
+                let arg_data = face::buffer_view(env, &arg_data, arg_data__at, arg_data__len)?;
                 let __result = crate::checksum(&arg_data);
                 Ok(__result as i32)
             })
@@ -530,7 +542,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_ferry_demo_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0xf36076143f39b19bu64 as i64
+            0xa1747614e7c057ddu64 as i64
         }
 
         #[no_mangle]
@@ -669,7 +681,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_data = face::Bytes::new(arg_data_ptr, arg_data_len);
             face::sync_call(&mut env, |env| {
-                let arg_data: ::std::vec::Vec<u8> = face::bytes_arg(env, &arg_data)?;
+                let arg_data = face::bytes_view(env, &arg_data)?;
                 let __result = crate::checksum(&arg_data);
                 Ok(__result as i32)
             })

@@ -6,6 +6,9 @@
 #[cfg(panic = "abort")]
 compile_error!("ferry: this crate is built with panic = \"abort\", so a Rust panic would abort the process instead of reaching Kotlin as RustPanicException. Build with panic = \"unwind\" (the default), or accept aborts with `allow-panic-abort = true` under [package.metadata.ferry] in Cargo.toml and run ferry generate again.");
 
+// The runtime protocol this glue speaks: a `ferry` crate of another release fails here.
+const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<2>();
+
 #[doc(hidden)]
 #[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, unused_unsafe, clippy::all)]
 mod __ferry_glue {
@@ -601,7 +604,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0x1a1acc29f9b2c59fu64 as i64
+            0xbb76cddb863a42b1u64 as i64
         }
 
         #[no_mangle]
@@ -871,7 +874,16 @@ mod __ferry_glue {
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_bytes_1sum<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_b: JByteArray<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
-                let arg_b: ::std::vec::Vec<u8> = face::bytes_arg(env, &arg_b)?;
+                let arg_b = face::bytes_view(env, &arg_b)?;
+                let __result = crate::bytes_sum(&arg_b);
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_bytes_1sum_1_1buffers<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_b: ::ferry::__private::jni::objects::JByteBuffer<'local>, arg_b__at: jint, arg_b__len: jint) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let arg_b = face::buffer_view(env, &arg_b, arg_b__at, arg_b__len)?;
                 let __result = crate::bytes_sum(&arg_b);
                 Ok(__result as i64)
             })
@@ -1262,7 +1274,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_functions_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0x1a1acc29f9b2c59fu64 as i64
+            0xbb76cddb863a42b1u64 as i64
         }
 
         #[no_mangle]
@@ -1569,7 +1581,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             let arg_b = face::Bytes::new(arg_b_ptr, arg_b_len);
             face::sync_call(&mut env, |env| {
-                let arg_b: ::std::vec::Vec<u8> = face::bytes_arg(env, &arg_b)?;
+                let arg_b = face::bytes_view(env, &arg_b)?;
                 let __result = crate::bytes_sum(&arg_b);
                 Ok(__result as i64)
             })

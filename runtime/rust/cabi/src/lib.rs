@@ -221,6 +221,44 @@ pub fn bytes_arg(_env: &mut Env, bytes: &Bytes) -> Result<Vec<u8>, CallError> {
     Ok(bytes.slice()?.to_vec())
 }
 
+/// A `&[u8]` argument of a sync call: the caller's pinned array itself, no copy. It is
+/// valid for the call, which is all a sync call's borrow needs.
+pub fn bytes_view<'a>(_env: &mut Env, bytes: &'a Bytes) -> Result<&'a [u8], CallError> {
+    bytes.slice()
+}
+
+/// A `&mut [u8]` argument of a sync call: the caller's pinned array, written in place.
+pub fn bytes_out<'a>(_env: &mut Env, bytes: &'a Bytes) -> Result<BytesOut<'a>, CallError> {
+    let slice = bytes.slice()?;
+    // SAFETY: the C export took this pointer as `*mut u8` (the array Kotlin pinned for the
+    // call, which nothing else reads or writes until it returns); the glue checks with
+    // `byte_views::disjoint` that no other argument of the call overlaps it.
+    Ok(BytesOut(unsafe { std::slice::from_raw_parts_mut(slice.as_ptr() as *mut u8, slice.len()) }))
+}
+
+/// A `&mut [u8]` argument: the caller's memory itself, so there is nothing to copy back.
+pub struct BytesOut<'a>(&'a mut [u8]);
+
+impl BytesOut<'_> {
+    /// The JNI face copies a `byte[]` back here; in place, there is nothing left to do.
+    pub fn commit(self, _env: &mut Env) -> Result<(), CallError> {
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for BytesOut<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.0
+    }
+}
+
+impl std::ops::DerefMut for BytesOut<'_> {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        self.0
+    }
+}
+
 pub fn string_arg(env: &mut Env, bytes: &Bytes) -> Result<String, CallError> {
     String::from_utf8(bytes_arg(env, bytes)?)
         .map_err(|e| CallError::InvalidArgument(format!("string is not valid UTF-8: {e}")))
@@ -304,5 +342,19 @@ mod tests {
         let data = [1u8, 2, 3];
         assert_eq!(bytes_arg(&mut env, &unsafe { Bytes::new(data.as_ptr(), 3) }).unwrap(), vec![1, 2, 3]);
         assert!(string_arg(&mut env, &unsafe { Bytes::new([0xffu8].as_ptr(), 1) }).is_err());
+    }
+
+    #[test]
+    fn byte_views_borrow_the_callers_memory() {
+        let mut env = Env(());
+        let mut data = [1u8, 2, 3, 4];
+        let view = unsafe { Bytes::new(data.as_ptr(), 4) };
+        assert_eq!(bytes_view(&mut env, &view).unwrap().as_ptr(), data.as_ptr());
+        let out = unsafe { Bytes::new(data.as_mut_ptr(), 3) };
+        let mut slice = bytes_out(&mut env, &out).unwrap();
+        slice.copy_from_slice(&[9, 8, 7]);
+        slice.commit(&mut env).unwrap();
+        assert_eq!(data, [9, 8, 7, 4]);
+        assert!(bytes_out(&mut env, &unsafe { Bytes::new(std::ptr::null(), 2) }).is_err());
     }
 }

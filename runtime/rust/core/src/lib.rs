@@ -19,6 +19,7 @@
 //! `runtime` ← `objects` ← `calls streams` ← `completion diagnostics`.
 
 pub mod affine;
+pub mod byte_views;
 pub mod callbacks;
 pub mod calls;
 pub mod cancel;
@@ -36,3 +37,12 @@ pub mod wire;
 
 pub use cancel::CancellationToken;
 pub use error::CallError;
+
+/// The protocol the runtimes and the generated code speak: how calls start, complete and
+/// cancel, and how their results are encoded. It changes whenever one side could misread
+/// the other (ADR 0010's inline values were such a change), and the Kotlin runtime
+/// (`FERRY_PROTOCOL` in `dev.ferry`) and the generator (`RUNTIME_PROTOCOL`) change with it:
+/// the generator's tests read all three. Generated glue fails to build against a `ferry`
+/// crate of another protocol, and generated Kotlin fails to load on a `dev.ferry` runtime of
+/// another one, so a mixed set can never wait on a completion it cannot read.
+pub const PROTOCOL: u32 = 2;

@@ -11,7 +11,7 @@ use ferry_core::calls::Outcome;
 use ferry_core::completion;
 use ferry_core::wire::WireError;
 use ferry_core::CallError;
-use jni::objects::{GlobalRef, JByteArray, JClass, JObject, JStaticMethodID, JString, JValue};
+use jni::objects::{GlobalRef, JByteArray, JByteBuffer, JClass, JObject, JStaticMethodID, JString, JValue};
 use jni::signature::{Primitive, ReturnType};
 use jni::sys::{jbyteArray, jint, jlong, jvalue, JavaVMAttachArgs, JNI_ERR, JNI_VERSION_1_6};
 use jni::{JNIEnv, JavaVM};
@@ -295,6 +295,95 @@ pub fn bytes_arg(env: &mut JNIEnv, array: &JByteArray) -> Result<Vec<u8>, Throw>
         return Err(Throw::IllegalArgument("null byte array".into()));
     }
     Ok(env.convert_byte_array(array)?)
+}
+
+/// A `&[u8]` argument passed as a `byte[]`: copied, as [`bytes_arg`]. Pinning the array
+/// instead (`GetPrimitiveArrayCritical`) would forbid every JNI call until the user's fn
+/// returns, and that fn may call Kotlin back; `GetByteArrayElements` may copy anyway (ART
+/// and HotSpot both do for a moving collector). The direct `ByteBuffer` form,
+/// [`buffer_view`], is the one that reads in place.
+pub fn bytes_view(env: &mut JNIEnv, array: &JByteArray) -> Result<Vec<u8>, Throw> {
+    bytes_arg(env, array)
+}
+
+/// A `&mut [u8]` argument passed as a `byte[]`: copied in, and back by [`BytesOut::commit`]
+/// once the user's fn returned (for the reasons [`bytes_view`] gives). A call that panics or
+/// fails leaves the array as it was.
+pub fn bytes_out<'a, 'l>(env: &mut JNIEnv, array: &'a JByteArray<'l>) -> Result<BytesOut<'a, 'l>, Throw> {
+    Ok(BytesOut::Copied { bytes: bytes_arg(env, array)?, array })
+}
+
+/// A direct `ByteBuffer` argument's bytes from `offset` (its position) for `len` (its
+/// remaining bytes), read in place: the buffer stays reachable for the call (Kotlin holds
+/// it and so does this call's local reference), so its memory does too.
+pub fn buffer_view<'a>(env: &mut JNIEnv, buffer: &'a JByteBuffer, offset: jint, len: jint) -> Result<&'a [u8], Throw> {
+    let (data, len) = direct_region(env, buffer, offset, len)?;
+    // SAFETY: `direct_region` checked the range against the buffer's capacity.
+    Ok(unsafe { std::slice::from_raw_parts(data, len) })
+}
+
+/// A direct `ByteBuffer` written in place between `offset` and `offset + len` (Kotlin
+/// refuses a read-only buffer before the call).
+pub fn buffer_out<'a, 'l>(env: &mut JNIEnv, buffer: &'a JByteBuffer, offset: jint, len: jint) -> Result<BytesOut<'a, 'l>, Throw> {
+    let (data, len) = direct_region(env, buffer, offset, len)?;
+    // SAFETY: as in `buffer_view`; the glue checks with `byte_views::disjoint` that no other
+    // argument of the call overlaps this range.
+    Ok(BytesOut::Direct(unsafe { std::slice::from_raw_parts_mut(data, len) }))
+}
+
+fn direct_region(env: &mut JNIEnv, buffer: &JByteBuffer, offset: jint, len: jint) -> Result<(*mut u8, usize), Throw> {
+    if buffer.is_null() {
+        return Err(Throw::IllegalArgument("null ByteBuffer".into()));
+    }
+    let not_direct = || Throw::IllegalArgument("the ByteBuffer form reads and writes in place, so it takes a direct buffer (ByteBuffer.allocateDirect); pass a heap buffer's bytes as a ByteArray instead".into());
+    let data = env.get_direct_buffer_address(buffer).map_err(|_| not_direct())?;
+    let capacity = env.get_direct_buffer_capacity(buffer).map_err(|_| not_direct())?;
+    if data.is_null() {
+        return Err(not_direct());
+    }
+    if offset < 0 || len < 0 || offset as usize + len as usize > capacity {
+        return Err(Throw::IllegalArgument(format!("buffer range {offset}+{len} is outside its capacity {capacity}")));
+    }
+    // SAFETY: `offset` is within the buffer's memory (checked above).
+    Ok((unsafe { data.add(offset as usize) }, len as usize))
+}
+
+/// A `&mut [u8]` argument: a copy of a `byte[]`, or a direct buffer's memory itself.
+pub enum BytesOut<'a, 'l> {
+    Copied { bytes: Vec<u8>, array: &'a JByteArray<'l> },
+    Direct(&'a mut [u8]),
+}
+
+impl BytesOut<'_, '_> {
+    /// After the user's fn returned: writes a copied `byte[]` back (a direct buffer was
+    /// written in place already).
+    pub fn commit(self, env: &mut JNIEnv) -> Result<(), Throw> {
+        if let BytesOut::Copied { bytes, array } = self {
+            // SAFETY: i8 and u8 have the same size and alignment.
+            let signed = unsafe { std::slice::from_raw_parts(bytes.as_ptr() as *const i8, bytes.len()) };
+            env.set_byte_array_region(array, 0, signed)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for BytesOut<'_, '_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            BytesOut::Copied { bytes, .. } => bytes,
+            BytesOut::Direct(slice) => slice,
+        }
+    }
+}
+
+impl std::ops::DerefMut for BytesOut<'_, '_> {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        match self {
+            BytesOut::Copied { bytes, .. } => bytes,
+            BytesOut::Direct(slice) => slice,
+        }
+    }
 }
 
 /// A string argument: Kotlin passes UTF-8 (`encodeToByteArray`), which, unlike JNI's

@@ -7,7 +7,11 @@ import bench.ferrygen.IntCallback as FIntCallback
 import bench.ferrygen.add as fAdd
 import bench.ferrygen.echo as fEcho
 import bench.ferrygen.echoBytes as fEchoBytes
+import bench.ferrygen.fillBytes as fFillBytes
 import bench.ferrygen.framesLarge as fFramesLarge
+import bench.ferrygen.newBytes as fNewBytes
+import bench.ferrygen.sumBytes as fSumBytes
+import bench.ferrygen.sumBytesCopied as fSumBytesCopied
 import bench.ferrygen.framesSmall as fFramesSmall
 import bench.ferrygen.hop as fHop
 import bench.ferrygen.spawnHop as fSpawnHop
@@ -24,7 +28,14 @@ import bench.ferrygen.waitForever as fWaitForever
  * finds this class by name, so without it the column is null.
  */
 class FerryColumn : Column("ferry") {
-    override val cases = Cases.ALL.toSet()
+    override val cases = Cases.ALL.toSet() + Cases.BYTE_SLICES
+
+    override fun bytesView(data: ByteArray) = fSumBytes(data).toLong()
+    override fun bytesViewDirect(data: java.nio.ByteBuffer) = fSumBytes(data).toLong()
+    override fun bytesViewCopied(data: ByteArray) = fSumBytesCopied(data).toLong()
+    override fun bytesInto(out: ByteArray, seed: Byte) = fFillBytes(out, seed.toUByte()).toInt()
+    override fun bytesIntoDirect(out: java.nio.ByteBuffer, seed: Byte) = fFillBytes(out, seed.toUByte()).toInt()
+    override fun bytesReturn(len: Int, seed: Byte) = fNewBytes(len.toUInt(), seed.toUByte())
 
     override fun setUp() {
         // dev.ferry loads libferry_bench itself (java.library.path = bench/target/release).

@@ -62,6 +62,27 @@ abstract class Column(val key: String) {
     /** Consumes [n] 1 MiB frames (`i` in the first and last 8 bytes); returns the sum of both. */
     open suspend fun framesLarge(n: Long): Long = unsupported()
 
+    // Byte slices of sync calls (bytes_view, bytes_into and their _direct forms): each call
+    // passes one 1 MiB buffer; see bench/README.md.
+
+    /** One sync call summing [data] (Rust takes `&[u8]`); returns the sum. */
+    open fun bytesView(data: ByteArray): Long = unsupported()
+
+    /** [bytesView] with a direct ByteBuffer, read in place from position to limit. */
+    open fun bytesViewDirect(data: java.nio.ByteBuffer): Long = unsupported()
+
+    /** [bytesView] through a `Vec<u8>` parameter: the copy every `&[u8]` cost before. */
+    open fun bytesViewCopied(data: ByteArray): Long = unsupported()
+
+    /** One sync call filling the caller's [out] with [seed] (Rust takes `&mut [u8]`); returns the count. */
+    open fun bytesInto(out: ByteArray, seed: Byte): Int = unsupported()
+
+    /** [bytesInto] with a direct ByteBuffer, written in place. */
+    open fun bytesIntoDirect(out: java.nio.ByteBuffer, seed: Byte): Int = unsupported()
+
+    /** One sync call returning a new [len]-byte array of [seed]: how a result came back before `&mut [u8]`. */
+    open fun bytesReturn(len: Int, seed: Byte): ByteArray = unsupported()
+
     private fun unsupported(): Nothing = throw UnsupportedOperationException("$key does not run this case")
 }
 
@@ -89,5 +110,14 @@ object Cases {
         ASYNC_THROUGHPUT, INFLIGHT_MEMORY, CANCEL_LATENCY_P50, STREAM_ITEMS, BULK_BYTES,
         CALLBACK_SYNC, CALLBACK_ASYNC_P50, AFFINE_CALLS, AFFINE_CALLS_MUTEX, FRAMES_SMALL, FRAMES_LARGE,
     )
+    const val BYTES_VIEW = "bytes_view"
+    const val BYTES_VIEW_DIRECT = "bytes_view_direct"
+    const val BYTES_VIEW_COPIED = "bytes_view_copied"
+    const val BYTES_INTO = "bytes_into"
+    const val BYTES_INTO_DIRECT = "bytes_into_direct"
+    const val BYTES_RETURN = "bytes_return"
+
+    /** The byte-slice cases; a column that runs them adds them to its [Column.cases]. */
+    val BYTE_SLICES = setOf(BYTES_VIEW, BYTES_VIEW_DIRECT, BYTES_VIEW_COPIED, BYTES_INTO, BYTES_INTO_DIRECT, BYTES_RETURN)
     val ASYNC = setOf(ASYNC_READY, ASYNC_HOP_P50, ASYNC_HOP_P99, ASYNC_SPAWN_HOP_P50, ASYNC_THROUGHPUT, INFLIGHT_MEMORY, CANCEL_LATENCY_P50, BULK_BYTES, CALLBACK_ASYNC_P50)
 }

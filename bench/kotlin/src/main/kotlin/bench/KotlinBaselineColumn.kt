@@ -19,7 +19,22 @@ import kotlin.coroutines.resume
  * inlined by the JIT and measure nothing).
  */
 class KotlinBaselineColumn : Column("kotlin_baseline") {
-    override val cases = Cases.ALL.toSet() - Cases.SYNC_NOOP - Cases.SYNC_STRING_ECHO - Cases.CALLBACK_SYNC
+    override val cases = Cases.ALL.toSet() - Cases.SYNC_NOOP - Cases.SYNC_STRING_ECHO - Cases.CALLBACK_SYNC +
+        (Cases.BYTE_SLICES - Cases.BYTES_VIEW_DIRECT - Cases.BYTES_VIEW_COPIED - Cases.BYTES_INTO_DIRECT)
+
+    // The byte-slice cases as plain Kotlin loops over the array: what the work costs with no bridge.
+    override fun bytesView(data: ByteArray): Long {
+        var s = 0L
+        for (b in data) s += b.toInt() and 0xFF
+        return s
+    }
+
+    override fun bytesInto(out: ByteArray, seed: Byte): Int {
+        out.fill(seed)
+        return out.size
+    }
+
+    override fun bytesReturn(len: Int, seed: Byte): ByteArray = ByteArray(len).also { it.fill(seed) }
 
     private val workers = Executors.newFixedThreadPool(2) { r ->
         Thread(r, "baseline-worker").apply { isDaemon = true }

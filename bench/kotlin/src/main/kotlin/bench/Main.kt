@@ -77,7 +77,11 @@ class Plan(quick: Boolean) {
     val bulkCallsPerRound = if (quick) 2 else 4
     val framesSmall = if (quick) 2_000_000L else 10_000_000L
     val framesLarge = if (quick) 2_000L else 10_000L
+    val sliceCalls = if (quick) 400 else 2_000
 }
+
+/** The buffer of each byte-slice case: 1 MiB. */
+const val SLICE_BYTES = 1 shl 20
 
 /** Bytes in one frame of `frames_large`: 1 MiB. */
 const val FRAME_LARGE_BYTES = 1 shl 20
@@ -182,6 +186,7 @@ class Harness(private val opts: Opts) {
         if (want(Cases.FRAMES_SMALL)) results[Cases.FRAMES_SMALL] = framesSmall(cols)
         if (want(Cases.FRAMES_LARGE)) results[Cases.FRAMES_LARGE] = framesLarge(cols)
         if (want(Cases.AFFINE_CALLS_MUTEX)) results[Cases.AFFINE_CALLS_MUTEX] = concurrentCalls(Cases.AFFINE_CALLS_MUTEX, cols) { c -> c.mutexBump() }
+        for (id in Cases.BYTE_SLICES) if (want(id)) results[id] = byteSlices(id, cols)
         log("measured in %.1f s".format((System.nanoTime() - t0) / 1e9))
 
         for ((id, r) in results) {
@@ -464,6 +469,29 @@ class Harness(private val opts: Opts) {
         val t = timeNs { runBlocking { sum = c.framesLarge(n) } }
         check(sum == n * (n - 1)) { "frames_large sum" }
         n * FRAME_LARGE_BYTES / t.toDouble() // bytes per ns == GB/s
+    }
+
+    /**
+     * The byte-slice cases: sync calls each passing one 1 MiB buffer (read whole, or filled
+     * whole), in GB/s of buffer per second. The buffers are made once, outside the timing.
+     */
+    private fun byteSlices(id: String, cols: List<Column>) = one(id, cols, plan.rounds, warmups = 2) { c, warm ->
+        val len = SLICE_BYTES
+        val array = ByteArray(len) { (it * 7).toByte() }
+        val direct = java.nio.ByteBuffer.allocateDirect(len).put(array).clear() as java.nio.ByteBuffer
+        val expected = array.sumOf { (it.toInt() and 0xFF).toLong() }
+        val calls = if (warm) plan.sliceCalls / 4 else plan.sliceCalls
+        val t = timeNs {
+            for (i in 0 until calls) when (id) {
+                Cases.BYTES_VIEW -> check(c.bytesView(array) == expected) { id }
+                Cases.BYTES_VIEW_DIRECT -> check(c.bytesViewDirect(direct) == expected) { id }
+                Cases.BYTES_VIEW_COPIED -> check(c.bytesViewCopied(array) == expected) { id }
+                Cases.BYTES_INTO -> check(c.bytesInto(array, i.toByte()) == len && array[len - 1] == i.toByte()) { id }
+                Cases.BYTES_INTO_DIRECT -> check(c.bytesIntoDirect(direct, i.toByte()) == len && direct.get(len - 1) == i.toByte()) { id }
+                Cases.BYTES_RETURN -> check(c.bytesReturn(len, i.toByte())[len - 1] == i.toByte()) { id }
+            }
+        }
+        calls.toDouble() * len / t // bytes per ns == GB/s
     }
 
     private val bulkInput by lazy { ByteArray(plan.bulkBytes) { (it * 31).toByte() } }

@@ -52,6 +52,13 @@ object RawJni {
     @JvmStatic external fun callbackReply(token: Long, value: Int)
     @JvmStatic external fun framesSmallBatch(first: Long, count: Int, out: ByteArray)
     @JvmStatic external fun frameLarge(seq: Long, out: ByteArray)
+    // The byte-slice floor: the array pinned with GetPrimitiveArrayCritical (no copy, and no
+    // JNI call allowed until it is released), or a direct buffer's address.
+    @JvmStatic external fun sumBytesCritical(data: ByteArray): Long
+    @JvmStatic external fun sumBytesDirect(data: java.nio.ByteBuffer, at: Int, len: Int): Long
+    @JvmStatic external fun fillBytesCritical(out: ByteArray, seed: Byte): Int
+    @JvmStatic external fun fillBytesDirect(out: java.nio.ByteBuffer, at: Int, len: Int, seed: Byte): Int
+    @JvmStatic external fun newBytes(len: Int, seed: Byte): ByteArray
 
     /** One call of the Rust async fn that awaits [RawJniCallback.incLater] once. */
     suspend fun callAsync(handle: Long, x: Int): Int = suspendCancellableCoroutine<Long> { c ->
@@ -165,7 +172,13 @@ class RawJniCallback {
 }
 
 class RawJniColumn(private val libPath: String) : Column("raw_jni") {
-    override val cases = Cases.ALL.toSet()
+    override val cases = Cases.ALL.toSet() + Cases.BYTE_SLICES - Cases.BYTES_VIEW_COPIED
+
+    override fun bytesView(data: ByteArray) = RawJni.sumBytesCritical(data)
+    override fun bytesViewDirect(data: java.nio.ByteBuffer) = RawJni.sumBytesDirect(data, data.position(), data.remaining())
+    override fun bytesInto(out: ByteArray, seed: Byte) = RawJni.fillBytesCritical(out, seed)
+    override fun bytesIntoDirect(out: java.nio.ByteBuffer, seed: Byte) = RawJni.fillBytesDirect(out, out.position(), out.remaining(), seed)
+    override fun bytesReturn(len: Int, seed: Byte) = RawJni.newBytes(len, seed)
 
     override fun setUp() {
         RawJni.load(libPath)

@@ -32,9 +32,28 @@ class BindingsCheckTest {
     @Test
     fun bindingsWrittenForAnotherRuntimeAreRefusedBeforeAnythingLoads() {
         val e = assertFailsWith<IllegalStateException> {
-            NativeLibrary.load("no_such_library", FakeLibrary(7), Bindings(7, "9.0.0", "9.0.0"))
+            NativeLibrary.load("no_such_library", FakeLibrary(7), Bindings(7, "9.0.0", "9.0.0", FERRY_PROTOCOL))
         }
         assertContains(e.message!!, "for runtime 9.0.0")
         assertContains(e.message!!, NativeLibrary.RUNTIME_VERSION)
+    }
+
+    @Test
+    fun bindingsOfAnotherRuntimeProtocolAreRefusedBeforeAnythingLoads() {
+        val e = assertFailsWith<IllegalStateException> {
+            NativeLibrary.load("no_such_library", FakeLibrary(7), Bindings(7, "0.1.0", NativeLibrary.RUNTIME_VERSION, FERRY_PROTOCOL + 1))
+        }
+        assertContains(e.message!!, "for runtime protocol ${FERRY_PROTOCOL + 1}")
+        assertContains(e.message!!, "speaks protocol $FERRY_PROTOCOL")
+        // Refused before linking: the message is not the one of a library that is missing.
+        kotlin.test.assertFalse(e.message!!.contains("cannot load"))
+    }
+
+    @Test
+    fun bindingsThatNameNoProtocolAreRefusedAsOlder() {
+        val e = assertFailsWith<IllegalStateException> {
+            NativeLibrary.load("no_such_library", FakeLibrary(7), Bindings(7, "0.1.0", NativeLibrary.RUNTIME_VERSION))
+        }
+        assertContains(e.message!!, "for an older runtime protocol")
     }
 }

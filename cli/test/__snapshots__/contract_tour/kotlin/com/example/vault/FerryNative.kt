@@ -12,7 +12,7 @@ import dev.ferry.NativeStreams
 internal object FerryNative : NativeRuntime, NativeStreams {
     init {
         // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("vault_check", this, Bindings(0x4bebc4af14f7ea4fuL.toLong(), "0.1.0", "0.1.0"))
+        NativeLibrary.load("vault_check", this, Bindings(0x6b5c3ec6d5148d35uL.toLong(), "0.1.0", "0.1.0", 2))
     }
 
     @JvmStatic external fun ferryFingerprint(): Long

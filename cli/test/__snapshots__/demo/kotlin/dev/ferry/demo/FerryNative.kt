@@ -13,7 +13,7 @@ import dev.ferry.NativeFrames
 internal object FerryNative : NativeRuntime, NativeStreams, NativeFrames {
     init {
         // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("ferry_demo", this, Bindings(0xf36076143f39b19buL.toLong(), "0.1.0", "0.1.0"))
+        NativeLibrary.load("ferry_demo", this, Bindings(0xa1747614e7c057dduL.toLong(), "0.1.0", "0.1.0", 2))
     }
 
     @JvmStatic external fun ferryFingerprint(): Long
@@ -68,4 +68,5 @@ internal object FerryNative : NativeRuntime, NativeStreams, NativeFrames {
     @JvmStatic external fun EchoClient_new(port: Short): ByteArray
     @JvmStatic external fun EchoClient_send(__completion: Long, ferrySelf: Long, message: ByteArray): Long
     @JvmStatic external fun EchoClient_stats(ferrySelf: Long): ByteArray
+    @JvmStatic external fun checksum__buffers(data: java.nio.ByteBuffer, data__at: Int, data__len: Int): Int
 }

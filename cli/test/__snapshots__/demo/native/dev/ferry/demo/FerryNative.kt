@@ -30,7 +30,7 @@ internal object FerryNative : NativeRuntime, NativeStreams, NativeFrames {
             staticCFunction(::ferryCallbackReleaseUpcall).toLong(),
         )
         // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("ferry_demo", this, Bindings(0xf36076143f39b19buL.toLong(), "0.1.0", "0.1.0"))
+        NativeLibrary.load("ferry_demo", this, Bindings(0xa1747614e7c057dduL.toLong(), "0.1.0", "0.1.0", 2))
     }
 
     fun ferryFingerprint(): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ferryFingerprint(__status) }
