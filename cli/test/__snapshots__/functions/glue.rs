@@ -489,6 +489,22 @@ mod __ferry_glue {
 
 
     #[allow(dead_code)]
+    fn __signature_sleep_echo_or_panic() {
+        type Params = (u64, i64, bool);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::sleep_echo_or_panic);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_batched_completions() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::batched_completions);
+    }
+
+
+
+    #[allow(dead_code)]
     fn __signature_wait_forever() {
         type Params = ();
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::wait_forever);
@@ -588,7 +604,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0x9fadb127bcc35436u64 as i64
+            0xbb76cddb863a42b1u64 as i64
         }
 
         #[no_mangle]
@@ -1103,6 +1119,28 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_sleep_1echo_1or_1panic<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ms: i64, arg_value: i64, arg_panic: u8) -> i64 {
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                let arg_ms: u64 = arg_ms as u64;
+                let arg_value: i64 = arg_value as i64;
+                let arg_panic: bool = arg_panic != 0;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::sleep_echo_or_panic(arg_ms, arg_value, arg_panic).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_batched_1completions<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::batched_completions();
+                Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_wait_1forever<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64) -> i64 {
             face::sync_call(&mut env, |env| {
                 ::ferry::runtime::ensure_running()?;
@@ -1236,7 +1274,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_functions_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0x9fadb127bcc35436u64 as i64
+            0xbb76cddb863a42b1u64 as i64
         }
 
         #[no_mangle]
@@ -1813,6 +1851,30 @@ mod __ferry_glue {
                     let __result = crate::spawn_sum(arg_n).await;
                     Outcome::Value(__result as i64)
                 }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_sleep_echo_or_panic(__status: *mut i64, completion: i64, arg_ms: i64, arg_value: i64, arg_panic: u8) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                let arg_ms: u64 = arg_ms as u64;
+                let arg_value: i64 = arg_value as i64;
+                let arg_panic: bool = arg_panic != 0;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::sleep_echo_or_panic(arg_ms, arg_value, arg_panic).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_batched_completions(__status: *mut i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::batched_completions();
+                Ok(__result as i64)
             })
         }
 

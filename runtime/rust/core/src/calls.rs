@@ -79,22 +79,36 @@ pub enum Started {
 }
 
 /// Removes the call's entry when the task ends, however it ends.
-struct Registered(i64);
+struct Registered(Option<i64>);
+
+impl Registered {
+    /// Removes the entry now; returns how many other calls are still running (the
+    /// completion batches only when some are: a lone completion goes out at once).
+    fn remove(mut self) -> usize {
+        let id = self.0.take().expect("removed once");
+        let mut calls = calls();
+        calls.remove(&id);
+        calls.len()
+    }
+}
 
 impl Drop for Registered {
     fn drop(&mut self) {
-        calls().remove(&self.0);
+        if let Some(id) = self.0 {
+            calls().remove(&id);
+        }
     }
 }
 
 /// Starts `make(token)`. With `poll_inline`, the first poll happens here, on the calling
 /// thread; `complete` receives the outcome of a call that went on to run on the runtime,
-/// unless it was cancelled first.
+/// unless it was cancelled first, and how many other calls were still running when this
+/// one left the table (0 when that is unknown: the task was dropped).
 ///
 /// Whatever user code does (panic in a poll, in a `Drop` of the future's captures, while
 /// encoding the result), the caller gets exactly one outcome: a panic replaces the result,
 /// and the object handles a failed result had registered are released here, in Rust.
-pub fn start<F, Fut>(id: i64, make: F, poll_inline: bool, complete: impl FnOnce(Completed) + Send + 'static) -> Started
+pub fn start<F, Fut>(id: i64, make: F, poll_inline: bool, complete: impl FnOnce(Completed, usize) + Send + 'static) -> Started
 where
     F: FnOnce(CancellationToken) -> Fut,
     Fut: Future<Output = Outcome> + Send + 'static,
@@ -132,12 +146,12 @@ fn finish<Fut>(result: Result<Outcome, String>, handles: Vec<i64>, future: Pin<B
 /// Completes the caller if the task ends without doing so (a bug of ours or an unwinding
 /// we did not foresee): the caller then gets a `RustPanicException` instead of waiting
 /// forever. After a cancel the Kotlin side has already resumed and ignores it.
-struct CompleteOnce<C: FnOnce(Completed)>(Option<C>);
+struct CompleteOnce<C: FnOnce(Completed, usize)>(Option<C>);
 
-impl<C: FnOnce(Completed)> CompleteOnce<C> {
-    fn complete(mut self, done: Completed) {
+impl<C: FnOnce(Completed, usize)> CompleteOnce<C> {
+    fn complete(mut self, done: Completed, others: usize) {
         if let Some(c) = self.0.take() {
-            c(done);
+            c(done, others);
         }
     }
 
@@ -146,7 +160,7 @@ impl<C: FnOnce(Completed)> CompleteOnce<C> {
     }
 }
 
-impl<C: FnOnce(Completed)> Drop for CompleteOnce<C> {
+impl<C: FnOnce(Completed, usize)> Drop for CompleteOnce<C> {
     fn drop(&mut self) {
         if let Some(c) = self.0.take() {
             // A shutdown drops the runtime's tasks: their callers are cancelled, not failed.
@@ -155,7 +169,7 @@ impl<C: FnOnce(Completed)> Drop for CompleteOnce<C> {
             } else {
                 Outcome::Panic("ferry: the call's task ended without a result".into())
             };
-            c((outcome, Vec::new()));
+            c((outcome, Vec::new()), 0);
         }
     }
 }
@@ -164,12 +178,12 @@ async fn run<Fut>(
     call: i64,
     token: CancellationToken,
     mut future: Pin<Box<CatchUnwind<Fut>>>,
-    complete: impl FnOnce(Completed),
+    complete: impl FnOnce(Completed, usize),
 ) where
     Fut: Future<Output = Outcome>,
 {
     let complete = CompleteOnce(Some(complete));
-    let registered = Registered(call);
+    let registered = Registered(Some(call));
     let outcome = poll_fn(|cx| {
         if token.poll_cancelled(cx) {
             return Poll::Ready(None);
@@ -185,10 +199,10 @@ async fn run<Fut>(
             // Cancelled: Kotlin already resumed the coroutine. The user future is dropped
             // now; a panic in its `Drop` has no caller left to tell (the hook printed it).
             let _ = crate::panics::catch(move || drop(future));
-            drop(registered);
+            let others = registered.remove();
             if crate::runtime::is_stopped() {
                 // Cancelled by the shutdown, not by Kotlin: the caller still waits.
-                complete.complete((Outcome::Cancelled, Vec::new()));
+                complete.complete((Outcome::Cancelled, Vec::new()), others);
             } else {
                 complete.cancelled();
             }
@@ -197,8 +211,8 @@ async fn run<Fut>(
             // The user future is dropped (in `finish`) before the entry is removed: on
             // completion, `pending()` never reaches 0 while a user `Drop` is still due.
             let done = finish(result, handles, future);
-            drop(registered);
-            complete.complete(done);
+            let others = registered.remove();
+            complete.complete(done, others);
         }
     }
 }
@@ -268,7 +282,7 @@ mod tests {
     fn a_future_keeping_its_inline_poll_waker_is_still_woken() {
         let (tx, rx) = mpsc::channel();
         let make = |_| KeepsFirstWaker { first: None, woken: Arc::new(AtomicBool::new(false)) };
-        let started = start(9_001, make, true, move |done: Completed| tx.send(done.0).unwrap());
+        let started = start(9_001, make, true, move |done: Completed, _| tx.send(done.0).unwrap());
         assert!(matches!(started, Started::Running));
         let outcome = rx.recv_timeout(Duration::from_secs(5)).expect("woken through the relay waker");
         assert!(matches!(outcome, Outcome::Value(42)));
@@ -284,7 +298,7 @@ mod tests {
     #[test]
     fn a_panicking_drop_at_the_end_of_the_body_becomes_the_outcome() {
         let captured = PanicsOnDrop;
-        let started = start(9_002, move |_| async move { let _keep = captured; Outcome::Value(1) }, true, |_| {});
+        let started = start(9_002, move |_| async move { let _keep = captured; Outcome::Value(1) }, true, |_, _| {});
         match started {
             Started::Finished((Outcome::Panic(m), handles)) => {
                 assert!(m.contains("capture dropped"));
@@ -416,7 +430,7 @@ mod loom_tests {
 
             let complete = {
                 let (caller, upcalls, drops) = (Arc::clone(&caller), Arc::clone(&upcalls), Arc::clone(&drops));
-                move |(outcome, _): Completed| {
+                move |(outcome, _): Completed, _| {
                     assert!(matches!(outcome, Outcome::Value(1)), "{outcome:?}");
                     assert_eq!(drops.load(SeqCst), 1, "the user future is dropped before the upcall");
                     upcalls.fetch_add(1, SeqCst);

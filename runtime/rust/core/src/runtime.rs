@@ -243,18 +243,28 @@ fn build() -> (Handle, Flavor) {
     let (user_start, user_stop) = (config.on_start.clone(), config.on_stop.clone());
     let on_start = move || {
         face_start();
+        crate::completion::batch_on_this_thread();
         if let Some(hook) = &user_start {
             hook();
         }
     };
     let on_stop = move || {
+        // Completions still in the batch go out while this thread can still reach Kotlin.
+        crate::completion::flush_batch();
         if let Some(hook) = &user_stop {
             hook();
         }
         face_stop();
     };
     let name = config.thread_name.clone().unwrap_or_else(|| "ferry-tokio".into());
-    builder.enable_all().thread_name(name.clone()).on_thread_start(on_start.clone()).on_thread_stop(on_stop.clone());
+    builder
+        .enable_all()
+        .thread_name(name.clone())
+        .on_thread_start(on_start.clone())
+        .on_thread_stop(on_stop.clone())
+        // A thread about to park has nothing left to run: the batch goes out now rather
+        // than at the flusher's turn (both flavours run this hook).
+        .on_thread_park(crate::completion::flush_batch);
     let runtime = builder.build().expect("ferry: cannot start the Tokio runtime");
     let handle = runtime.handle().clone();
     let owned = match flavor {

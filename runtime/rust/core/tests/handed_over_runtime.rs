@@ -21,7 +21,7 @@ fn provider() -> RuntimeConfig {
 
 fn start(id: i64, future: impl std::future::Future<Output = Outcome> + Send + 'static) -> mpsc::Receiver<Outcome> {
     let (tx, rx) = mpsc::channel();
-    let started = calls::start(id, move |_token| future, false, move |(outcome, _)| tx.send(outcome).unwrap());
+    let started = calls::start(id, move |_token| future, false, move |(outcome, _), _| tx.send(outcome).unwrap());
     assert!(matches!(started, Started::Running));
     rx
 }

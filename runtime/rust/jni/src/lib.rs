@@ -24,6 +24,7 @@ use std::sync::OnceLock;
 struct Cache {
     vm: JavaVM,
     complete: Upcall,
+    complete_batch: Upcall,
     rust_panic: GlobalRef,
     illegal_argument: GlobalRef,
     illegal_state: GlobalRef,
@@ -64,6 +65,7 @@ fn cache_runtime(vm: JavaVM) -> jni::errors::Result<()> {
         env.new_global_ref(class)
     };
     let complete = Upcall::resolve(&mut env, "dev/ferry/Completions", "complete", "(JIJ[B)Z")?;
+    let complete_batch = Upcall::resolve(&mut env, "dev/ferry/Completions", "completeBatch", "([JI)V")?;
     let rust_panic = global_class(&mut env, "dev/ferry/RustPanicException")?;
     let illegal_argument = global_class(&mut env, "java/lang/IllegalArgumentException")?;
     let illegal_state = global_class(&mut env, "java/lang/IllegalStateException")?;
@@ -80,7 +82,8 @@ fn cache_runtime(vm: JavaVM) -> jni::errors::Result<()> {
     streams::cache_jni(&mut env)?;
     frames::install();
     callbacks::cache_jni(&mut env)?;
-    let _ = CACHE.set(Cache { vm, complete, rust_panic, illegal_argument, illegal_state });
+    let _ = CACHE.set(Cache { vm, complete, complete_batch, rust_panic, illegal_argument, illegal_state });
+    completion::set_batch_delivery(deliver_batch);
     Ok(())
 }
 
@@ -508,6 +511,39 @@ fn deliver_completion(d: &completion::Delivery) -> bool {
             let _ = upcall(&mut env, &d.undeliverable());
             false
         }
+    }
+}
+
+/// Many plain-value completions in one upcall, `Completions.completeBatch(pairs, count)`,
+/// from a runtime thread (see [`completion::DeliverBatch`]): one JNI transition and one
+/// `long[]` for up to [`completion::BATCH_MAX`] calls instead of one upcall each. If the
+/// array cannot be made or the upcall fails, each call gets its own upcall, so no caller is
+/// left waiting.
+fn deliver_batch(pairs: &[i64]) {
+    let one_by_one = || {
+        for pair in pairs.chunks_exact(2) {
+            let d = completion::Delivery { call: pair[0], status: status::VALUE, value: pair[1], payload: None };
+            deliver_completion(&d);
+        }
+    };
+    let Some(cache) = CACHE.get() else { return };
+    let Ok(mut env) = attached_env(&cache.vm) else { return };
+    let array = match env.new_long_array(pairs.len() as i32) {
+        Ok(array) => array,
+        Err(_) => {
+            clear_exception(&mut env);
+            return one_by_one();
+        }
+    };
+    let delivered = env.set_long_array_region(&array, 0, pairs).is_ok() && {
+        let args = [jvalue { l: array.as_raw() }, jvalue { i: (pairs.len() / 2) as jint }];
+        cache.complete_batch.call_without_payload(&mut env, &args).is_ok()
+    };
+    clear_exception(&mut env);
+    // Runtime threads stay attached: no returning native frame frees this local reference.
+    let _ = env.delete_local_ref(array);
+    if !delivered {
+        one_by_one();
     }
 }
 

@@ -68,6 +68,8 @@ int64_t ferry_fixture_functions_async_panic(int64_t *status, int64_t completion,
 int8_t * ferry_fixture_functions_panic_with_string_return(int64_t *status);
 int64_t ferry_fixture_functions_sleep_echo(int64_t *status, int64_t completion, int64_t arg_ms, int64_t arg_value);
 int64_t ferry_fixture_functions_spawn_sum(int64_t *status, int64_t completion, int32_t arg_n);
+int64_t ferry_fixture_functions_sleep_echo_or_panic(int64_t *status, int64_t completion, int64_t arg_ms, int64_t arg_value, bool arg_panic);
+int64_t ferry_fixture_functions_batched_completions(int64_t *status);
 int64_t ferry_fixture_functions_wait_forever(int64_t *status, int64_t completion);
 int64_t ferry_fixture_functions_started_count(int64_t *status);
 int64_t ferry_fixture_functions_dropped_count(int64_t *status);

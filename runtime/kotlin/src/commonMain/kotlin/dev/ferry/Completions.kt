@@ -171,6 +171,40 @@ object Completions {
     }
 
     /**
+     * Many completions in one upcall (the JNI face, from a runtime thread flushing the
+     * runtime's batch: `docs/adr/0011-batched-completions.md`): [pairs] holds [count] pairs `call, value`,
+     * each a call that ended with a plain value, as [complete] with status `VALUE` and no
+     * payload would deliver it. Once the callers are taken nothing is thrown: a
+     * failure resuming one of them (short of an `OutOfMemoryError` it cannot happen) fails
+     * that caller and must not strand the others.
+     */
+    @JvmStatic
+    fun completeBatch(pairs: LongArray, count: Int) {
+        // One registry lock for the whole batch; the resumes happen outside it. Should this
+        // throw (no memory for the array), nothing was taken and Rust, seeing the
+        // exception, completes each call by its own upcall.
+        val taken = slots.takeBatch(pairs, count)
+        for (i in 0 until count) {
+            @Suppress("UNCHECKED_CAST")
+            val continuation = taken[i] as CancellableContinuation<Any?>? ?: continue
+            val value = pairs[2 * i + 1]
+            try {
+                // As resumeOffRuntimeThread, without a closure per call in the common case.
+                if (resumesInPlace(continuation)) {
+                    Dispatchers.Default.dispatch(continuation.context, Runnable { continuation.resume(value) })
+                } else {
+                    continuation.resume(value)
+                }
+            } catch (t: Throwable) {
+                try {
+                    if (!continuation.isCompleted) resumeOffRuntimeThread(continuation, Result.failure(t))
+                } catch (_: Throwable) {
+                }
+            }
+        }
+    }
+
+    /**
      * Releases the handles of a result nobody will see. A panicking Rust `Drop` is
      * reported by Rust's panic hook; it must neither stop the loop nor reach a coroutine
      * exception handler (this runs inside cancellation handlers).
@@ -194,12 +228,17 @@ internal fun <T> resumeOffRuntimeThread(continuation: Continuation<T>, result: R
     resumeOffRuntimeThread(continuation) { continuation.resumeWith(result) }
 
 internal fun resumeOffRuntimeThread(continuation: Continuation<*>, resume: () -> Unit) {
-    val dispatcher = continuation.context[ContinuationInterceptor] as? CoroutineDispatcher
-    if (dispatcher == null || !dispatcher.isDispatchNeeded(continuation.context)) {
+    if (resumesInPlace(continuation)) {
         Dispatchers.Default.dispatch(continuation.context, Runnable { resume() })
     } else {
         resume()
     }
+}
+
+/** Whether resuming [continuation] would run it on the resuming thread (no dispatch). */
+internal fun resumesInPlace(continuation: Continuation<*>): Boolean {
+    val dispatcher = continuation.context[ContinuationInterceptor] as? CoroutineDispatcher
+    return dispatcher == null || !dispatcher.isDispatchNeeded(continuation.context)
 }
 
 /**

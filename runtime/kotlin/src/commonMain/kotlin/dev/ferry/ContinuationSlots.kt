@@ -62,6 +62,17 @@ internal class ContinuationSlots<C : Any, L : Any>(initialCapacity: Int = 256) {
         Taken(continuations[slot] as C, libraries[slot] as L).also { free(slot) }
     }
 
+    /**
+     * [take] of the continuations of [count] ids under one lock: the ids are at the even
+     * indices of [pairs] (`id, value, id, value, ...`); an id no longer registered is null.
+     */
+    fun takeBatch(pairs: LongArray, count: Int): Array<Any?> = synchronized(lock) {
+        Array(count) { i ->
+            val slot = liveSlot(pairs[2 * i])
+            if (slot < 0) null else continuations[slot].also { free(slot) }
+        }
+    }
+
     /** Removes what was registered under [id]; true if it was still there. [take] without the result. */
     fun remove(id: Long): Boolean = synchronized(lock) {
         val slot = liveSlot(id)
