@@ -12,7 +12,7 @@ import dev.ferry.NativeStreams
 internal object FerryNative : NativeRuntime, NativeStreams {
     init {
         // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("vault_check", this, Bindings(0x6b5c3ec6d5148d35uL.toLong(), "0.1.0", "0.1.0", 2))
+        NativeLibrary.load("vault_check", this, Bindings(0xcd98aee9d0ed9584uL.toLong(), "0.1.0", "0.1.0", 3))
     }
 
     @JvmStatic external fun ferryFingerprint(): Long

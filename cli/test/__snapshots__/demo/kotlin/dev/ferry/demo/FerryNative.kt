@@ -13,7 +13,7 @@ import dev.ferry.NativeFrames
 internal object FerryNative : NativeRuntime, NativeStreams, NativeFrames {
     init {
         // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("ferry_demo", this, Bindings(0xa1747614e7c057dduL.toLong(), "0.1.0", "0.1.0", 2))
+        NativeLibrary.load("ferry_demo", this, Bindings(0x6403b331684d2810uL.toLong(), "0.1.0", "0.1.0", 3))
     }
 
     @JvmStatic external fun ferryFingerprint(): Long

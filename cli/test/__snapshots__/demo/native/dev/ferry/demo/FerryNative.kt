@@ -30,7 +30,7 @@ internal object FerryNative : NativeRuntime, NativeStreams, NativeFrames {
             staticCFunction(::ferryCallbackReleaseUpcall).toLong(),
         )
         // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("ferry_demo", this, Bindings(0xa1747614e7c057dduL.toLong(), "0.1.0", "0.1.0", 2))
+        NativeLibrary.load("ferry_demo", this, Bindings(0x6403b331684d2810uL.toLong(), "0.1.0", "0.1.0", 3))
     }
 
     fun ferryFingerprint(): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ferryFingerprint(__status) }

@@ -12,7 +12,7 @@ import dev.ferry.NativeStreams
 internal object FerryNative : NativeRuntime, NativeStreams {
     init {
         // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("kvstore", this, Bindings(0xe8f60f5614d4b1bauL.toLong(), "0.1.0", "0.1.0", 2))
+        NativeLibrary.load("kvstore", this, Bindings(0x13a9d00c408dec39uL.toLong(), "0.1.0", "0.1.0", 3))
     }
 
     @JvmStatic external fun ferryFingerprint(): Long
