@@ -45,4 +45,31 @@ describe('runtime pairing', () => {
     assert.equal(signatures.length, 2, 'two callScalar declarations in Callbacks.kt');
     for (const s of signatures) assert.equal(s[1].split(',').length - 1, SCALAR_CALLBACK_ARGS, `Kotlin ${s[0]} vs the generator`);
   });
+
+  test('every upcall the JNI face resolves by name has a consumer keep rule, with the same parameters', () => {
+    const rules = source('runtime/kotlin/src/jvmMain/resources/META-INF/proguard/ferry-runtime.pro');
+    const jniDir = 'runtime/rust/jni/src';
+    const upcalls: { cls: string; name: string; descriptor: string }[] = [];
+    for (const file of fs.readdirSync(path.join(REPO_ROOT, jniDir)).filter((f) => f.endsWith('.rs'))) {
+      const text = source(`${jniDir}/${file}`);
+      // `Upcall::resolve(env, "dev/ferry/X", "name", "(..)R")`, or with the class in a local
+      // `let class = "dev/ferry/X";` first.
+      const local = /let class = "(dev\/ferry\/\w+)";/.exec(text)?.[1];
+      for (const m of text.matchAll(/Upcall::resolve\([^,]+,\s*(?:"([\w/]+)"|class),\s*"(\w+)",\s*"([^"]+)"\)/g)) {
+        const cls = m[1] ?? local;
+        assert.ok(cls, `${file}: the class of upcall ${m[2]} is not a literal or a \`let class\``);
+        upcalls.push({ cls, name: m[2], descriptor: m[3] });
+      }
+    }
+    assert.ok(upcalls.length >= 9, `found only ${upcalls.length} upcalls`);
+    const javaType: Record<string, string> = { J: 'long', I: 'int', Z: 'boolean', V: 'void', '[B': 'byte[]', '[J': 'long[]' };
+    const types = (descriptor: string) => [...descriptor.matchAll(/\[?[JIZVB]|L[\w/]+;/g)].map((t) => javaType[t[0]] ?? t[0].slice(1, -1).replaceAll('/', '.'));
+    for (const u of upcalls) {
+      const params = types(u.descriptor.slice(1, u.descriptor.indexOf(')'))).join(', ');
+      const ret = types(u.descriptor.slice(u.descriptor.indexOf(')') + 1))[0];
+      const cls = u.cls.replaceAll('/', '.');
+      const block = new RegExp(`-keep class ${cls.replaceAll('.', '\\.')} \\{([^}]*)\\}`).exec(rules)?.[1] ?? '';
+      assert.ok(block.includes(`public static ${ret} ${u.name}(${params});`), `no keep rule for ${cls}.${u.name}(${params}): ${ret} in ferry-runtime.pro`);
+    }
+  });
 });
