@@ -189,12 +189,8 @@ object Completions {
             val continuation = taken[i] as CancellableContinuation<Any?>? ?: continue
             val value = pairs[2 * i + 1]
             try {
-                // As resumeOffRuntimeThread, without a closure per call in the common case.
-                if (resumesInPlace(continuation)) {
-                    Dispatchers.Default.dispatch(continuation.context, Runnable { continuation.resume(value) })
-                } else {
-                    continuation.resume(value)
-                }
+                // Inline: no closure per call unless the resume has to be dispatched.
+                resumeOffRuntimeThread(continuation) { continuation.resume(value) }
             } catch (t: Throwable) {
                 try {
                     if (!continuation.isCompleted) resumeOffRuntimeThread(continuation, Result.failure(t))
@@ -227,18 +223,13 @@ object Completions {
 internal fun <T> resumeOffRuntimeThread(continuation: Continuation<T>, result: Result<T>) =
     resumeOffRuntimeThread(continuation) { continuation.resumeWith(result) }
 
-internal fun resumeOffRuntimeThread(continuation: Continuation<*>, resume: () -> Unit) {
-    if (resumesInPlace(continuation)) {
+internal inline fun resumeOffRuntimeThread(continuation: Continuation<*>, crossinline resume: () -> Unit) {
+    val dispatcher = continuation.context[ContinuationInterceptor] as? CoroutineDispatcher
+    if (dispatcher == null || !dispatcher.isDispatchNeeded(continuation.context)) {
         Dispatchers.Default.dispatch(continuation.context, Runnable { resume() })
     } else {
         resume()
     }
-}
-
-/** Whether resuming [continuation] would run it on the resuming thread (no dispatch). */
-internal fun resumesInPlace(continuation: Continuation<*>): Boolean {
-    val dispatcher = continuation.context[ContinuationInterceptor] as? CoroutineDispatcher
-    return dispatcher == null || !dispatcher.isDispatchNeeded(continuation.context)
 }
 
 /**
