@@ -17,7 +17,7 @@ import { camelCase, CODECS_OBJECT, kotlinIdent, NATIVE_OBJECT } from '../names.j
 import { STREAM_IMPORTS, streamBody, streamDoc, streamKotlinType } from './kotlin-streams.js';
 import { kdoc, runsOn } from './kdoc.js';
 import { sliceNote } from './byte-views.js';
-import { traitNatives } from './rust-objects.js';
+import { resultsHoldHandles, traitNatives } from './rust-objects.js';
 import { repliesHoldHandles } from '../ir/trait-objects.js';
 
 export interface KotlinEmit {
@@ -36,8 +36,7 @@ export const RELEASE_OBJECT = 'FerryObjectRelease';
 
 /** `FerryNative` members for objects: release, and the standard traits' natives. */
 export function objectNativeDecls(ir: CrateIr): NativeDecl[] {
-  if (ir.objects.length === 0) return [];
-  const out = [decl('ferryReleaseObject', ['handle: Long'], 'Boolean')];
+  const out = resultsHoldHandles(ir) ? [decl('ferryReleaseObject', ['handle: Long'], 'Boolean')] : [];
   if (repliesHoldHandles(ir)) out.push(decl('ferryShareObject', ['handle: Long'], 'Long'));
   for (const o of ir.objects) {
     const n = traitNatives(o);

@@ -12,6 +12,7 @@ import { emitObjectsFile, keepObjectsAlive, objectDecode, objectNativeArg, objec
 import { dispatchName, emitCallbacksFile } from './kotlin-callbacks.js';
 import { traitObjectName } from '../ir/trait-objects.js';
 import { RELEASE_OBJECT } from './kotlin-objects.js';
+import { resultsHoldHandles } from './rust-objects.js';
 import { cinteropDef, decl, jvmExternal, nativeImports, nativeMember, nativeUpcalls, type NativeDecl } from './kotlin-native.js';
 import { cSymbol } from './rust-faces.js';
 import { STREAM_IMPORTS, STREAM_NATIVE_PARAMS, streamBody, streamDoc, streamKotlinType } from './kotlin-streams.js';
@@ -418,7 +419,7 @@ ${runtime}
     override fun requestStream(stream: Long, n: Long) = ferryStreamRequest(stream, n)
     override fun closeStream(stream: Long) = ferryStreamClose(stream)
     override fun completeCallback(call: Long, reply: ByteArray) = ferryCallbackDone(call, reply)
-${framesOverrides(ir)}${ir.objects.length > 0 ? '    override fun releaseObject(handle: Long) {\n        ferryReleaseObject(handle)\n    }\n' : ''}${user ? `\n${user}\n` : ''}}
+${framesOverrides(ir)}${resultsHoldHandles(ir) ? '    override fun releaseObject(handle: Long) {\n        ferryReleaseObject(handle)\n    }\n' : ''}${user ? `\n${user}\n` : ''}}
 ${face === 'native' ? nativeUpcalls(ir) : ''}`;
 }
 

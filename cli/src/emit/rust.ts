@@ -323,9 +323,10 @@ function asyncOutcome(t: TypeRef, value: string): string {
 }
 
 /** Whether a value of `t` can hold object handles. */
-function mentionsObject(t: TypeRef): boolean {
-  // A returned trait object is registered as a handle too.
-  return typeContains(t, (x) => x.kind === 'object' || x.kind === 'callback');
+function registersHandles(t: TypeRef): boolean {
+  // A returned trait object is registered as a handle too, and a frame ring end is tracked
+  // like one (closed if the result never reaches Kotlin).
+  return typeContains(t, (x) => x.kind === 'object' || x.kind === 'callback' || x.kind === 'frames');
 }
 
 /** A parameter's type as the user's function declares it (references are `'static`). */
@@ -385,9 +386,9 @@ function functionNative(fn: FnDecl, types: RustTypes, name: string, buffers = fa
   }
   if (!fn.isAsync) {
     const ret = syncReturn(fn.returns);
-    // A result holding objects registers handles; if the call fails afterwards, the
-    // tracked variant releases them.
-    const runner = mentionsObject(fn.returns) ? 'sync_call_tracked' : 'sync_call';
+    // A result holding objects or ring ends registers handles; if the call fails
+    // afterwards, the tracked variant releases them.
+    const runner = registersHandles(fn.returns) ? 'sync_call_tracked' : 'sync_call';
     return { name, params, result: ret.result, body: `    face::${runner}(&mut env, |env| {
 ${liftLines}${disjointCheck(fn, rustArg)}        let __result = ${adaptObjectResult(fn.returns, call, types)};
 ${commits(fn, rustArg)}        ${ret.expr}

@@ -467,7 +467,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_dev_ferry_demo_FerryNative_gradient<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_frames: i32, arg_width: i32, arg_height: i32) -> jbyteArray {
-            face::sync_call(&mut env, |env| {
+            face::sync_call_tracked(&mut env, |env| {
                 let arg_frames: u32 = arg_frames as u32;
                 let arg_width: u32 = arg_width as u32;
                 let arg_height: u32 = arg_height as u32;
@@ -780,7 +780,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_ferry_demo_gradient(__status: *mut i64, arg_frames: i32, arg_width: i32, arg_height: i32) -> face::Buffer {
             let mut env = face::Status::new(__status);
-            face::sync_call(&mut env, |env| {
+            face::sync_call_tracked(&mut env, |env| {
                 let arg_frames: u32 = arg_frames as u32;
                 let arg_width: u32 = arg_width as u32;
                 let arg_height: u32 = arg_height as u32;
