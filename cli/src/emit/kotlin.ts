@@ -208,9 +208,17 @@ function nativeParams(fn: FnDecl): string[] {
   for (const p of fn.params) {
     const abi = valueAbi(p.type);
     if (abi.kind === 'token') continue;
-    out.push(`${kotlinIdent(camelCase(p.name))}: ${abi.kind === 'prim' ? JNI_KOTLIN[abi.prim] : isObjectParam(p.type) || isRegistryParam(p.type) ? 'Long' : 'ByteArray'}`);
+    out.push(`${kotlinIdent(camelCase(p.name))}: ${nativeParamType(p.type)}`);
   }
   return out;
+}
+
+/** A parameter's type in `FerryNative` (both targets: strings stay `String`, see docs/wire-format.md). */
+function nativeParamType(t: TypeRef): string {
+  if (isObjectParam(t) || isRegistryParam(t)) return 'Long';
+  const abi = valueAbi(t);
+  if (abi.kind === 'prim') return JNI_KOTLIN[abi.prim];
+  return abi.kind === 'utf8' ? 'String' : 'ByteArray';
 }
 
 function nativeReturn(fn: FnDecl): string {
@@ -219,7 +227,7 @@ function nativeReturn(fn: FnDecl): string {
   const abi = valueAbi(fn.returns);
   if (abi.kind === 'unit') return 'Unit';
   if (abi.kind === 'prim') return JNI_KOTLIN[abi.prim];
-  return 'ByteArray';
+  return abi.kind === 'utf8' ? 'String' : 'ByteArray';
 }
 
 /**
@@ -250,7 +258,7 @@ export function nativeArg(name: string, t: TypeRef): string | null {
       const kotlinUser = USER_KOTLIN[abi.prim];
       return kotlinUser === JNI_KOTLIN[abi.prim] ? name : `${name}.to${JNI_KOTLIN[abi.prim]}()`;
     }
-    case 'utf8': return `${name}.encodeToByteArray()`;
+    case 'utf8': return name;
     case 'raw-bytes': return name;
     // The value is bound first so the writer's `w` cannot shadow a parameter named `w`.
     case 'wire': return `${name}.let { __v -> WireWriter().also { w -> ${encode(abi.type, '__v', 0)} }.toByteArray() }`;
@@ -303,7 +311,7 @@ export function syncBody(fn: FnDecl, call: string): string[] {
       const user = USER_KOTLIN[abi.prim];
       return [user === JNI_KOTLIN[abi.prim] ? `return ${call}` : `return ${call}.to${user}()`];
     }
-    case 'utf8': return [`return ${call}.decodeToString()`];
+    case 'utf8': return [`return ${call}`];
     case 'raw-bytes': return [`return ${call}`];
     case 'wire': return [`val r = WireReader(${call})`, ...returnFromReader(t)];
     case 'token': throw new Error('token return');

@@ -236,6 +236,7 @@ function nativeParam(name: string, t: TypeRef): NativeParam | null {
   switch (abi.kind) {
     case 'token': return null;
     case 'prim': return { name, kind: 'prim', prim: abiPrim(abi.prim) };
+    case 'utf8': return { name, kind: 'string' };
     case 'unit': throw new Error('unit parameter');
     default: return { name, kind: 'bytes' };
   }
@@ -300,7 +301,7 @@ function syncReturn(t: TypeRef): { result: NativeResult; expr: string } {
   switch (abi.kind) {
     case 'unit': return { result: { kind: 'unit' }, expr: 'Ok(())' };
     case 'prim': return { result: { kind: 'prim', prim: abiPrim(abi.prim) }, expr: `Ok(${primToJni(abi.prim, '__result')})` };
-    case 'utf8': return { result: { kind: 'bytes' }, expr: 'face::bytes_return(env, __result.as_bytes())' };
+    case 'utf8': return { result: { kind: 'string' }, expr: 'face::string_return(env, &__result)' };
     case 'raw-bytes': return { result: { kind: 'bytes' }, expr: 'face::bytes_return(env, &__result)' };
     case 'wire': return { result: { kind: 'bytes' }, expr: `{ let __bytes = ${wireBytes(encode(t, '&__result', 0))}; face::bytes_return(env, &__bytes) }` };
     case 'token': throw new Error('token return');

@@ -35,6 +35,9 @@ pub(crate) static CACHE: OnceLock<Cache> = OnceLock::new();
 pub mod callbacks;
 pub mod frames;
 pub mod streams;
+mod strings;
+
+pub use strings::{string_arg, string_return};
 
 /// The `jni` crate this face is built on (the generated glue names its types through it).
 pub use jni;
@@ -384,13 +387,6 @@ impl std::ops::DerefMut for BytesOut<'_, '_> {
             BytesOut::Direct(slice) => slice,
         }
     }
-}
-
-/// A string argument: Kotlin passes UTF-8 (`encodeToByteArray`), which, unlike JNI's
-/// modified UTF-8, keeps U+0000 and characters outside the BMP as they are.
-pub fn string_arg(env: &mut JNIEnv, array: &JByteArray) -> Result<String, Throw> {
-    String::from_utf8(bytes_arg(env, array)?)
-        .map_err(|e| Throw::IllegalArgument(format!("string is not valid UTF-8: {e}")))
 }
 
 /// A new `byte[]` holding `bytes`, returned to Kotlin.

@@ -30,7 +30,7 @@ suspend fun startEchoServer(): UShort {
  * @throws NetError when Rust returns `Err`.
  */
 suspend fun ping(port: UShort, message: String): Ping {
-    val raw = ferryCall(FerryNative) { __completion -> FerryNative.ping(__completion, port.toShort(), message.encodeToByteArray()) }
+    val raw = ferryCall(FerryNative) { __completion -> FerryNative.ping(__completion, port.toShort(), message) }
     if (raw is RustError) throw FerryCodecs.readNetError(raw.reader())
     val r = WireReader(raw as ByteArray)
     val value = FerryCodecs.readPing(r)
@@ -134,7 +134,7 @@ suspend fun signIn(platform: Platform, port: UShort, user: String): Ping {
         val __ferryJournal = dev.ferry.Callbacks.openJournal()
         val __ferryArg0 = __ferryJournal.guard { dev.ferry.Callbacks.register(platform, FerryPlatformDispatch, FerryNative) }
         val __ferryArg1 = __ferryJournal.guard { port.toShort() }
-        val __ferryArg2 = __ferryJournal.guard { user.encodeToByteArray() }
+        val __ferryArg2 = __ferryJournal.guard { user }
         __ferryJournal.seal()
         val raw = ferryCall(FerryNative) { __completion -> FerryNative.sign_in(__completion, __ferryArg0, __ferryArg1, __ferryArg2) }
         if (raw is RustError) throw FerryCodecs.readNetError(raw.reader())
