@@ -4,7 +4,7 @@
 
 import { callbackParam, flowParam, isRegistryParam, registersCallbacks } from '../ir/model.js';
 import type { CrateIr, EnumDecl, Field, FnDecl, RecordDecl, TypeRef, Variant } from '../ir/model.js';
-import { camelCase, CODECS_OBJECT, JOURNAL, kotlinIdent, kotlinPropertyName, LIBRARY_OBJECT, NATIVE_OBJECT, screamingSnake, unraw } from '../names.js';
+import { CODECS_OBJECT, JOURNAL, kotlinIdent, kotlinName, kotlinPropertyName, LIBRARY_OBJECT, NATIVE_OBJECT, screamingSnake, unraw } from '../names.js';
 import { JNI_KOTLIN, kotlinFromBits, USER_KOTLIN, valueAbi, WIRE_METHOD } from './abi.js';
 import { emitCHeader, GENERATOR_VERSION } from './rust.js';
 import { allNativeFns, isObjectParam, valueNativeFns } from '../ir/objects.js';
@@ -208,7 +208,7 @@ function nativeParams(fn: FnDecl): string[] {
   for (const p of fn.params) {
     const abi = valueAbi(p.type);
     if (abi.kind === 'token') continue;
-    out.push(`${kotlinIdent(camelCase(p.name))}: ${nativeParamType(p.type)}`);
+    out.push(`${kotlinName(p.name)}: ${nativeParamType(p.type)}`);
   }
   return out;
 }
@@ -273,7 +273,7 @@ export function nativeArg(name: string, t: TypeRef): string | null {
  */
 export function nativeArguments(params: FnDecl['params']): { prelude: string[]; args: string[] } {
   const all = params.flatMap((p, i) => {
-    const arg = nativeArg(kotlinIdent(camelCase(p.name)), p.type);
+    const arg = nativeArg(kotlinName(p.name), p.type);
     return arg === null ? [] : [{ i, arg }];
   });
   const aliases = aliasChecks(params);
@@ -344,7 +344,7 @@ export function asyncBody(fn: FnDecl, call: string): string[] {
 
 /** A parameter of a generated Kotlin function; an `Option<T>` one defaults to `null`. */
 export function userParam(p: FnDecl['params'][number]): string {
-  const name = kotlinIdent(camelCase(p.name));
+  const name = kotlinName(p.name);
   const t = p.type.kind === 'ref' ? p.type.inner : p.type;
   return `${name}: ${kotlinType(p.type)}${t.kind === 'option' ? ' = null' : ''}`;
 }
@@ -356,7 +356,7 @@ function wrapper(fn: FnDecl): string {
   if (fn.returns.kind === 'stream') {
     const h = { kotlinType, decode, nativeArg };
     const body = streamBody(fn, h, nativeName);
-    return `${streamDoc(fn)}\nfun ${kotlinIdent(camelCase(fn.name))}(${userParams.join(', ')}): ${streamKotlinType(fn, h)} {\n${body.map((l) => `    ${l}`).join('\n')}\n}`;
+    return `${streamDoc(fn)}\nfun ${kotlinName(fn.name)}(${userParams.join(', ')}): ${streamKotlinType(fn, h)} {\n${body.map((l) => `    ${l}`).join('\n')}\n}`;
   }
   const call = `${NATIVE_OBJECT}.${nativeName}(${[...(fn.isAsync ? ['__completion'] : []), ...args].join(', ')})`;
   const ret = kotlinType(fn.returns);
@@ -366,7 +366,7 @@ function wrapper(fn: FnDecl): string {
   const throws = fn.returns.kind === 'result' ? [`@throws ${(fn.returns.err as { name: string }).name} when Rust returns \`Err\`.`] : [];
   const runsNote = runsOn(fn);
   const doc = kdoc(fn.docs, [`Calls Rust \`${fn.rustPath}\`. ${runsNote}`, ...sliceNote(fn), ...throws]);
-  return `${doc}${kind} ${kotlinIdent(camelCase(fn.name))}(${userParams.join(', ')})${retDecl} {\n${body.map((l) => `    ${l}`).join('\n')}\n}`;
+  return `${doc}${kind} ${kotlinName(fn.name)}(${userParams.join(', ')})${retDecl} {\n${body.map((l) => `    ${l}`).join('\n')}\n}`;
 }
 
 /** Every member of `FerryNative`: the runtime's entry points, then the crate's own. */
