@@ -274,21 +274,24 @@ export function nativeArg(name: string, t: TypeRef): string | null {
 export function nativeArguments(params: FnDecl['params']): { prelude: string[]; args: string[] } {
   const all = params.flatMap((p, i) => {
     const arg = nativeArg(kotlinName(p.name), p.type);
-    return arg === null ? [] : [{ i, arg }];
+    // A primitive, a String or a ByteArray is passed as it is (at most converted): reading
+    // it can neither throw nor register anything.
+    const plain = !isObjectParam(p.type) && !registersCallbacks(p.type) && ['prim', 'utf8', 'raw-bytes'].includes(valueAbi(p.type).kind);
+    return arg === null ? [] : [{ i, arg, plain }];
   });
   const aliases = aliasChecks(params);
   if (!params.some((p) => registersCallbacks(p.type))) return { prelude: aliases, args: all.map((a) => a.arg) };
-  // Registering hands an entry to Rust only once the call is made. Every argument is read
-  // under a journal of this thread's registrations, sealed just before the call: one that
-  // throws half-way (a closed object, a value too deep) releases the entries made so far.
+  // Registering hands an entry to Rust only once the call is made. Every other argument is
+  // read under a journal of this thread's registrations, sealed just before the call: one
+  // that throws half-way (a closed object, a value too deep) releases the entries made so far.
   return {
     prelude: [
       ...aliases,
       `val ${JOURNAL} = dev.ferry.Callbacks.openJournal()`,
-      ...all.map((a) => `val __ferryArg${a.i} = ${JOURNAL}.guard { ${a.arg} }`),
+      ...all.filter((a) => !a.plain).map((a) => `val __ferryArg${a.i} = ${JOURNAL}.guard { ${a.arg} }`),
       `${JOURNAL}.seal()`,
     ],
-    args: all.map((a) => `__ferryArg${a.i}`),
+    args: all.map((a) => (a.plain ? a.arg : `__ferryArg${a.i}`)),
   };
 }
 
