@@ -226,7 +226,7 @@ class Harness(private val opts: Opts) {
         val failed = HashSet<String>()
         for (c in active) {
             try {
-                repeat(warmups) { if (settleFirst) settle(); measure(c, true) }
+                repeat(warmups) { if (settleFirst) settleUntilQuiet(); measure(c, true) }
             } catch (e: Throwable) {
                 log("  ${c.key}: failed in warm-up -> null: $e"); failed += c.key
             }
@@ -237,7 +237,7 @@ class Harness(private val opts: Opts) {
                 val c = live[(i + r) % live.size] // rotate the order every round
                 if (c.key in failed) continue
                 try {
-                    if (settleFirst) settle()
+                    if (settleFirst) settleUntilQuiet()
                     samples.getOrPut(c.key) { mutableListOf() } += measure(c, false)
                 } catch (e: Throwable) {
                     log("  ${c.key}: failed in round ${r + 1} -> null: $e"); failed += c.key
@@ -388,6 +388,27 @@ class Harness(private val opts: Opts) {
     private fun settle() {
         repeat(3) { System.gc(); Thread.sleep(30) }
         try { clib?.malloc_trim(0) } catch (_: Throwable) {}
+    }
+
+    /**
+     * [settle], then waits (at most 3 s) until the JVM's other threads are quiet: less than
+     * 1 ms of CPU among them in 20 ms. After a UniFFI round, JNA's cleaner thread frees its
+     * memory objects for seconds, a batch after each collection, and it ran on the 2 cores
+     * during the next column's round.
+     */
+    private fun settleUntilQuiet() {
+        settle()
+        val threads = java.lang.management.ManagementFactory.getThreadMXBean()
+        val me = Thread.currentThread().id
+        fun othersCpu(): Long = threads.allThreadIds.filter { it != me }.sumOf { maxOf(0L, threads.getThreadCpuTime(it)) }
+        val deadline = System.nanoTime() + 3_000_000_000L
+        var before = othersCpu()
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(20)
+            val now = othersCpu()
+            if (now - before < 1_000_000L) break
+            before = now
+        }
     }
 
     private fun heapUsed(): Long = Runtime.getRuntime().let { it.totalMemory() - it.freeMemory() }
