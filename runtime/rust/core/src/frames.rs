@@ -352,11 +352,15 @@ impl FrameProducer {
     /// Waits for a free slot (the consumer releasing one when the ring is full): lossless
     /// backpressure. `Err(Closed)` once the consumer closed the ring.
     pub async fn reserve(&mut self) -> Result<FrameSlot<'_>, Closed> {
+        // A free slot (the common case while the reader keeps up): one check, no `poll_fn`.
+        if let Some(free) = Self::free_slot(&self.ring, &mut self.tail) {
+            return free.map(|seq| FrameSlot { producer: self, seq });
+        }
         // A reader only a little behind frees a slot within microseconds: yield to the
         // scheduler a few times before parking, rather than pay a wake-up each way.
         // (Not under loom: the model explores the parking, which is what must be right.)
         #[cfg(not(ferry_loom))]
-        if Self::free_slot(&self.ring, &mut self.tail).is_none() {
+        {
             let start = std::time::Instant::now();
             while Self::free_slot(&self.ring, &mut self.tail).is_none() && start.elapsed() < SPIN {
                 tokio::task::yield_now().await;

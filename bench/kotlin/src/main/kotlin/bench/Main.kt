@@ -217,6 +217,7 @@ class Harness(private val opts: Opts) {
     private fun interleave(
         caseId: String, cols: List<Column>, rounds: Int, warmups: Int = 1,
         label: String = caseId,
+        settleFirst: Boolean = false,
         measure: (Column, Boolean) -> DoubleArray,
     ): Pair<List<Map<String, Stat?>>, Int> {
         val active = cols.filter { caseId in it.cases }
@@ -225,7 +226,7 @@ class Harness(private val opts: Opts) {
         val failed = HashSet<String>()
         for (c in active) {
             try {
-                repeat(warmups) { measure(c, true) }
+                repeat(warmups) { if (settleFirst) settleUntilQuiet(); measure(c, true) }
             } catch (e: Throwable) {
                 log("  ${c.key}: failed in warm-up -> null: $e"); failed += c.key
             }
@@ -236,6 +237,7 @@ class Harness(private val opts: Opts) {
                 val c = live[(i + r) % live.size] // rotate the order every round
                 if (c.key in failed) continue
                 try {
+                    if (settleFirst) settleUntilQuiet()
                     samples.getOrPut(c.key) { mutableListOf() } += measure(c, false)
                 } catch (e: Throwable) {
                     log("  ${c.key}: failed in round ${r + 1} -> null: $e"); failed += c.key
@@ -256,8 +258,16 @@ class Harness(private val opts: Opts) {
         return out to rounds
     }
 
-    private fun one(caseId: String, cols: List<Column>, rounds: Int, warmups: Int = 1, measure: (Column, Boolean) -> Double) =
-        interleave(caseId, cols, rounds, warmups) { c, w -> doubleArrayOf(measure(c, w)) }.let { it.first[0] to it.second }
+    /**
+     * [settleFirst]: collect garbage and let the JVM's own threads go quiet before every round,
+     * for cases whose rounds are short and produce or leave much garbage. Without it, the
+     * UniFFI column's rounds (JNA memory held until its cleaner runs: the live heap grows by
+     * hundreds of MB) made the next column's round pay 100-190 ms young-GC pauses and the
+     * G1 refinement threads on the 2 cores: `frames_small` for ferry measured 4-10 M frames/s
+     * after it against 14-20 M without the UniFFI column in the run.
+     */
+    private fun one(caseId: String, cols: List<Column>, rounds: Int, warmups: Int = 1, settleFirst: Boolean = false, measure: (Column, Boolean) -> Double) =
+        interleave(caseId, cols, rounds, warmups, settleFirst = settleFirst) { c, w -> doubleArrayOf(measure(c, w)) }.let { it.first[0] to it.second }
 
     // ---- cases -------------------------------------------------------------------------
 
@@ -380,6 +390,27 @@ class Harness(private val opts: Opts) {
         try { clib?.malloc_trim(0) } catch (_: Throwable) {}
     }
 
+    /**
+     * [settle], then waits (at most 3 s) until the JVM's other threads are quiet: less than
+     * 1 ms of CPU among them in 20 ms. After a UniFFI round, JNA's cleaner thread frees its
+     * memory objects for seconds, a batch after each collection, and it ran on the 2 cores
+     * during the next column's round.
+     */
+    private fun settleUntilQuiet() {
+        settle()
+        val threads = java.lang.management.ManagementFactory.getThreadMXBean()
+        val me = Thread.currentThread().id
+        fun othersCpu(): Long = threads.allThreadIds.filter { it != me }.sumOf { maxOf(0L, threads.getThreadCpuTime(it)) }
+        val deadline = System.nanoTime() + 3_000_000_000L
+        var before = othersCpu()
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(20)
+            val now = othersCpu()
+            if (now - before < 1_000_000L) break
+            before = now
+        }
+    }
+
     private fun heapUsed(): Long = Runtime.getRuntime().let { it.totalMemory() - it.freeMemory() }
 
     private fun rss(): Long = File("/proc/self/statm").readText().trim().split(Regex("\\s+"))[1].toLong() * 4096L
@@ -455,7 +486,7 @@ class Harness(private val opts: Opts) {
     /** Columns that copy every frame run fewer frames (the rate is what is compared). */
     private fun frameCount(c: Column, full: Long): Long = if (c.key == "uniffi") full / 20 else full
 
-    private fun framesSmall(cols: List<Column>) = one(Cases.FRAMES_SMALL, cols, plan.heavyRounds, warmups = 1) { c, warm ->
+    private fun framesSmall(cols: List<Column>) = one(Cases.FRAMES_SMALL, cols, plan.heavyRounds, warmups = 1, settleFirst = true) { c, warm ->
         val n = frameCount(c, if (warm) plan.framesSmall / 4 else plan.framesSmall)
         var sum = 0L
         val t = timeNs { runBlocking { sum = c.framesSmall(n) } }
@@ -463,7 +494,7 @@ class Harness(private val opts: Opts) {
         n / (t / 1e9)
     }
 
-    private fun framesLarge(cols: List<Column>) = one(Cases.FRAMES_LARGE, cols, plan.heavyRounds, warmups = 1) { c, warm ->
+    private fun framesLarge(cols: List<Column>) = one(Cases.FRAMES_LARGE, cols, plan.heavyRounds, warmups = 1, settleFirst = true) { c, warm ->
         val n = frameCount(c, if (warm) plan.framesLarge / 4 else plan.framesLarge)
         var sum = 0L
         val t = timeNs { runBlocking { sum = c.framesLarge(n) } }
