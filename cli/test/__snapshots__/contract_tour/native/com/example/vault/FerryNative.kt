@@ -29,7 +29,7 @@ internal object FerryNative : NativeRuntime, NativeStreams {
             staticCFunction(::ferryCallbackReleaseUpcall).toLong(),
         )
         // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("vault_check", this, Bindings(0xcd98aee9d0ed9584uL.toLong(), "0.1.0", "0.1.0", 3))
+        NativeLibrary.load("vault_check", this, Bindings(0x1f33f408f45e26abuL.toLong(), "0.1.0", "0.1.0", 4))
     }
 
     fun ferryFingerprint(): Long = CFace.call(::ferryFree) { __status -> ferry_vault_check_ferryFingerprint(__status) }

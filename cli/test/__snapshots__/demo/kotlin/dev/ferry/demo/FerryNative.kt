@@ -13,7 +13,7 @@ import dev.ferry.NativeFrames
 internal object FerryNative : NativeRuntime, NativeStreams, NativeFrames {
     init {
         // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("ferry_demo", this, Bindings(0x6403b331684d2810uL.toLong(), "0.1.0", "0.1.0", 3))
+        NativeLibrary.load("ferry_demo", this, Bindings(0x9db9f4bb696549d7uL.toLong(), "0.1.0", "0.1.0", 4))
     }
 
     @JvmStatic external fun ferryFingerprint(): Long
