@@ -50,7 +50,7 @@ export const CASES = [
     excludes: 'No allocation, no thread switch; Kotlin has no baseline here (the JIT would inline a pure Kotlin call away).' },
   { id: 'sync_string_echo', unit: 'ns/call', better: 'lower', title: 'sync fn(String) -> String, 64 chars, non-ASCII',
     measures: 'Time per call of a sync `echo(String) -> String` with a 64-code-point string holding 2-, 3- and 4-byte UTF-8 characters, including both conversions.',
-    excludes: 'No thread switch; raw_jni passes UTF-8 `byte[]` (its Kotlin side encodes and decodes), so JNI\'s modified-UTF-8 string functions are not used.' },
+    excludes: 'No thread switch; raw_jni passes UTF-8 `byte[]` (its Kotlin side encodes and decodes), so JNI\'s modified-UTF-8 string functions are not used; ferry passes the `String` itself and transcodes its UTF-16 in Rust (one `GetStringRegion` in, one `NewString` out: docs/wire-format.md).' },
   { id: 'async_ready', unit: 'ns/call', better: 'lower', title: 'async fn that returns without awaiting',
     measures: 'Time per call of an `async fn` that returns without awaiting, awaited in a loop from one coroutine (runBlocking), including any thread hand-off the bridge makes.',
     excludes: 'No concurrency; raw_jni always spawns onto Tokio and resumes through the upcall (no inline fast path), while kotlin_baseline resumes before suspending (it never suspends) and UniFFI polls the future on the calling thread (no thread hop).' },

@@ -1,5 +1,6 @@
-// `npm run fixture -- fixtures/<name> --art`: a fixture's common tests (tests/common/*.kt) on
-// Android's runtime, ART 11 on the host (scripts/art.mjs sets it up; see docs/android.md).
+// `npm run fixture -- fixtures/<name> --art`: a fixture's common tests (tests/common/*.kt), and
+// its tests of the JVM API Android shares (tests/android/*.kt), on Android's runtime, ART 11
+// on the host (scripts/art.mjs sets it up; see docs/android.md).
 //
 // The tests are compiled for the JVM with the fixture's generated bindings, the dev.ferry
 // runtime, kotlin-stdlib, kotlinx-coroutines and kotlin-test (scripts/art/app-pom.xml), dexed
@@ -68,6 +69,9 @@ export function runArtFixture(fixtureArg, { testsDir, vmOptions = [], label = ''
   if (!fs.existsSync(path.join(fixtureDir, 'Cargo.toml'))) throw new Error(`${fixtureArg}: no Cargo.toml (a fixture is a crate folder)`);
   const tests = testsDir ?? path.join(fixtureDir, 'tests', 'common');
   if (kotlinFiles(tests).length === 0) throw new Error(`${fixtureArg}: no ${path.relative(fixtureDir, tests)}/*.kt to run on ART`);
+  // tests/android: tests of the JVM-only API (java.nio buffers) that Android apps use too;
+  // they run on the JVM with the fixture's other tests and here with its common ones.
+  const androidTests = path.join(fixtureDir, 'tests', 'android');
   const t0 = Date.now();
   setup({ quiet: true });
   const art = ensureArt();
@@ -85,8 +89,11 @@ export function runArtFixture(fixtureArg, { testsDir, vmOptions = [], label = ''
   const depsDir = path.join(buildDir, 'deps');
   fs.rmSync(mavenDir, { recursive: true, force: true });
   fs.rmSync(depsDir, { recursive: true, force: true });
+  const noAndroidTests = path.join(buildDir, 'no-android-tests');
+  fs.mkdirSync(noAndroidTests, { recursive: true });
+  const androidSources = !testsDir && fs.existsSync(androidTests) ? androidTests : noAndroidTests;
   run('mvn', ['-B', '-q', '--no-transfer-progress', '-f', path.join(HERE, 'app-pom.xml'), 'test-compile', `${DEPENDENCY_PLUGIN}:copy-dependencies`,
-    `-Dferry.generated=${kotlinOut}`, `-Dferry.tests=${tests}`, `-Dferry.runner=${RUNNER_SOURCES}`, `-Dferry.buildDir=${mavenDir}`,
+    `-Dferry.generated=${kotlinOut}`, `-Dferry.tests=${tests}`, `-Dferry.androidTests=${androidSources}`, `-Dferry.runner=${RUNNER_SOURCES}`, `-Dferry.buildDir=${mavenDir}`,
     '-DincludeScope=test', `-DoutputDirectory=${depsDir}`], { capture: true });
   // Two jars: each output folder has its own META-INF/*.kotlin_module of the same name.
   const appJars = ['classes', 'test-classes'].map((dir) => {

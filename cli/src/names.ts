@@ -37,6 +37,11 @@ export function kotlinIdent(name: string): string {
   return KOTLIN_HARD_KEYWORDS.has(name) ? `\`${name}\`` : name;
 }
 
+/** The Kotlin identifier of a Rust fn, method or parameter name: camelCase, escaped if a keyword. */
+export function kotlinName(rustName: string): string {
+  return kotlinIdent(camelCase(rustName));
+}
+
 /** JNI's name mangling for `Java_<class>_<method>` symbols (JNI spec, "Resolving Native Method Names"). */
 export function jniMangle(name: string): string {
   let out = '';

@@ -112,7 +112,7 @@ describe('codegen: blocking functions', () => {
     const body = rustFnBody(out.rust, 'Java_ferry_demo_FerryNative_crunch');
     assertContains(body, 'face::spawn_call(completion | ::ferry::completion::NO_INLINE_POLL, move |token| async move {');
     assertContains(body, '::ferry::calls::blocking(move || crate::crunch(&arg_data, token.clone())).await');
-    assert.equal(kotlinFunLine(out.kotlinAll, 'crunch', true), '@JvmStatic external fun crunch(__completion: Long, data: ByteArray): Long');
+    assert.equal(kotlinFunLine(out.kotlinAll, 'crunch', true), '@JvmStatic external fun crunch(__completion: Long, data: String): Long');
     assert.match(kotlinFunLine(out.kotlinAll, 'crunch'), /^suspend fun crunch\(data: String\): UInt \{/);
     assertContains(out.kotlinAll, 'Runs on Tokio\'s blocking pool, never on the calling thread');
   });
@@ -173,19 +173,28 @@ describe('codegen: strings and bytes', () => {
   test('String / &str / Vec<u8> / &[u8] arguments and returns, sync', async () => {
     const out = await generate('#[ferry::export]\npub fn greet(name: &str, owned: String, data: Vec<u8>, view: &[u8]) -> String { todo!() }\n#[ferry::export]\npub fn raw() -> Vec<u8> { vec![] }\n');
     const sym = 'Java_ferry_demo_FerryNative_greet';
-    assert.ok(rustExportHeader(out.rust, sym).includes("arg_name: JByteArray<'local>, arg_owned: JByteArray<'local>, arg_data: JByteArray<'local>, arg_view: JByteArray<'local>) -> jbyteArray {"));
+    // Strings cross JNI as java.lang.String (the face reads their UTF-16), bytes as byte[].
+    assert.ok(rustExportHeader(out.rust, sym).includes("arg_name: ::ferry::__private::jni::objects::JString<'local>, arg_owned: ::ferry::__private::jni::objects::JString<'local>, arg_data: JByteArray<'local>, arg_view: JByteArray<'local>) -> ::ferry::__private::jni::sys::jstring {"));
     const body = rustFnBody(out.rust, sym);
     assertContains(body, 'let arg_name: ::std::string::String = face::string_arg(env, &arg_name)?;');
     assertContains(body, 'let arg_owned: ::std::string::String = face::string_arg(env, &arg_owned)?;');
     assertContains(body, 'let arg_data: ::std::vec::Vec<u8> = face::bytes_arg(env, &arg_data)?;');
     assertContains(body, 'crate::greet(&arg_name, arg_owned, arg_data, &arg_view)');
-    assertContains(body, 'face::bytes_return(env, __result.as_bytes())');
+    assertContains(body, 'face::string_return(env, &__result)');
     assertContains(rustFnBody(out.rust, 'Java_ferry_demo_FerryNative_raw'), 'face::bytes_return(env, &__result)');
-    assert.equal(kotlinFunLine(out.kotlinAll, 'greet', true), '@JvmStatic external fun greet(name: ByteArray, owned: ByteArray, data: ByteArray, view: ByteArray): ByteArray');
+    assert.equal(kotlinFunLine(out.kotlinAll, 'greet', true), '@JvmStatic external fun greet(name: String, owned: String, data: ByteArray, view: ByteArray): String');
     // The common wrapper (the JVM's ByteBuffer overload of `view` is in DemoByteBuffers.kt).
     const wrapper = kotlinFunBody(out.kotlin['ferry/demo/Demo.kt'], 'greet');
     assert.match(wrapper, /^fun greet\(name: String, owned: String, data: ByteArray, view: ByteArray\): String \{/);
-    assertContains(wrapper, 'FerryNative.greet(name.encodeToByteArray(), owned.encodeToByteArray(), data, view).decodeToString()');
+    assertContains(wrapper, 'return FerryNative.greet(name, owned, data, view)');
+    // The C face takes UTF-8: Kotlin/Native's FerryNative encodes, and decodes the result.
+    const native = out.output.kotlinNative.find((f) => f.path.endsWith('FerryNative.kt'))?.content ?? '';
+    assertContains(native, 'fun greet(name: String, owned: String, data: ByteArray, view: ByteArray): String {\n        val __ferryUtf80 = name.encodeToByteArray()\n        val __ferryUtf81 = owned.encodeToByteArray()\n');
+    assertContains(native, 'CFace.ref(__ferryUtf80), __ferryUtf80.size.toLong(), CFace.ref(__ferryUtf81), __ferryUtf81.size.toLong(), CFace.ref(data)');
+    assertContains(native, ', ::ferryFree).decodeToString()\n    }');
+    const cBody = out.rust.slice(out.rust.indexOf('fn ferry_demo_greet('));
+    assertContains(cBody, 'let arg_name = face::Bytes::new(arg_name_ptr, arg_name_len);');
+    assertContains(cBody, ') -> face::Buffer {');
     assert.match(kotlinFunLine(out.kotlinAll, 'raw'), /^fun raw\(\): ByteArray \{/);
   });
 
@@ -238,10 +247,10 @@ pub async fn find_async(id: u64) -> Result<(), AppError> { todo!() }
 describe('codegen: names', () => {
   test('snake_case params and functions become camelCase; keywords are escaped', async () => {
     const out = await generate('#[ferry::export]\npub fn object(user_id: u32, r#in: String, is_ok: bool) {}\n');
-    assert.equal(kotlinFunLine(out.kotlinAll, '`object`', true), '@JvmStatic external fun `object`(userId: Int, `in`: ByteArray, isOk: Boolean): Unit');
+    assert.equal(kotlinFunLine(out.kotlinAll, '`object`', true), '@JvmStatic external fun `object`(userId: Int, `in`: String, isOk: Boolean): Unit');
     const wrapper = kotlinFunBody(out.kotlinAll, '`object`');
     assert.match(wrapper, /^fun `object`\(userId: UInt, `in`: String, isOk: Boolean\) \{/);
-    assertContains(wrapper, 'FerryNative.`object`(userId.toInt(), `in`.encodeToByteArray(), isOk)');
+    assertContains(wrapper, 'FerryNative.`object`(userId.toInt(), `in`, isOk)');
     rustExportHeader(out.rust, 'Java_ferry_demo_FerryNative_object');
   });
 

@@ -27,6 +27,13 @@ pub async fn later() -> ferry::frames::FrameProducer { todo!() }
     assertContains(out.rust, '-> ::ferry::__private::jni::sys::jobject {\n    face::frames::memory(&mut env, ring)');
     const header = out.output.kotlinNative.find((f) => f.path.endsWith('.h'))?.content ?? '';
     assertContains(header, 'int64_t ferry_demo_ferryFrameMemory(int64_t *status, int64_t ring);');
+    // A ring end in a result nobody receives (a cancelled caller) is closed through the
+    // release entry, which a library with rings and no objects gets too.
+    assertContains(out.kotlinAll, 'override fun releaseObject(handle: Long) {\n        ferryReleaseObject(handle)');
+    assertContains(out.rust, 'face::release_object(&mut env, handle)');
+    assertContains(header, 'ferry_demo_ferryReleaseObject(');
+    // A sync call whose result holds a ring end closes it if the call fails afterwards.
+    assertContains(out.rust, 'face::sync_call_tracked(&mut env, |env| {');
   });
 
   test('Result<FrameConsumer, E> and object methods return rings', async () => {

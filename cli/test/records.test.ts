@@ -152,7 +152,7 @@ describe('records and enums: codegen', () => {
     assertContains(k, '    final override fun toString(): String {', 'a sealed class\'s toString is final, so its data variants keep it');
     assertContains(k, '        fun unit(): Shape {');
     assertContains(out.kotlinAll, '@JvmStatic external fun Point_distance(ferrySelf: ByteArray, other: ByteArray): Double');
-    assertContains(out.kotlinAll, '@JvmStatic external fun ferryDisplayPoint(ferrySelf: ByteArray): ByteArray');
+    assertContains(out.kotlinAll, '@JvmStatic external fun ferryDisplayPoint(ferrySelf: ByteArray): String');
     assert.equal((k.match(/override fun toString/g) ?? []).length, 2, 'Point and Shape (Dir has no Display)');
   });
 

@@ -1,10 +1,10 @@
 // How each IR type crosses JNI. Both emitters ask this module, so the Rust and Kotlin
 // sides of every call agree by construction (see docs/wire-format.md).
 //
-// Arguments: primitives as JNI primitives; strings as UTF-8 `byte[]`; byte vectors as
-// `byte[]`; everything else as one wire-encoded `byte[]`.
-// Returns (sync): unit as void; primitives as JNI primitives; strings and bytes as raw
-// `byte[]`; compound values as wire `byte[]`; `Result` as a wire `byte[]` led by a tag
+// Arguments: primitives as JNI primitives; strings as `java.lang.String` (UTF-8 bytes on the
+// C face); byte vectors as `byte[]`; everything else as one wire-encoded `byte[]`.
+// Returns (sync): unit as void; primitives as JNI primitives; strings as `java.lang.String`
+// (UTF-8 on the C face); bytes as raw `byte[]`; compound values as wire `byte[]`; `Result` as a wire `byte[]` led by a tag
 // byte (0 = Ok, 1 = Err). Returns (async): the same split, carried by the completion upcall
 // (value in a `long`, or bytes, or error bytes).
 

@@ -16,7 +16,7 @@ import type { NativeParam } from './rust-faces.js';
 import type { NativeDecl } from './kotlin-native.js';
 import { decl } from './kotlin-native.js';
 import { allNativeFns, asNativeFn, asValueNativeFn, methodRole, SELF_PARAM } from '../ir/objects.js';
-import { camelCase, kotlinIdent, NATIVE_OBJECT, unraw } from '../names.js';
+import { camelCase, kotlinIdent, kotlinName, NATIVE_OBJECT, unraw } from '../names.js';
 import { kdoc } from './kdoc.js';
 
 /** The slice a parameter of `fn` is borrowed as in place, or null (copied, or not bytes). */
@@ -77,7 +77,7 @@ export function commits(fn: FnDecl, argName: (p: string) => string): string {
 export function sliceNote(fn: FnDecl, overload = true): string[] {
   const slices = fn.params.filter((p) => byteSlice(p.type));
   if (slices.length === 0) return [];
-  const names = slices.map((p) => `[${kotlinIdent(camelCase(p.name))}]`).join(', ');
+  const names = slices.map((p) => `[${kotlinName(p.name)}]`).join(', ');
   if (!slicesInPlace(fn)) return [`${names}: copied for the call, which outlives this frame.`];
   const writes = slices.some((p) => byteSlice(p.type) === 'out');
   const jvm = `copied ${writes ? 'in and back ' : ''}on the JVM${overload ? ', where the overload taking a direct ByteBuffer avoids the copy' : ''}`;
@@ -90,7 +90,7 @@ export function sliceNote(fn: FnDecl, overload = true): string[] {
  * C face refuses those too), the JVM's copies would hide it. Only sync fns take `&mut [u8]`.
  */
 export function aliasChecks(params: FnDecl['params']): string[] {
-  const slices = params.filter((p) => byteSlice(p.type)).map((p) => ({ name: kotlinIdent(camelCase(p.name)), out: byteSlice(p.type) === 'out' }));
+  const slices = params.filter((p) => byteSlice(p.type)).map((p) => ({ name: kotlinName(p.name), out: byteSlice(p.type) === 'out' }));
   const lines: string[] = [];
   slices.forEach((a, i) => slices.slice(i + 1).filter((b) => a.out || b.out).forEach((b) => {
     lines.push(`kotlin.require(${a.name} !== ${b.name}) { "the same bytes cannot be passed as both \`${a.name}\` and \`${b.name}\`: a &mut [u8] must not overlap another byte argument" }`);
@@ -103,7 +103,7 @@ export function bufferNativeDecls(ir: CrateIr, nativeParams: (fn: FnDecl) => str
   return allNativeFns(ir).filter(hasBufferForm).map((fn) => {
     const params = nativeParams(fn).flatMap((p) => {
       const name = p.split(': ')[0];
-      const param = fn.params.find((q) => kotlinIdent(camelCase(q.name)) === name);
+      const param = fn.params.find((q) => kotlinName(q.name) === name);
       // A keyword parameter is `in` in backticks; `in__at` needs none.
       const bare = name.replace(/`/g, '');
       return param && byteSlice(param.type) ? [`${name}: java.nio.ByteBuffer`, `${bare}__at: Int`, `${bare}__len: Int`] : [p];
@@ -125,22 +125,22 @@ export interface BufferEmit {
 /** One overload: `receiver` is `Type.` (a method), `Type.Companion.` or '' (a free fn). */
 function overload(fn: FnDecl, userName: string, receiver: string, k: BufferEmit): string {
   const params = fn.params.filter((p) => p.name !== SELF_PARAM);
-  const userParams = params.map((p) => (byteSlice(p.type) ? `${kotlinIdent(camelCase(p.name))}: java.nio.ByteBuffer` : k.userParam(p)));
+  const userParams = params.map((p) => (byteSlice(p.type) ? `${kotlinName(p.name)}: java.nio.ByteBuffer` : k.userParam(p)));
   const { prelude, args } = k.nativeArguments(fn.params);
   // A sync fn has no token parameter, so the native arguments follow the parameters one to one.
   const native = fn.params.flatMap((p, i) => {
     if (!byteSlice(p.type)) return [args[i]];
-    const name = kotlinIdent(camelCase(p.name));
+    const name = kotlinName(p.name);
     return [name, `${name}.position()`, `${name}.remaining()`];
   });
   // A read-only buffer is refused as java.nio does for a write (before Rust sees it).
-  const readOnly = params.filter((p) => byteSlice(p.type) === 'out').map((p) => kotlinIdent(camelCase(p.name)))
+  const readOnly = params.filter((p) => byteSlice(p.type) === 'out').map((p) => kotlinName(p.name))
     .map((n) => `if (${n}.isReadOnly) throw java.nio.ReadOnlyBufferException()`);
   const call = `${NATIVE_OBJECT}.${kotlinIdent(bufferFormName(unraw(fn.name)))}(${native.join(', ')})`;
   let body = [...readOnly, ...prelude, ...k.syncBody(fn, call)];
   body = fn.params[0]?.name === SELF_PARAM ? [`val ${camelCase(SELF_PARAM)} = this`, ...k.keepObjectsAlive(fn, body)] : k.keepObjectsAlive(fn, body);
   const ret = k.kotlinType(fn.returns);
-  const slices = params.filter((p) => byteSlice(p.type)).map((p) => `[${kotlinIdent(camelCase(p.name))}]`);
+  const slices = params.filter((p) => byteSlice(p.type)).map((p) => `[${kotlinName(p.name)}]`);
   const doc = kdoc(null, [
     `[${userName}] with ${slices.join(', ')} as direct ByteBuffer${slices.length > 1 ? 's' : ''}, read${fn.params.some((p) => byteSlice(p.type) === 'out') ? ' and written' : ''} in place (no copy)`,
     'from position to limit; neither moves. Runs on the calling thread.',
@@ -162,8 +162,8 @@ function overloadFns(ir: CrateIr): { native: FnDecl; userName: string; receiver:
     ...[...ir.records, ...ir.enums].flatMap((v) => v.methods.map((m) => ({ owner: v.name, m, native: asValueNativeFn(v, m) }))),
   ];
   return [
-    ...ir.functions.filter(hasBufferForm).map((fn) => ({ native: fn, userName: kotlinIdent(camelCase(fn.name)), receiver: '' })),
-    ...methods.filter(({ m }) => hasBufferForm(m)).map(({ owner, m, native }) => ({ native, userName: kotlinIdent(camelCase(m.name)), receiver: m.receiver === 'none' ? `${owner}.Companion.` : `${owner}.` })),
+    ...ir.functions.filter(hasBufferForm).map((fn) => ({ native: fn, userName: kotlinName(fn.name), receiver: '' })),
+    ...methods.filter(({ m }) => hasBufferForm(m)).map(({ owner, m, native }) => ({ native, userName: kotlinName(m.name), receiver: m.receiver === 'none' ? `${owner}.Companion.` : `${owner}.` })),
   ];
 }
 

@@ -6,7 +6,7 @@
 
 import { isScalarCallback, registersCallbacks, SCALAR_CALLBACK_ARGS } from '../ir/model.js';
 import type { CallbackDecl, CrateIr, MethodDecl, Prim } from '../ir/model.js';
-import { camelCase, CODECS_OBJECT, kotlinIdent } from '../names.js';
+import { CODECS_OBJECT, kotlinName } from '../names.js';
 import { kdoc } from './kdoc.js';
 import { kotlinFromBits, kotlinToBits } from './abi.js';
 
@@ -23,10 +23,10 @@ export function dispatchName(name: string): string {
 }
 
 function interfaceMember(m: MethodDecl, h: CallbackHelpers): string {
-  const params = m.params.map((p) => `${kotlinIdent(camelCase(p.name))}: ${h.kotlinType(p.type)}`);
+  const params = m.params.map((p) => `${kotlinName(p.name)}: ${h.kotlinType(p.type)}`);
   const ret = m.returns.kind === 'unit' || (m.returns.kind === 'result' && m.returns.ok.kind === 'unit') ? '' : `: ${h.kotlinType(m.returns)}`;
   const throws = m.returns.kind === 'result' ? [`@throws ${(m.returns.err as { name: string }).name} to return Rust's \`Err\``] : [];
-  return `${kdoc(m.docs ?? null, throws, '    ')}    ${m.isAsync ? 'suspend ' : ''}fun ${kotlinIdent(camelCase(m.name))}(${params.join(', ')})${ret}`;
+  return `${kdoc(m.docs ?? null, throws, '    ')}    ${m.isAsync ? 'suspend ' : ''}fun ${kotlinName(m.name)}(${params.join(', ')})${ret}`;
 }
 
 /**
@@ -36,7 +36,7 @@ function interfaceMember(m: MethodDecl, h: CallbackHelpers): string {
  */
 function dispatchArm(cb: CallbackDecl, m: MethodDecl, index: number, h: CallbackHelpers): string {
   const reads = m.params.map((p, i) => `                val __a${i} = ${h.decode(p.type.kind === 'ref' ? p.type.inner : p.type, 0)}`);
-  const call = `__t.${kotlinIdent(camelCase(m.name))}(${m.params.map((_, i) => `__a${i}`).join(', ')})`;
+  const call = `__t.${kotlinName(m.name)}(${m.params.map((_, i) => `__a${i}`).join(', ')})`;
   const r = m.returns;
   const ok = r.kind === 'result' ? r.ok : r;
   const exit = m.isAsync ? 'return@ferryReply' : 'return';
@@ -88,7 +88,7 @@ ${arms.join('\n')}
 function scalarFun(cb: CallbackDecl): string | null {
   const arms = cb.methods.flatMap((m, i) => {
     if (!isScalarCallback(m)) return [];
-    const call = `__t.${kotlinIdent(camelCase(m.name))}(${m.params.map((p, j) => kotlinFromBits((p.type as { prim: Prim }).prim, `a${j}`)).join(', ')})`;
+    const call = `__t.${kotlinName(m.name)}(${m.params.map((p, j) => kotlinFromBits((p.type as { prim: Prim }).prim, `a${j}`)).join(', ')})`;
     return [`            ${i} -> ${m.returns.kind === 'prim' ? kotlinToBits(m.returns.prim, call) : `{ ${call}; 0L }`}`];
   });
   if (arms.length === 0) return null;

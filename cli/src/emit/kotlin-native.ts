@@ -23,15 +23,28 @@ export function jvmExternal(d: NativeDecl): string {
   return `    @JvmStatic external fun ${kotlinIdent(d.name)}(${d.params.join(', ')}): ${d.ret}`;
 }
 
-/** A member calling the C face: bytes are pinned for the call, byte results copied and freed. */
+/**
+ * A member calling the C face: bytes are pinned for the call, byte results copied and freed.
+ * Strings cross the C face as UTF-8: encoded here, and a string result decoded here (the JVM's
+ * members take and return `String` as they are, so the common code above both is the same).
+ */
 export function nativeMember(d: NativeDecl, crateName: string): string {
-  const args = d.params.flatMap((p) => {
+  const encoded: string[] = [];
+  const args = d.params.flatMap((p, i) => {
     const [name, type] = p.split(': ');
+    if (type === 'String') {
+      // Numbered, not named after the parameter: that name may be a backticked keyword.
+      const utf8 = `__ferryUtf8${i}`;
+      encoded.push(`val ${utf8} = ${name}.encodeToByteArray()`);
+      return [`CFace.ref(${utf8})`, `${utf8}.size.toLong()`];
+    }
     return type === 'ByteArray' ? [`CFace.ref(${name})`, `${name}.size.toLong()`] : [name];
   });
   const call = `CFace.call(::ferryFree) { __status -> ${cSymbol(crateName, d.name)}(${['__status', ...args].join(', ')}) }`;
-  const body = d.ret === 'ByteArray' ? `CFace.bytes(${call}, ::ferryFree)` : call;
-  return `    fun ${kotlinIdent(d.name)}(${d.params.join(', ')}): ${d.ret} = ${body}`;
+  const body = d.ret === 'ByteArray' ? `CFace.bytes(${call}, ::ferryFree)` : d.ret === 'String' ? `CFace.bytes(${call}, ::ferryFree).decodeToString()` : call;
+  const signature = `    fun ${kotlinIdent(d.name)}(${d.params.join(', ')}): ${d.ret}`;
+  if (encoded.length === 0) return `${signature} = ${body}`;
+  return `${signature} {\n${encoded.map((l) => `        ${l}\n`).join('')}        return ${body}\n    }`;
 }
 
 export function nativeImports(ir: CrateIr): string {

@@ -13,11 +13,11 @@ import { decl, type NativeDecl } from './kotlin-native.js';
 import { callbackParam, typeContains } from '../ir/model.js';
 import type { CrateIr, FnDecl, MethodDecl, ObjectDecl, TypeRef } from '../ir/model.js';
 import { asNativeFn, asValueNativeFn, displayNativeFn, isObjectParam, methodRole, SELF_PARAM, valueHasDisplay, type ValueOwner } from '../ir/objects.js';
-import { camelCase, CODECS_OBJECT, kotlinIdent, NATIVE_OBJECT } from '../names.js';
+import { camelCase, CODECS_OBJECT, kotlinIdent, kotlinName, NATIVE_OBJECT } from '../names.js';
 import { STREAM_IMPORTS, streamBody, streamDoc, streamKotlinType } from './kotlin-streams.js';
 import { kdoc, runsOn } from './kdoc.js';
 import { sliceNote } from './byte-views.js';
-import { traitNatives } from './rust-objects.js';
+import { resultsHoldHandles, traitNatives } from './rust-objects.js';
 import { repliesHoldHandles } from '../ir/trait-objects.js';
 
 export interface KotlinEmit {
@@ -36,8 +36,7 @@ export const RELEASE_OBJECT = 'FerryObjectRelease';
 
 /** `FerryNative` members for objects: release, and the standard traits' natives. */
 export function objectNativeDecls(ir: CrateIr): NativeDecl[] {
-  if (ir.objects.length === 0) return [];
-  const out = [decl('ferryReleaseObject', ['handle: Long'], 'Boolean')];
+  const out = resultsHoldHandles(ir) ? [decl('ferryReleaseObject', ['handle: Long'], 'Boolean')] : [];
   if (repliesHoldHandles(ir)) out.push(decl('ferryShareObject', ['handle: Long'], 'Long'));
   for (const o of ir.objects) {
     const n = traitNatives(o);
@@ -125,7 +124,7 @@ export function objectDecode(name: string): string {
  */
 export function keepObjectsAlive(fn: FnDecl, body: string[]): string[] {
   // Objects inside a Vec, Option or Map argument are kept by the collection itself.
-  const objects = fn.params.filter((p) => isObjectParam(p.type) || typeContains(p.type, (t) => t.kind === 'object') || callbackParam(p.type)).map((p) => kotlinIdent(camelCase(p.name)));
+  const objects = fn.params.filter((p) => isObjectParam(p.type) || typeContains(p.type, (t) => t.kind === 'object') || callbackParam(p.type)).map((p) => kotlinName(p.name));
   if (objects.length === 0) return body;
   return [
     'try {',
@@ -181,7 +180,7 @@ function doc(owner: MemberOwner, m: MethodDecl): string {
 /** A member or companion function (sync, async or stream). */
 export function member(owner: MemberOwner, m: MethodDecl, k: KotlinEmit): string {
   const native = owner.native(m);
-  const name = kotlinIdent(camelCase(m.name));
+  const name = kotlinName(m.name);
   // A trait's implementation overrides the interface's members, which cannot take defaults.
   const params = owner.implementsTrait ? userParams(native, k).replace(/ = null/g, '') : userParams(native, k);
   const override = owner.implementsTrait ? 'override ' : '';
@@ -234,7 +233,7 @@ export function valueMembers(owner: ValueOwner, k: KotlinEmit): string[] {
 function constructor(obj: ObjectDecl, m: MethodDecl, k: KotlinEmit): { ctor: string; helper: string } {
   const native = asNativeFn(obj, m);
   const params = userParams(native, k);
-  const argNames = native.params.filter((p) => p.type.kind !== 'token').map((p) => kotlinIdent(camelCase(p.name))).join(', ');
+  const argNames = native.params.filter((p) => p.type.kind !== 'token').map((p) => kotlinName(p.name)).join(', ');
   const t = m.returns;
   // Rust writes the new handle as an i64 on the wire (led by the Ok/Err tag for Result).
   const { prelude, call } = nativeCall(native, k);

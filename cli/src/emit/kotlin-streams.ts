@@ -4,7 +4,7 @@
 
 import type { FnDecl } from '../ir/model.js';
 import { registersCallbacks } from '../ir/model.js';
-import { camelCase, CODECS_OBJECT, JOURNAL, kotlinIdent, NATIVE_OBJECT } from '../names.js';
+import { CODECS_OBJECT, JOURNAL, kotlinName, NATIVE_OBJECT } from '../names.js';
 import { valueAbi } from './abi.js';
 import { isObjectParam } from '../ir/objects.js';
 import { kdoc } from './kdoc.js';
@@ -32,7 +32,7 @@ export function streamBody(fn: FnDecl, h: KotlinHelpers, nativeName: string, lea
   const args: { expr: string; atCollect: boolean }[] = leading.map((expr) => ({ expr, atCollect: true }));
   const objects: string[] = [];
   fn.params.forEach((p, i) => {
-    const name = kotlinIdent(camelCase(p.name));
+    const name = kotlinName(p.name);
     const arg = h.nativeArg(name, p.type);
     if (arg === null) return;
     if (isObjectParam(p.type)) {

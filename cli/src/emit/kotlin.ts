@@ -4,7 +4,7 @@
 
 import { callbackParam, flowParam, isRegistryParam, registersCallbacks } from '../ir/model.js';
 import type { CrateIr, EnumDecl, Field, FnDecl, Prim, RecordDecl, TypeRef, Variant } from '../ir/model.js';
-import { camelCase, CODECS_OBJECT, JOURNAL, kotlinIdent, kotlinPropertyName, LIBRARY_OBJECT, NATIVE_OBJECT, screamingSnake, unraw } from '../names.js';
+import { CODECS_OBJECT, JOURNAL, kotlinIdent, kotlinName, kotlinPropertyName, LIBRARY_OBJECT, NATIVE_OBJECT, screamingSnake, unraw } from '../names.js';
 import { JNI_KOTLIN, kotlinFromBits, USER_KOTLIN, valueAbi, WIRE_METHOD } from './abi.js';
 import { emitCHeader, GENERATOR_VERSION } from './rust.js';
 import { allNativeFns, isObjectParam, valueNativeFns } from '../ir/objects.js';
@@ -12,6 +12,7 @@ import { emitObjectsFile, keepObjectsAlive, objectDecode, objectNativeArg, objec
 import { dispatchName, emitCallbacksFile } from './kotlin-callbacks.js';
 import { traitObjectName } from '../ir/trait-objects.js';
 import { RELEASE_OBJECT } from './kotlin-objects.js';
+import { resultsHoldHandles } from './rust-objects.js';
 import { cinteropDef, decl, jvmExternal, nativeImports, nativeMember, nativeUpcalls, type NativeDecl } from './kotlin-native.js';
 import { cSymbol } from './rust-faces.js';
 import { STREAM_IMPORTS, STREAM_NATIVE_PARAMS, streamBody, streamDoc, streamKotlinType } from './kotlin-streams.js';
@@ -207,9 +208,17 @@ function nativeParams(fn: FnDecl): string[] {
   for (const p of fn.params) {
     const abi = valueAbi(p.type);
     if (abi.kind === 'token') continue;
-    out.push(`${kotlinIdent(camelCase(p.name))}: ${abi.kind === 'prim' ? JNI_KOTLIN[abi.prim] : isObjectParam(p.type) || isRegistryParam(p.type) ? 'Long' : 'ByteArray'}`);
+    out.push(`${kotlinName(p.name)}: ${nativeParamType(p.type)}`);
   }
   return out;
+}
+
+/** A parameter's type in `FerryNative` (both targets: strings stay `String`, see docs/wire-format.md). */
+function nativeParamType(t: TypeRef): string {
+  if (isObjectParam(t) || isRegistryParam(t)) return 'Long';
+  const abi = valueAbi(t);
+  if (abi.kind === 'prim') return JNI_KOTLIN[abi.prim];
+  return abi.kind === 'utf8' ? 'String' : 'ByteArray';
 }
 
 function nativeReturn(fn: FnDecl): string {
@@ -218,7 +227,7 @@ function nativeReturn(fn: FnDecl): string {
   const abi = valueAbi(fn.returns);
   if (abi.kind === 'unit') return 'Unit';
   if (abi.kind === 'prim') return JNI_KOTLIN[abi.prim];
-  return 'ByteArray';
+  return abi.kind === 'utf8' ? 'String' : 'ByteArray';
 }
 
 /**
@@ -249,7 +258,7 @@ export function nativeArg(name: string, t: TypeRef): string | null {
       const kotlinUser = USER_KOTLIN[abi.prim];
       return kotlinUser === JNI_KOTLIN[abi.prim] ? name : `${name}.to${JNI_KOTLIN[abi.prim]}()`;
     }
-    case 'utf8': return `${name}.encodeToByteArray()`;
+    case 'utf8': return name;
     case 'raw-bytes': return name;
     // The value is bound first so the writer's `w` cannot shadow a parameter named `w`.
     case 'wire': return `${name}.let { __v -> WireWriter().also { w -> ${encode(abi.type, '__v', 0)} }.toByteArray() }`;
@@ -264,22 +273,25 @@ export function nativeArg(name: string, t: TypeRef): string | null {
  */
 export function nativeArguments(params: FnDecl['params']): { prelude: string[]; args: string[] } {
   const all = params.flatMap((p, i) => {
-    const arg = nativeArg(kotlinIdent(camelCase(p.name)), p.type);
-    return arg === null ? [] : [{ i, arg }];
+    const arg = nativeArg(kotlinName(p.name), p.type);
+    // A primitive, a String or a ByteArray is passed as it is (at most converted): reading
+    // it can neither throw nor register anything.
+    const plain = !isObjectParam(p.type) && !registersCallbacks(p.type) && ['prim', 'utf8', 'raw-bytes'].includes(valueAbi(p.type).kind);
+    return arg === null ? [] : [{ i, arg, plain }];
   });
   const aliases = aliasChecks(params);
   if (!params.some((p) => registersCallbacks(p.type))) return { prelude: aliases, args: all.map((a) => a.arg) };
-  // Registering hands an entry to Rust only once the call is made. Every argument is read
-  // under a journal of this thread's registrations, sealed just before the call: one that
-  // throws half-way (a closed object, a value too deep) releases the entries made so far.
+  // Registering hands an entry to Rust only once the call is made. Every other argument is
+  // read under a journal of this thread's registrations, sealed just before the call: one
+  // that throws half-way (a closed object, a value too deep) releases the entries made so far.
   return {
     prelude: [
       ...aliases,
       `val ${JOURNAL} = dev.ferry.Callbacks.openJournal()`,
-      ...all.map((a) => `val __ferryArg${a.i} = ${JOURNAL}.guard { ${a.arg} }`),
+      ...all.filter((a) => !a.plain).map((a) => `val __ferryArg${a.i} = ${JOURNAL}.guard { ${a.arg} }`),
       `${JOURNAL}.seal()`,
     ],
-    args: all.map((a) => `__ferryArg${a.i}`),
+    args: all.map((a) => (a.plain ? a.arg : `__ferryArg${a.i}`)),
   };
 }
 
@@ -302,7 +314,7 @@ export function syncBody(fn: FnDecl, call: string): string[] {
       const user = USER_KOTLIN[abi.prim];
       return [user === JNI_KOTLIN[abi.prim] ? `return ${call}` : `return ${call}.to${user}()`];
     }
-    case 'utf8': return [`return ${call}.decodeToString()`];
+    case 'utf8': return [`return ${call}`];
     case 'raw-bytes': return [`return ${call}`];
     case 'wire': return [`val r = WireReader(${call})`, ...returnFromReader(t)];
     case 'token': throw new Error('token return');
@@ -355,7 +367,7 @@ export function asyncBody(fn: FnDecl, call: string): string[] {
 
 /** A parameter of a generated Kotlin function; an `Option<T>` one defaults to `null`. */
 export function userParam(p: FnDecl['params'][number]): string {
-  const name = kotlinIdent(camelCase(p.name));
+  const name = kotlinName(p.name);
   const t = p.type.kind === 'ref' ? p.type.inner : p.type;
   return `${name}: ${kotlinType(p.type)}${t.kind === 'option' ? ' = null' : ''}`;
 }
@@ -367,7 +379,7 @@ function wrapper(fn: FnDecl): string {
   if (fn.returns.kind === 'stream') {
     const h = { kotlinType, decode, nativeArg };
     const body = streamBody(fn, h, nativeName);
-    return `${streamDoc(fn)}\nfun ${kotlinIdent(camelCase(fn.name))}(${userParams.join(', ')}): ${streamKotlinType(fn, h)} {\n${body.map((l) => `    ${l}`).join('\n')}\n}`;
+    return `${streamDoc(fn)}\nfun ${kotlinName(fn.name)}(${userParams.join(', ')}): ${streamKotlinType(fn, h)} {\n${body.map((l) => `    ${l}`).join('\n')}\n}`;
   }
   const call = `${NATIVE_OBJECT}.${nativeName}(${[...(fn.isAsync ? ['__completion'] : []), ...args].join(', ')})`;
   const ret = kotlinType(fn.returns);
@@ -377,7 +389,7 @@ function wrapper(fn: FnDecl): string {
   const throws = fn.returns.kind === 'result' ? [`@throws ${(fn.returns.err as { name: string }).name} when Rust returns \`Err\`.`] : [];
   const runsNote = runsOn(fn);
   const doc = kdoc(fn.docs, [`Calls Rust \`${fn.rustPath}\`. ${runsNote}`, ...sliceNote(fn), ...throws]);
-  return `${doc}${kind} ${kotlinIdent(camelCase(fn.name))}(${userParams.join(', ')})${retDecl} {\n${body.map((l) => `    ${l}`).join('\n')}\n}`;
+  return `${doc}${kind} ${kotlinName(fn.name)}(${userParams.join(', ')})${retDecl} {\n${body.map((l) => `    ${l}`).join('\n')}\n}`;
 }
 
 /** Every member of `FerryNative`: the runtime's entry points, then the crate's own. */
@@ -438,7 +450,7 @@ ${runtime}
     override fun requestStream(stream: Long, n: Long) = ferryStreamRequest(stream, n)
     override fun closeStream(stream: Long) = ferryStreamClose(stream)
     override fun completeCallback(call: Long, reply: ByteArray) = ferryCallbackDone(call, reply)
-${framesOverrides(ir)}${ir.objects.length > 0 ? '    override fun releaseObject(handle: Long) {\n        ferryReleaseObject(handle)\n    }\n' : ''}${user ? `\n${user}\n` : ''}}
+${framesOverrides(ir)}${resultsHoldHandles(ir) ? '    override fun releaseObject(handle: Long) {\n        ferryReleaseObject(handle)\n    }\n' : ''}${user ? `\n${user}\n` : ''}}
 ${face === 'native' ? nativeUpcalls(ir) : ''}`;
 }
 

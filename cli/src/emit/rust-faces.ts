@@ -17,14 +17,31 @@ export type AbiPrim = 'bool' | 'i8' | 'i16' | 'i32' | 'i64' | 'f32' | 'f64';
 /**
  * `bytes`: a `byte[]` to the JVM, a pointer and a length to C; `bytes-out` the same, but C's
  * pointer is writable (a `&mut [u8]` written in place); `buffer`: a direct `ByteBuffer` with
- * its position and remaining length (JNI only, see byte-views.ts).
+ * its position and remaining length (JNI only, see byte-views.ts); `string`: a
+ * `java.lang.String` to the JVM (its UTF-16 read by the face), UTF-8 bytes to C.
  */
 export type NativeParam =
   | { name: string; kind: 'prim'; prim: AbiPrim }
-  | { name: string; kind: 'bytes' | 'bytes-out' | 'buffer' };
+  | { name: string; kind: 'bytes' | 'bytes-out' | 'buffer' | 'string' };
 
-/** `memory`: a frame ring's memory, a direct ByteBuffer to the JVM and an address to C. */
-export type NativeResult = { kind: 'unit' } | { kind: 'prim'; prim: AbiPrim } | { kind: 'bytes' } | { kind: 'memory' };
+/**
+ * `memory`: a frame ring's memory, a direct ByteBuffer to the JVM and an address to C;
+ * `string`: a new `java.lang.String` to the JVM, a UTF-8 buffer to C.
+ */
+export type NativeResult = { kind: 'unit' } | { kind: 'prim'; prim: AbiPrim } | { kind: 'bytes' } | { kind: 'memory' } | { kind: 'string' };
+
+/** The JNI return type of a non-unit result. */
+function jniResultType(r: Exclude<NativeResult, { kind: 'unit' }>): string {
+  switch (r.kind) {
+    case 'prim': return RUST_PRIM[r.prim];
+    case 'memory': return '::ferry::__private::jni::sys::jobject';
+    case 'string': return '::ferry::__private::jni::sys::jstring';
+    case 'bytes': return 'jbyteArray';
+  }
+}
+
+/** Whether a C parameter is a pointer and a length (bytes, and strings as UTF-8). */
+const isCBytes = (p: NativeParam): boolean => p.kind === 'bytes' || p.kind === 'bytes-out' || p.kind === 'string';
 
 export interface NativeExport {
   /** The member name in Kotlin's `FerryNative`; also the tail of both symbols. */
@@ -52,9 +69,10 @@ export function renderJni(e: NativeExport, kotlinPackage: string): string {
   const params = e.params.map((p) => {
     if (p.kind === 'prim') return `${p.name}: ${RUST_PRIM[p.prim]}`;
     if (p.kind === 'buffer') return `${p.name}: ::ferry::__private::jni::objects::JByteBuffer<'local>, ${p.name}__at: jint, ${p.name}__len: jint`;
+    if (p.kind === 'string') return `${p.name}: ::ferry::__private::jni::objects::JString<'local>`;
     return `${p.name}: JByteArray<'local>`;
   });
-  const ret = e.result.kind === 'unit' ? '' : ` -> ${e.result.kind === 'prim' ? RUST_PRIM[e.result.prim] : e.result.kind === 'memory' ? '::ferry::__private::jni::sys::jobject' : 'jbyteArray'}`;
+  const ret = e.result.kind === 'unit' ? '' : ` -> ${jniResultType(e.result)}`;
   const symbol = e.symbol ?? jniSymbol(kotlinPackage, NATIVE_OBJECT, e.name);
   return `#[no_mangle]
 pub extern "system" fn ${symbol}<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>${params.map((p) => `, ${p}`).join('')})${ret} {
@@ -69,7 +87,7 @@ export function renderC(e: NativeExport, crateName: string): string {
     return `${p.name}_ptr: *${p.kind === 'bytes-out' ? 'mut' : 'const'} u8, ${p.name}_len: i64`;
   });
   const ret = e.result.kind === 'unit' ? '' : ` -> ${e.result.kind === 'prim' ? RUST_PRIM[e.result.prim] : e.result.kind === 'memory' ? 'i64' : 'face::Buffer'}`;
-  const bytes = e.params.filter((p) => p.kind === 'bytes' || p.kind === 'bytes-out')
+  const bytes = e.params.filter(isCBytes)
     .map((p) => `    let ${p.name} = face::Bytes::new(${p.name}_ptr${p.kind === 'bytes-out' ? ' as *const u8' : ''}, ${p.name}_len);\n`).join('');
   return `#[no_mangle]
 pub unsafe extern "C" fn ${e.symbol ?? cSymbol(crateName, e.name)}(__status: *mut i64${params.map((p) => `, ${p}`).join('')})${ret} {

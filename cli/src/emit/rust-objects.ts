@@ -8,6 +8,7 @@ import type { CrateIr, ObjectDecl, TypeRef } from '../ir/model.js';
 import { isObjectParam, objectParamName } from '../ir/objects.js';
 import { repliesHoldHandles } from '../ir/trait-objects.js';
 import type { NativeExport, NativeParam } from './rust-faces.js';
+import { usesFrames } from './frames.js';
 
 /** Native parameter of an object argument (`Arc<T>` or `&T`): its handle. */
 export function objectNativeParam(name: string): NativeParam {
@@ -45,11 +46,25 @@ export function adaptObjectResult(t: TypeRef, call: string, types: { affine: Set
 
 export { isObjectParam };
 
-/** `FerryNative.ferryReleaseObject(handle): Boolean`: releases one handle (close / Cleaner). */
+/**
+ * Whether results can hold handles that Kotlin releases when the result never reaches its
+ * caller (a cancelled call): objects, and frame ring ends (closed through the same entry).
+ */
+export function resultsHoldHandles(ir: CrateIr): boolean {
+  return ir.objects.length > 0 || usesFrames(ir);
+}
+
+/** The release entry, `FerryNative.ferryReleaseObject(handle): Boolean` (close / Cleaner / cancelled result). */
+function releaseExport(ir: CrateIr): NativeExport[] {
+  if (!resultsHoldHandles(ir)) return [];
+  return [{ name: 'ferryReleaseObject', params: [{ name: 'handle', kind: 'prim', prim: 'i64' }], result: { kind: 'prim', prim: 'bool' }, body: '    face::release_object(&mut env, handle)' }];
+}
+
+/** Objects' entries: release, share, and the standard traits. */
 export function objectRuntimeExports(ir: CrateIr): NativeExport[] {
-  if (ir.objects.length === 0) return [];
+  if (ir.objects.length === 0) return releaseExport(ir);
   return [
-    { name: 'ferryReleaseObject', params: [{ name: 'handle', kind: 'prim', prim: 'i64' }], result: { kind: 'prim', prim: 'bool' }, body: '    face::release_object(&mut env, handle)' },
+    ...releaseExport(ir),
     // A second handle to an object, which Rust takes over from a callback's reply.
     ...(repliesHoldHandles(ir) ? [{ name: 'ferryShareObject', params: [{ name: 'handle', kind: 'prim', prim: 'i64' }], result: { kind: 'prim', prim: 'i64' }, body: '    face::sync_call(&mut env, |_env| ::std::result::Result::Ok(::ferry::objects::share(handle)?))' } satisfies NativeExport] : []),
     ...ir.objects.flatMap(traitExports),

@@ -236,6 +236,7 @@ function nativeParam(name: string, t: TypeRef): NativeParam | null {
   switch (abi.kind) {
     case 'token': return null;
     case 'prim': return { name, kind: 'prim', prim: abiPrim(abi.prim) };
+    case 'utf8': return { name, kind: 'string' };
     case 'unit': throw new Error('unit parameter');
     default: return { name, kind: 'bytes' };
   }
@@ -300,7 +301,7 @@ function syncReturn(t: TypeRef): { result: NativeResult; expr: string } {
   switch (abi.kind) {
     case 'unit': return { result: { kind: 'unit' }, expr: 'Ok(())' };
     case 'prim': return { result: { kind: 'prim', prim: abiPrim(abi.prim) }, expr: `Ok(${primToJni(abi.prim, '__result')})` };
-    case 'utf8': return { result: { kind: 'bytes' }, expr: 'face::bytes_return(env, __result.as_bytes())' };
+    case 'utf8': return { result: { kind: 'string' }, expr: 'face::string_return(env, &__result)' };
     case 'raw-bytes': return { result: { kind: 'bytes' }, expr: 'face::bytes_return(env, &__result)' };
     case 'wire': return { result: { kind: 'bytes' }, expr: `{ let __bytes = ${wireBytes(encode(t, '&__result', 0))}; face::bytes_return(env, &__bytes) }` };
     case 'token': throw new Error('token return');
@@ -323,9 +324,10 @@ function asyncOutcome(t: TypeRef, value: string): string {
 }
 
 /** Whether a value of `t` can hold object handles. */
-function mentionsObject(t: TypeRef): boolean {
-  // A returned trait object is registered as a handle too.
-  return typeContains(t, (x) => x.kind === 'object' || x.kind === 'callback');
+function registersHandles(t: TypeRef): boolean {
+  // A returned trait object is registered as a handle too, and a frame ring end is tracked
+  // like one (closed if the result never reaches Kotlin).
+  return typeContains(t, (x) => x.kind === 'object' || x.kind === 'callback' || x.kind === 'frames');
 }
 
 /** A parameter's type as the user's function declares it (references are `'static`). */
@@ -385,9 +387,9 @@ function functionNative(fn: FnDecl, types: RustTypes, name: string, buffers = fa
   }
   if (!fn.isAsync) {
     const ret = syncReturn(fn.returns);
-    // A result holding objects registers handles; if the call fails afterwards, the
-    // tracked variant releases them.
-    const runner = mentionsObject(fn.returns) ? 'sync_call_tracked' : 'sync_call';
+    // A result holding objects or ring ends registers handles; if the call fails
+    // afterwards, the tracked variant releases them.
+    const runner = registersHandles(fn.returns) ? 'sync_call_tracked' : 'sync_call';
     return { name, params, result: ret.result, body: `    face::${runner}(&mut env, |env| {
 ${liftLines}${disjointCheck(fn, rustArg)}        let __result = ${adaptObjectResult(fn.returns, call, types)};
 ${commits(fn, rustArg)}        ${ret.expr}

@@ -7,7 +7,7 @@
 compile_error!("ferry: this crate is built with panic = \"abort\", so a Rust panic would abort the process instead of reaching Kotlin as RustPanicException. Build with panic = \"unwind\" (the default), or accept aborts with `allow-panic-abort = true` under [package.metadata.ferry] in Cargo.toml and run ferry generate again.");
 
 // The runtime protocol this glue speaks: a `ferry` crate of another release fails here.
-const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<4>();
+const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<5>();
 
 #[doc(hidden)]
 #[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, unused_unsafe, clippy::all)]
@@ -765,7 +765,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_callbacks_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0xaf1d0cee07388ca4u64 as i64
+            0xb42ed7a34d9bfd59u64 as i64
         }
 
         #[no_mangle]
@@ -843,7 +843,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1here<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_logger: i64, arg_text: JByteArray<'local>) -> i32 {
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1here<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_logger: i64, arg_text: ::ferry::__private::jni::objects::JString<'local>) -> i32 {
             face::sync_call(&mut env, |env| {
                 let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { if arg_logger & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_logger & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_logger); __p } };
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
@@ -853,7 +853,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1maybe<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_logger: i64, arg_text: JByteArray<'local>) -> u8 {
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1maybe<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_logger: i64, arg_text: ::ferry::__private::jni::objects::JString<'local>) -> u8 {
             face::sync_call(&mut env, |env| {
                 let arg_logger: ::std::option::Option<::std::sync::Arc<dyn crate::Logger>> = if arg_logger == 0 { ::std::option::Option::None } else { ::std::option::Option::Some({ if arg_logger & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_logger & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_logger); __p } }) };
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
@@ -919,17 +919,17 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_callbacks_FerryNative_describe_1validation<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_validator: i64, arg_input: JByteArray<'local>) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_describe_1validation<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_validator: i64, arg_input: ::ferry::__private::jni::objects::JString<'local>) -> ::ferry::__private::jni::sys::jstring {
             face::sync_call(&mut env, |env| {
                 let arg_validator: ::std::sync::Arc<dyn crate::Validator> = { let __p: ::std::sync::Arc<dyn crate::Validator> = ::std::sync::Arc::new(__FerryCallbackValidator(face::callbacks::foreign(arg_validator))); __p };
                 let arg_input: ::std::string::String = face::string_arg(env, &arg_input)?;
                 let __result = crate::describe_validation(arg_validator, arg_input);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_callbacks_FerryNative_validate_1with<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_validator: i64, arg_input: JByteArray<'local>) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_validate_1with<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_validator: i64, arg_input: ::ferry::__private::jni::objects::JString<'local>) -> jbyteArray {
             face::sync_call(&mut env, |env| {
                 let arg_validator: ::std::sync::Arc<dyn crate::Validator> = { let __p: ::std::sync::Arc<dyn crate::Validator> = ::std::sync::Arc::new(__FerryCallbackValidator(face::callbacks::foreign(arg_validator))); __p };
                 let arg_input: ::std::string::String = face::string_arg(env, &arg_input)?;
@@ -1072,7 +1072,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1to_1all<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_loggers: JByteArray<'local>, arg_named: JByteArray<'local>, arg_text: JByteArray<'local>) -> i32 {
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1to_1all<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_loggers: JByteArray<'local>, arg_named: JByteArray<'local>, arg_text: ::ferry::__private::jni::objects::JString<'local>) -> i32 {
             face::sync_call(&mut env, |env| {
                 let arg_loggers: ::std::vec::Vec<::std::sync::Arc<dyn crate::Logger>> = { let __bytes = face::bytes_arg(env, &arg_loggers)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(8)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 8)); for _ in 0..n0 { v0.push({ let __h = r.i64()?; { if __h & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(__h & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(__h))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), __h); __p } } }); } v0 }; __r.finish()?; __v };
                 let arg_named: ::std::collections::HashMap<::std::string::String, ::std::boxed::Box<dyn crate::Logger>> = { let __bytes = face::bytes_arg(env, &arg_named)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(12)?; let mut m0 = ::std::collections::HashMap::with_capacity(r.capacity_hint(n0, 12)); for _ in 0..n0 { let k0 = r.string()?; m0.insert(k0, { let __h = r.i64()?; { let __p: ::std::boxed::Box<dyn crate::Logger> = ::std::boxed::Box::new(__FerryCallbackLogger(face::callbacks::foreign(__h))); __p } }); } m0 }; __r.finish()?; __v };
@@ -1083,7 +1083,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1to_1all_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_loggers: JByteArray<'local>, arg_text: JByteArray<'local>) -> i64 {
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1to_1all_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_loggers: JByteArray<'local>, arg_text: ::ferry::__private::jni::objects::JString<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
                 ::ferry::runtime::ensure_running()?;
                 let arg_loggers: ::std::vec::Vec<::std::option::Option<::std::sync::Arc<dyn crate::Logger>>> = { let __bytes = face::bytes_arg(env, &arg_loggers)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = { let n0 = r.count(1)?; let mut v0 = ::std::vec::Vec::with_capacity(r.capacity_hint(n0, 1)); for _ in 0..n0 { v0.push(match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some({ let __h = r.i64()?; { if __h & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(__h & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(__h))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), __h); __p } } }), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }); } v0 }; __r.finish()?; __v };
@@ -1161,7 +1161,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1to_1brokers_1loggers<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_broker: i64, arg_text: JByteArray<'local>) -> i32 {
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_log_1to_1brokers_1loggers<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_broker: i64, arg_text: ::ferry::__private::jni::objects::JString<'local>) -> i32 {
             face::sync_call(&mut env, |env| {
                 let arg_broker: ::std::sync::Arc<dyn crate::Broker> = { let __p: ::std::sync::Arc<dyn crate::Broker> = ::std::sync::Arc::new(__FerryCallbackBroker(face::callbacks::foreign(arg_broker))); __p };
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
@@ -1171,7 +1171,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_callbacks_FerryNative_hand_1rust_1logger<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_broker: i64, arg_text: JByteArray<'local>) -> i32 {
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_hand_1rust_1logger<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_broker: i64, arg_text: ::ferry::__private::jni::objects::JString<'local>) -> i32 {
             face::sync_call(&mut env, |env| {
                 let arg_broker: ::std::sync::Arc<dyn crate::Broker> = { let __p: ::std::sync::Arc<dyn crate::Broker> = ::std::sync::Arc::new(__FerryCallbackBroker(face::callbacks::foreign(arg_broker))); __p };
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
@@ -1181,7 +1181,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_callbacks_FerryNative_hand_1back<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_broker: i64, arg_logger: i64, arg_text: JByteArray<'local>) -> i32 {
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_hand_1back<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_broker: i64, arg_logger: i64, arg_text: ::ferry::__private::jni::objects::JString<'local>) -> i32 {
             face::sync_call(&mut env, |env| {
                 let arg_broker: ::std::sync::Arc<dyn crate::Broker> = { let __p: ::std::sync::Arc<dyn crate::Broker> = ::std::sync::Arc::new(__FerryCallbackBroker(face::callbacks::foreign(arg_broker))); __p };
                 let arg_logger: ::std::sync::Arc<dyn crate::Logger> = { if arg_logger & (1i64 << 62) != 0 { ::std::sync::Arc::clone(&::ferry::objects::get::<crate::__ferry_glue::__FerryRustLogger>(arg_logger & !(1i64 << 62), "Logger")?.0) } else { let __p: ::std::sync::Arc<dyn crate::Logger> = ::std::sync::Arc::new(__FerryCallbackLogger(face::callbacks::foreign(arg_logger))); ::ferry::callbacks::remember_proxy(::std::sync::Arc::as_ptr(&__p) as *const (), arg_logger); __p } };
@@ -1210,7 +1210,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_callbacks_FerryNative_Hub_1broadcast<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_text: JByteArray<'local>) -> i64 {
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_Hub_1broadcast<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_text: ::ferry::__private::jni::objects::JString<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
                 ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Hub> = ::ferry::objects::get::<crate::Hub>(arg_ferry_self, "Hub")?;
@@ -1232,7 +1232,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_callbacks_FerryNative_Hub_1broadcast_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_text: JByteArray<'local>, arg_delay_ms: i64) -> i64 {
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_Hub_1broadcast_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_text: ::ferry::__private::jni::objects::JString<'local>, arg_delay_ms: i64) -> i64 {
             face::sync_call(&mut env, |env| {
                 ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Hub> = ::ferry::objects::get::<crate::Hub>(arg_ferry_self, "Hub")?;
@@ -1292,16 +1292,16 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_callbacks_FerryNative_FerryRustTokenSource_1scope<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_FerryRustTokenSource_1scope<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> ::ferry::__private::jni::sys::jstring {
             face::sync_call(&mut env, |env| {
                 let arg_ferry_self: ::std::sync::Arc<crate::__ferry_glue::__FerryRustTokenSource> = ::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_ferry_self, "FerryRustTokenSource")?;
                 let __result = crate::__ferry_glue::__FerryRustTokenSource::scope(&arg_ferry_self);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_callbacks_FerryNative_FerryRustTokenSource_1token<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_scope: JByteArray<'local>) -> i64 {
+        pub extern "system" fn Java_fixtures_callbacks_FerryNative_FerryRustTokenSource_1token<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_scope: ::ferry::__private::jni::objects::JString<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
                 ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::__ferry_glue::__FerryRustTokenSource> = ::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_ferry_self, "FerryRustTokenSource")?;
@@ -1361,7 +1361,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_callbacks_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0xaf1d0cee07388ca4u64 as i64
+            0xb42ed7a34d9bfd59u64 as i64
         }
 
         #[no_mangle]
@@ -1542,7 +1542,7 @@ mod __ferry_glue {
                 let arg_validator: ::std::sync::Arc<dyn crate::Validator> = { let __p: ::std::sync::Arc<dyn crate::Validator> = ::std::sync::Arc::new(__FerryCallbackValidator(face::callbacks::foreign(arg_validator))); __p };
                 let arg_input: ::std::string::String = face::string_arg(env, &arg_input)?;
                 let __result = crate::describe_validation(arg_validator, arg_input);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
@@ -1965,7 +1965,7 @@ mod __ferry_glue {
             face::sync_call(&mut env, |env| {
                 let arg_ferry_self: ::std::sync::Arc<crate::__ferry_glue::__FerryRustTokenSource> = ::ferry::objects::get::<crate::__ferry_glue::__FerryRustTokenSource>(arg_ferry_self, "FerryRustTokenSource")?;
                 let __result = crate::__ferry_glue::__FerryRustTokenSource::scope(&arg_ferry_self);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 

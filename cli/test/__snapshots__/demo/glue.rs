@@ -7,7 +7,7 @@
 compile_error!("ferry: this crate is built with panic = \"abort\", so a Rust panic would abort the process instead of reaching Kotlin as RustPanicException. Build with panic = \"unwind\" (the default), or accept aborts with `allow-panic-abort = true` under [package.metadata.ferry] in Cargo.toml and run ferry generate again.");
 
 // The runtime protocol this glue speaks: a `ferry` crate of another release fails here.
-const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<4>();
+const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<5>();
 
 #[doc(hidden)]
 #[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, unused_unsafe, clippy::all)]
@@ -251,7 +251,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_dev_ferry_demo_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0x9db9f4bb696549d7u64 as i64
+            0xf022819d514ec612u64 as i64
         }
 
         #[no_mangle]
@@ -341,7 +341,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_dev_ferry_demo_FerryNative_ping<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_port: i16, arg_message: JByteArray<'local>) -> i64 {
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_ping<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_port: i16, arg_message: ::ferry::__private::jni::objects::JString<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
                 ::ferry::runtime::ensure_running()?;
                 let arg_port: u16 = arg_port as u16;
@@ -438,7 +438,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_dev_ferry_demo_FerryNative_sign_1in<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_platform: i64, arg_port: i16, arg_user: JByteArray<'local>) -> i64 {
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_sign_1in<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_platform: i64, arg_port: i16, arg_user: ::ferry::__private::jni::objects::JString<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
                 ::ferry::runtime::ensure_running()?;
                 let arg_platform: ::std::sync::Arc<dyn crate::Platform> = { let __p: ::std::sync::Arc<dyn crate::Platform> = ::std::sync::Arc::new(__FerryCallbackPlatform(face::callbacks::foreign(arg_platform))); __p };
@@ -467,7 +467,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_dev_ferry_demo_FerryNative_gradient<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_frames: i32, arg_width: i32, arg_height: i32) -> jbyteArray {
-            face::sync_call(&mut env, |env| {
+            face::sync_call_tracked(&mut env, |env| {
                 let arg_frames: u32 = arg_frames as u32;
                 let arg_width: u32 = arg_width as u32;
                 let arg_height: u32 = arg_height as u32;
@@ -486,7 +486,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_dev_ferry_demo_FerryNative_EchoClient_1send<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_message: JByteArray<'local>) -> i64 {
+        pub extern "system" fn Java_dev_ferry_demo_FerryNative_EchoClient_1send<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_message: ::ferry::__private::jni::objects::JString<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
                 ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::EchoClient> = ::ferry::objects::get::<crate::EchoClient>(arg_ferry_self, "EchoClient")?;
@@ -542,7 +542,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_ferry_demo_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0x9db9f4bb696549d7u64 as i64
+            0xf022819d514ec612u64 as i64
         }
 
         #[no_mangle]
@@ -780,7 +780,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_ferry_demo_gradient(__status: *mut i64, arg_frames: i32, arg_width: i32, arg_height: i32) -> face::Buffer {
             let mut env = face::Status::new(__status);
-            face::sync_call(&mut env, |env| {
+            face::sync_call_tracked(&mut env, |env| {
                 let arg_frames: u32 = arg_frames as u32;
                 let arg_width: u32 = arg_width as u32;
                 let arg_height: u32 = arg_height as u32;

@@ -7,7 +7,7 @@
 compile_error!("ferry: this crate is built with panic = \"abort\", so a Rust panic would abort the process instead of reaching Kotlin as RustPanicException. Build with panic = \"unwind\" (the default), or accept aborts with `allow-panic-abort = true` under [package.metadata.ferry] in Cargo.toml and run ferry generate again.");
 
 // The runtime protocol this glue speaks: a `ferry` crate of another release fails here.
-const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<4>();
+const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<5>();
 
 #[doc(hidden)]
 #[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, unused_unsafe, clippy::all)]
@@ -257,7 +257,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_executor_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0x8d56142b7b7a366au64 as i64
+            0x51296d2604a0d86fu64 as i64
         }
 
         #[no_mangle]
@@ -309,10 +309,10 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_executor_FerryNative_runtime_1flavor<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_executor_FerryNative_runtime_1flavor<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> ::ferry::__private::jni::sys::jstring {
             face::sync_call(&mut env, |env| {
                 let __result = crate::runtime_flavor();
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
@@ -367,7 +367,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_executor_FerryNative_blocking_1panic<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_message: JByteArray<'local>) -> i64 {
+        pub extern "system" fn Java_fixtures_executor_FerryNative_blocking_1panic<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_message: ::ferry::__private::jni::objects::JString<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
                 ::ferry::runtime::ensure_running()?;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
@@ -379,7 +379,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_executor_FerryNative_blocking_1checked<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_input: JByteArray<'local>) -> i64 {
+        pub extern "system" fn Java_fixtures_executor_FerryNative_blocking_1checked<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_input: ::ferry::__private::jni::objects::JString<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
                 ::ferry::runtime::ensure_running()?;
                 let arg_input: ::std::string::String = face::string_arg(env, &arg_input)?;
@@ -458,7 +458,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_executor_FerryNative_Session_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_label: JByteArray<'local>) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_executor_FerryNative_Session_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_label: ::ferry::__private::jni::objects::JString<'local>) -> jbyteArray {
             face::sync_call_tracked(&mut env, |env| {
                 let arg_label: ::std::string::String = face::string_arg(env, &arg_label)?;
                 let __result = ::std::sync::Arc::new(::ferry::affine::Affine::new("Session", move || crate::Session::new(arg_label)));
@@ -528,7 +528,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_executor_FerryNative_Session_1fail<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_message: JByteArray<'local>) -> i64 {
+        pub extern "system" fn Java_fixtures_executor_FerryNative_Session_1fail<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_message: ::ferry::__private::jni::objects::JString<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
                 ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<::ferry::affine::Affine<crate::Session>> = ::ferry::objects::get::<::ferry::affine::Affine<crate::Session>>(arg_ferry_self, "Session")?; arg_ferry_self.ensure_alive()?;
@@ -588,7 +588,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_executor_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0x8d56142b7b7a366au64 as i64
+            0x51296d2604a0d86fu64 as i64
         }
 
         #[no_mangle]
@@ -653,7 +653,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
                 let __result = crate::runtime_flavor();
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 

@@ -7,7 +7,7 @@
 compile_error!("ferry: this crate is built with panic = \"abort\", so a Rust panic would abort the process instead of reaching Kotlin as RustPanicException. Build with panic = \"unwind\" (the default), or accept aborts with `allow-panic-abort = true` under [package.metadata.ferry] in Cargo.toml and run ferry generate again.");
 
 // The runtime protocol this glue speaks: a `ferry` crate of another release fails here.
-const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<4>();
+const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<5>();
 
 #[doc(hidden)]
 #[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, unused_unsafe, clippy::all)]
@@ -333,7 +333,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_faults_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0xb3ccaff061fd06bbu64 as i64
+            0xbd3114239c1d4ea2u64 as i64
         }
 
         #[no_mangle]
@@ -432,7 +432,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_faults_FerryNative_sync_1body_1panics<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_message: JByteArray<'local>) -> i32 {
+        pub extern "system" fn Java_fixtures_faults_FerryNative_sync_1body_1panics<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_message: ::ferry::__private::jni::objects::JString<'local>) -> i32 {
             face::sync_call(&mut env, |env| {
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 let __result = crate::sync_body_panics(arg_message);
@@ -441,7 +441,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_faults_FerryNative_async_1panics_1in_1first_1poll<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_message: JByteArray<'local>) -> i64 {
+        pub extern "system" fn Java_fixtures_faults_FerryNative_async_1panics_1in_1first_1poll<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_message: ::ferry::__private::jni::objects::JString<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
                 ::ferry::runtime::ensure_running()?;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
@@ -453,7 +453,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_faults_FerryNative_async_1panics_1on_1tokio<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_message: JByteArray<'local>) -> i64 {
+        pub extern "system" fn Java_fixtures_faults_FerryNative_async_1panics_1on_1tokio<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_message: ::ferry::__private::jni::objects::JString<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
                 ::ferry::runtime::ensure_running()?;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
@@ -487,7 +487,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_faults_FerryNative_async_1guard_1panics_1after_1result<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_message: JByteArray<'local>, arg_on_tokio: u8) -> i64 {
+        pub extern "system" fn Java_fixtures_faults_FerryNative_async_1guard_1panics_1after_1result<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_message: ::ferry::__private::jni::objects::JString<'local>, arg_on_tokio: u8) -> i64 {
             face::sync_call(&mut env, |env| {
                 ::ferry::runtime::ensure_running()?;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
@@ -500,7 +500,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_faults_FerryNative_sync_1fails<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_rigged: u8, arg_message: JByteArray<'local>) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_faults_FerryNative_sync_1fails<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_rigged: u8, arg_message: ::ferry::__private::jni::objects::JString<'local>) -> jbyteArray {
             face::sync_call(&mut env, |env| {
                 let arg_rigged: bool = arg_rigged != 0;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
@@ -510,7 +510,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_faults_FerryNative_async_1fails<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_rigged: u8, arg_message: JByteArray<'local>, arg_on_tokio: u8) -> i64 {
+        pub extern "system" fn Java_fixtures_faults_FerryNative_async_1fails<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_rigged: u8, arg_message: ::ferry::__private::jni::objects::JString<'local>, arg_on_tokio: u8) -> i64 {
             face::sync_call(&mut env, |env| {
                 ::ferry::runtime::ensure_running()?;
                 let arg_rigged: bool = arg_rigged != 0;
@@ -561,7 +561,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1fn_1panics<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_message: JByteArray<'local>) -> i64 {
+        pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1fn_1panics<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_message: ::ferry::__private::jni::objects::JString<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
                 ::ferry::runtime::ensure_running()?;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
@@ -573,7 +573,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1fn_1panics_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_message: JByteArray<'local>) -> i64 {
+        pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1fn_1panics_1later<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_message: ::ferry::__private::jni::objects::JString<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
                 ::ferry::runtime::ensure_running()?;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
@@ -585,7 +585,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1panics_1in_1poll<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_items: i32, arg_message: JByteArray<'local>) -> i64 {
+        pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1panics_1in_1poll<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_items: i32, arg_message: ::ferry::__private::jni::objects::JString<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
                 ::ferry::runtime::ensure_running()?;
                 let arg_items: u32 = arg_items as u32;
@@ -598,7 +598,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1rigged_1err<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_items: i32, arg_message: JByteArray<'local>) -> i64 {
+        pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1rigged_1err<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_items: i32, arg_message: ::ferry::__private::jni::objects::JString<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
                 ::ferry::runtime::ensure_running()?;
                 let arg_items: u32 = arg_items as u32;
@@ -611,7 +611,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1panics_1in_1drop<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_items: i32, arg_message: JByteArray<'local>) -> i64 {
+        pub extern "system" fn Java_fixtures_faults_FerryNative_stream_1panics_1in_1drop<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_items: i32, arg_message: ::ferry::__private::jni::objects::JString<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
                 ::ferry::runtime::ensure_running()?;
                 let arg_items: u32 = arg_items as u32;
@@ -662,16 +662,16 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_faults_FerryNative_Gate_1finished_1on<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_faults_FerryNative_Gate_1finished_1on<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> ::ferry::__private::jni::sys::jstring {
             face::sync_call(&mut env, |env| {
                 let arg_ferry_self: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_ferry_self, "Gate")?;
                 let __result = crate::Gate::finished_on(&arg_ferry_self);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_faults_FerryNative_Bomb_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_label: JByteArray<'local>, arg_armed_drop: u8, arg_explode_in_new: u8) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_faults_FerryNative_Bomb_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_label: ::ferry::__private::jni::objects::JString<'local>, arg_armed_drop: u8, arg_explode_in_new: u8) -> jbyteArray {
             face::sync_call_tracked(&mut env, |env| {
                 let arg_label: ::std::string::String = face::string_arg(env, &arg_label)?;
                 let arg_armed_drop: bool = arg_armed_drop != 0;
@@ -682,11 +682,11 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_faults_FerryNative_Bomb_1label<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_faults_FerryNative_Bomb_1label<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> ::ferry::__private::jni::sys::jstring {
             face::sync_call(&mut env, |env| {
                 let arg_ferry_self: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_ferry_self, "Bomb")?;
                 let __result = crate::Bomb::label(&arg_ferry_self);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
@@ -753,11 +753,11 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_faults_FerryNative_Child_1label<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_faults_FerryNative_Child_1label<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> ::ferry::__private::jni::sys::jstring {
             face::sync_call(&mut env, |env| {
                 let arg_ferry_self: ::std::sync::Arc<crate::Child> = ::ferry::objects::get::<crate::Child>(arg_ferry_self, "Child")?;
                 let __result = crate::Child::label(&arg_ferry_self);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
     }
@@ -796,7 +796,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_faults_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0xb3ccaff061fd06bbu64 as i64
+            0xbd3114239c1d4ea2u64 as i64
         }
 
         #[no_mangle]
@@ -1178,7 +1178,7 @@ mod __ferry_glue {
             face::sync_call(&mut env, |env| {
                 let arg_ferry_self: ::std::sync::Arc<crate::Gate> = ::ferry::objects::get::<crate::Gate>(arg_ferry_self, "Gate")?;
                 let __result = crate::Gate::finished_on(&arg_ferry_self);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
@@ -1201,7 +1201,7 @@ mod __ferry_glue {
             face::sync_call(&mut env, |env| {
                 let arg_ferry_self: ::std::sync::Arc<crate::Bomb> = ::ferry::objects::get::<crate::Bomb>(arg_ferry_self, "Bomb")?;
                 let __result = crate::Bomb::label(&arg_ferry_self);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
@@ -1278,7 +1278,7 @@ mod __ferry_glue {
             face::sync_call(&mut env, |env| {
                 let arg_ferry_self: ::std::sync::Arc<crate::Child> = ::ferry::objects::get::<crate::Child>(arg_ferry_self, "Child")?;
                 let __result = crate::Child::label(&arg_ferry_self);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
     }

@@ -7,7 +7,7 @@
 compile_error!("ferry: this crate is built with panic = \"abort\", so a Rust panic would abort the process instead of reaching Kotlin as RustPanicException. Build with panic = \"unwind\" (the default), or accept aborts with `allow-panic-abort = true` under [package.metadata.ferry] in Cargo.toml and run ferry generate again.");
 
 // The runtime protocol this glue speaks: a `ferry` crate of another release fails here.
-const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<4>();
+const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<5>();
 
 #[doc(hidden)]
 #[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, unused_unsafe, clippy::all)]
@@ -165,7 +165,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_frames_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0x8675862d398aa7e5u64 as i64
+            0x9cf5cb253ac1d232u64 as i64
         }
 
         #[no_mangle]
@@ -245,7 +245,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_frames_FerryNative_counted_1frames<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_count: i64, arg_frame_len: i32, arg_slots: i32) -> jbyteArray {
-            face::sync_call(&mut env, |env| {
+            face::sync_call_tracked(&mut env, |env| {
                 let arg_count: u64 = arg_count as u64;
                 let arg_frame_len: u32 = arg_frame_len as u32;
                 let arg_slots: u32 = arg_slots as u32;
@@ -256,7 +256,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_frames_FerryNative_paced_1frames<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_count: i64, arg_gap_us: i32) -> jbyteArray {
-            face::sync_call(&mut env, |env| {
+            face::sync_call_tracked(&mut env, |env| {
                 let arg_count: u64 = arg_count as u64;
                 let arg_gap_us: u32 = arg_gap_us as u32;
                 let __result = crate::paced_frames(arg_count, arg_gap_us);
@@ -266,7 +266,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_frames_FerryNative_varied_1frames<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_count: i64) -> jbyteArray {
-            face::sync_call(&mut env, |env| {
+            face::sync_call_tracked(&mut env, |env| {
                 let arg_count: u64 = arg_count as u64;
                 let __result = crate::varied_frames(arg_count);
                 { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::frames::hand_over_reader(&__result) as i64); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
@@ -275,7 +275,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_frames_FerryNative_endless_1frames<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_slots: i32) -> jbyteArray {
-            face::sync_call(&mut env, |env| {
+            face::sync_call_tracked(&mut env, |env| {
                 let arg_slots: u32 = arg_slots as u32;
                 let __result = crate::endless_frames(arg_slots);
                 { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::frames::hand_over_reader(&__result) as i64); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
@@ -284,7 +284,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_frames_FerryNative_slow_1frames<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_count: i64, arg_every_ms: i64) -> jbyteArray {
-            face::sync_call(&mut env, |env| {
+            face::sync_call_tracked(&mut env, |env| {
                 let arg_count: u64 = arg_count as u64;
                 let arg_every_ms: u64 = arg_every_ms as u64;
                 let __result = crate::slow_frames(arg_count, arg_every_ms);
@@ -294,7 +294,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_frames_FerryNative_panicking_1frames<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_after: i64) -> jbyteArray {
-            face::sync_call(&mut env, |env| {
+            face::sync_call_tracked(&mut env, |env| {
                 let arg_after: u64 = arg_after as u64;
                 let __result = crate::panicking_frames(arg_after);
                 { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::frames::hand_over_reader(&__result) as i64); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
@@ -303,7 +303,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_frames_FerryNative_unsupervised_1panic<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
-            face::sync_call(&mut env, |env| {
+            face::sync_call_tracked(&mut env, |env| {
                 let __result = crate::unsupervised_panic();
                 { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::frames::hand_over_reader(&__result) as i64); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
             })
@@ -323,7 +323,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_frames_FerryNative_checked_1frames<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_count: i64, arg_frame_len: i32) -> jbyteArray {
-            face::sync_call(&mut env, |env| {
+            face::sync_call_tracked(&mut env, |env| {
                 let arg_count: u64 = arg_count as u64;
                 let arg_frame_len: u32 = arg_frame_len as u32;
                 let __result = crate::checked_frames(arg_count, arg_frame_len);
@@ -349,7 +349,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_frames_FerryNative_frame_1sink<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_slot_size: i32, arg_slots: i32, arg_stop_after: i64) -> jbyteArray {
-            face::sync_call(&mut env, |env| {
+            face::sync_call_tracked(&mut env, |env| {
                 let arg_slot_size: u32 = arg_slot_size as u32;
                 let arg_slots: u32 = arg_slots as u32;
                 let arg_stop_after: u64 = arg_stop_after as u64;
@@ -377,7 +377,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_frames_FerryNative_Camera_1rows<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64, arg_count: i64) -> jbyteArray {
-            face::sync_call(&mut env, |env| {
+            face::sync_call_tracked(&mut env, |env| {
                 let arg_ferry_self: ::std::sync::Arc<crate::Camera> = ::ferry::objects::get::<crate::Camera>(arg_ferry_self, "Camera")?;
                 let arg_count: u64 = arg_count as u64;
                 let __result = crate::Camera::rows(&arg_ferry_self, arg_count);
@@ -420,7 +420,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_frames_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0x8675862d398aa7e5u64 as i64
+            0x9cf5cb253ac1d232u64 as i64
         }
 
         #[no_mangle]
@@ -516,7 +516,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_frames_counted_frames(__status: *mut i64, arg_count: i64, arg_frame_len: i32, arg_slots: i32) -> face::Buffer {
             let mut env = face::Status::new(__status);
-            face::sync_call(&mut env, |env| {
+            face::sync_call_tracked(&mut env, |env| {
                 let arg_count: u64 = arg_count as u64;
                 let arg_frame_len: u32 = arg_frame_len as u32;
                 let arg_slots: u32 = arg_slots as u32;
@@ -528,7 +528,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_frames_paced_frames(__status: *mut i64, arg_count: i64, arg_gap_us: i32) -> face::Buffer {
             let mut env = face::Status::new(__status);
-            face::sync_call(&mut env, |env| {
+            face::sync_call_tracked(&mut env, |env| {
                 let arg_count: u64 = arg_count as u64;
                 let arg_gap_us: u32 = arg_gap_us as u32;
                 let __result = crate::paced_frames(arg_count, arg_gap_us);
@@ -539,7 +539,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_frames_varied_frames(__status: *mut i64, arg_count: i64) -> face::Buffer {
             let mut env = face::Status::new(__status);
-            face::sync_call(&mut env, |env| {
+            face::sync_call_tracked(&mut env, |env| {
                 let arg_count: u64 = arg_count as u64;
                 let __result = crate::varied_frames(arg_count);
                 { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::frames::hand_over_reader(&__result) as i64); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
@@ -549,7 +549,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_frames_endless_frames(__status: *mut i64, arg_slots: i32) -> face::Buffer {
             let mut env = face::Status::new(__status);
-            face::sync_call(&mut env, |env| {
+            face::sync_call_tracked(&mut env, |env| {
                 let arg_slots: u32 = arg_slots as u32;
                 let __result = crate::endless_frames(arg_slots);
                 { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::frames::hand_over_reader(&__result) as i64); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
@@ -559,7 +559,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_frames_slow_frames(__status: *mut i64, arg_count: i64, arg_every_ms: i64) -> face::Buffer {
             let mut env = face::Status::new(__status);
-            face::sync_call(&mut env, |env| {
+            face::sync_call_tracked(&mut env, |env| {
                 let arg_count: u64 = arg_count as u64;
                 let arg_every_ms: u64 = arg_every_ms as u64;
                 let __result = crate::slow_frames(arg_count, arg_every_ms);
@@ -570,7 +570,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_frames_panicking_frames(__status: *mut i64, arg_after: i64) -> face::Buffer {
             let mut env = face::Status::new(__status);
-            face::sync_call(&mut env, |env| {
+            face::sync_call_tracked(&mut env, |env| {
                 let arg_after: u64 = arg_after as u64;
                 let __result = crate::panicking_frames(arg_after);
                 { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::frames::hand_over_reader(&__result) as i64); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
@@ -580,7 +580,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_frames_unsupervised_panic(__status: *mut i64) -> face::Buffer {
             let mut env = face::Status::new(__status);
-            face::sync_call(&mut env, |env| {
+            face::sync_call_tracked(&mut env, |env| {
                 let __result = crate::unsupervised_panic();
                 { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::frames::hand_over_reader(&__result) as i64); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
             })
@@ -602,7 +602,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_frames_checked_frames(__status: *mut i64, arg_count: i64, arg_frame_len: i32) -> face::Buffer {
             let mut env = face::Status::new(__status);
-            face::sync_call(&mut env, |env| {
+            face::sync_call_tracked(&mut env, |env| {
                 let arg_count: u64 = arg_count as u64;
                 let arg_frame_len: u32 = arg_frame_len as u32;
                 let __result = crate::checked_frames(arg_count, arg_frame_len);
@@ -631,7 +631,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_frames_frame_sink(__status: *mut i64, arg_slot_size: i32, arg_slots: i32, arg_stop_after: i64) -> face::Buffer {
             let mut env = face::Status::new(__status);
-            face::sync_call(&mut env, |env| {
+            face::sync_call_tracked(&mut env, |env| {
                 let arg_slot_size: u32 = arg_slot_size as u32;
                 let arg_slots: u32 = arg_slots as u32;
                 let arg_stop_after: u64 = arg_stop_after as u64;
@@ -662,7 +662,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_frames_Camera_rows(__status: *mut i64, arg_ferry_self: i64, arg_count: i64) -> face::Buffer {
             let mut env = face::Status::new(__status);
-            face::sync_call(&mut env, |env| {
+            face::sync_call_tracked(&mut env, |env| {
                 let arg_ferry_self: ::std::sync::Arc<crate::Camera> = ::ferry::objects::get::<crate::Camera>(arg_ferry_self, "Camera")?;
                 let arg_count: u64 = arg_count as u64;
                 let __result = crate::Camera::rows(&arg_ferry_self, arg_count);

@@ -7,7 +7,7 @@
 compile_error!("ferry: this crate is built with panic = \"abort\", so a Rust panic would abort the process instead of reaching Kotlin as RustPanicException. Build with panic = \"unwind\" (the default), or accept aborts with `allow-panic-abort = true` under [package.metadata.ferry] in Cargo.toml and run ferry generate again.");
 
 // The runtime protocol this glue speaks: a `ferry` crate of another release fails here.
-const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<4>();
+const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<5>();
 
 #[doc(hidden)]
 #[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, unused_unsafe, clippy::all)]
@@ -668,7 +668,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0x080a25d3006b3620u64 as i64
+            0x8ba3c2759437c98du64 as i64
         }
 
         #[no_mangle]
@@ -807,11 +807,11 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_functions_FerryNative_describe_1u64<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: i64) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_functions_FerryNative_describe_1u64<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_v: i64) -> ::ferry::__private::jni::sys::jstring {
             face::sync_call(&mut env, |env| {
                 let arg_v: u64 = arg_v as u64;
                 let __result = crate::describe_u64(arg_v);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
@@ -983,25 +983,25 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1string<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_s: JByteArray<'local>) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_functions_FerryNative_echo_1string<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_s: ::ferry::__private::jni::objects::JString<'local>) -> ::ferry::__private::jni::sys::jstring {
             face::sync_call(&mut env, |env| {
                 let arg_s: ::std::string::String = face::string_arg(env, &arg_s)?;
                 let __result = crate::echo_string(arg_s);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_functions_FerryNative_reverse_1str<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_s: JByteArray<'local>) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_functions_FerryNative_reverse_1str<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_s: ::ferry::__private::jni::objects::JString<'local>) -> ::ferry::__private::jni::sys::jstring {
             face::sync_call(&mut env, |env| {
                 let arg_s: ::std::string::String = face::string_arg(env, &arg_s)?;
                 let __result = crate::reverse_str(&arg_s);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_functions_FerryNative_char_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_s: JByteArray<'local>) -> i32 {
+        pub extern "system" fn Java_fixtures_functions_FerryNative_char_1count<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_s: ::ferry::__private::jni::objects::JString<'local>) -> i32 {
             face::sync_call(&mut env, |env| {
                 let arg_s: ::std::string::String = face::string_arg(env, &arg_s)?;
                 let __result = crate::char_count(&arg_s);
@@ -1010,7 +1010,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_functions_FerryNative_utf8_1len<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_s: JByteArray<'local>) -> i64 {
+        pub extern "system" fn Java_fixtures_functions_FerryNative_utf8_1len<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_s: ::ferry::__private::jni::objects::JString<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
                 let arg_s: ::std::string::String = face::string_arg(env, &arg_s)?;
                 let __result = crate::utf8_len(arg_s);
@@ -1019,7 +1019,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_functions_FerryNative_async_1upper<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_s: JByteArray<'local>) -> i64 {
+        pub extern "system" fn Java_fixtures_functions_FerryNative_async_1upper<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_s: ::ferry::__private::jni::objects::JString<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
                 ::ferry::runtime::ensure_running()?;
                 let arg_s: ::std::string::String = face::string_arg(env, &arg_s)?;
@@ -1182,7 +1182,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_functions_FerryNative_lookup<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_key: JByteArray<'local>) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_functions_FerryNative_lookup<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_key: ::ferry::__private::jni::objects::JString<'local>) -> jbyteArray {
             face::sync_call(&mut env, |env| {
                 let arg_key: ::std::string::String = face::string_arg(env, &arg_key)?;
                 let __result = crate::lookup(arg_key);
@@ -1191,7 +1191,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_functions_FerryNative_async_1lookup<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_key: JByteArray<'local>) -> i64 {
+        pub extern "system" fn Java_fixtures_functions_FerryNative_async_1lookup<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_key: ::ferry::__private::jni::objects::JString<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
                 ::ferry::runtime::ensure_running()?;
                 let arg_key: ::std::string::String = face::string_arg(env, &arg_key)?;
@@ -1203,7 +1203,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_functions_FerryNative_parse_1digits<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_s: JByteArray<'local>) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_functions_FerryNative_parse_1digits<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_s: ::ferry::__private::jni::objects::JString<'local>) -> jbyteArray {
             face::sync_call(&mut env, |env| {
                 let arg_s: ::std::string::String = face::string_arg(env, &arg_s)?;
                 let __result = crate::parse_digits(&arg_s);
@@ -1224,7 +1224,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_functions_FerryNative_sync_1panic<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_message: JByteArray<'local>) -> i32 {
+        pub extern "system" fn Java_fixtures_functions_FerryNative_sync_1panic<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_message: ::ferry::__private::jni::objects::JString<'local>) -> i32 {
             face::sync_call(&mut env, |env| {
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 let __result = crate::sync_panic(arg_message);
@@ -1233,7 +1233,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_functions_FerryNative_async_1panic<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_message: JByteArray<'local>) -> i64 {
+        pub extern "system" fn Java_fixtures_functions_FerryNative_async_1panic<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_message: ::ferry::__private::jni::objects::JString<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
                 ::ferry::runtime::ensure_running()?;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
@@ -1245,10 +1245,10 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_functions_FerryNative_panic_1with_1string_1return<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_functions_FerryNative_panic_1with_1string_1return<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> ::ferry::__private::jni::sys::jstring {
             face::sync_call(&mut env, |env| {
                 let __result = crate::panic_with_string_return();
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
@@ -1377,7 +1377,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_functions_FerryNative_reject<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_code: i16, arg_message: JByteArray<'local>) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_functions_FerryNative_reject<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_code: i16, arg_message: ::ferry::__private::jni::objects::JString<'local>) -> jbyteArray {
             face::sync_call(&mut env, |env| {
                 let arg_code: u16 = arg_code as u16;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
@@ -1433,7 +1433,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_functions_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0x080a25d3006b3620u64 as i64
+            0x8ba3c2759437c98du64 as i64
         }
 
         #[no_mangle]
@@ -1595,7 +1595,7 @@ mod __ferry_glue {
             face::sync_call(&mut env, |env| {
                 let arg_v: u64 = arg_v as u64;
                 let __result = crate::describe_u64(arg_v);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
@@ -1787,7 +1787,7 @@ mod __ferry_glue {
             face::sync_call(&mut env, |env| {
                 let arg_s: ::std::string::String = face::string_arg(env, &arg_s)?;
                 let __result = crate::echo_string(arg_s);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
@@ -1798,7 +1798,7 @@ mod __ferry_glue {
             face::sync_call(&mut env, |env| {
                 let arg_s: ::std::string::String = face::string_arg(env, &arg_s)?;
                 let __result = crate::reverse_str(&arg_s);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
@@ -2085,7 +2085,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
                 let __result = crate::panic_with_string_return();
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 

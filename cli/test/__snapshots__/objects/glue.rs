@@ -7,7 +7,7 @@
 compile_error!("ferry: this crate is built with panic = \"abort\", so a Rust panic would abort the process instead of reaching Kotlin as RustPanicException. Build with panic = \"unwind\" (the default), or accept aborts with `allow-panic-abort = true` under [package.metadata.ferry] in Cargo.toml and run ferry generate again.");
 
 // The runtime protocol this glue speaks: a `ferry` crate of another release fails here.
-const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<4>();
+const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<5>();
 
 #[doc(hidden)]
 #[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, unused_unsafe, clippy::all)]
@@ -431,7 +431,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_objects_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0xc64e2550b475129fu64 as i64
+            0x98d0dfbf4c4e8ea8u64 as i64
         }
 
         #[no_mangle]
@@ -624,7 +624,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1named<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_name: JByteArray<'local>, arg_start: i64) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1named<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_name: ::ferry::__private::jni::objects::JString<'local>, arg_start: i64) -> jbyteArray {
             face::sync_call_tracked(&mut env, |env| {
                 let arg_name: ::std::string::String = face::string_arg(env, &arg_name)?;
                 let arg_start: i64 = arg_start as i64;
@@ -634,7 +634,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1parse<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_text: JByteArray<'local>) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1parse<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_text: ::ferry::__private::jni::objects::JString<'local>) -> jbyteArray {
             face::sync_call_tracked(&mut env, |env| {
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
                 let __result = (crate::Counter::parse(&arg_text)).map(::std::sync::Arc::new);
@@ -655,10 +655,10 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1describe_1all<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1describe_1all<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> ::ferry::__private::jni::sys::jstring {
             face::sync_call(&mut env, |env| {
                 let __result = crate::Counter::describe_all();
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
@@ -672,11 +672,11 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1name<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1name<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> ::ferry::__private::jni::sys::jstring {
             face::sync_call(&mut env, |env| {
                 let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
                 let __result = crate::Counter::name(&arg_ferry_self);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
@@ -710,7 +710,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1explode<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64, arg_message: JByteArray<'local>) -> i64 {
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1explode<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64, arg_message: ::ferry::__private::jni::objects::JString<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
                 let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
@@ -783,7 +783,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1fork<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64, arg_name: JByteArray<'local>) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Counter_1fork<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64, arg_name: ::ferry::__private::jni::objects::JString<'local>) -> jbyteArray {
             face::sync_call_tracked(&mut env, |env| {
                 let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
                 let arg_name: ::std::string::String = face::string_arg(env, &arg_name)?;
@@ -894,7 +894,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_objects_FerryNative_Account_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_owner: JByteArray<'local>, arg_balance: i64) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Account_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_owner: ::ferry::__private::jni::objects::JString<'local>, arg_balance: i64) -> jbyteArray {
             face::sync_call_tracked(&mut env, |env| {
                 let arg_owner: ::std::string::String = face::string_arg(env, &arg_owner)?;
                 let arg_balance: i64 = arg_balance as i64;
@@ -904,11 +904,11 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_objects_FerryNative_Account_1owner<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Account_1owner<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> ::ferry::__private::jni::sys::jstring {
             face::sync_call(&mut env, |env| {
                 let arg_ferry_self: ::std::sync::Arc<crate::Account> = ::ferry::objects::get::<crate::Account>(arg_ferry_self, "Account")?;
                 let __result = crate::Account::owner(&arg_ferry_self);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
@@ -922,7 +922,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_objects_FerryNative_Fragile_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_label: JByteArray<'local>, arg_explode: u8) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Fragile_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_label: ::ferry::__private::jni::objects::JString<'local>, arg_explode: u8) -> jbyteArray {
             face::sync_call_tracked(&mut env, |env| {
                 let arg_label: ::std::string::String = face::string_arg(env, &arg_label)?;
                 let arg_explode: bool = arg_explode != 0;
@@ -932,11 +932,11 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_objects_FerryNative_Fragile_1label<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_objects_FerryNative_Fragile_1label<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: i64) -> ::ferry::__private::jni::sys::jstring {
             face::sync_call(&mut env, |env| {
                 let arg_ferry_self: ::std::sync::Arc<crate::Fragile> = ::ferry::objects::get::<crate::Fragile>(arg_ferry_self, "Fragile")?;
                 let __result = crate::Fragile::label(&arg_ferry_self);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
@@ -1011,7 +1011,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_objects_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0xc64e2550b475129fu64 as i64
+            0x98d0dfbf4c4e8ea8u64 as i64
         }
 
         #[no_mangle]
@@ -1273,7 +1273,7 @@ mod __ferry_glue {
             let mut env = face::Status::new(__status);
             face::sync_call(&mut env, |env| {
                 let __result = crate::Counter::describe_all();
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
@@ -1293,7 +1293,7 @@ mod __ferry_glue {
             face::sync_call(&mut env, |env| {
                 let arg_ferry_self: ::std::sync::Arc<crate::Counter> = ::ferry::objects::get::<crate::Counter>(arg_ferry_self, "Counter")?;
                 let __result = crate::Counter::name(&arg_ferry_self);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
@@ -1550,7 +1550,7 @@ mod __ferry_glue {
             face::sync_call(&mut env, |env| {
                 let arg_ferry_self: ::std::sync::Arc<crate::Account> = ::ferry::objects::get::<crate::Account>(arg_ferry_self, "Account")?;
                 let __result = crate::Account::owner(&arg_ferry_self);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
@@ -1582,7 +1582,7 @@ mod __ferry_glue {
             face::sync_call(&mut env, |env| {
                 let arg_ferry_self: ::std::sync::Arc<crate::Fragile> = ::ferry::objects::get::<crate::Fragile>(arg_ferry_self, "Fragile")?;
                 let __result = crate::Fragile::label(&arg_ferry_self);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 

@@ -7,7 +7,7 @@
 compile_error!("ferry: this crate is built with panic = \"abort\", so a Rust panic would abort the process instead of reaching Kotlin as RustPanicException. Build with panic = \"unwind\" (the default), or accept aborts with `allow-panic-abort = true` under [package.metadata.ferry] in Cargo.toml and run ferry generate again.");
 
 // The runtime protocol this glue speaks: a `ferry` crate of another release fails here.
-const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<4>();
+const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<5>();
 
 #[doc(hidden)]
 #[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, unused_unsafe, clippy::all)]
@@ -346,7 +346,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_records_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0x7d8cda39be5beb6du64 as i64
+            0x7d3533e0051dbafeu64 as i64
         }
 
         #[no_mangle]
@@ -403,7 +403,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_records_FerryNative_Point_1parse<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_text: JByteArray<'local>) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_records_FerryNative_Point_1parse<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_text: ::ferry::__private::jni::objects::JString<'local>) -> jbyteArray {
             face::sync_call(&mut env, |env| {
                 let arg_text: ::std::string::String = face::string_arg(env, &arg_text)?;
                 let __result = crate::Point::parse(&arg_text);
@@ -458,7 +458,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_records_FerryNative_Point_1explode<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: JByteArray<'local>, arg_message: JByteArray<'local>) -> i32 {
+        pub extern "system" fn Java_fixtures_records_FerryNative_Point_1explode<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: JByteArray<'local>, arg_message: ::ferry::__private::jni::objects::JString<'local>) -> i32 {
             face::sync_call(&mut env, |env| {
                 let arg_ferry_self: crate::Point = { let __bytes = face::bytes_arg(env, &arg_ferry_self)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Point(r)?; __r.finish()?; __v };
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
@@ -494,16 +494,16 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_records_FerryNative_ferryDisplayPoint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: JByteArray<'local>) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_records_FerryNative_ferryDisplayPoint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: JByteArray<'local>) -> ::ferry::__private::jni::sys::jstring {
             face::sync_call(&mut env, |env| {
                 let arg_ferry_self: crate::Point = { let __bytes = face::bytes_arg(env, &arg_ferry_self)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Point(r)?; __r.finish()?; __v };
                 let __result = <crate::Point as ::std::string::ToString>::to_string(&arg_ferry_self);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_records_FerryNative_Polygon_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_name: JByteArray<'local>) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_records_FerryNative_Polygon_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_name: ::ferry::__private::jni::objects::JString<'local>) -> jbyteArray {
             face::sync_call(&mut env, |env| {
                 let arg_name: ::std::string::String = face::string_arg(env, &arg_name)?;
                 let __result = crate::Polygon::new(arg_name);
@@ -541,21 +541,21 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_records_FerryNative_Polygon_1label<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: JByteArray<'local>, arg_prefix: JByteArray<'local>) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_records_FerryNative_Polygon_1label<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: JByteArray<'local>, arg_prefix: JByteArray<'local>) -> ::ferry::__private::jni::sys::jstring {
             face::sync_call(&mut env, |env| {
                 let arg_ferry_self: crate::Polygon = { let __bytes = face::bytes_arg(env, &arg_ferry_self)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Polygon(r)?; __r.finish()?; __v };
                 let arg_prefix: ::std::option::Option<::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_prefix)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(r.string()?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
                 let __result = crate::Polygon::label(&arg_ferry_self, arg_prefix);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_records_FerryNative_ferryDisplayGrumpy<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: JByteArray<'local>) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_records_FerryNative_ferryDisplayGrumpy<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: JByteArray<'local>) -> ::ferry::__private::jni::sys::jstring {
             face::sync_call(&mut env, |env| {
                 let arg_ferry_self: crate::Grumpy = { let __bytes = face::bytes_arg(env, &arg_ferry_self)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Grumpy(r)?; __r.finish()?; __v };
                 let __result = <crate::Grumpy as ::std::string::ToString>::to_string(&arg_ferry_self);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
@@ -600,11 +600,11 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_records_FerryNative_ferryDisplayDirection<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: JByteArray<'local>) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_records_FerryNative_ferryDisplayDirection<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: JByteArray<'local>) -> ::ferry::__private::jni::sys::jstring {
             face::sync_call(&mut env, |env| {
                 let arg_ferry_self: crate::Direction = { let __bytes = face::bytes_arg(env, &arg_ferry_self)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Direction(r)?; __r.finish()?; __v };
                 let __result = <crate::Direction as ::std::string::ToString>::to_string(&arg_ferry_self);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
@@ -657,11 +657,11 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_records_FerryNative_ferryDisplayShape<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: JByteArray<'local>) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_records_FerryNative_ferryDisplayShape<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_ferry_self: JByteArray<'local>) -> ::ferry::__private::jni::sys::jstring {
             face::sync_call(&mut env, |env| {
                 let arg_ferry_self: crate::Shape = { let __bytes = face::bytes_arg(env, &arg_ferry_self)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Shape(r)?; __r.finish()?; __v };
                 let __result = <crate::Shape as ::std::string::ToString>::to_string(&arg_ferry_self);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
     }
@@ -700,7 +700,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_records_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0x7d8cda39be5beb6du64 as i64
+            0x7d3533e0051dbafeu64 as i64
         }
 
         #[no_mangle]
@@ -884,7 +884,7 @@ mod __ferry_glue {
             face::sync_call(&mut env, |env| {
                 let arg_ferry_self: crate::Point = { let __bytes = face::bytes_arg(env, &arg_ferry_self)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Point(r)?; __r.finish()?; __v };
                 let __result = <crate::Point as ::std::string::ToString>::to_string(&arg_ferry_self);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
@@ -944,7 +944,7 @@ mod __ferry_glue {
                 let arg_ferry_self: crate::Polygon = { let __bytes = face::bytes_arg(env, &arg_ferry_self)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Polygon(r)?; __r.finish()?; __v };
                 let arg_prefix: ::std::option::Option<::std::string::String> = { let __bytes = face::bytes_arg(env, &arg_prefix)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = match r.u8()? { 0 => ::std::option::Option::None, 1 => ::std::option::Option::Some(r.string()?), tag => return ::std::result::Result::Err(WireError(format!("option tag {tag}")).into()) }; __r.finish()?; __v };
                 let __result = crate::Polygon::label(&arg_ferry_self, arg_prefix);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
@@ -955,7 +955,7 @@ mod __ferry_glue {
             face::sync_call(&mut env, |env| {
                 let arg_ferry_self: crate::Grumpy = { let __bytes = face::bytes_arg(env, &arg_ferry_self)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Grumpy(r)?; __r.finish()?; __v };
                 let __result = <crate::Grumpy as ::std::string::ToString>::to_string(&arg_ferry_self);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
@@ -1014,7 +1014,7 @@ mod __ferry_glue {
             face::sync_call(&mut env, |env| {
                 let arg_ferry_self: crate::Direction = { let __bytes = face::bytes_arg(env, &arg_ferry_self)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Direction(r)?; __r.finish()?; __v };
                 let __result = <crate::Direction as ::std::string::ToString>::to_string(&arg_ferry_self);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
 
@@ -1082,7 +1082,7 @@ mod __ferry_glue {
             face::sync_call(&mut env, |env| {
                 let arg_ferry_self: crate::Shape = { let __bytes = face::bytes_arg(env, &arg_ferry_self)?; let mut __r = Reader::new(&__bytes); let r = &mut __r; let __v = read_Shape(r)?; __r.finish()?; __v };
                 let __result = <crate::Shape as ::std::string::ToString>::to_string(&arg_ferry_self);
-                face::bytes_return(env, __result.as_bytes())
+                face::string_return(env, &__result)
             })
         }
     }

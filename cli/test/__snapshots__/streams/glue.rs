@@ -7,7 +7,7 @@
 compile_error!("ferry: this crate is built with panic = \"abort\", so a Rust panic would abort the process instead of reaching Kotlin as RustPanicException. Build with panic = \"unwind\" (the default), or accept aborts with `allow-panic-abort = true` under [package.metadata.ferry] in Cargo.toml and run ferry generate again.");
 
 // The runtime protocol this glue speaks: a `ferry` crate of another release fails here.
-const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<4>();
+const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<5>();
 
 #[doc(hidden)]
 #[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, unused_unsafe, clippy::all)]
@@ -253,7 +253,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_streams_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0x6bdb0432b6d1571du64 as i64
+            0x6113ba2c90bc86a8u64 as i64
         }
 
         #[no_mangle]
@@ -382,7 +382,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_streams_FerryNative_points<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_n: i32, arg_label: JByteArray<'local>) -> i64 {
+        pub extern "system" fn Java_fixtures_streams_FerryNative_points<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, __sink: i64, __batch: i32, __credit: i32, arg_n: i32, arg_label: ::ferry::__private::jni::objects::JString<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
                 ::ferry::runtime::ensure_running()?;
                 let arg_n: u32 = arg_n as u32;
@@ -486,7 +486,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_streams_FerryNative_publish<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_message: JByteArray<'local>) -> i32 {
+        pub extern "system" fn Java_fixtures_streams_FerryNative_publish<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_message: ::ferry::__private::jni::objects::JString<'local>) -> i32 {
             face::sync_call(&mut env, |env| {
                 let arg_message: ::std::string::String = face::string_arg(env, &arg_message)?;
                 let __result = crate::publish(arg_message);
@@ -516,7 +516,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_streams_FerryNative_Room_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_name: JByteArray<'local>) -> jbyteArray {
+        pub extern "system" fn Java_fixtures_streams_FerryNative_Room_1new<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_name: ::ferry::__private::jni::objects::JString<'local>) -> jbyteArray {
             face::sync_call_tracked(&mut env, |env| {
                 let arg_name: ::std::string::String = face::string_arg(env, &arg_name)?;
                 let __result = ::std::sync::Arc::new(crate::Room::new(arg_name));
@@ -537,7 +537,7 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
-        pub extern "system" fn Java_fixtures_streams_FerryNative_Room_1post<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_seq: i64, arg_text: JByteArray<'local>) -> i64 {
+        pub extern "system" fn Java_fixtures_streams_FerryNative_Room_1post<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_ferry_self: i64, arg_seq: i64, arg_text: ::ferry::__private::jni::objects::JString<'local>) -> i64 {
             face::sync_call(&mut env, |env| {
                 ::ferry::runtime::ensure_running()?;
                 let arg_ferry_self: ::std::sync::Arc<crate::Room> = ::ferry::objects::get::<crate::Room>(arg_ferry_self, "Room")?;
@@ -594,7 +594,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_streams_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0x6bdb0432b6d1571du64 as i64
+            0x6113ba2c90bc86a8u64 as i64
         }
 
         #[no_mangle]

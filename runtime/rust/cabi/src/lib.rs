@@ -268,6 +268,11 @@ pub fn bytes_return(_env: &mut Env, bytes: &[u8]) -> Result<Buffer, CallError> {
     Ok(buffer_into_raw(bytes))
 }
 
+/// A `String` result: its UTF-8 bytes (the JNI face returns a `java.lang.String` instead).
+pub fn string_return(env: &mut Env, s: &str) -> Result<Buffer, CallError> {
+    bytes_return(env, s.as_bytes())
+}
+
 /// Starts an async call for the Kotlin completion id `completion` (see
 /// [`ferry_core::completion::spawn`]): `RUNNING` while it runs, else how it completed on the
 /// calling thread (a small value inline, or `DONE` after the upcall).

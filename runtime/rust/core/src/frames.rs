@@ -580,7 +580,10 @@ pub fn set_wake(wake: Wake) {
 fn hand_over(ring: &Arc<Ring>, side: Side) -> u64 {
     let bit = if side == Side::Reader { CONSUMER_CLOSED } else { PRODUCER_CLOSED };
     ring.handed.fetch_or(bit, SeqCst);
-    ENDPOINTS.insert(Endpoint { ring: ring.clone(), side })
+    let handle = ENDPOINTS.insert(Endpoint { ring: ring.clone(), side });
+    // Inside a result: closed again if the result never reaches Kotlin (a cancelled caller).
+    crate::objects::track_ring_end(handle);
+    handle
 }
 
 /// What the glue encodes for a returned [`FrameConsumer`]: Kotlin's `FrameReader` handle.

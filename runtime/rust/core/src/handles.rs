@@ -3,7 +3,9 @@
 //! A handle is `generation << 32 | slot`. A slot's generation changes every time it is
 //! freed, so a stale, double-freed or forged handle never reaches another value: it is
 //! reported as `None`, which the JNI layer turns into an exception. Generation 0 is never
-//! issued, so the handle 0 (Kotlin's "no handle") is always invalid.
+//! issued, so the handle 0 (Kotlin's "no handle") is always invalid. Generations use 31
+//! bits, so a handle is never negative as an `i64`: the top bit is free for a tag
+//! ([`crate::objects::track`] marks the ring ends a result holds with it).
 
 use crate::sync::{Mutex, MutexGuard};
 
@@ -78,8 +80,8 @@ impl<T> HandleTable<T> {
             return None;
         }
         let value = slot.value.take();
-        // Skip 0 on wrap-around so a handle is never 0.
-        slot.generation = slot.generation.wrapping_add(1).max(1);
+        // Wraps within 31 bits (see the module doc) and skips 0, so a handle is never 0.
+        slot.generation = (slot.generation.wrapping_add(1) & MAX_GENERATION).max(1);
         inner.free.push(index);
         inner.live -= 1;
         value
@@ -99,6 +101,9 @@ impl<T> HandleTable<T> {
         self.len() == 0
     }
 }
+
+/// The largest generation: 31 bits, so the handle's top bit stays clear.
+const MAX_GENERATION: u32 = u32::MAX >> 1;
 
 fn handle(generation: u32, index: u32) -> u64 {
     (u64::from(generation) << 32) | u64::from(index)
@@ -126,6 +131,20 @@ mod tests {
         assert_eq!(table.with(b ^ (1 << 40), |v| *v), None, "forged generation");
         assert_eq!(table.with(12345, |v| *v), None, "forged slot");
         assert_eq!(table.len(), 1);
+    }
+
+    #[test]
+    fn generations_wrap_within_31_bits_and_skip_zero() {
+        let table = HandleTable::new();
+        let a = table.insert(1);
+        table.lock().slots[0].generation = MAX_GENERATION;
+        let oldest = handle(MAX_GENERATION, 0);
+        assert!((oldest as i64) > 0, "the last generation leaves the top bit clear");
+        assert_eq!(table.remove(oldest), Some(1));
+        let b = table.insert(2);
+        assert_eq!(split(b), (1, 0), "after the last generation comes 1, never 0");
+        assert_ne!(a, oldest);
+        assert_eq!(table.with(oldest, |v| *v), None, "the wrapped slot rejects the old handle");
     }
 }
 

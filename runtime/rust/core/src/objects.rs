@@ -26,21 +26,36 @@ crate::sync::model_static! {
 /// Registers a new handle owning one `Arc` of `value`. Never returns 0.
 pub fn register<T: Any + Send + Sync>(value: Arc<T>) -> i64 {
     let handle = OBJECTS.insert(value as Erased) as i64;
+    note_tracked(handle);
+    handle
+}
+
+/// Marks a frame ring end among a result's tracked handles. Handles never set the top bit
+/// (their generations use 31 bits, see [`crate::handles`]), so the tag cannot be an object's.
+const RING_END: i64 = i64::MIN;
+
+/// A ring end handed to Kotlin inside a result ([`crate::frames::hand_over_reader`]): like an
+/// object, it must be closed if the result never reaches its caller (a cancelled call).
+pub(crate) fn track_ring_end(handle: u64) {
+    note_tracked(handle as i64 | RING_END);
+}
+
+fn note_tracked(handle: i64) {
     TRACKED.with(|t| {
         if let Some(list) = t.borrow_mut().as_mut() {
             list.push(handle);
         }
     });
-    handle
 }
 
 thread_local! {
     static TRACKED: std::cell::RefCell<Option<Vec<i64>>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Runs `f` and returns the handles it registered: the objects inside a result, which
-/// must be released if the result never reaches its Kotlin caller. Nests, and restores the
-/// outer tracking even if `f` unwinds.
+/// Runs `f` and returns the handles it registered: the objects (and frame ring ends) inside
+/// a result, which must be released if the result never reaches its Kotlin caller. Nests,
+/// and restores the outer tracking even if `f` unwinds. Pass the handles to [`release_all`]
+/// in Rust or to [`release`] from Kotlin (`releaseObject`), which tell the two kinds apart.
 pub fn track<R>(f: impl FnOnce() -> R) -> (R, Vec<i64>) {
     struct Restore(Option<Option<Vec<i64>>>);
     impl Drop for Restore {
@@ -111,11 +126,16 @@ pub fn take<T: Any + Send + Sync>(handle: i64, type_name: &str) -> Result<Arc<T>
     }
 }
 
-/// Releases a handle: `Ok(false)` if it was already released or never valid. The Rust
+/// Releases a handle: `Ok(false)` if it was already released or never valid. A tracked
+/// ring end (see [`track`]) is closed instead. The Rust
 /// value drops here (on the calling thread) when this was its last `Arc`, outside the
 /// table's lock, so a `Drop` may itself use objects. A panic in that `Drop` is caught and
 /// returned as `Err(message)`; the handle is released all the same.
 pub fn release(handle: i64) -> Result<bool, String> {
+    if handle & RING_END != 0 {
+        // Closing a ring end runs no user code: it marks the side closed and wakes the other.
+        return Ok(crate::frames::close(handle & !RING_END));
+    }
     let removed = OBJECTS.remove(handle as u64);
     let released = removed.is_some();
     crate::panics::catch(move || drop(removed))?;
@@ -158,6 +178,26 @@ mod tests {
         drop(in_flight);
         assert_eq!(DROPS.load(Ordering::SeqCst), 1);
         assert_eq!(lookup::<Tracked>(0).err(), Some(LookupError::Closed));
+    }
+
+    #[test]
+    fn a_ring_end_inside_a_result_is_tracked_and_closed_when_the_result_is_dropped() {
+        for from_kotlin in [false, true] {
+            let (mut producer, consumer) = crate::frames::ring(8, 2);
+            let (handle, tracked) = track(|| crate::frames::hand_over_reader(&consumer));
+            drop(consumer); // handed over: its drop no longer closes the reading side
+            assert_eq!(tracked.len(), 1);
+            assert!(tracked[0] < 0, "a ring end is tagged, never taken for an object");
+            assert!(producer.try_reserve().is_ok(), "Kotlin's side is open until released");
+            if from_kotlin {
+                assert_eq!(release(tracked[0]), Ok(true), "releaseObject closes a tagged ring end");
+            } else {
+                release_all(&tracked);
+            }
+            assert!(producer.try_reserve().is_err(), "the producer sees the close");
+            assert!(!crate::frames::close(handle as i64), "the handle is gone");
+            assert_eq!(release(tracked[0]), Ok(false), "a second release finds nothing");
+        }
     }
 
     #[test]

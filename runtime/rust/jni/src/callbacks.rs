@@ -4,7 +4,7 @@
 
 use crate::{clear_exception, Upcall, CACHE};
 use ferry_core::callbacks::{Foreign, ForeignFace, ScalarFailure, SCALAR_ARGS};
-use jni::objects::{JByteArray, JString};
+use jni::objects::{JByteArray, JString, JValueOwned};
 use jni::signature::{Primitive, ReturnType};
 use jni::sys::jvalue;
 use jni::JNIEnv;
@@ -49,16 +49,8 @@ fn env_and_upcalls() -> Result<(JNIEnv<'static>, &'static Upcalls), String> {
 impl ForeignFace for JniFace {
     fn call(&self, handle: i64, method: i32, args: &[u8]) -> Result<Vec<u8>, String> {
         let (mut env, upcalls) = env_and_upcalls()?;
-        let env = &mut env;
-        let array = env.byte_array_from_slice(args).map_err(|e| {
-            clear_exception(env);
-            format!("cannot allocate the arguments: {e}")
-        })?;
-        let all = [jvalue { j: handle }, jvalue { i: method }, jvalue { l: array.as_raw() }];
-        // SAFETY: `call(long, int, byte[]): byte[]`, resolved on this class in `cache_jni`.
-        let returned = unsafe { env.call_static_method_unchecked(upcalls.call.class(), upcalls.call.method, ReturnType::Array, &all) };
-        let _ = env.delete_local_ref(array);
-        let reply = match returned.and_then(|v| v.l()) {
+        // `call(long, int, byte[]): byte[]`, resolved in `cache_jni`.
+        let read_reply = |env: &mut JNIEnv, returned: jni::errors::Result<JValueOwned>| match returned.and_then(|v| v.l()) {
             Ok(obj) if !obj.is_null() => {
                 let array = JByteArray::from(obj);
                 let bytes = env.convert_byte_array(&array);
@@ -68,8 +60,8 @@ impl ForeignFace for JniFace {
             Ok(_) => Err("the reply was null".to_string()),
             Err(e) => Err(format!("the upcall failed: {e}")),
         };
-        clear_exception(env);
-        reply
+        let args_before = [jvalue { j: handle }, jvalue { i: method }];
+        upcalls.call.invoke(&mut env, &args_before, Some(args), ReturnType::Array, read_reply).map_err(|()| "cannot allocate the arguments".to_string())?
     }
 
     fn call_scalar(&self, handle: i64, method: i32, args: [i64; SCALAR_ARGS]) -> Option<Result<i64, ScalarFailure>> {

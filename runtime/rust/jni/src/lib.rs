@@ -35,6 +35,9 @@ pub(crate) static CACHE: OnceLock<Cache> = OnceLock::new();
 pub mod callbacks;
 pub mod frames;
 pub mod streams;
+mod strings;
+
+pub use strings::{string_arg, string_return};
 
 /// The `jni` crate this face is built on (the generated glue names its types through it).
 pub use jni;
@@ -386,13 +389,6 @@ impl std::ops::DerefMut for BytesOut<'_, '_> {
     }
 }
 
-/// A string argument: Kotlin passes UTF-8 (`encodeToByteArray`), which, unlike JNI's
-/// modified UTF-8, keeps U+0000 and characters outside the BMP as they are.
-pub fn string_arg(env: &mut JNIEnv, array: &JByteArray) -> Result<String, Throw> {
-    String::from_utf8(bytes_arg(env, array)?)
-        .map_err(|e| Throw::IllegalArgument(format!("string is not valid UTF-8: {e}")))
-}
-
 /// A new `byte[]` holding `bytes`, returned to Kotlin.
 pub fn bytes_return(env: &mut JNIEnv, bytes: &[u8]) -> Result<jbyteArray, Throw> {
     Ok(env.byte_array_from_slice(bytes)?.into_raw())
@@ -436,7 +432,7 @@ impl Upcall {
     /// Calls the (void) method with `args` followed by `payload` (a new `byte[]`, or null).
     /// `Err` when the array could not be allocated: the call was not made.
     pub(crate) fn call(&self, env: &mut JNIEnv, args: &[jvalue], payload: Option<&[u8]>) -> Result<(), ()> {
-        self.invoke(env, args, payload, ReturnType::Primitive(Primitive::Void)).map(|_| ())
+        self.invoke(env, args, payload, ReturnType::Primitive(Primitive::Void), |_, _| ())
     }
 
     /// Calls a void method whose parameters are exactly `args` (no payload).
@@ -456,10 +452,22 @@ impl Upcall {
 
     /// As [`Upcall::call`], for a method returning `boolean`; a Java exception counts as false.
     pub(crate) fn call_bool(&self, env: &mut JNIEnv, args: &[jvalue], payload: Option<&[u8]>) -> Result<bool, ()> {
-        self.invoke(env, args, payload, ReturnType::Primitive(Primitive::Boolean))
+        self.invoke(env, args, payload, ReturnType::Primitive(Primitive::Boolean), |_, returned| {
+            returned.ok().and_then(|v| v.z().ok()).unwrap_or(false)
+        })
     }
 
-    fn invoke(&self, env: &mut JNIEnv, args: &[jvalue], payload: Option<&[u8]>, ret: ReturnType) -> Result<bool, ()> {
+    /// Calls the method with `args` followed by `payload`; `read` sees what it returned (or
+    /// its failure) before a pending exception is cleared and the payload's reference freed.
+    /// `Err` when the payload array could not be allocated: the call was not made.
+    pub(crate) fn invoke<'local, T>(
+        &self,
+        env: &mut JNIEnv<'local>,
+        args: &[jvalue],
+        payload: Option<&[u8]>,
+        ret: ReturnType,
+        read: impl FnOnce(&mut JNIEnv<'local>, jni::errors::Result<jni::objects::JValueOwned<'local>>) -> T,
+    ) -> Result<T, ()> {
         let payload = match payload {
             None => JObject::null(),
             Some(bytes) => match env.byte_array_from_slice(bytes) {
@@ -479,7 +487,7 @@ impl Upcall {
         let returned = unsafe {
             env.call_static_method_unchecked(as_class(&self.class), self.method, ret, &all[..=args.len()])
         };
-        let answer = returned.ok().and_then(|v| v.z().ok()).unwrap_or(false);
+        let answer = read(env, returned);
         clear_exception(env);
         // Runtime threads stay attached for their whole life, so no returning native
         // frame frees their local references: delete explicitly.

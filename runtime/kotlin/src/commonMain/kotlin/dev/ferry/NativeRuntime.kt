@@ -14,7 +14,7 @@ interface NativeRuntime {
     fun liveObjects(): Long
     fun openStreams(): Long
 
-    /** Releases an object handle whose result never reached its caller (libraries with objects). */
+    /** Releases an object handle (or closes a ring end) whose result never reached its caller (libraries with objects or frame rings). */
     fun releaseObject(handle: Long) {}
 
     /** The reply of an async callback call (see [Callbacks]). */

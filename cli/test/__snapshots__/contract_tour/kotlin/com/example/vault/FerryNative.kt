@@ -12,7 +12,7 @@ import dev.ferry.NativeStreams
 internal object FerryNative : NativeRuntime, NativeStreams {
     init {
         // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("vault_check", this, Bindings(0x1f33f408f45e26abuL.toLong(), "0.1.0", "0.1.0", 4))
+        NativeLibrary.load("vault_check", this, Bindings(0x454c05dd7c2e2622uL.toLong(), "0.1.0", "0.1.0", 5))
     }
 
     @JvmStatic external fun ferryFingerprint(): Long
@@ -43,8 +43,8 @@ internal object FerryNative : NativeRuntime, NativeStreams {
     @JvmStatic external fun boom(): ByteArray
     @JvmStatic external fun Vault_new(capacity: Int): ByteArray
     @JvmStatic external fun Vault_open_default(): ByteArray
-    @JvmStatic external fun Vault_put(__completion: Long, ferrySelf: Long, key: ByteArray, value: ByteArray): Long
-    @JvmStatic external fun Vault_get(__completion: Long, ferrySelf: Long, key: ByteArray): Long
+    @JvmStatic external fun Vault_put(__completion: Long, ferrySelf: Long, key: String, value: ByteArray): Long
+    @JvmStatic external fun Vault_get(__completion: Long, ferrySelf: Long, key: String): Long
     @JvmStatic external fun Vault_keys(ferrySelf: Long): ByteArray
     @JvmStatic external fun Vault_child(ferrySelf: Long): ByteArray
     @JvmStatic external fun Vault_watch(ferrySink: Long, ferryBatch: Int, ferryCredit: Int, ferrySelf: Long, n: Int): Long

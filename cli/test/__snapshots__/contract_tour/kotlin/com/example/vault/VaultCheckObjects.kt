@@ -44,7 +44,7 @@ class Vault internal constructor(
     suspend fun put(key: String, value: ByteArray): Entry {
         val ferrySelf = this
         try {
-            val raw = ferryCall(FerryNative) { __completion -> FerryNative.Vault_put(__completion, ferrySelf.ferryHandle(), key.encodeToByteArray(), value) }
+            val raw = ferryCall(FerryNative) { __completion -> FerryNative.Vault_put(__completion, ferrySelf.ferryHandle(), key, value) }
             if (raw is RustError) throw FerryCodecs.readVaultError(raw.reader())
             val r = WireReader(raw as ByteArray)
             val value = FerryCodecs.readEntry(r)
@@ -63,7 +63,7 @@ class Vault internal constructor(
     suspend fun get(key: String): ByteArray {
         val ferrySelf = this
         try {
-            val raw = ferryCall(FerryNative) { __completion -> FerryNative.Vault_get(__completion, ferrySelf.ferryHandle(), key.encodeToByteArray()) }
+            val raw = ferryCall(FerryNative) { __completion -> FerryNative.Vault_get(__completion, ferrySelf.ferryHandle(), key) }
             if (raw is RustError) throw FerryCodecs.readVaultError(raw.reader())
             return raw as ByteArray
         } finally {

@@ -29,7 +29,7 @@ internal object FerryNative : NativeRuntime, NativeStreams {
             staticCFunction(::ferryCallbackReleaseUpcall).toLong(),
         )
         // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("vault_check", this, Bindings(0x1f33f408f45e26abuL.toLong(), "0.1.0", "0.1.0", 4))
+        NativeLibrary.load("vault_check", this, Bindings(0x454c05dd7c2e2622uL.toLong(), "0.1.0", "0.1.0", 5))
     }
 
     fun ferryFingerprint(): Long = CFace.call(::ferryFree) { __status -> ferry_vault_check_ferryFingerprint(__status) }
@@ -60,8 +60,14 @@ internal object FerryNative : NativeRuntime, NativeStreams {
     fun boom(): ByteArray = CFace.bytes(CFace.call(::ferryFree) { __status -> ferry_vault_check_boom(__status) }, ::ferryFree)
     fun Vault_new(capacity: Int): ByteArray = CFace.bytes(CFace.call(::ferryFree) { __status -> ferry_vault_check_Vault_new(__status, capacity) }, ::ferryFree)
     fun Vault_open_default(): ByteArray = CFace.bytes(CFace.call(::ferryFree) { __status -> ferry_vault_check_Vault_open_default(__status) }, ::ferryFree)
-    fun Vault_put(__completion: Long, ferrySelf: Long, key: ByteArray, value: ByteArray): Long = CFace.call(::ferryFree) { __status -> ferry_vault_check_Vault_put(__status, __completion, ferrySelf, CFace.ref(key), key.size.toLong(), CFace.ref(value), value.size.toLong()) }
-    fun Vault_get(__completion: Long, ferrySelf: Long, key: ByteArray): Long = CFace.call(::ferryFree) { __status -> ferry_vault_check_Vault_get(__status, __completion, ferrySelf, CFace.ref(key), key.size.toLong()) }
+    fun Vault_put(__completion: Long, ferrySelf: Long, key: String, value: ByteArray): Long {
+        val __ferryUtf82 = key.encodeToByteArray()
+        return CFace.call(::ferryFree) { __status -> ferry_vault_check_Vault_put(__status, __completion, ferrySelf, CFace.ref(__ferryUtf82), __ferryUtf82.size.toLong(), CFace.ref(value), value.size.toLong()) }
+    }
+    fun Vault_get(__completion: Long, ferrySelf: Long, key: String): Long {
+        val __ferryUtf82 = key.encodeToByteArray()
+        return CFace.call(::ferryFree) { __status -> ferry_vault_check_Vault_get(__status, __completion, ferrySelf, CFace.ref(__ferryUtf82), __ferryUtf82.size.toLong()) }
+    }
     fun Vault_keys(ferrySelf: Long): ByteArray = CFace.bytes(CFace.call(::ferryFree) { __status -> ferry_vault_check_Vault_keys(__status, ferrySelf) }, ::ferryFree)
     fun Vault_child(ferrySelf: Long): ByteArray = CFace.bytes(CFace.call(::ferryFree) { __status -> ferry_vault_check_Vault_child(__status, ferrySelf) }, ::ferryFree)
     fun Vault_watch(ferrySink: Long, ferryBatch: Int, ferryCredit: Int, ferrySelf: Long, n: Int): Long = CFace.call(::ferryFree) { __status -> ferry_vault_check_Vault_watch(__status, ferrySink, ferryBatch, ferryCredit, ferrySelf, n) }

@@ -30,7 +30,7 @@ suspend fun startEchoServer(): UShort {
  * @throws NetError when Rust returns `Err`.
  */
 suspend fun ping(port: UShort, message: String): Ping {
-    val raw = ferryCall(FerryNative) { __completion -> FerryNative.ping(__completion, port.toShort(), message.encodeToByteArray()) }
+    val raw = ferryCall(FerryNative) { __completion -> FerryNative.ping(__completion, port.toShort(), message) }
     if (raw is RustError) throw FerryCodecs.readNetError(raw.reader())
     val r = WireReader(raw as ByteArray)
     val value = FerryCodecs.readPing(r)
@@ -133,10 +133,8 @@ suspend fun signIn(platform: Platform, port: UShort, user: String): Ping {
     try {
         val __ferryJournal = dev.ferry.Callbacks.openJournal()
         val __ferryArg0 = __ferryJournal.guard { dev.ferry.Callbacks.register(platform, FerryPlatformDispatch, FerryNative) }
-        val __ferryArg1 = __ferryJournal.guard { port.toShort() }
-        val __ferryArg2 = __ferryJournal.guard { user.encodeToByteArray() }
         __ferryJournal.seal()
-        val raw = ferryCall(FerryNative) { __completion -> FerryNative.sign_in(__completion, __ferryArg0, __ferryArg1, __ferryArg2) }
+        val raw = ferryCall(FerryNative) { __completion -> FerryNative.sign_in(__completion, __ferryArg0, port.toShort(), user) }
         if (raw is RustError) throw FerryCodecs.readNetError(raw.reader())
         val r = WireReader(raw as ByteArray)
         val value = FerryCodecs.readPing(r)
@@ -158,11 +156,9 @@ suspend fun signIn(platform: Platform, port: UShort, user: String): Ping {
  */
 suspend fun upload(port: UShort, chunks: kotlinx.coroutines.flow.Flow<ByteArray>, limit: UInt): Upload {
     val __ferryJournal = dev.ferry.Callbacks.openJournal()
-    val __ferryArg0 = __ferryJournal.guard { port.toShort() }
     val __ferryArg1 = __ferryJournal.guard { dev.ferry.Callbacks.register(dev.ferry.FlowSource(chunks) { w, __v -> w.bytes(__v) }, dev.ferry.FlowSourceDispatch, FerryNative) }
-    val __ferryArg2 = __ferryJournal.guard { limit.toInt() }
     __ferryJournal.seal()
-    val raw = ferryCall(FerryNative) { __completion -> FerryNative.upload(__completion, __ferryArg0, __ferryArg1, __ferryArg2) }
+    val raw = ferryCall(FerryNative) { __completion -> FerryNative.upload(__completion, port.toShort(), __ferryArg1, limit.toInt()) }
     if (raw is RustError) throw FerryCodecs.readNetError(raw.reader())
     val r = WireReader(raw as ByteArray)
     val value = FerryCodecs.readUpload(r)

@@ -48,7 +48,7 @@ class EchoClient internal constructor(
     suspend fun send(message: String): Ping {
         val ferrySelf = this
         try {
-            val raw = ferryCall(FerryNative) { __completion -> FerryNative.EchoClient_send(__completion, ferrySelf.ferryHandle(), message.encodeToByteArray()) }
+            val raw = ferryCall(FerryNative) { __completion -> FerryNative.EchoClient_send(__completion, ferrySelf.ferryHandle(), message) }
             if (raw is RustError) throw FerryCodecs.readNetError(raw.reader())
             val r = WireReader(raw as ByteArray)
             val value = FerryCodecs.readPing(r)

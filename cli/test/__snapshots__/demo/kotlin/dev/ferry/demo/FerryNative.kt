@@ -13,7 +13,7 @@ import dev.ferry.NativeFrames
 internal object FerryNative : NativeRuntime, NativeStreams, NativeFrames {
     init {
         // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("ferry_demo", this, Bindings(0x9db9f4bb696549d7uL.toLong(), "0.1.0", "0.1.0", 4))
+        NativeLibrary.load("ferry_demo", this, Bindings(0xf022819d514ec612uL.toLong(), "0.1.0", "0.1.0", 5))
     }
 
     @JvmStatic external fun ferryFingerprint(): Long
@@ -54,7 +54,7 @@ internal object FerryNative : NativeRuntime, NativeStreams, NativeFrames {
 
     @JvmStatic external fun ferryReleaseObject(handle: Long): Boolean
     @JvmStatic external fun start_echo_server(__completion: Long): Long
-    @JvmStatic external fun ping(__completion: Long, port: Short, message: ByteArray): Long
+    @JvmStatic external fun ping(__completion: Long, port: Short, message: String): Long
     @JvmStatic external fun ping_many(__completion: Long, port: Short, count: Int): Long
     @JvmStatic external fun checksum(data: ByteArray): Int
     @JvmStatic external fun divide(a: Int, b: Int): Int
@@ -62,11 +62,11 @@ internal object FerryNative : NativeRuntime, NativeStreams, NativeFrames {
     @JvmStatic external fun job_stats(): ByteArray
     @JvmStatic external fun transfer(ferrySink: Long, ferryBatch: Int, ferryCredit: Int, port: Short, chunks: Int, chunkKib: Int, pause: ByteArray): Long
     @JvmStatic external fun counters(): ByteArray
-    @JvmStatic external fun sign_in(__completion: Long, platform: Long, port: Short, user: ByteArray): Long
+    @JvmStatic external fun sign_in(__completion: Long, platform: Long, port: Short, user: String): Long
     @JvmStatic external fun upload(__completion: Long, port: Short, chunks: Long, limit: Int): Long
     @JvmStatic external fun gradient(frames: Int, width: Int, height: Int): ByteArray
     @JvmStatic external fun EchoClient_new(port: Short): ByteArray
-    @JvmStatic external fun EchoClient_send(__completion: Long, ferrySelf: Long, message: ByteArray): Long
+    @JvmStatic external fun EchoClient_send(__completion: Long, ferrySelf: Long, message: String): Long
     @JvmStatic external fun EchoClient_stats(ferrySelf: Long): ByteArray
     @JvmStatic external fun checksum__buffers(data: java.nio.ByteBuffer, data__at: Int, data__len: Int): Int
 }

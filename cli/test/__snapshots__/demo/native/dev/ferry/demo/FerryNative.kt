@@ -30,7 +30,7 @@ internal object FerryNative : NativeRuntime, NativeStreams, NativeFrames {
             staticCFunction(::ferryCallbackReleaseUpcall).toLong(),
         )
         // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("ferry_demo", this, Bindings(0x9db9f4bb696549d7uL.toLong(), "0.1.0", "0.1.0", 4))
+        NativeLibrary.load("ferry_demo", this, Bindings(0xf022819d514ec612uL.toLong(), "0.1.0", "0.1.0", 5))
     }
 
     fun ferryFingerprint(): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ferryFingerprint(__status) }
@@ -71,7 +71,10 @@ internal object FerryNative : NativeRuntime, NativeStreams, NativeFrames {
 
     fun ferryReleaseObject(handle: Long): Boolean = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ferryReleaseObject(__status, handle) }
     fun start_echo_server(__completion: Long): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_start_echo_server(__status, __completion) }
-    fun ping(__completion: Long, port: Short, message: ByteArray): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ping(__status, __completion, port, CFace.ref(message), message.size.toLong()) }
+    fun ping(__completion: Long, port: Short, message: String): Long {
+        val __ferryUtf82 = message.encodeToByteArray()
+        return CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ping(__status, __completion, port, CFace.ref(__ferryUtf82), __ferryUtf82.size.toLong()) }
+    }
     fun ping_many(__completion: Long, port: Short, count: Int): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ping_many(__status, __completion, port, count) }
     fun checksum(data: ByteArray): Int = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_checksum(__status, CFace.ref(data), data.size.toLong()) }
     fun divide(a: Int, b: Int): Int = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_divide(__status, a, b) }
@@ -79,11 +82,17 @@ internal object FerryNative : NativeRuntime, NativeStreams, NativeFrames {
     fun job_stats(): ByteArray = CFace.bytes(CFace.call(::ferryFree) { __status -> ferry_ferry_demo_job_stats(__status) }, ::ferryFree)
     fun transfer(ferrySink: Long, ferryBatch: Int, ferryCredit: Int, port: Short, chunks: Int, chunkKib: Int, pause: ByteArray): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_transfer(__status, ferrySink, ferryBatch, ferryCredit, port, chunks, chunkKib, CFace.ref(pause), pause.size.toLong()) }
     fun counters(): ByteArray = CFace.bytes(CFace.call(::ferryFree) { __status -> ferry_ferry_demo_counters(__status) }, ::ferryFree)
-    fun sign_in(__completion: Long, platform: Long, port: Short, user: ByteArray): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_sign_in(__status, __completion, platform, port, CFace.ref(user), user.size.toLong()) }
+    fun sign_in(__completion: Long, platform: Long, port: Short, user: String): Long {
+        val __ferryUtf83 = user.encodeToByteArray()
+        return CFace.call(::ferryFree) { __status -> ferry_ferry_demo_sign_in(__status, __completion, platform, port, CFace.ref(__ferryUtf83), __ferryUtf83.size.toLong()) }
+    }
     fun upload(__completion: Long, port: Short, chunks: Long, limit: Int): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_upload(__status, __completion, port, chunks, limit) }
     fun gradient(frames: Int, width: Int, height: Int): ByteArray = CFace.bytes(CFace.call(::ferryFree) { __status -> ferry_ferry_demo_gradient(__status, frames, width, height) }, ::ferryFree)
     fun EchoClient_new(port: Short): ByteArray = CFace.bytes(CFace.call(::ferryFree) { __status -> ferry_ferry_demo_EchoClient_new(__status, port) }, ::ferryFree)
-    fun EchoClient_send(__completion: Long, ferrySelf: Long, message: ByteArray): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_EchoClient_send(__status, __completion, ferrySelf, CFace.ref(message), message.size.toLong()) }
+    fun EchoClient_send(__completion: Long, ferrySelf: Long, message: String): Long {
+        val __ferryUtf82 = message.encodeToByteArray()
+        return CFace.call(::ferryFree) { __status -> ferry_ferry_demo_EchoClient_send(__status, __completion, ferrySelf, CFace.ref(__ferryUtf82), __ferryUtf82.size.toLong()) }
+    }
     fun EchoClient_stats(ferrySelf: Long): ByteArray = CFace.bytes(CFace.call(::ferryFree) { __status -> ferry_ferry_demo_EchoClient_stats(__status, ferrySelf) }, ::ferryFree)
 }
 

@@ -12,7 +12,7 @@ import dev.ferry.NativeStreams
 internal object FerryNative : NativeRuntime, NativeStreams {
     init {
         // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("kvstore", this, Bindings(0x5c73aa9a9fbf5028uL.toLong(), "0.1.0", "0.1.0", 4))
+        NativeLibrary.load("kvstore", this, Bindings(0x75949568593b10f7uL.toLong(), "0.1.0", "0.1.0", 5))
     }
 
     @JvmStatic external fun ferryFingerprint(): Long
@@ -39,9 +39,9 @@ internal object FerryNative : NativeRuntime, NativeStreams {
 
     @JvmStatic external fun ferryReleaseObject(handle: Long): Boolean
     @JvmStatic external fun Store_new(): ByteArray
-    @JvmStatic external fun Store_put(__completion: Long, ferrySelf: Long, key: ByteArray, value: ByteArray): Long
-    @JvmStatic external fun Store_get(__completion: Long, ferrySelf: Long, key: ByteArray): Long
-    @JvmStatic external fun Store_delete(__completion: Long, ferrySelf: Long, key: ByteArray): Long
+    @JvmStatic external fun Store_put(__completion: Long, ferrySelf: Long, key: String, value: String): Long
+    @JvmStatic external fun Store_get(__completion: Long, ferrySelf: Long, key: String): Long
+    @JvmStatic external fun Store_delete(__completion: Long, ferrySelf: Long, key: String): Long
     @JvmStatic external fun Store_entries(__completion: Long, ferrySelf: Long): Long
-    @JvmStatic external fun Store_watch(ferrySink: Long, ferryBatch: Int, ferryCredit: Int, ferrySelf: Long, key: ByteArray): Long
+    @JvmStatic external fun Store_watch(ferrySink: Long, ferryBatch: Int, ferryCredit: Int, ferrySelf: Long, key: String): Long
 }

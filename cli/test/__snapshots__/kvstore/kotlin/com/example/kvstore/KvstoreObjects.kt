@@ -46,7 +46,7 @@ class Store internal constructor(
     suspend fun put(key: String, value: String): String? {
         val ferrySelf = this
         try {
-            val raw = ferryCall(FerryNative) { __completion -> FerryNative.Store_put(__completion, ferrySelf.ferryHandle(), key.encodeToByteArray(), value.encodeToByteArray()) }
+            val raw = ferryCall(FerryNative) { __completion -> FerryNative.Store_put(__completion, ferrySelf.ferryHandle(), key, value) }
             if (raw is RustError) throw FerryCodecs.readKvError(raw.reader())
             val r = WireReader(raw as ByteArray)
             val value = (if (r.bool()) r.string() else null)
@@ -67,7 +67,7 @@ class Store internal constructor(
     suspend fun get(key: String): String {
         val ferrySelf = this
         try {
-            val raw = ferryCall(FerryNative) { __completion -> FerryNative.Store_get(__completion, ferrySelf.ferryHandle(), key.encodeToByteArray()) }
+            val raw = ferryCall(FerryNative) { __completion -> FerryNative.Store_get(__completion, ferrySelf.ferryHandle(), key) }
             if (raw is RustError) throw FerryCodecs.readKvError(raw.reader())
             return (raw as ByteArray).decodeToString()
         } finally {
@@ -85,7 +85,7 @@ class Store internal constructor(
     suspend fun delete(key: String): Boolean {
         val ferrySelf = this
         try {
-            val raw = ferryCall(FerryNative) { __completion -> FerryNative.Store_delete(__completion, ferrySelf.ferryHandle(), key.encodeToByteArray()) }
+            val raw = ferryCall(FerryNative) { __completion -> FerryNative.Store_delete(__completion, ferrySelf.ferryHandle(), key) }
             if (raw is RustError) throw FerryCodecs.readKvError(raw.reader())
             return (raw as Long) != 0L
         } finally {
@@ -123,7 +123,7 @@ class Store internal constructor(
      * The Flow throws KvError when Rust yields `Err`, and ends there.
      */
     fun watch(key: String): Flow<String?> {
-        val ferryArg0 = key.encodeToByteArray()
+        val ferryArg0 = key
         return ferryFlow(FerryNative, { ferrySink, ferryBatch, ferryCredit -> FerryNative.Store_watch(ferrySink, ferryBatch, ferryCredit, this@Store.ferryHandle(), ferryArg0) }, { r -> FerryCodecs.readKvError(r) }) { r -> (if (r.bool()) r.string() else null) }
     }
 

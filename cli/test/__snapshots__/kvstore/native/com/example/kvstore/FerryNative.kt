@@ -29,7 +29,7 @@ internal object FerryNative : NativeRuntime, NativeStreams {
             staticCFunction(::ferryCallbackReleaseUpcall).toLong(),
         )
         // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("kvstore", this, Bindings(0x5c73aa9a9fbf5028uL.toLong(), "0.1.0", "0.1.0", 4))
+        NativeLibrary.load("kvstore", this, Bindings(0x75949568593b10f7uL.toLong(), "0.1.0", "0.1.0", 5))
     }
 
     fun ferryFingerprint(): Long = CFace.call(::ferryFree) { __status -> ferry_kvstore_ferryFingerprint(__status) }
@@ -56,11 +56,24 @@ internal object FerryNative : NativeRuntime, NativeStreams {
 
     fun ferryReleaseObject(handle: Long): Boolean = CFace.call(::ferryFree) { __status -> ferry_kvstore_ferryReleaseObject(__status, handle) }
     fun Store_new(): ByteArray = CFace.bytes(CFace.call(::ferryFree) { __status -> ferry_kvstore_Store_new(__status) }, ::ferryFree)
-    fun Store_put(__completion: Long, ferrySelf: Long, key: ByteArray, value: ByteArray): Long = CFace.call(::ferryFree) { __status -> ferry_kvstore_Store_put(__status, __completion, ferrySelf, CFace.ref(key), key.size.toLong(), CFace.ref(value), value.size.toLong()) }
-    fun Store_get(__completion: Long, ferrySelf: Long, key: ByteArray): Long = CFace.call(::ferryFree) { __status -> ferry_kvstore_Store_get(__status, __completion, ferrySelf, CFace.ref(key), key.size.toLong()) }
-    fun Store_delete(__completion: Long, ferrySelf: Long, key: ByteArray): Long = CFace.call(::ferryFree) { __status -> ferry_kvstore_Store_delete(__status, __completion, ferrySelf, CFace.ref(key), key.size.toLong()) }
+    fun Store_put(__completion: Long, ferrySelf: Long, key: String, value: String): Long {
+        val __ferryUtf82 = key.encodeToByteArray()
+        val __ferryUtf83 = value.encodeToByteArray()
+        return CFace.call(::ferryFree) { __status -> ferry_kvstore_Store_put(__status, __completion, ferrySelf, CFace.ref(__ferryUtf82), __ferryUtf82.size.toLong(), CFace.ref(__ferryUtf83), __ferryUtf83.size.toLong()) }
+    }
+    fun Store_get(__completion: Long, ferrySelf: Long, key: String): Long {
+        val __ferryUtf82 = key.encodeToByteArray()
+        return CFace.call(::ferryFree) { __status -> ferry_kvstore_Store_get(__status, __completion, ferrySelf, CFace.ref(__ferryUtf82), __ferryUtf82.size.toLong()) }
+    }
+    fun Store_delete(__completion: Long, ferrySelf: Long, key: String): Long {
+        val __ferryUtf82 = key.encodeToByteArray()
+        return CFace.call(::ferryFree) { __status -> ferry_kvstore_Store_delete(__status, __completion, ferrySelf, CFace.ref(__ferryUtf82), __ferryUtf82.size.toLong()) }
+    }
     fun Store_entries(__completion: Long, ferrySelf: Long): Long = CFace.call(::ferryFree) { __status -> ferry_kvstore_Store_entries(__status, __completion, ferrySelf) }
-    fun Store_watch(ferrySink: Long, ferryBatch: Int, ferryCredit: Int, ferrySelf: Long, key: ByteArray): Long = CFace.call(::ferryFree) { __status -> ferry_kvstore_Store_watch(__status, ferrySink, ferryBatch, ferryCredit, ferrySelf, CFace.ref(key), key.size.toLong()) }
+    fun Store_watch(ferrySink: Long, ferryBatch: Int, ferryCredit: Int, ferrySelf: Long, key: String): Long {
+        val __ferryUtf84 = key.encodeToByteArray()
+        return CFace.call(::ferryFree) { __status -> ferry_kvstore_Store_watch(__status, ferrySink, ferryBatch, ferryCredit, ferrySelf, CFace.ref(__ferryUtf84), __ferryUtf84.size.toLong()) }
+    }
 }
 
 private fun ferryFree(buffer: Long) = ferry_kvstore_ferryFree(null, buffer)
