@@ -66,21 +66,31 @@ describe('codegen: async functions', () => {
     assert.equal(kotlinFunLine(out.kotlinAll, 'slow_add', true), '@JvmStatic external fun slow_add(__completion: Long, a: Long, b: Long): Long');
     const wrapper = kotlinFunBody(out.kotlinAll, 'slowAdd');
     assert.match(wrapper, /^suspend fun slowAdd\(a: Long, b: Long\): Long \{/);
-    assertContains(wrapper, 'ferryCall(FerryNative) { __completion -> FerryNative.slow_add(__completion, a, b) }');
+    // A plain value comes back already typed: the wrapper's only suspending call is its tail.
+    assertContains(wrapper, 'return dev.ferry.ferryCallValue<Long>(FerryNative, dev.ferry.ValueKind.LONG) { __completion -> FerryNative.slow_add(__completion, a, b) }');
   });
 
-  test('floats travel as bits, bool as non-zero', async () => {
+  test('floats travel as bits, bool as non-zero; the runtime converts them for the tail call', async () => {
     const out = await generate('#[ferry::export]\npub async fn half(v: f64) -> f64 { v }\n#[ferry::export]\npub async fn neg(v: bool) -> bool { v }\n#[ferry::export]\npub async fn third(v: f32) -> f32 { v }\n');
     assertContains(out.rust, 'Outcome::Value(__result.to_bits() as i64)');
-    assertContains(kotlinFunBody(out.kotlinAll, 'half'), 'Double.fromBits(raw as Long)');
-    assertContains(kotlinFunBody(out.kotlinAll, 'third'), 'Float.fromBits((raw as Long).toInt())');
-    assertContains(kotlinFunBody(out.kotlinAll, 'neg'), '(raw as Long) != 0L');
+    assertContains(kotlinFunBody(out.kotlinAll, 'half'), 'ferryCallValue<Double>(FerryNative, dev.ferry.ValueKind.DOUBLE)');
+    assertContains(kotlinFunBody(out.kotlinAll, 'third'), 'ferryCallValue<Float>(FerryNative, dev.ferry.ValueKind.FLOAT)');
+    assertContains(kotlinFunBody(out.kotlinAll, 'neg'), 'ferryCallValue<Boolean>(FerryNative, dev.ferry.ValueKind.BOOLEAN)');
+  });
+
+  test('unsigned and fallible plain results keep the raw Long and convert it in the wrapper', async () => {
+    const out = await generate('#[ferry::export]\npub async fn big(v: u32) -> u32 { v }\n#[ferry::export(error)]\npub enum Oops { Bad }\n#[ferry::export]\npub async fn maybe(v: i32) -> Result<i32, Oops> { Ok(v) }\n');
+    const big = kotlinFunBody(out.kotlinAll, 'big');
+    assertContains(big, 'val raw = ferryCall(FerryNative) { __completion -> FerryNative.big(__completion, v.toInt()) }');
+    assertContains(big, 'return (raw as Long).toUInt()');
+    assertContains(kotlinFunBody(out.kotlinAll, 'maybe'), 'val raw = ferryCall(FerryNative)');
   });
 
   test('unit-returning async fn', async () => {
     const out = await generate('#[ferry::export]\npub async fn tick() {}\n');
     assertContains(rustFnBody(out.rust, 'Java_ferry_demo_FerryNative_tick'), 'Outcome::Value(0)');
     assert.match(kotlinFunLine(out.kotlinAll, 'tick'), /^suspend fun tick\(\) \{$/);
+    assertContains(kotlinFunBody(out.kotlinAll, 'tick'), 'return dev.ferry.ferryCallValue<Unit>(FerryNative, dev.ferry.ValueKind.UNIT)');
   });
 
   test('CancellationToken: absent from Kotlin, supplied by the bridge in Rust', async () => {

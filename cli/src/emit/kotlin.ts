@@ -3,7 +3,7 @@
 // exceptions, and the wire codecs matching the Rust side.
 
 import { callbackParam, flowParam, isRegistryParam, registersCallbacks } from '../ir/model.js';
-import type { CrateIr, EnumDecl, Field, FnDecl, RecordDecl, TypeRef, Variant } from '../ir/model.js';
+import type { CrateIr, EnumDecl, Field, FnDecl, Prim, RecordDecl, TypeRef, Variant } from '../ir/model.js';
 import { CODECS_OBJECT, JOURNAL, kotlinIdent, kotlinName, kotlinPropertyName, LIBRARY_OBJECT, NATIVE_OBJECT, screamingSnake, unraw } from '../names.js';
 import { JNI_KOTLIN, kotlinFromBits, USER_KOTLIN, valueAbi, WIRE_METHOD } from './abi.js';
 import { emitCHeader, GENERATOR_VERSION } from './rust.js';
@@ -333,8 +333,28 @@ function asyncValue(t: TypeRef): string[] {
   }
 }
 
+/**
+ * The `dev.ferry.ValueKind` in which the runtime resumes the caller of an infallible async
+ * fn returning `t`, when it can: then the wrapper returns the call's result unchanged (a
+ * tail call, which needs no continuation object of its own). Unsigned values keep the raw
+ * path: they are inline classes, which the runtime cannot box as the caller expects.
+ */
+const VALUE_KIND: Partial<Record<Prim, string>> = {
+  bool: 'BOOLEAN', i8: 'BYTE', i16: 'SHORT', i32: 'INT', i64: 'LONG', f32: 'FLOAT', f64: 'DOUBLE',
+};
+
+function directValueKind(t: TypeRef): string | undefined {
+  const abi = valueAbi(t);
+  if (abi.kind === 'unit') return 'UNIT';
+  return abi.kind === 'prim' ? VALUE_KIND[abi.prim] : undefined;
+}
+
 export function asyncBody(fn: FnDecl, call: string): string[] {
   const t = fn.returns;
+  const direct = t.kind === 'result' ? undefined : directValueKind(t);
+  if (direct !== undefined) {
+    return [`return dev.ferry.ferryCallValue<${kotlinType(t)}>(${NATIVE_OBJECT}, dev.ferry.ValueKind.${direct}) { __completion -> ${call} }`];
+  }
   const lines = [`val raw = ferryCall(${NATIVE_OBJECT}) { __completion -> ${call} }`];
   if (t.kind === 'result') {
     lines.push(`if (raw is RustError) throw ${CODECS_OBJECT}.read${(t.err as { name: string }).name}(raw.reader())`);

@@ -7,7 +7,7 @@
 compile_error!("ferry: this crate is built with panic = \"abort\", so a Rust panic would abort the process instead of reaching Kotlin as RustPanicException. Build with panic = \"unwind\" (the default), or accept aborts with `allow-panic-abort = true` under [package.metadata.ferry] in Cargo.toml and run ferry generate again.");
 
 // The runtime protocol this glue speaks: a `ferry` crate of another release fails here.
-const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<4>();
+const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<5>();
 
 #[doc(hidden)]
 #[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, unused_unsafe, clippy::all)]
@@ -252,6 +252,70 @@ mod __ferry_glue {
     fn __signature_async_u8_inc() {
         type Params = (u8,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::async_u8_inc);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_later_i16() {
+        type Params = (i16,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::later_i16);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_later_i32() {
+        type Params = (i32,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::later_i32);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_later_i64() {
+        type Params = (i64,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::later_i64);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_later_i8() {
+        type Params = (i8,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::later_i8);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_later_f32() {
+        type Params = (f32,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::later_f32);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_later_f64() {
+        type Params = (f64,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::later_f64);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_later_bool() {
+        type Params = (bool,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::later_bool);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_later_unit() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::later_unit);
     }
 
 
@@ -604,7 +668,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0x32646ce9adedb98bu64 as i64
+            0x8ba3c2759437c98du64 as i64
         }
 
         #[no_mangle]
@@ -819,6 +883,101 @@ mod __ferry_glue {
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_u8_inc(arg_v).await;
                     Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_later_1i16<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: i16) -> i64 {
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                let arg_v: i16 = arg_v as i16;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::later_i16(arg_v).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_later_1i32<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: i32) -> i64 {
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                let arg_v: i32 = arg_v as i32;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::later_i32(arg_v).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_later_1i64<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                let arg_v: i64 = arg_v as i64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::later_i64(arg_v).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_later_1i8<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: i8) -> i64 {
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                let arg_v: i8 = arg_v as i8;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::later_i8(arg_v).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_later_1f32<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: f32) -> i64 {
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                let arg_v: f32 = arg_v as f32;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::later_f32(arg_v).await;
+                    Outcome::Value(__result.to_bits() as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_later_1f64<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: f64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                let arg_v: f64 = arg_v as f64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::later_f64(arg_v).await;
+                    Outcome::Value(__result.to_bits() as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_later_1bool<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_v: u8) -> i64 {
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                let arg_v: bool = arg_v != 0;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::later_bool(arg_v).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_later_1unit<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::later_unit().await;
+                    Outcome::Value(0)
                 }))
             })
         }
@@ -1274,7 +1433,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_functions_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0x32646ce9adedb98bu64 as i64
+            0x8ba3c2759437c98du64 as i64
         }
 
         #[no_mangle]
@@ -1514,6 +1673,109 @@ mod __ferry_glue {
                 Ok(face::spawn_call(completion, move |token| async move {
                     let __result = crate::async_u8_inc(arg_v).await;
                     Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_later_i16(__status: *mut i64, completion: i64, arg_v: i16) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                let arg_v: i16 = arg_v as i16;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::later_i16(arg_v).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_later_i32(__status: *mut i64, completion: i64, arg_v: i32) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                let arg_v: i32 = arg_v as i32;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::later_i32(arg_v).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_later_i64(__status: *mut i64, completion: i64, arg_v: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                let arg_v: i64 = arg_v as i64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::later_i64(arg_v).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_later_i8(__status: *mut i64, completion: i64, arg_v: i8) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                let arg_v: i8 = arg_v as i8;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::later_i8(arg_v).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_later_f32(__status: *mut i64, completion: i64, arg_v: f32) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                let arg_v: f32 = arg_v as f32;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::later_f32(arg_v).await;
+                    Outcome::Value(__result.to_bits() as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_later_f64(__status: *mut i64, completion: i64, arg_v: f64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                let arg_v: f64 = arg_v as f64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::later_f64(arg_v).await;
+                    Outcome::Value(__result.to_bits() as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_later_bool(__status: *mut i64, completion: i64, arg_v: u8) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                let arg_v: bool = arg_v != 0;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::later_bool(arg_v).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_later_unit(__status: *mut i64, completion: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::later_unit().await;
+                    Outcome::Value(0)
                 }))
             })
         }

@@ -14,7 +14,7 @@ use crate::cancel::CancellationToken;
 use crate::panics::CatchUnwind;
 use crate::sync::{Mutex, MutexGuard};
 use std::collections::HashMap;
-use std::future::{poll_fn, Future};
+use std::future::Future;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -78,25 +78,38 @@ pub enum Started {
     Running,
 }
 
-/// Removes the call's entry when the task ends, however it ends.
-struct Registered(Option<i64>);
-
-impl Registered {
-    /// Removes the entry now; returns how many other calls are still running (the
-    /// completion batches only when some are: a lone completion goes out at once).
-    fn remove(mut self) -> usize {
-        let id = self.0.take().expect("removed once");
-        let mut calls = calls();
-        calls.remove(&id);
-        calls.len()
-    }
+/// Removes a running call's entry; returns how many other calls are still running (the
+/// completion batches only when some are: a lone completion goes out at once).
+fn unregister(id: i64) -> usize {
+    let mut calls = calls();
+    calls.remove(&id);
+    calls.len()
 }
 
-impl Drop for Registered {
-    fn drop(&mut self) {
-        if let Some(id) = self.0 {
-            calls().remove(&id);
-        }
+/// Everything a call keeps while it runs, in one allocation: the user future (pinned here
+/// from its first poll, which may happen on the caller's thread before the task exists),
+/// its token, its id and how to complete it. The Tokio task holds only a pointer to it
+/// ([`Run`]), so the task's cell stays at Tokio's minimum of 128 bytes: with the future
+/// state of an `async fn` in it (the id, the token, the closure, the drop guards, the
+/// boxed future's pointer) the cell was 256.
+struct Call<Fut, C> {
+    id: i64,
+    token: CancellationToken,
+    /// Taken by the one completion; still here when the task ends without one.
+    complete: Option<C>,
+    /// Structurally pinned: only ever polled in place and dropped with the allocation.
+    future: CatchUnwind<Fut>,
+}
+
+impl<Fut: Future, C> Call<Fut, C> {
+    fn future(self: Pin<&mut Self>) -> Pin<&mut CatchUnwind<Fut>> {
+        // SAFETY: `future` is structurally pinned: never moved out, dropped in place.
+        unsafe { self.map_unchecked_mut(|c| &mut c.future) }
+    }
+
+    fn take_complete(self: Pin<&mut Self>) -> Option<C> {
+        // SAFETY: `complete` is not structurally pinned; nothing else is moved.
+        unsafe { self.get_unchecked_mut() }.complete.take()
     }
 }
 
@@ -108,32 +121,36 @@ impl Drop for Registered {
 /// Whatever user code does (panic in a poll, in a `Drop` of the future's captures, while
 /// encoding the result), the caller gets exactly one outcome: a panic replaces the result,
 /// and the object handles a failed result had registered are released here, in Rust.
-pub fn start<F, Fut>(id: i64, make: F, poll_inline: bool, complete: impl FnOnce(Completed, usize) + Send + 'static) -> Started
+pub fn start<F, Fut, C>(id: i64, make: F, poll_inline: bool, complete: C) -> Started
 where
     F: FnOnce(CancellationToken) -> Fut,
     Fut: Future<Output = Outcome> + Send + 'static,
+    C: FnOnce(Completed, usize) + Send + 'static,
 {
     let token = CancellationToken::new();
-    let mut future = Box::pin(CatchUnwind(make(token.clone())));
+    let future = CatchUnwind(make(token.clone()));
+    let mut call = Box::pin(Call { id, token, complete: Some(complete), future });
     if poll_inline {
         let _context = crate::sync::runtime_context();
         // A real waker, not a no-op one: it relays to the task spawned below, so a future
         // that keeps only the waker of its first poll is still woken.
-        let waker = token.relay_waker();
+        let waker = call.token.relay_waker();
         let mut cx = Context::from_waker(&waker);
-        if let (Poll::Ready(result), handles) = crate::objects::track(|| future.as_mut().poll(&mut cx)) {
-            return Started::Finished(finish(result, handles, future));
+        if let (Poll::Ready(result), handles) = crate::objects::track(|| call.as_mut().future().poll(&mut cx)) {
+            // Never called: the outcome goes back to the caller from here.
+            drop(call.as_mut().take_complete());
+            return Started::Finished(finish(result, handles, call));
         }
     }
-    calls().insert(id, token.clone());
-    crate::sync::spawn(run(id, token, future, complete));
+    calls().insert(id, call.token.clone());
+    crate::sync::spawn(Run(Some(call)));
     Started::Running
 }
 
 /// The outcome of a future that is done, after dropping it: a `Drop` that panics while the
 /// future is dropped turns a result into that panic. A failed call's handles are released.
-fn finish<Fut>(result: Result<Outcome, String>, handles: Vec<i64>, future: Pin<Box<CatchUnwind<Fut>>>) -> Completed {
-    let dropped = crate::panics::catch(move || drop(future));
+fn finish<Fut, C>(result: Result<Outcome, String>, handles: Vec<i64>, call: Pin<Box<Call<Fut, C>>>) -> Completed {
+    let dropped = crate::panics::catch(move || drop(call));
     match (result, dropped) {
         (Ok(outcome), Ok(())) => (outcome, handles),
         (Err(panic), _) | (Ok(_), Err(panic)) => {
@@ -143,76 +160,76 @@ fn finish<Fut>(result: Result<Outcome, String>, handles: Vec<i64>, future: Pin<B
     }
 }
 
-/// Completes the caller if the task ends without doing so (a bug of ours or an unwinding
-/// we did not foresee): the caller then gets a `RustPanicException` instead of waiting
-/// forever. After a cancel the Kotlin side has already resumed and ignores it.
-struct CompleteOnce<C: FnOnce(Completed, usize)>(Option<C>);
+/// A running call's Tokio task: one pointer, `None` once the call ended (its outcome
+/// delivered, or its cancellation seen).
+struct Run<Fut: Future, C: FnOnce(Completed, usize)>(Option<Pin<Box<Call<Fut, C>>>>);
 
-impl<C: FnOnce(Completed, usize)> CompleteOnce<C> {
-    fn complete(mut self, done: Completed, others: usize) {
-        if let Some(c) = self.0.take() {
-            c(done, others);
+impl<Fut, C> Future for Run<Fut, C>
+where
+    Fut: Future<Output = Outcome>,
+    C: FnOnce(Completed, usize),
+{
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // `Run` is `Unpin` (it holds a box), so the call can be taken out of it.
+        let run = self.get_mut();
+        let Some(call) = run.0.as_mut() else { return Poll::Ready(()) };
+        let outcome = if call.token.poll_cancelled(cx) {
+            None
+        } else {
+            match crate::objects::track(|| call.as_mut().future().poll(cx)) {
+                (Poll::Ready(result), handles) => Some((result, handles)),
+                (Poll::Pending, _) => return Poll::Pending,
+            }
+        };
+        let mut call = run.0.take().expect("present above");
+        let (id, complete) = (call.id, call.as_mut().take_complete());
+        match outcome {
+            None => {
+                // Cancelled: Kotlin already resumed the coroutine. The user future is dropped
+                // now; a panic in its `Drop` has no caller left to tell (the hook printed it).
+                let _ = crate::panics::catch(move || drop(call));
+                let others = unregister(id);
+                if crate::runtime::is_stopped() {
+                    // Cancelled by the shutdown, not by Kotlin: the caller still waits.
+                    if let Some(complete) = complete {
+                        complete((Outcome::Cancelled, Vec::new()), others);
+                    }
+                }
+            }
+            Some((result, handles)) => {
+                // The user future is dropped (in `finish`) before the entry is removed: on
+                // completion, `pending()` never reaches 0 while a user `Drop` is still due.
+                let done = finish(result, handles, call);
+                let others = unregister(id);
+                if let Some(complete) = complete {
+                    complete(done, others);
+                }
+            }
         }
-    }
-
-    fn cancelled(mut self) {
-        self.0 = None;
+        Poll::Ready(())
     }
 }
 
-impl<C: FnOnce(Completed, usize)> Drop for CompleteOnce<C> {
+/// A task dropped before its call ended (the runtime shut down, or a bug of ours or an
+/// unwinding we did not foresee): the user future is dropped, the entry removed, and the
+/// caller completed all the same instead of waiting forever: cancelled by a shutdown,
+/// else with a `RustPanicException`. After a cancel the Kotlin side has already resumed
+/// and ignores it.
+impl<Fut: Future, C: FnOnce(Completed, usize)> Drop for Run<Fut, C> {
     fn drop(&mut self) {
-        if let Some(c) = self.0.take() {
-            // A shutdown drops the runtime's tasks: their callers are cancelled, not failed.
+        let Some(mut call) = self.0.take() else { return };
+        let (id, complete) = (call.id, call.as_mut().take_complete());
+        let _ = crate::panics::catch(move || drop(call));
+        calls().remove(&id);
+        if let Some(complete) = complete {
             let outcome = if crate::runtime::is_stopped() {
                 Outcome::Cancelled
             } else {
                 Outcome::Panic("ferry: the call's task ended without a result".into())
             };
-            c((outcome, Vec::new()), 0);
-        }
-    }
-}
-
-async fn run<Fut>(
-    call: i64,
-    token: CancellationToken,
-    mut future: Pin<Box<CatchUnwind<Fut>>>,
-    complete: impl FnOnce(Completed, usize),
-) where
-    Fut: Future<Output = Outcome>,
-{
-    let complete = CompleteOnce(Some(complete));
-    let registered = Registered(Some(call));
-    let outcome = poll_fn(|cx| {
-        if token.poll_cancelled(cx) {
-            return Poll::Ready(None);
-        }
-        match crate::objects::track(|| future.as_mut().poll(cx)) {
-            (Poll::Ready(result), handles) => Poll::Ready(Some((result, handles))),
-            (Poll::Pending, _) => Poll::Pending,
-        }
-    })
-    .await;
-    match outcome {
-        None => {
-            // Cancelled: Kotlin already resumed the coroutine. The user future is dropped
-            // now; a panic in its `Drop` has no caller left to tell (the hook printed it).
-            let _ = crate::panics::catch(move || drop(future));
-            let others = registered.remove();
-            if crate::runtime::is_stopped() {
-                // Cancelled by the shutdown, not by Kotlin: the caller still waits.
-                complete.complete((Outcome::Cancelled, Vec::new()), others);
-            } else {
-                complete.cancelled();
-            }
-        }
-        Some((result, handles)) => {
-            // The user future is dropped (in `finish`) before the entry is removed: on
-            // completion, `pending()` never reaches 0 while a user `Drop` is still due.
-            let done = finish(result, handles, future);
-            let others = registered.remove();
-            complete.complete(done, others);
+            complete((outcome, Vec::new()), 0);
         }
     }
 }
@@ -278,6 +295,24 @@ mod tests {
         }
     }
 
+    /// Tokio's task cell is 128 bytes (its alignment) only while the task's future fits in
+    /// what its header and trailer leave: `Run` must stay one pointer, whatever the call.
+    #[test]
+    fn the_task_of_a_call_is_one_pointer() {
+        fn size_of_run<Fut: Future, C: FnOnce(Completed, usize)>(_: &Fut, _: &C) -> usize {
+            std::mem::size_of::<Run<Fut, C>>()
+        }
+        let future = async {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            Outcome::Value(0)
+        };
+        let (call, deliver) = (7i64, |_: &Completed| true);
+        let complete = move |done: Completed, _| {
+            let _ = (call, deliver(&done));
+        };
+        assert_eq!(size_of_run(&future, &complete), std::mem::size_of::<usize>());
+    }
+
     #[test]
     fn a_future_keeping_its_inline_poll_waker_is_still_woken() {
         let (tx, rx) = mpsc::channel();
@@ -321,6 +356,7 @@ mod loom_tests {
     use crate::sync::{join_spawned, Arc, AtomicBool, Ordering::SeqCst};
     use loom::sync::atomic::{AtomicU8, AtomicUsize};
     use loom::thread;
+    use std::future::poll_fn;
 
     const ID: i64 = (3 << 32) | 7;
     const WAITING: u8 = 0;

@@ -4,9 +4,11 @@
 //! does not await (a blocking loop, `spawn_blocking`, CPU work) takes a token as a
 //! parameter and checks it; the bridge cancels the token before dropping the future.
 //!
-//! One token exists per async call, so it is kept small: a flag, a `Notify` for
-//! `cancelled().await`, and one waker slot for the bridge's own task (which thereby needs
-//! no `Notified` future of its own while it waits).
+//! One token exists per async call, so it is kept small (56 bytes with its `Arc` counts,
+//! one 64-byte allocator chunk): a flag, and under one lock the waker slot of the bridge's
+//! own task (which thereby needs no `Notified` future of its own while it waits) and the
+//! `Notify` of `cancelled().await`, made only when user code first awaits it. Almost no
+//! call awaits `cancelled()`, and an eager `Notify` made every token a 96-byte chunk.
 
 use crate::sync::{AtomicBool, Mutex, Notify, Ordering};
 // std's `Arc` even under loom: `Waker::from` (the relay waker) needs it.
@@ -20,8 +22,22 @@ pub struct CancellationToken(Arc<Inner>);
 #[derive(Default)]
 struct Inner {
     cancelled: AtomicBool,
-    waiters: Notify,
-    task: Mutex<Option<Waker>>,
+    slots: Mutex<Slots>,
+}
+
+#[derive(Default)]
+struct Slots {
+    /// The bridge task's waker ([`CancellationToken::poll_cancelled`]).
+    task: Option<Waker>,
+    /// Wakes the `cancelled()` futures; made by the first of them.
+    waiters: Option<Arc<Notify>>,
+}
+
+impl Inner {
+    fn slots(&self) -> crate::sync::MutexGuard<'_, Slots> {
+        // Every update is a single store or take: a poisoned lock is still consistent.
+        self.slots.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 impl std::fmt::Debug for CancellationToken {
@@ -42,8 +58,12 @@ impl CancellationToken {
 
     /// Completes when the Kotlin caller is cancelled (at once if it already was).
     pub async fn cancelled(&self) {
+        if self.is_cancelled() {
+            return;
+        }
+        let waiters = Arc::clone(self.0.slots().waiters.get_or_insert_with(Default::default));
         loop {
-            let notified = self.0.waiters.notified();
+            let notified = waiters.notified();
             let mut notified = std::pin::pin!(notified);
             // Register before checking the flag, so a cancel in between is not missed.
             notified.as_mut().enable();
@@ -59,8 +79,17 @@ impl CancellationToken {
         if self.0.cancelled.swap(true, Ordering::AcqRel) {
             return;
         }
-        self.0.waiters.notify_waiters();
-        if let Some(waker) = self.0.task.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        // Taken out of the lock: waking may run arbitrary code (never under our lock). A
+        // `cancelled()` that makes the `Notify` after this sees the flag set (it checks it
+        // after `enable()`), so one missing here has nobody to wake.
+        let (task, waiters) = {
+            let mut slots = self.0.slots();
+            (slots.task.take(), slots.waiters.clone())
+        };
+        if let Some(waiters) = waiters {
+            waiters.notify_waiters();
+        }
+        if let Some(waker) = task {
             waker.wake();
         }
     }
@@ -72,7 +101,7 @@ impl CancellationToken {
             return true;
         }
         {
-            let mut slot = self.0.task.lock().unwrap_or_else(|e| e.into_inner());
+            let slot = &mut self.0.slots().task;
             match slot.as_ref() {
                 Some(w) if w.will_wake(cx.waker()) => {}
                 _ => *slot = Some(cx.waker().clone()),
@@ -100,7 +129,7 @@ impl Wake for Inner {
 
     fn wake_by_ref(self: &Arc<Self>) {
         // Cloned out of the lock: waking a task may run arbitrary code (never under our lock).
-        let task = self.task.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let task = self.slots().task.clone();
         if let Some(task) = task {
             task.wake();
         }

@@ -39,6 +39,14 @@ int64_t ferry_fixture_functions_async_f64_neg(int64_t *status, int64_t completio
 int64_t ferry_fixture_functions_async_not(int64_t *status, int64_t completion, bool arg_v);
 int64_t ferry_fixture_functions_async_i8_neg(int64_t *status, int64_t completion, int8_t arg_v);
 int64_t ferry_fixture_functions_async_u8_inc(int64_t *status, int64_t completion, int8_t arg_v);
+int64_t ferry_fixture_functions_later_i16(int64_t *status, int64_t completion, int16_t arg_v);
+int64_t ferry_fixture_functions_later_i32(int64_t *status, int64_t completion, int32_t arg_v);
+int64_t ferry_fixture_functions_later_i64(int64_t *status, int64_t completion, int64_t arg_v);
+int64_t ferry_fixture_functions_later_i8(int64_t *status, int64_t completion, int8_t arg_v);
+int64_t ferry_fixture_functions_later_f32(int64_t *status, int64_t completion, float arg_v);
+int64_t ferry_fixture_functions_later_f64(int64_t *status, int64_t completion, double arg_v);
+int64_t ferry_fixture_functions_later_bool(int64_t *status, int64_t completion, bool arg_v);
+int64_t ferry_fixture_functions_later_unit(int64_t *status, int64_t completion);
 int8_t * ferry_fixture_functions_echo_string(int64_t *status, const int8_t *arg_s_ptr, int64_t arg_s_len);
 int8_t * ferry_fixture_functions_reverse_str(int64_t *status, const int8_t *arg_s_ptr, int64_t arg_s_len);
 int32_t ferry_fixture_functions_char_count(int64_t *status, const int8_t *arg_s_ptr, int64_t arg_s_len);

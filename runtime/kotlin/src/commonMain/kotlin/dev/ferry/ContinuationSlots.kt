@@ -16,14 +16,18 @@ package dev.ferry
  * any lock-free scheme's bookkeeping, and the lock is never held while user code runs.
  */
 internal class ContinuationSlots<C : Any, L : Any>(initialCapacity: Int = 256) {
-    /** What [take] removed: the waiting continuation and the library that owns its call. */
-    class Taken<C, L>(val continuation: C, val library: L)
+    /**
+     * What [take] removed: the waiting continuation, the library that owns its call, and the
+     * kind of value it waits for (what [register] was given).
+     */
+    class Taken<C, L>(val continuation: C, val library: L, val kind: Int)
 
     private val lock = Lock()
     // Arrays of Any because a generic array cannot be created; every store is a C or an L.
     private var continuations = arrayOfNulls<Any>(initialCapacity)
     private var libraries = arrayOfNulls<Any>(initialCapacity)
     private var generations = IntArray(initialCapacity)
+    private var kinds = ByteArray(initialCapacity)
     private var free = IntArray(initialCapacity) { initialCapacity - 1 - it }
     private var freeCount = initialCapacity
     // Outside the lock so the spin heuristic of every call can read it without contention.
@@ -33,11 +37,13 @@ internal class ContinuationSlots<C : Any, L : Any>(initialCapacity: Int = 256) {
         require(initialCapacity > 0) { "initialCapacity must be positive: $initialCapacity" }
     }
 
-    fun register(continuation: C, library: L): Long = synchronized(lock) {
+    /** [kind] (0 to 127) rides along for whoever takes the continuation. */
+    fun register(continuation: C, library: L, kind: Int = 0): Long = synchronized(lock) {
         if (freeCount == 0) grow()
         val slot = free[--freeCount]
         continuations[slot] = continuation
         libraries[slot] = library
+        kinds[slot] = kind.toByte()
         val generation = (generations[slot] + 1) and 0x3FFF_FFFF
         generations[slot] = generation
         waiting.incrementAndGet()
@@ -49,6 +55,7 @@ internal class ContinuationSlots<C : Any, L : Any>(initialCapacity: Int = 256) {
         continuations = continuations.copyOf(old * 2)
         libraries = libraries.copyOf(old * 2)
         generations = generations.copyOf(old * 2)
+        kinds = kinds.copyOf(old * 2)
         free = IntArray(old * 2)
         for (i in 0 until old) free[i] = old * 2 - 1 - i
         freeCount = old
@@ -59,17 +66,23 @@ internal class ContinuationSlots<C : Any, L : Any>(initialCapacity: Int = 256) {
         val slot = liveSlot(id)
         if (slot < 0) return null
         @Suppress("UNCHECKED_CAST")
-        Taken(continuations[slot] as C, libraries[slot] as L).also { free(slot) }
+        Taken(continuations[slot] as C, libraries[slot] as L, kinds[slot].toInt()).also { free(slot) }
     }
 
     /**
      * [take] of the continuations of [count] ids under one lock: the ids are at the even
      * indices of [pairs] (`id, value, id, value, ...`); an id no longer registered is null.
+     * The kind each was registered with goes to [kindsOut].
      */
-    fun takeBatch(pairs: LongArray, count: Int): Array<Any?> = synchronized(lock) {
+    fun takeBatch(pairs: LongArray, count: Int, kindsOut: ByteArray): Array<Any?> = synchronized(lock) {
         Array(count) { i ->
             val slot = liveSlot(pairs[2 * i])
-            if (slot < 0) null else continuations[slot].also { free(slot) }
+            if (slot < 0) {
+                null
+            } else {
+                kindsOut[i] = kinds[slot]
+                continuations[slot].also { free(slot) }
+            }
         }
     }
 

@@ -57,6 +57,42 @@ class CompletionsTest {
     }
 
     @Test
+    fun aValueOfAKindResumesTheCallerAsThatKotlinType() = runBlocking {
+        val library = FakeLibrary()
+        // From the start's return (a tagged value), from an upcall on the calling thread, and
+        // from an upcall on another thread (with the caller suspended).
+        val started: Int = ferryCallValue(library, ValueKind.INT) { _ -> (-5L shl 2) or Completions.INLINE_VALUE }
+        assertEquals(-5, started)
+        val inlineUpcall: Double = ferryCallValue(library, ValueKind.DOUBLE) { id ->
+            Completions.complete(id and Completions.NO_INLINE_POLL.inv(), value or inline, 1.5.toRawBits(), null)
+            0L
+        }
+        assertEquals(1.5, inlineUpcall)
+        val later: Boolean = ferryCallValue(library, ValueKind.BOOLEAN) { id ->
+            launch(Dispatchers.Default) { Completions.complete(id and Completions.NO_INLINE_POLL.inv(), value, 1, null) }
+            1L
+        }
+        assertEquals(true, later)
+        val unit: Unit = ferryCallValue(library, ValueKind.UNIT) { _ -> Completions.INLINE_VALUE }
+        assertEquals(Unit, unit)
+        assertEquals(0, Completions.waitingCount())
+    }
+
+    @Test
+    fun everyValueKindConvertsTheBitsRustSends() {
+        assertEquals(Unit, ValueKind.of(ValueKind.UNIT, 0))
+        assertEquals(false, ValueKind.of(ValueKind.BOOLEAN, 0))
+        assertEquals(true, ValueKind.of(ValueKind.BOOLEAN, 1))
+        assertEquals((-1).toByte(), ValueKind.of(ValueKind.BYTE, -1))
+        assertEquals(Short.MIN_VALUE, ValueKind.of(ValueKind.SHORT, Short.MIN_VALUE.toLong()))
+        assertEquals(Int.MAX_VALUE, ValueKind.of(ValueKind.INT, Int.MAX_VALUE.toLong()))
+        assertEquals(Long.MIN_VALUE, ValueKind.of(ValueKind.LONG, Long.MIN_VALUE))
+        assertEquals(-2.5f, ValueKind.of(ValueKind.FLOAT, (-2.5f).toRawBits().toLong()))
+        assertEquals(Double.MAX_VALUE, ValueKind.of(ValueKind.DOUBLE, Double.MAX_VALUE.toRawBits()))
+        assertEquals(7L, ValueKind.of(ValueKind.RAW, 7))
+    }
+
+    @Test
     fun aCallCompletedFromAnotherThreadResumesTheCaller() = runBlocking {
         val library = FakeLibrary()
         val results = (1..50).map { n ->

@@ -13,7 +13,7 @@ import dev.ferry.NativeFrames
 internal object FerryNative : NativeRuntime, NativeStreams, NativeFrames {
     init {
         // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("ferry_demo", this, Bindings(0x9db9f4bb696549d7uL.toLong(), "0.1.0", "0.1.0", 4))
+        NativeLibrary.load("ferry_demo", this, Bindings(0xf022819d514ec612uL.toLong(), "0.1.0", "0.1.0", 5))
     }
 
     @JvmStatic external fun ferryFingerprint(): Long

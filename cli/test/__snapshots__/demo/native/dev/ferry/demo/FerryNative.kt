@@ -30,7 +30,7 @@ internal object FerryNative : NativeRuntime, NativeStreams, NativeFrames {
             staticCFunction(::ferryCallbackReleaseUpcall).toLong(),
         )
         // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("ferry_demo", this, Bindings(0x9db9f4bb696549d7uL.toLong(), "0.1.0", "0.1.0", 4))
+        NativeLibrary.load("ferry_demo", this, Bindings(0xf022819d514ec612uL.toLong(), "0.1.0", "0.1.0", 5))
     }
 
     fun ferryFingerprint(): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ferryFingerprint(__status) }
