@@ -214,7 +214,9 @@ export function runShrunkFixture({ name, buildDir, kotlinOut, testsDir, jvmArgs 
   const shrunk = Date.now();
 
   step(`${name}: Kotlin tests against the shrunk jar (-Xcheck:jni)`);
-  const r = spawnSync('java', ['-Xcheck:jni', ...jvmArgs, '-jar', consoleLauncher, 'execute',
+  // `ferry.test.shrunk` tells the few tests that read the compiler's own class files (not
+  // behaviour) that those names are obfuscated here.
+  const r = spawnSync('java', ['-Xcheck:jni', '-Dferry.test.shrunk=true', ...jvmArgs, '-jar', consoleLauncher, 'execute',
     '--class-path', shrunkJar, '--scan-class-path', shrunkJar, '--include-classname', '.*',
     '--disable-banner', '--disable-ansi-colors', '--details=testfeed', '--fail-if-no-tests'],
   { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: TEST_RUN_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 256 * 1024 * 1024 });
