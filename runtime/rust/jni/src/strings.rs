@@ -29,29 +29,30 @@ pub fn string_arg(env: &mut JNIEnv, s: &JString) -> Result<String, Throw> {
     unsafe {
         let len = ((**raw).GetStringLength.expect("JNI GetStringLength"))(raw, s.as_raw()).max(0) as usize;
         let region = (**raw).GetStringRegion.expect("JNI GetStringRegion");
-        if len <= STACK_UNITS {
-            let mut units = [0 as jchar; STACK_UNITS];
+        Ok(with_units(len, |units| {
             region(raw, s.as_raw(), 0, len as jsize, units.as_mut_ptr());
-            Ok(utf16_to_string(&units[..len]))
-        } else {
-            let mut units: Vec<jchar> = vec![0; len];
-            region(raw, s.as_raw(), 0, len as jsize, units.as_mut_ptr());
-            Ok(utf16_to_string(&units))
-        }
+            utf16_to_string(units)
+        }))
     }
 }
 
 /// A new `java.lang.String` holding `s`, returned to Kotlin.
 pub fn string_return(env: &mut JNIEnv, s: &str) -> Result<jstring, Throw> {
     // A string never has more UTF-16 units than UTF-8 bytes.
-    if s.len() <= STACK_UNITS {
+    with_units(s.len(), |units| {
+        let n = utf8_to_utf16(s, units);
+        new_string(env, &units[..n])
+    })
+}
+
+/// Runs `f` on a buffer of exactly `len` UTF-16 units: on the stack up to [`STACK_UNITS`],
+/// on the heap beyond.
+fn with_units<R>(len: usize, f: impl FnOnce(&mut [jchar]) -> R) -> R {
+    if len <= STACK_UNITS {
         let mut units = [0 as jchar; STACK_UNITS];
-        let n = utf8_to_utf16(s, &mut units);
-        new_string(env, &units[..n])
+        f(&mut units[..len])
     } else {
-        let mut units: Vec<jchar> = vec![0; s.len()];
-        let n = utf8_to_utf16(s, &mut units);
-        new_string(env, &units[..n])
+        f(&mut vec![0; len])
     }
 }
 
