@@ -41,7 +41,8 @@ export function nativeMember(d: NativeDecl, crateName: string): string {
     return type === 'ByteArray' ? [`CFace.ref(${name})`, `${name}.size.toLong()`] : [name];
   });
   const call = `CFace.call(::ferryFree) { __status -> ${cSymbol(crateName, d.name)}(${['__status', ...args].join(', ')}) }`;
-  const body = d.ret === 'ByteArray' ? `CFace.bytes(${call}, ::ferryFree)` : d.ret === 'String' ? `CFace.bytes(${call}, ::ferryFree).decodeToString()` : call;
+  const bytes = `CFace.bytes(${call}, ::ferryFree)`;
+  const body = d.ret === 'ByteArray' ? bytes : d.ret === 'String' ? `${bytes}.decodeToString()` : call;
   const signature = `    fun ${kotlinIdent(d.name)}(${d.params.join(', ')}): ${d.ret}`;
   if (encoded.length === 0) return `${signature} = ${body}`;
   return `${signature} {\n${encoded.map((l) => `        ${l}\n`).join('')}        return ${body}\n    }`;

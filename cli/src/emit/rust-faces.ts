@@ -40,6 +40,27 @@ function jniResultType(r: Exclude<NativeResult, { kind: 'unit' }>): string {
   }
 }
 
+/** The C face's Rust return type of a non-unit result (a length-prefixed buffer for bytes and strings). */
+function cResultType(r: Exclude<NativeResult, { kind: 'unit' }>): string {
+  switch (r.kind) {
+    case 'prim': return RUST_PRIM[r.prim];
+    case 'memory': return 'i64';
+    case 'string':
+    case 'bytes': return 'face::Buffer';
+  }
+}
+
+/** The same result as the C header spells it. */
+function cHeaderResultType(r: NativeResult): string {
+  switch (r.kind) {
+    case 'unit': return 'void';
+    case 'prim': return C_PRIM[r.prim];
+    case 'memory': return 'int64_t';
+    case 'string':
+    case 'bytes': return 'int8_t *';
+  }
+}
+
 /** Whether a C parameter is a pointer and a length (bytes, and strings as UTF-8). */
 const isCBytes = (p: NativeParam): boolean => p.kind === 'bytes' || p.kind === 'bytes-out' || p.kind === 'string';
 
@@ -86,7 +107,7 @@ export function renderC(e: NativeExport, crateName: string): string {
     if (p.kind === 'buffer') throw new Error('a ByteBuffer parameter has no C form');
     return `${p.name}_ptr: *${p.kind === 'bytes-out' ? 'mut' : 'const'} u8, ${p.name}_len: i64`;
   });
-  const ret = e.result.kind === 'unit' ? '' : ` -> ${e.result.kind === 'prim' ? RUST_PRIM[e.result.prim] : e.result.kind === 'memory' ? 'i64' : 'face::Buffer'}`;
+  const ret = e.result.kind === 'unit' ? '' : ` -> ${cResultType(e.result)}`;
   const bytes = e.params.filter(isCBytes)
     .map((p) => `    let ${p.name} = face::Bytes::new(${p.name}_ptr${p.kind === 'bytes-out' ? ' as *const u8' : ''}, ${p.name}_len);\n`).join('');
   return `#[no_mangle]
@@ -99,6 +120,5 @@ ${bytes}${e.body}
 /** The C declaration of an entry point, for the header cinterop reads. */
 export function cDeclaration(e: NativeExport, crateName: string): string {
   const params = ['int64_t *status', ...e.params.map((p) => (p.kind === 'prim' ? `${C_PRIM[p.prim]} ${p.name}` : `${p.kind === 'bytes-out' ? '' : 'const '}int8_t *${p.name}_ptr, int64_t ${p.name}_len`))];
-  const ret = e.result.kind === 'unit' ? 'void' : e.result.kind === 'prim' ? C_PRIM[e.result.prim] : e.result.kind === 'memory' ? 'int64_t' : 'int8_t *';
-  return `${ret} ${e.symbol ?? cSymbol(crateName, e.name)}(${params.join(', ')});`;
+  return `${cHeaderResultType(e.result)} ${e.symbol ?? cSymbol(crateName, e.name)}(${params.join(', ')});`;
 }
