@@ -12,10 +12,8 @@
 
 use crate::cancel::CancellationToken;
 use crate::panics::CatchUnwind;
-use crate::sync::{Mutex, MutexGuard};
-use std::collections::HashMap;
+use crate::sync::{AtomicUsize, Mutex, MutexGuard, Ordering};
 use std::future::Future;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -24,30 +22,116 @@ crate::sync::model_static! {
     /// own) because Kotlin knows it before the call starts: a cancel can always name the call,
     /// and a cancel that lands once the call is registered reaches it before `Job.cancel()`
     /// returns. Ids are unique while live (a slot plus a generation on the Kotlin side).
-    static CALLS: Mutex<HashMap<i64, CancellationToken, BuildHasherDefault<IdHasher>>> =
-        Mutex::new(HashMap::with_hasher(BuildHasherDefault::new()));
+    static CALLS: Table = Table::new();
 }
 
-fn calls() -> MutexGuard<'static, HashMap<i64, CancellationToken, BuildHasherDefault<IdHasher>>> {
-    // Every update is a single insert or remove, so a poisoned lock is still consistent.
-    CALLS.lock().unwrap_or_else(|e| e.into_inner())
+/// Stripes of the call table: a call's stripe is its slot modulo this, so calls that
+/// start and end on different threads at the same time rarely wait for one another.
+const STRIPES: usize = if cfg!(ferry_loom) { 2 } else { 32 };
+
+/// Entries a stripe keeps by index. The Kotlin side hands out dense slots (the lowest free
+/// one), so this is only reached by an id that is not one of them; such ids, and an id
+/// whose entry is taken by another id (not Kotlin's, whose live ids have distinct slots),
+/// go to the stripe's overflow list, so any id still works, only slower.
+const DENSE_MAX: usize = 1 << 20;
+
+/// The table of running calls, indexed by the slot in the id's low 32 bits (the
+/// generation in the high bits is checked against the entry's id, so a cancel for a
+/// finished call whose slot was reused is a miss). Every update is one entry under one
+/// stripe's lock; `live` counts the entries, so `pending()` takes no lock.
+struct Table {
+    stripes: [Stripe; STRIPES],
+    live: AtomicUsize,
 }
 
-/// Ids are already well spread (slot | generation << 32): one multiply mixes them enough.
+/// A stripe, on a cache line of its own (two threads updating neighbouring stripes would
+/// otherwise contend for the line).
+#[repr(align(64))]
+struct Stripe(Mutex<Entries>);
+
 #[derive(Default)]
-struct IdHasher(u64);
+struct Entries {
+    /// Entry `i` is the call whose slot is `i * STRIPES + stripe`, if any.
+    dense: Vec<Entry>,
+    overflow: Vec<(i64, CancellationToken)>,
+}
 
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+#[derive(Default)]
+struct Entry {
+    /// Meaningful only while `token` is present.
+    id: i64,
+    token: Option<CancellationToken>,
+}
+
+impl Table {
+    #[cfg(not(ferry_loom))]
+    const fn new() -> Self {
+        Table {
+            stripes: [const { Stripe(Mutex::new(Entries { dense: Vec::new(), overflow: Vec::new() })) }; STRIPES],
+            live: AtomicUsize::new(0),
         }
     }
-    fn write_i64(&mut self, id: i64) {
-        self.0 = (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+
+    #[cfg(ferry_loom)]
+    fn new() -> Self {
+        Table { stripes: std::array::from_fn(|_| Stripe(Mutex::new(Entries::default()))), live: AtomicUsize::new(0) }
+    }
+
+    /// The id's stripe, locked, and its index there.
+    fn entries(&self, id: i64) -> (MutexGuard<'_, Entries>, usize) {
+        let slot = id as u32 as usize;
+        // Every update is a single store or take, so a poisoned lock is still consistent.
+        let entries = self.stripes[slot % STRIPES].0.lock().unwrap_or_else(|e| e.into_inner());
+        (entries, slot / STRIPES)
+    }
+
+    fn insert(&self, id: i64, token: CancellationToken) {
+        let (mut entries, at) = self.entries(id);
+        self.live.fetch_add(1, Ordering::Relaxed);
+        if at < DENSE_MAX {
+            if entries.dense.len() <= at {
+                // Amortised growth, as a push.
+                entries.dense.resize_with(at + 1, Entry::default);
+            }
+            let entry = &mut entries.dense[at];
+            if entry.token.is_none() {
+                *entry = Entry { id, token: Some(token) };
+                return;
+            }
+        }
+        entries.overflow.push((id, token));
+    }
+
+    /// Removes the id's entry; its token and how many entries are left, or `None` when the
+    /// id is not in the table (finished, cancelled, never registered, or a stale id).
+    fn remove(&self, id: i64) -> Option<(CancellationToken, usize)> {
+        let (mut entries, at) = self.entries(id);
+        let token = match entries.dense.get_mut(at) {
+            Some(entry) if entry.id == id && entry.token.is_some() => entry.token.take(),
+            _ => {
+                let found = entries.overflow.iter().position(|(other, _)| *other == id);
+                found.map(|at| entries.overflow.swap_remove(at).1)
+            }
+        }?;
+        Some((token, self.live.fetch_sub(1, Ordering::Relaxed) - 1))
+    }
+
+    /// Empties the table; the tokens it held.
+    fn drain(&self) -> Vec<CancellationToken> {
+        let mut tokens = Vec::new();
+        for stripe in &self.stripes {
+            let mut entries = stripe.0.lock().unwrap_or_else(|e| e.into_inner());
+            let Entries { dense, overflow } = &mut *entries;
+            let before = tokens.len();
+            tokens.extend(dense.iter_mut().filter_map(|entry| entry.token.take()));
+            tokens.extend(overflow.drain(..).map(|(_, token)| token));
+            self.live.fetch_sub(tokens.len() - before, Ordering::Relaxed);
+        }
+        tokens
+    }
+
+    fn len(&self) -> usize {
+        self.live.load(Ordering::Relaxed)
     }
 }
 
@@ -81,9 +165,7 @@ pub enum Started {
 /// Removes a running call's entry; returns how many other calls are still running (the
 /// completion batches only when some are: a lone completion goes out at once).
 fn unregister(id: i64) -> usize {
-    let mut calls = calls();
-    calls.remove(&id);
-    calls.len()
+    CALLS.remove(id).map_or(CALLS.len(), |(_, others)| others)
 }
 
 /// Everything a call keeps while it runs, in one allocation: the user future (pinned here
@@ -142,7 +224,7 @@ where
             return Started::Finished(finish(result, handles, call));
         }
     }
-    calls().insert(id, call.token.clone());
+    CALLS.insert(id, call.token.clone());
     crate::sync::spawn(Run(Some(call)));
     Started::Running
 }
@@ -175,12 +257,20 @@ where
         // `Run` is `Unpin` (it holds a box), so the call can be taken out of it.
         let run = self.get_mut();
         let Some(call) = run.0.as_mut() else { return Poll::Ready(()) };
-        let outcome = if call.token.poll_cancelled(cx) {
-            None
-        } else {
+        // The waker is registered only after a poll that leaves the future pending: a call
+        // that finishes on the task's first poll (most do) takes no lock in its token.
+        let outcome = loop {
+            if call.token.begin_poll() {
+                break None;
+            }
             match crate::objects::track(|| call.as_mut().future().poll(cx)) {
-                (Poll::Ready(result), handles) => Some((result, handles)),
-                (Poll::Pending, _) => return Poll::Pending,
+                (Poll::Ready(result), handles) => break Some((result, handles)),
+                (Poll::Pending, _) => match call.token.register_pending(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(true) => break None,
+                    // Woken through the relay before the registration: maybe after the poll.
+                    Poll::Ready(false) => continue,
+                },
             }
         };
         let mut call = run.0.take().expect("present above");
@@ -222,7 +312,7 @@ impl<Fut: Future, C: FnOnce(Completed, usize)> Drop for Run<Fut, C> {
         let Some(mut call) = self.0.take() else { return };
         let (id, complete) = (call.id, call.as_mut().take_complete());
         let _ = crate::panics::catch(move || drop(call));
-        calls().remove(&id);
+        CALLS.remove(id);
         if let Some(complete) = complete {
             let outcome = if crate::runtime::is_stopped() {
                 Outcome::Cancelled
@@ -242,23 +332,22 @@ impl<Fut: Future, C: FnOnce(Completed, usize)> Drop for Run<Fut, C> {
 /// finished or cancelled"). The task then drops the user future at once; the fixtures
 /// prove that drop with counters of their own.
 pub fn cancel(id: i64) {
-    let token = calls().remove(&id);
-    if let Some(token) = token {
+    if let Some((token, _)) = CALLS.remove(id) {
         token.cancel();
     }
 }
 
 /// Cancels every running call (the library is shutting down: see [`crate::runtime`]).
 pub fn cancel_all() {
-    let tokens: Vec<CancellationToken> = calls().drain().map(|(_, token)| token).collect();
-    // Outside the lock: cancelling wakes tasks, which remove nothing more but may run at once.
+    let tokens = CALLS.drain();
+    // Outside the locks: cancelling wakes tasks, which remove nothing more but may run at once.
     for token in tokens {
         token.cancel();
     }
 }
 
 pub fn pending() -> usize {
-    calls().len()
+    CALLS.len()
 }
 
 #[cfg(test)]
@@ -321,6 +410,84 @@ mod tests {
         assert!(matches!(started, Started::Running));
         let outcome = rx.recv_timeout(Duration::from_secs(5)).expect("woken through the relay waker");
         assert!(matches!(outcome, Outcome::Value(42)));
+    }
+
+    fn token() -> CancellationToken {
+        CancellationToken::new()
+    }
+
+    /// The slot (low 32 bits) picks the entry, the whole id must match it: a cancel that
+    /// names a finished call whose slot now holds a newer generation is a miss.
+    #[test]
+    fn the_table_finds_a_call_by_its_slot_and_generation() {
+        let table = Table::new();
+        let (older, newer) = ((1i64 << 32) | 5, (2i64 << 32) | 5);
+        table.insert(newer, token());
+        assert!(table.remove(older).is_none(), "another generation of the slot");
+        assert!(table.remove(7).is_none(), "an empty slot");
+        assert_eq!(table.len(), 1);
+        assert_eq!(table.remove(newer).map(|(_, left)| left), Some(0));
+        assert!(table.remove(newer).is_none(), "removed once");
+        assert_eq!(table.len(), 0);
+    }
+
+    /// Ids that are not Kotlin's dense slots (two live ids sharing a slot, a slot far past
+    /// the dense part) still work, through the stripe's overflow list.
+    #[test]
+    fn ids_sharing_a_slot_or_far_apart_all_get_entries() {
+        let table = Table::new();
+        let ids = [(1i64 << 32) | 5, (2i64 << 32) | 5, (3i64 << 32) | 5, u32::MAX as i64, (DENSE_MAX * STRIPES) as i64, -1];
+        for id in ids {
+            table.insert(id, token());
+        }
+        assert_eq!(table.len(), ids.len());
+        assert!(table.stripes.iter().all(|s| s.0.lock().unwrap().dense.len() <= 6), "far slots are not dense");
+        for (i, id) in ids.into_iter().enumerate().rev() {
+            assert_eq!(table.remove(id).map(|(_, left)| left), Some(i), "{id:#x}");
+        }
+        assert_eq!(table.len(), 0);
+    }
+
+    #[test]
+    fn draining_the_table_returns_every_token_and_empties_it() {
+        let table = Table::new();
+        for slot in 0..100i64 {
+            table.insert((9 << 32) | slot, token());
+        }
+        table.insert((10 << 32) | 3, token());
+        assert_eq!(table.drain().len(), 101);
+        assert_eq!(table.len(), 0);
+        assert!(table.remove((9 << 32) | 3).is_none());
+        table.insert((11 << 32) | 3, token());
+        assert_eq!(table.len(), 1);
+    }
+
+    /// Through the real `start` and `cancel`: a cancel naming an older generation of a
+    /// running call's slot does not reach it; one naming the call cancels its token before
+    /// `cancel` returns, and the task then ends without an upcall.
+    #[test]
+    fn a_cancel_for_another_generation_of_the_slot_is_a_no_op() {
+        let (id, stale) = ((7i64 << 32) | 123_457, (6i64 << 32) | 123_457);
+        let (tx, rx) = mpsc::channel();
+        let seen = Arc::new(std::sync::Mutex::new(None));
+        let make = {
+            let seen = Arc::clone(&seen);
+            move |token: CancellationToken| {
+                *seen.lock().unwrap() = Some(token.clone());
+                async move {
+                    token.cancelled().await;
+                    Outcome::Value(1)
+                }
+            }
+        };
+        let started = start(id, make, false, move |done: Completed, _| tx.send(done.0).unwrap());
+        assert!(matches!(started, Started::Running));
+        let token = seen.lock().unwrap().clone().expect("made");
+        cancel(stale);
+        assert!(!token.is_cancelled(), "a stale id reached the call");
+        cancel(id);
+        assert!(token.is_cancelled(), "cancelled before cancel() returned");
+        assert!(rx.recv_timeout(Duration::from_millis(200)).is_err(), "no upcall after a cancel");
     }
 
     struct PanicsOnDrop;

@@ -33,14 +33,14 @@
 compile_error!("cfg(ferry_loom) is only for `cargo test --lib` (loom is a dev-dependency)");
 
 #[cfg(not(ferry_loom))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 #[cfg(not(ferry_loom))]
 pub(crate) use std::sync::{Arc, Mutex, MutexGuard};
 #[cfg(not(ferry_loom))]
 pub(crate) use tokio::sync::Notify;
 
 #[cfg(ferry_loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 #[cfg(ferry_loom)]
 pub(crate) use loom::sync::{Arc, Mutex, MutexGuard};
 #[cfg(ferry_loom)]
