@@ -336,8 +336,15 @@ private class FrameFlow(private val reader: FrameReader) : Flow<Frame> {
  * for what a kept buffer must not be used for).
  */
 class Frame internal constructor(private val reader: FrameReader, val sequence: Long, val size: Int, internal val slot: Int) : AutoCloseable {
+    /**
+     * Closed through this object. `frames()` releases its frames through the reader instead
+     * (see [FrameReader.isReleased]); this flag keeps a second [close], maybe from another
+     * thread, from consulting the reader's counters at all once the first one released.
+     */
+    private var closed = false
+
     /** Whether the frame was released (or its reader closed): its bytes are no longer readable. */
-    val isReleased: Boolean get() = reader.isReleased(sequence, slot)
+    val isReleased: Boolean get() = closed || reader.isReleased(sequence, slot)
 
     internal fun checkLive() = check(!isReleased) { "ferry: frame $sequence was released" }
 
@@ -375,7 +382,12 @@ class Frame internal constructor(private val reader: FrameReader, val sequence: 
     fun toByteArray(): ByteArray = copyInto(ByteArray(size))
 
     /** Gives the slot back to Rust. Idempotent. */
-    override fun close() = reader.release(sequence, slot)
+    override fun close() {
+        if (!closed) {
+            closed = true
+            reader.release(sequence, slot)
+        }
+    }
 }
 
 /**
