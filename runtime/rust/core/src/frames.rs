@@ -136,8 +136,9 @@ struct Ring {
     /// A Rust side waiting, one per side ([`PRODUCER`], [`CONSUMER`]): a side re-checking
     /// with a stale view may mark itself for a moment, and must never take the other's place.
     waiters: [Waiter; 2],
-    /// A Kotlin side waiting: its sink id (0: none), and how to reach it.
-    kotlin_sink: AtomicI64,
+    /// A Kotlin side waiting: its sink id (0: none), and how to reach it. On its own line: the
+    /// reader writes it when it parks, and the shape fields above are read on every frame.
+    kotlin_sink: Line<AtomicI64>,
     wake: OnceLock<Wake>,
     /// Rust consumer only: released slots that `tail` has not passed yet (out-of-order drops).
     released: Box<[AtomicBool]>,
@@ -199,6 +200,7 @@ impl Ring {
     }
 
     /// Wakes the other side if it waits for the counter of `side` to move.
+    #[inline]
     fn moved(&self, side: usize) {
         let other = &self.waiters[1 - side];
         if other.waiting.load(SeqCst) {
@@ -254,14 +256,14 @@ pub fn ring(slot_size: usize, slot_count: usize) -> (FrameProducer, FrameConsume
         state: Line(AtomicU64::new(0)),
         failure: Mutex::new(None),
         waiters: [Waiter::new(), Waiter::new()],
-        kotlin_sink: AtomicI64::new(0),
+        kotlin_sink: Line(AtomicI64::new(0)),
         wake: OnceLock::new(),
         released: (0..slot_count).map(|_| AtomicBool::new(false)).collect(),
         release_lock: Mutex::new(()),
         handed: AtomicU64::new(0),
     });
     OPEN.fetch_add(1, SeqCst);
-    (FrameProducer { ring: ring.clone(), supervised: false, tail: 0 }, FrameConsumer { ring, next: 0 })
+    (FrameProducer { ring: ring.clone(), supervised: false, tail: 0, index: 0 }, FrameConsumer { ring, next: 0 })
 }
 
 /// Creates a ring and runs `produce` with its producer on ferry's runtime; returns the
@@ -319,6 +321,9 @@ pub struct FrameProducer {
     /// The consumer's `tail` as last read: reread only when the ring looks full, so the
     /// producer touches the consumer's cache line once per lap, not once per frame.
     tail: u64,
+    /// The slot of the next frame (`head % slot_count`), advanced at each publish: a
+    /// division per frame cost about as much as the rest of `publish` (ADR 0009).
+    index: usize,
 }
 
 impl FrameProducer {
@@ -349,12 +354,21 @@ impl FrameProducer {
         (head - *tail < ring.slot_count as u64).then_some(Ok(head))
     }
 
+    /// The slot for frame `seq`, the next one (its address computed once, from [`Self::index`]).
+    #[inline]
+    fn slot_for(&mut self, seq: u64) -> FrameSlot<'_> {
+        debug_assert_eq!(self.index as u64, seq % self.ring.slot_count as u64);
+        // SAFETY: `index` is below slot_count, so the offset is inside the allocation.
+        let data = unsafe { self.ring.mem.add(self.index * self.ring.stride) };
+        FrameSlot { producer: self, seq, data }
+    }
+
     /// Waits for a free slot (the consumer releasing one when the ring is full): lossless
     /// backpressure. `Err(Closed)` once the consumer closed the ring.
     pub async fn reserve(&mut self) -> Result<FrameSlot<'_>, Closed> {
         // A free slot (the common case while the reader keeps up): one check, no `poll_fn`.
         if let Some(free) = Self::free_slot(&self.ring, &mut self.tail) {
-            return free.map(|seq| FrameSlot { producer: self, seq });
+            return free.map(|seq| self.slot_for(seq));
         }
         // A reader only a little behind frees a slot within microseconds: yield to the
         // scheduler a few times before parking, rather than pay a wake-up each way.
@@ -368,7 +382,7 @@ impl FrameProducer {
         }
         let (ring, tail) = (&*self.ring, &mut self.tail);
         let seq = poll_fn(|cx| ring.poll_until(PRODUCER, cx, || Self::free_slot(ring, tail))).await?;
-        Ok(FrameSlot { producer: self, seq })
+        Ok(self.slot_for(seq))
     }
 
     /// A free slot now, or `Ok(None)` when the ring is full.
@@ -376,7 +390,7 @@ impl FrameProducer {
         match Self::free_slot(&self.ring, &mut self.tail) {
             None => Ok(None),
             Some(Err(closed)) => Err(closed),
-            Some(Ok(seq)) => Ok(Some(FrameSlot { producer: self, seq })),
+            Some(Ok(seq)) => Ok(Some(self.slot_for(seq))),
         }
     }
 }
@@ -402,6 +416,8 @@ impl Drop for FrameProducer {
 pub struct FrameSlot<'a> {
     producer: &'a mut FrameProducer,
     seq: u64,
+    /// The slot's first byte (its header).
+    data: *mut u8,
 }
 
 impl FrameSlot<'_> {
@@ -411,10 +427,13 @@ impl FrameSlot<'_> {
     }
 
     /// Hands the first `len` bytes to the consumer (`len` at most the slot size).
+    #[inline]
     pub fn publish(self, len: usize) {
         let ring = &self.producer.ring;
         assert!(len <= ring.slot_size, "ferry: frame length {len} exceeds the slot size {}", ring.slot_size);
-        let slot = ring.slot(self.seq);
+        let slot = self.data;
+        let next = self.producer.index + 1;
+        self.producer.index = if next == ring.slot_count { 0 } else { next };
         // SAFETY: the producer owns this slot until the head store below.
         unsafe {
             std::ptr::copy_nonoverlapping(self.seq.to_le_bytes().as_ptr(), slot, 8);
@@ -427,18 +446,18 @@ impl FrameSlot<'_> {
 
 impl std::ops::Deref for FrameSlot<'_> {
     type Target = [u8];
+    #[inline]
     fn deref(&self) -> &[u8] {
-        let ring = &self.producer.ring;
         // SAFETY: the producer owns the slot (reserved, not yet published).
-        unsafe { std::slice::from_raw_parts(ring.slot(self.seq).add(SLOT_HEADER), ring.slot_size) }
+        unsafe { std::slice::from_raw_parts(self.data.add(SLOT_HEADER), self.producer.ring.slot_size) }
     }
 }
 
 impl std::ops::DerefMut for FrameSlot<'_> {
+    #[inline]
     fn deref_mut(&mut self) -> &mut [u8] {
-        let ring = &self.producer.ring;
         // SAFETY: as in deref; `&mut self` borrows the producer mutably, so one view at a time.
-        unsafe { std::slice::from_raw_parts_mut(ring.slot(self.seq).add(SLOT_HEADER), ring.slot_size) }
+        unsafe { std::slice::from_raw_parts_mut(self.data.add(SLOT_HEADER), self.producer.ring.slot_size) }
     }
 }
 

@@ -181,3 +181,31 @@ fn a_producer_outwaiting_its_spin_on_a_ring_held_by_kotlin_parks_and_the_release
     rt.block_on(producer).unwrap();
     assert!(close(handle));
 }
+
+#[test]
+fn a_reservation_dropped_unpublished_keeps_its_slot_for_the_next_across_laps() {
+    // The producer computes a slot's address from its own index, advanced only by a publish:
+    // a dropped reservation must not move it, and it must wrap with the sequence numbers.
+    block_on(async {
+        let (mut tx, mut rx) = ring(8, 3);
+        for i in 0u64..10 {
+            if i % 3 == 1 {
+                let mut dropped = tx.try_reserve().unwrap().unwrap();
+                assert_eq!(dropped.sequence(), i);
+                dropped[..8].copy_from_slice(&u64::MAX.to_le_bytes());
+            }
+            let mut slot = tx.reserve().await.unwrap();
+            assert_eq!(slot.sequence(), i);
+            slot[..8].copy_from_slice(&i.to_le_bytes());
+            slot.publish(8);
+            let frame = rx.next().await.unwrap();
+            assert_eq!(frame.sequence(), i);
+            assert_eq!(u64::from_le_bytes(frame[..8].try_into().unwrap()), i);
+            // The producer wrote slot `i % 3`, where the consumer reads frame `i`.
+            let mut header = [0u8; 8];
+            // SAFETY: the consumer owns the slot while `frame` is alive.
+            unsafe { std::ptr::copy_nonoverlapping(frame.ring.slot(i), header.as_mut_ptr(), 8) };
+            assert_eq!(u64::from_le_bytes(header), i);
+        }
+    });
+}
