@@ -18,7 +18,7 @@ export const RUNTIME_VERSION = '0.1.0';
  * checks it at compile time, the Kotlin bindings when they load, and it is part of the
  * fingerprint, so both halves of one generation name the same protocol.
  */
-export const RUNTIME_PROTOCOL = 5;
+export const RUNTIME_PROTOCOL = 6;
 
 function typeShape(t: TypeRef): unknown {
   switch (t.kind) {

@@ -7,7 +7,7 @@
 compile_error!("ferry: this crate is built with panic = \"abort\", so a Rust panic would abort the process instead of reaching Kotlin as RustPanicException. Build with panic = \"unwind\" (the default), or accept aborts with `allow-panic-abort = true` under [package.metadata.ferry] in Cargo.toml and run ferry generate again.");
 
 // The runtime protocol this glue speaks: a `ferry` crate of another release fails here.
-const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<5>();
+const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<6>();
 
 #[doc(hidden)]
 #[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, unused_unsafe, clippy::all)]
@@ -593,6 +593,30 @@ mod __ferry_glue {
 
 
     #[allow(dead_code)]
+    fn __signature_hold_first_poll() {
+        type Params = (i64, bool);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::hold_first_poll);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_first_poll_held() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::first_poll_held);
+    }
+
+
+
+    #[allow(dead_code)]
+    fn __signature_release_first_poll() {
+        type Params = ();
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::release_first_poll);
+    }
+
+
+
+    #[allow(dead_code)]
     fn __signature_blocking_until_cancelled() {
         type Params = (::ferry::CancellationToken,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::blocking_until_cancelled);
@@ -668,7 +692,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0x8ba3c2759437c98du64 as i64
+            0x3d86c07b2724f603u64 as i64
         }
 
         #[no_mangle]
@@ -1327,6 +1351,35 @@ mod __ferry_glue {
         }
 
         #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_hold_1first_1poll<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_value: i64, arg_then_wait: u8) -> i64 {
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                let arg_value: i64 = arg_value as i64;
+                let arg_then_wait: bool = arg_then_wait != 0;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::hold_first_poll(arg_value, arg_then_wait).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_first_1poll_1held<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> u8 {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::first_poll_held();
+                Ok(__result as u8)
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_functions_FerryNative_release_1first_1poll<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) {
+            face::sync_call(&mut env, |env| {
+                let __result = crate::release_first_poll();
+                Ok(())
+            })
+        }
+
+        #[no_mangle]
         pub extern "system" fn Java_fixtures_functions_FerryNative_blocking_1until_1cancelled<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64) -> i64 {
             face::sync_call(&mut env, |env| {
                 ::ferry::runtime::ensure_running()?;
@@ -1433,7 +1486,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_functions_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0x8ba3c2759437c98du64 as i64
+            0x3d86c07b2724f603u64 as i64
         }
 
         #[no_mangle]
@@ -2167,6 +2220,38 @@ mod __ferry_glue {
             face::sync_call(&mut env, |env| {
                 let __result = crate::dropped_count();
                 Ok(__result as i64)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_hold_first_poll(__status: *mut i64, completion: i64, arg_value: i64, arg_then_wait: u8) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                let arg_value: i64 = arg_value as i64;
+                let arg_then_wait: bool = arg_then_wait != 0;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::hold_first_poll(arg_value, arg_then_wait).await;
+                    Outcome::Value(__result as i64)
+                }))
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_first_poll_held(__status: *mut i64) -> u8 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::first_poll_held();
+                Ok(__result as u8)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_functions_release_first_poll(__status: *mut i64) {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                let __result = crate::release_first_poll();
+                Ok(())
             })
         }
 

@@ -7,7 +7,7 @@
 compile_error!("ferry: this crate is built with panic = \"abort\", so a Rust panic would abort the process instead of reaching Kotlin as RustPanicException. Build with panic = \"unwind\" (the default), or accept aborts with `allow-panic-abort = true` under [package.metadata.ferry] in Cargo.toml and run ferry generate again.");
 
 // The runtime protocol this glue speaks: a `ferry` crate of another release fails here.
-const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<5>();
+const _: () = ::ferry::__private::if_this_fails_the_ferry_cli_and_the_ferry_crate_differ_in_version::<6>();
 
 #[doc(hidden)]
 #[allow(non_snake_case, unused_mut, unused_variables, unused_braces, unused_imports, unused_unsafe, clippy::all)]
@@ -253,7 +253,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_streams_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0x6113ba2c90bc86a8u64 as i64
+            0x9bfaab00a7fb3867u64 as i64
         }
 
         #[no_mangle]
@@ -594,7 +594,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_streams_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0x6113ba2c90bc86a8u64 as i64
+            0x9bfaab00a7fb3867u64 as i64
         }
 
         #[no_mangle]

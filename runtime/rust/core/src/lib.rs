@@ -45,4 +45,4 @@ pub use error::CallError;
 /// the generator's tests read all three. Generated glue fails to build against a `ferry`
 /// crate of another protocol, and generated Kotlin fails to load on a `dev.ferry` runtime of
 /// another one, so a mixed set can never wait on a completion it cannot read.
-pub const PROTOCOL: u32 = 5;
+pub const PROTOCOL: u32 = 6;

@@ -24,7 +24,7 @@ internal const val FERRY_RUNTIME_VERSION = "0.1.0"
  * The Rust glue is checked against the `ferry` crate when it compiles and carries the
  * number in its fingerprint, so checking the bindings here pairs all four parts.
  */
-const val FERRY_PROTOCOL: Int = 5
+const val FERRY_PROTOCOL: Int = 6
 
 /**
  * The libraries `NativeLibrary.load` has accepted, and the checks it makes on every

@@ -5,9 +5,11 @@ import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.Runnable
+import kotlinx.coroutines.ensureActive
 import kotlinx.coroutines.suspendCancellableCoroutine
 import kotlin.coroutines.Continuation
 import kotlin.coroutines.ContinuationInterceptor
+import kotlin.coroutines.coroutineContext
 import kotlin.coroutines.resume
 
 /** An `Err(e)` from Rust, still encoded: the generated wrapper decodes and throws it. */
@@ -17,9 +19,14 @@ class RustError(val payload: ByteArray) {
 
 /**
  * The continuation registry of the callback-to-suspend adapter. Rust holds only the
- * registry id of a suspended caller (no JNI global reference per call) and completes it
- * with one upcall to [complete]: from a Tokio thread, or from the calling thread itself
- * when the Rust future was already done on its first poll.
+ * registry id of a call (no JNI global reference per call) and completes it with one
+ * upcall to [complete]: from a Tokio thread, or from the calling thread itself when the
+ * Rust future was already done on its first poll.
+ *
+ * A call is registered before it starts, without a continuation ([reserve]); the caller
+ * creates one only if the start does not bring the result back itself, and then attaches
+ * it ([await]). A completion that arrives before the attach is kept in the registry until
+ * then.
  *
  * An id is `generation << 32 | slot`. Slots are reused; the generation makes a late
  * completion for a reused slot (a call cancelled while its result was on the way) miss
@@ -58,22 +65,26 @@ object Completions {
     @JvmField
     val spinNanos: Long = (systemProperty("ferry.spinMicros")?.toLongOrNull() ?: 20L) * 1_000
 
-    /** Continuations waiting for Rust; the slot and generation logic lives there. */
+    /** Calls and their continuations; the slot and generation logic lives there. */
     private val slots = ContinuationSlots<CancellableContinuation<Any?>, NativeRuntime>()
 
+    /** A caller that waits already (tests of the registry itself; [ferryCall] [reserve]s). */
     fun register(continuation: CancellableContinuation<Any?>, library: NativeRuntime): Long =
         slots.register(continuation, library)
 
-    /** [register] of a caller that waits for a plain value of [kind] (see [ValueKind]). */
+    /**
+     * Registers a call about to start, of a caller that waits for a plain value of [kind]
+     * (see [ValueKind]), before it has a continuation: the id to start it with.
+     */
     @PublishedApi
-    internal fun register(continuation: CancellableContinuation<Any?>, library: NativeRuntime, kind: Int): Long =
-        slots.register(continuation, library, kind)
+    internal fun reserve(library: NativeRuntime, kind: Int): Long = slots.reserve(library, kind)
 
-    /** Removes and returns what was registered under [id], if it is still there. */
-    private fun take(id: Long): ContinuationSlots.Taken<CancellableContinuation<Any?>, NativeRuntime>? =
-        slots.take(id)
-
-    fun forget(id: Long) {
+    /**
+     * Frees [id]'s registration: its start threw, or brought the result back itself (then
+     * Rust made no upcall, so nothing was kept there).
+     */
+    @PublishedApi
+    internal fun forget(id: Long) {
         slots.remove(id)
     }
 
@@ -84,39 +95,55 @@ object Completions {
     const val INLINE_VALUE: Long = 2
 
     /**
-     * The caller of [id] got its value from [ferryCall]'s start itself: true if it still
-     * waits (then it is resumed with the value), false if it was cancelled meanwhile.
-     */
-    @PublishedApi
-    internal fun takeInline(id: Long): Boolean = slots.remove(id)
-
-    /**
      * The caller of [id] was cancelled: forget it and cancel its Rust call, which Rust
      * knows by the same id. Runs inside `Job.cancel()`, so a call Rust has registered is
      * cancelled (and no longer pending) when that returns.
      */
     @PublishedApi
     internal fun cancel(id: Long) {
-        val waiting = take(id) ?: return // completed already
-        waiting.library.cancelCall(id)
+        val waiting = slots.take(id) ?: return // completed already
+        waiting.library!!.cancelCall(id)
     }
 
-    /** Continuations still waiting for Rust (for tests of the registry itself). */
+    /** Calls registered and not yet completed: starting, with a completion kept, or waiting. */
     fun waitingCount(): Int = slots.waitingCount()
 
-    @PublishedApi
-    internal fun onlyCallInFlight(): Boolean = slots.waitingCount() <= 1
+    /** Calls whose caller has attached its continuation (see [FerryDiagnostics.suspendedCalls]). */
+    internal fun suspendedCount(): Int = slots.suspendedCount()
+
+    /** Whether the caller asking is the only call registered (its own registration counts). */
+    private fun onlyCallInFlight(): Boolean = slots.waitingCount() <= 1
 
     /**
-     * The short spin of a lone caller: waits up to [spinNanos] for [continuation] to
-     * complete. Not inlined into callers (the bindings inline `ferryCall`), so which spin
-     * hint exists is decided here, once ([SpinHint]: `Thread.onSpinWait` is JDK 9 and
-     * Android API 33; Kotlin/Native has none).
+     * The rest of [ferryCallValue] for a call that did not bring its value back from the
+     * start ([running]: 1 running, 0 done with an upcall that is kept for this caller):
+     * suspends until it completes. A lone caller of a running call first spins up to
+     * [spinNanos] for the completion, still without a continuation. Then the continuation
+     * is attached to the registration: a completion kept meanwhile resumes it at once, on
+     * this thread; otherwise the cancellation handler goes in, and a cancel that came
+     * while the call started (the continuation is then cancelled already) runs it at once,
+     * cancelling the Rust call, which is registered by now.
+     *
+     * Not inlined into callers (the bindings inline `ferryCall`), so which spin hint exists
+     * is decided here, once ([SpinHint]: `Thread.onSpinWait` is JDK 9 and Android API 33;
+     * Kotlin/Native has none).
      */
     @PublishedApi
-    internal fun spinUntilCompleted(continuation: CancellableContinuation<*>) {
-        val deadline = nanoTime() + spinNanos
-        while (!continuation.isCompleted && nanoTime() < deadline) SpinHint.pause()
+    internal suspend fun await(library: NativeRuntime, kind: Int, id: Long, running: Long, onUi: Boolean): Any? {
+        if (running != 0L && !onUi && spinNanos > 0 && onlyCallInFlight()) {
+            // Lone caller: nobody else's completion is kept, so any kept one is most likely
+            // this call's; the attach below finds out.
+            val deadline = nanoTime() + spinNanos
+            while (!slots.anyKept() && nanoTime() < deadline) SpinHint.pause()
+        }
+        return suspendCancellableCoroutine { continuation ->
+            val early = slots.attach(id, continuation)
+            if (early != null) {
+                deliver(continuation, library, kind, early.status, early.value, early.payload, inPlace = true)
+            } else {
+                continuation.invokeOnCancellation { cancel(id) }
+            }
+        }
     }
 
     /**
@@ -132,9 +159,27 @@ object Completions {
      */
     @JvmStatic
     fun complete(id: Long, status: Int, value: Long, payload: ByteArray?): Boolean {
-        val taken = take(id) ?: return false
-        val continuation = taken.continuation
-        val library = taken.library
+        val taken = slots.takeOrKeep(id, status, value, payload) ?: return false
+        // Kept for a caller still starting: it resumes itself when it attaches (`await`).
+        val continuation = taken.continuation ?: return true
+        deliver(continuation, taken.library!!, taken.kind, status, value, payload, inPlace = status and INLINE != 0)
+        return true
+    }
+
+    /**
+     * Resumes [continuation] with the completion `status, value, payload` ([complete]'s
+     * arguments): in place when [inPlace] (the caller's own thread, before it suspends),
+     * else off the runtime thread this runs on.
+     */
+    private fun deliver(
+        continuation: CancellableContinuation<Any?>,
+        library: NativeRuntime,
+        kind: Int,
+        status: Int,
+        value: Long,
+        payload: ByteArray?,
+        inPlace: Boolean,
+    ) {
         var handles: LongArray? = null
         val result: Result<Any?> = try {
             var body = payload
@@ -148,7 +193,7 @@ object Completions {
                 body = bytes.copyOf(start)
             }
             when (status and (INLINE or HANDLES).inv()) {
-                VALUE -> Result.success(ValueKind.of(taken.kind, value))
+                VALUE -> Result.success(ValueKind.of(kind, value))
                 BYTES -> Result.success(body)
                 ERROR -> Result.success(RustError(body!!))
                 PANIC -> Result.failure(RustPanicException(body!!.decodeToString()))
@@ -167,12 +212,11 @@ object Completions {
         } else {
             { continuation.resume(result.getOrNull()) { _ -> releaseQuietly(library, owned) } }
         }
-        if (status and INLINE != 0) {
-            resume() // the caller's own thread, before it suspends
+        if (inPlace) {
+            resume()
         } else {
             resumeOffRuntimeThread(continuation, resume)
         }
-        return true
     }
 
     /**
@@ -189,7 +233,7 @@ object Completions {
         // throw (no memory for the array), nothing was taken and Rust, seeing the
         // exception, completes each call by its own upcall.
         val kinds = ByteArray(count)
-        val taken = slots.takeBatch(pairs, count, kinds)
+        val taken = slots.takeBatch(pairs, count, kinds, VALUE)
         for (i in 0 until count) {
             @Suppress("UNCHECKED_CAST")
             val continuation = taken[i] as CancellableContinuation<Any?>? ?: continue
@@ -284,38 +328,29 @@ suspend inline fun ferryCall(library: NativeRuntime, crossinline start: (Long) -
  * runs; for a call that already completed on the calling thread, 0 (the upcall delivered
  * its outcome) or a small value tagged [Completions.INLINE_VALUE] (`value shl 2 or 2`).
  *
- * A call that fails while starting (a closed object, an argument Rust cannot lift) resumes
- * the caller with that exception rather than throwing out of the suspending block: a
- * continuation that is never resumed would stay attached to its parent Job, retaining
- * memory for as long as a long-lived scope lives.
+ * A call that brings its value back from the start never creates a continuation (nor a
+ * cancellation handler): it returns the value, unless the caller's Job was cancelled
+ * meanwhile (or before), which ends it with that `CancellationException`, as a resume of a
+ * cancelled continuation would. The others suspend in [Completions.await].
+ *
+ * A call that fails while starting (a closed object, an argument Rust cannot lift) throws
+ * that exception, its registration freed.
  */
-@Suppress("UNCHECKED_CAST") // the caller states [T] with [kind]: the value resumed is a T
-suspend inline fun <T> ferryCallValue(library: NativeRuntime, kind: Int, crossinline start: (Long) -> Long): T =
-    suspendCancellableCoroutine<Any?> { continuation ->
-        val onUi = InlinePolling.onUiThread(continuation.context)
-        val id = Completions.register(continuation, library, kind)
-        // Installed before the call starts: a cancel at any later moment cancels the Rust
-        // call by its id before `cancel()` returns.
-        continuation.invokeOnCancellation { Completions.cancel(id) }
-        val running = try {
-            start(if (Completions.inlineFirstPoll && !onUi) id else id or Completions.NO_INLINE_POLL)
-        } catch (t: Throwable) {
-            Completions.forget(id)
-            // Not yet resumed unless cancelled meanwhile (then the exception has no taker).
-            if (!continuation.isCompleted) continuation.resumeWith(Result.failure(t))
-            return@suspendCancellableCoroutine
-        }
-        if (running and 3L == Completions.INLINE_VALUE) {
-            // Done on the first poll with a plain value: resumed here, before suspending,
-            // unless a cancel took the caller meanwhile.
-            if (Completions.takeInline(id)) continuation.resume(ValueKind.of(kind, running shr 2))
-        } else if (running != 0L) {
-            if (continuation.isCancelled) {
-                // Cancelled while starting: the handler may have run before Rust registered
-                // the call, so cancel once more now that it surely has (a repeat is a no-op).
-                library.cancelCall(id)
-            } else if (!onUi && Completions.spinNanos > 0 && Completions.onlyCallInFlight()) {
-                Completions.spinUntilCompleted(continuation)
-            }
-        }
-    } as T
+@Suppress("UNCHECKED_CAST") // the caller states [T] with [kind]: the value returned is a T
+suspend inline fun <T> ferryCallValue(library: NativeRuntime, kind: Int, crossinline start: (Long) -> Long): T {
+    val context = coroutineContext
+    val onUi = InlinePolling.onUiThread(context)
+    val id = Completions.reserve(library, kind)
+    val running = try {
+        start(if (Completions.inlineFirstPoll && !onUi) id else id or Completions.NO_INLINE_POLL)
+    } catch (t: Throwable) {
+        Completions.forget(id)
+        throw t
+    }
+    if (running and 3L == Completions.INLINE_VALUE) {
+        Completions.forget(id)
+        context.ensureActive()
+        return ValueKind.of(kind, running shr 2) as T
+    }
+    return Completions.await(library, kind, id, running, onUi) as T
+}

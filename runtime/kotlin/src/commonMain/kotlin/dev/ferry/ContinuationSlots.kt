@@ -12,36 +12,57 @@ package dev.ferry
  * fresh slots are handed out in ascending order, so a steady load keeps touching the
  * same few slots.
  *
+ * A slot is free, or holds one of three things: a call that is starting (reserved by
+ * [reserve] before the caller has a continuation: most calls complete while starting and
+ * never get one), a completion that came while its call was starting ([Early], kept until
+ * the caller [attach]es), or the continuation of a caller that waits.
+ *
  * One lock guards the table: register and take are a few array stores each, shorter than
  * any lock-free scheme's bookkeeping, and the lock is never held while user code runs.
  */
 internal class ContinuationSlots<C : Any, L : Any>(initialCapacity: Int = 256) {
     /**
      * What [take] removed: the waiting continuation, the library that owns its call, and the
-     * kind of value it waits for (what [register] was given).
+     * kind of value it waits for (what [register] was given). [continuation] is null for
+     * [takeOrKeep]'s answer "kept for a caller still starting".
      */
-    class Taken<C, L>(val continuation: C, val library: L, val kind: Int)
+    class Taken<C, L>(val continuation: C?, val library: L?, val kind: Int)
+
+    /** A completion (what `Completions.complete` was given) for a caller still starting. */
+    class Early(val status: Int, val value: Long, val payload: ByteArray?)
 
     private val lock = Lock()
-    // Arrays of Any because a generic array cannot be created; every store is a C or an L.
-    private var continuations = arrayOfNulls<Any>(initialCapacity)
+    // Per slot: null (free), STARTING, an Early, or a C. Arrays of Any because a generic
+    // array cannot be created; every store is one of those, or an L.
+    private var states = arrayOfNulls<Any>(initialCapacity)
     private var libraries = arrayOfNulls<Any>(initialCapacity)
     private var generations = IntArray(initialCapacity)
     private var kinds = ByteArray(initialCapacity)
     private var free = IntArray(initialCapacity) { initialCapacity - 1 - it }
     private var freeCount = initialCapacity
-    // Outside the lock so the spin heuristic of every call can read it without contention.
+    // Outside the lock so the spin heuristic of every call can read them without contention.
     private val waiting = AtomicInteger()
+    private val kept = AtomicInteger()
+    private val suspended = AtomicInteger()
 
     init {
         require(initialCapacity > 0) { "initialCapacity must be positive: $initialCapacity" }
     }
 
-    /** [kind] (0 to 127) rides along for whoever takes the continuation. */
-    fun register(continuation: C, library: L, kind: Int = 0): Long = synchronized(lock) {
+    /** A waiting [continuation]; [kind] (0 to 127) rides along for whoever takes it. */
+    fun register(continuation: C, library: L, kind: Int = 0): Long =
+        store(continuation, library, kind).also { suspended.incrementAndGet() }
+
+    /**
+     * A call about to start, with no continuation yet: a completion for it is kept until
+     * [attach]; [remove] frees it when the start itself brought the result.
+     */
+    fun reserve(library: L, kind: Int = 0): Long = store(STARTING, library, kind)
+
+    private fun store(state: Any, library: L, kind: Int): Long = synchronized(lock) {
         if (freeCount == 0) grow()
         val slot = free[--freeCount]
-        continuations[slot] = continuation
+        states[slot] = state
         libraries[slot] = library
         kinds[slot] = kind.toByte()
         val generation = (generations[slot] + 1) and 0x3FFF_FFFF
@@ -51,8 +72,8 @@ internal class ContinuationSlots<C : Any, L : Any>(initialCapacity: Int = 256) {
     }
 
     private fun grow() {
-        val old = continuations.size
-        continuations = continuations.copyOf(old * 2)
+        val old = states.size
+        states = states.copyOf(old * 2)
         libraries = libraries.copyOf(old * 2)
         generations = generations.copyOf(old * 2)
         kinds = kinds.copyOf(old * 2)
@@ -61,32 +82,88 @@ internal class ContinuationSlots<C : Any, L : Any>(initialCapacity: Int = 256) {
         freeCount = old
     }
 
-    /** Removes and returns what was registered under [id], if it is still there. */
+    /**
+     * Gives the reserved call [id] its [continuation]. Returns null when it now waits, or
+     * the completion that came meanwhile (the slot is then free and the caller resumes at
+     * once). Only the caller that reserved [id] attaches, once: anything else is a bug.
+     */
+    fun attach(id: Long, continuation: C): Early? = synchronized(lock) {
+        val slot = liveSlot(id)
+        val state = if (slot < 0) null else states[slot]
+        when {
+            state === STARTING -> {
+                states[slot] = continuation
+                suspended.incrementAndGet()
+                null
+            }
+            state is Early -> {
+                free(slot)
+                state
+            }
+            else -> throw IllegalStateException("ferry: call $id attached while not starting")
+        }
+    }
+
+    /** Removes and returns the continuation waiting under [id], if one still does. */
     fun take(id: Long): Taken<C, L>? = synchronized(lock) {
         val slot = liveSlot(id)
-        if (slot < 0) return null
-        @Suppress("UNCHECKED_CAST")
-        Taken(continuations[slot] as C, libraries[slot] as L, kinds[slot].toInt()).also { free(slot) }
+        if (slot < 0 || states[slot] === STARTING || states[slot] is Early) return null
+        taken(slot)
+    }
+
+    /**
+     * The completion of [id]: removes and returns its waiting continuation, or, if the
+     * call is still starting, keeps the completion for [attach] and returns [KEPT]. Null
+     * when there is nobody to take it (the id is stale, or already completed).
+     */
+    fun takeOrKeep(id: Long, status: Int, value: Long, payload: ByteArray?): Taken<C, L>? = synchronized(lock) {
+        val slot = liveSlot(id)
+        if (slot < 0 || states[slot] is Early) return null
+        if (states[slot] === STARTING) {
+            keep(slot, Early(status, value, payload))
+            @Suppress("UNCHECKED_CAST")
+            return KEPT as Taken<C, L>
+        }
+        taken(slot)
+    }
+
+    @Suppress("UNCHECKED_CAST")
+    private fun taken(slot: Int): Taken<C, L> =
+        Taken(states[slot] as C, libraries[slot] as L, kinds[slot].toInt()).also { free(slot) }
+
+    private fun keep(slot: Int, early: Early) {
+        states[slot] = early
+        kept.incrementAndGet()
     }
 
     /**
      * [take] of the continuations of [count] ids under one lock: the ids are at the even
-     * indices of [pairs] (`id, value, id, value, ...`); an id no longer registered is null.
-     * The kind each was registered with goes to [kindsOut].
+     * indices of [pairs] (`id, value, id, value, ...`); an id no longer registered is null,
+     * and so is one still starting, whose value is kept for [attach] as an [Early] of
+     * [valueStatus]. The kind each was registered with goes to [kindsOut].
      */
-    fun takeBatch(pairs: LongArray, count: Int, kindsOut: ByteArray): Array<Any?> = synchronized(lock) {
+    fun takeBatch(pairs: LongArray, count: Int, kindsOut: ByteArray, valueStatus: Int): Array<Any?> = synchronized(lock) {
         Array(count) { i ->
             val slot = liveSlot(pairs[2 * i])
-            if (slot < 0) {
-                null
-            } else {
-                kindsOut[i] = kinds[slot]
-                continuations[slot].also { free(slot) }
+            val state = if (slot < 0) null else states[slot]
+            when {
+                state == null || state is Early -> null
+                state === STARTING -> {
+                    keep(slot, Early(valueStatus, pairs[2 * i + 1], null))
+                    null
+                }
+                else -> {
+                    kindsOut[i] = kinds[slot]
+                    state.also { free(slot) }
+                }
             }
         }
     }
 
-    /** Removes what was registered under [id]; true if it was still there. [take] without the result. */
+    /**
+     * Removes whatever is registered under [id]: true if something still was. A kept
+     * [Early] is dropped with it, so only its own caller removes a call that may have one.
+     */
     fun remove(id: Long): Boolean = synchronized(lock) {
         val slot = liveSlot(id)
         if (slot >= 0) free(slot)
@@ -96,18 +173,31 @@ internal class ContinuationSlots<C : Any, L : Any>(initialCapacity: Int = 256) {
     /** The slot of [id] if that registration is still there, else -1. Under the lock. */
     private fun liveSlot(id: Long): Int {
         val slot = (id and 0xFFFF_FFFFL).toInt()
-        if (slot < 0 || slot >= continuations.size || generations[slot].toLong() != (id ushr 32)) return -1
-        return if (continuations[slot] == null) -1 else slot
+        if (slot < 0 || slot >= states.size || generations[slot].toLong() != (id ushr 32)) return -1
+        return if (states[slot] == null) -1 else slot
     }
 
     /** Frees a live slot. Under the lock. */
     private fun free(slot: Int) {
-        continuations[slot] = null
+        val state = states[slot]
+        if (state is Early) kept.decrementAndGet() else if (state !== STARTING) suspended.decrementAndGet()
+        states[slot] = null
         libraries[slot] = null
         free[freeCount++] = slot
         waiting.decrementAndGet()
     }
 
-    /** Registrations not yet taken. */
+    /** Registrations not yet taken: starting, kept or waiting. */
     fun waitingCount(): Int = waiting.get()
+
+    /** Registrations with a continuation attached: callers suspended (or about to be). */
+    fun suspendedCount(): Int = suspended.get()
+
+    /** Whether some completion waits for its caller to [attach] (read without the lock). */
+    fun anyKept(): Boolean = kept.get() > 0
+
+    companion object {
+        private val STARTING = Any()
+        private val KEPT = Taken<Any, Any>(null, null, 0)
+    }
 }

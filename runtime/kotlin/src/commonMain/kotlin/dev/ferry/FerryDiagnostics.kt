@@ -17,6 +17,17 @@ object FerryDiagnostics {
     @JvmStatic
     fun pendingCalls(): Long = Libraries.runtimes.sumOf { it.pendingCalls() }
 
+    /**
+     * Async calls whose caller is suspended, waiting for Rust. A call counts in
+     * [pendingCalls] from inside its start (Rust registers it there) but here only once its
+     * caller has suspended: a call done on its first poll never does, and a running one
+     * does just after the start returns (after the lone caller's short spin). From then on
+     * a `cancel()` of the caller cancels the Rust call before it returns; a cancel that
+     * comes earlier reaches the call when the caller suspends.
+     */
+    @JvmStatic
+    fun suspendedCalls(): Long = Completions.suspendedCount().toLong()
+
     /** Rust streams backing a Flow that has neither ended nor been cancelled. */
     @JvmStatic
     fun openStreams(): Long = Libraries.runtimes.sumOf { it.openStreams() }

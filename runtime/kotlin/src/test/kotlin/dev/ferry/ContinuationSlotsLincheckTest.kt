@@ -12,10 +12,11 @@ import java.util.concurrent.atomic.AtomicInteger
 import kotlin.test.Test
 
 /**
- * Lincheck model of [ContinuationSlots], the registry [Completions] keeps its suspended
- * callers in. Each scenario runs a few registers, completions, cancellations and counts on
- * 2-3 threads against a fresh table, and every result must match some sequential run of
- * [SequentialRegistry]: a plain map keyed by id.
+ * Lincheck model of [ContinuationSlots], the registry [Completions] keeps its calls in.
+ * Each scenario runs a few registers, reservations (a call starting, no continuation yet),
+ * attaches, completions, cancellations and counts on 2-3 threads against a fresh table, and
+ * every result must match some sequential run of [SequentialRegistry]: a map keyed by id
+ * whose entries are starting, kept (completed before the attach) or waiting.
  *
  * Operations address a registration by `slot` and `generation` drawn from small ranges
  * (see [ContinuationSlotsLincheckTest.id]), so scenarios mix live ids, stale ids (a slot
@@ -26,6 +27,7 @@ import kotlin.test.Test
 @Param(name = "label", gen = IntGen::class, conf = "0:3")
 @Param(name = "slot", gen = IntGen::class, conf = "0:2")
 @Param(name = "generation", gen = IntGen::class, conf = "1:3")
+@Param(name = "value", gen = IntGen::class, conf = "10:12")
 class ContinuationSlotsLincheckTest {
     /**
      * Stands for a suspended caller. [resumes] counts how often the registry handed it out:
@@ -54,16 +56,53 @@ class ContinuationSlotsLincheckTest {
     fun register(@Param(name = "label") label: Int): Long =
         slots.register(FakeContinuation(label), FakeLibrary(label))
 
+    /** [Completions.reserve]: a call about to start; returns the id Rust would be given. */
+    @Operation
+    fun reserve(@Param(name = "label") label: Int): Long = slots.reserve(FakeLibrary(label))
+
     /**
-     * [Completions.complete] by id: the label of the caller it resumed, or [MISSED] when the
-     * id is stale, unknown or already taken (Rust then releases the result).
+     * [Completions.await]'s attach by id, with a continuation labelled [label]: [WAITING]
+     * when it now waits, the value of the completion kept meanwhile (the slot is then
+     * free), or [NOT_STARTING] for an id that is not starting (the table throws: only the
+     * caller that reserved an id attaches, once).
      */
     @Operation
-    fun complete(@Param(name = "slot") slot: Int, @Param(name = "generation") generation: Int): Int {
-        val taken = slots.take(id(slot, generation)) ?: return MISSED
-        check(taken.library.label == taken.continuation.label) { "continuation and library of different calls" }
-        return taken.continuation.resumeOnce()
+    fun attach(@Param(name = "slot") slot: Int, @Param(name = "generation") generation: Int, @Param(name = "label") label: Int): Int {
+        val early = try {
+            slots.attach(id(slot, generation), FakeContinuation(label)) ?: return WAITING
+        } catch (_: IllegalStateException) {
+            return NOT_STARTING
+        }
+        return early.value.toInt()
     }
+
+    /**
+     * [Completions.complete] by id with [value]: the label of the caller it resumed, [KEPT]
+     * when the call was still starting (the value waits for the attach), or [MISSED] when
+     * the id is stale, unknown or already completed (Rust then releases the result).
+     */
+    @Operation
+    fun complete(@Param(name = "slot") slot: Int, @Param(name = "generation") generation: Int, @Param(name = "value") value: Int): Int {
+        val taken = slots.takeOrKeep(id(slot, generation), 0, value.toLong(), null) ?: return MISSED
+        val continuation = taken.continuation ?: return KEPT
+        checkNotNull(taken.library) { "a continuation taken without its library" }
+        return continuation.resumeOnce()
+    }
+
+    /**
+     * [Completions.completeBatch] of two ids with [value]: their [complete] results as
+     * `first * 100 + second`, offset so [MISSED] and [KEPT] stay distinct.
+     */
+    @Operation
+    fun completeBatch(@Param(name = "slot") slot: Int, @Param(name = "generation") generation: Int, @Param(name = "value") value: Int): Int {
+        val pairs = longArrayOf(id(slot, generation), value.toLong(), id((slot + 1) % 3, generation), value.toLong())
+        val taken = slots.takeBatch(pairs, 2, ByteArray(2), 0)
+        // Null stands for "missed or kept": the state a kept value leaves is checked by
+        // the operations after it (an attach gets the value, a second completion misses).
+        return batchCode(taken[0]) * 100 + batchCode(taken[1])
+    }
+
+    private fun batchCode(taken: Any?): Int = if (taken == null) BATCH_NONE else (taken as FakeContinuation).resumeOnce()
 
     /**
      * [Completions.cancel] by id: the label of the caller whose Rust call it cancelled, or
@@ -73,17 +112,21 @@ class ContinuationSlotsLincheckTest {
     @Operation
     fun cancel(@Param(name = "slot") slot: Int, @Param(name = "generation") generation: Int): Int {
         val taken = slots.take(id(slot, generation)) ?: return MISSED
-        taken.library.cancelCall()
-        return taken.continuation.resumeOnce()
+        taken.library!!.cancelCall()
+        return taken.continuation!!.resumeOnce()
     }
 
     /**
-     * [Completions.takeInline] by id: the call returned its value from the start itself;
-     * true when the caller still waited (it is then resumed), false when a cancel took it.
+     * [Completions.forget] by id: the call returned its value from the start itself (or
+     * threw); true when its registration was still there.
      */
     @Operation
-    fun completeInline(@Param(name = "slot") slot: Int, @Param(name = "generation") generation: Int): Boolean =
+    fun forget(@Param(name = "slot") slot: Int, @Param(name = "generation") generation: Int): Boolean =
         slots.remove(id(slot, generation))
+
+    /** Whether a completion is kept for an attach (the lone caller's spin reads this). */
+    @Operation
+    fun anyKept(): Boolean = slots.anyKept()
 
     @Operation
     fun waitingCount(): Int = slots.waitingCount()
@@ -94,24 +137,43 @@ class ContinuationSlotsLincheckTest {
         .actorsBefore(3)
         .actorsAfter(2)
         .sequentialSpecification(SequentialRegistry::class.java)
+        // A completion racing the attach of a call that is starting: whichever comes first,
+        // the value reaches the caller exactly once (kept and returned by the attach, or
+        // handed out with the continuation), and a stale batch entry misses.
+        .addCustomScenario {
+            initial {
+                actor(ContinuationSlotsLincheckTest::reserve, 0)
+            }
+            parallel {
+                thread { actor(ContinuationSlotsLincheckTest::attach, 0, 1, 3) }
+                thread { actor(ContinuationSlotsLincheckTest::complete, 0, 1, 11) }
+                thread {
+                    actor(ContinuationSlotsLincheckTest::completeBatch, 0, 1, 12)
+                    actor(ContinuationSlotsLincheckTest::anyKept)
+                }
+            }
+            post {
+                actor(ContinuationSlotsLincheckTest::waitingCount)
+            }
+        }
         // Always check the stale-completion race, whatever the random scenarios draw:
         // slot 0 is freed before the parallel part, then re-registered (generation 2)
         // while its old id (generation 1) is completed and the new one cancelled.
         .addCustomScenario {
             initial {
                 actor(ContinuationSlotsLincheckTest::register, 0)
-                actor(ContinuationSlotsLincheckTest::complete, 0, 1)
+                actor(ContinuationSlotsLincheckTest::complete, 0, 1, 10)
             }
             parallel {
                 thread { actor(ContinuationSlotsLincheckTest::register, 1) }
                 thread {
-                    actor(ContinuationSlotsLincheckTest::complete, 0, 1)
+                    actor(ContinuationSlotsLincheckTest::complete, 0, 1, 10)
                     actor(ContinuationSlotsLincheckTest::cancel, 0, 2)
                 }
                 thread { actor(ContinuationSlotsLincheckTest::waitingCount) }
             }
             post {
-                actor(ContinuationSlotsLincheckTest::complete, 0, 2)
+                actor(ContinuationSlotsLincheckTest::complete, 0, 2, 10)
                 actor(ContinuationSlotsLincheckTest::waitingCount)
             }
         }
@@ -142,6 +204,10 @@ class ContinuationSlotsLincheckTest {
 
     companion object {
         const val MISSED = -1
+        const val KEPT = -2
+        const val WAITING = -3
+        const val NOT_STARTING = -4
+        const val BATCH_NONE = 99
 
         fun id(slot: Int, generation: Int): Long = (generation.toLong() shl 32) or slot.toLong()
     }
@@ -150,36 +216,94 @@ class ContinuationSlotsLincheckTest {
 /**
  * The sequential specification: registrations in a map keyed by id. It issues ids the way
  * [ContinuationSlots] documents: `generation << 32 | slot`, the most recently freed slot
- * first, else the next fresh one, and each reuse of a slot one generation later. A take
- * finds only the exact id, so a stale id never reaches the newer registration of its slot,
- * and each registration is taken at most once.
+ * first, else the next fresh one, and each reuse of a slot one generation later. An entry
+ * is starting (a label for its library), kept (a completion's value, waiting for the
+ * attach) or waiting (a continuation's label). Lookups find only the exact id, so a stale
+ * id never reaches the newer registration of its slot, and each continuation and each kept
+ * value is handed out at most once.
  */
 class SequentialRegistry {
-    private val waiting = HashMap<Long, Int>()
+    private sealed class Entry {
+        object Starting : Entry()
+        class Kept(val value: Int) : Entry()
+        class Waiting(val label: Int) : Entry()
+    }
+
+    private val entries = HashMap<Long, Entry>()
     private val lastGeneration = HashMap<Int, Int>()
     private val freed = ArrayDeque<Int>()
     private var nextFresh = 0
 
-    fun register(label: Int): Long {
+    fun register(label: Int): Long = store(Entry.Waiting(label))
+
+    fun reserve(label: Int): Long = store(Entry.Starting)
+
+    private fun store(entry: Entry): Long {
         val slot = freed.removeLastOrNull() ?: nextFresh++
         val generation = (lastGeneration[slot] ?: 0) + 1
         lastGeneration[slot] = generation
         val id = ContinuationSlotsLincheckTest.id(slot, generation)
-        waiting[id] = label
+        entries[id] = entry
         return id
     }
 
-    fun complete(slot: Int, generation: Int): Int = take(slot, generation)
+    fun attach(slot: Int, generation: Int, label: Int): Int {
+        val id = ContinuationSlotsLincheckTest.id(slot, generation)
+        return when (val entry = entries[id]) {
+            Entry.Starting -> {
+                entries[id] = Entry.Waiting(label)
+                ContinuationSlotsLincheckTest.WAITING
+            }
+            is Entry.Kept -> {
+                free(id)
+                entry.value
+            }
+            else -> ContinuationSlotsLincheckTest.NOT_STARTING
+        }
+    }
 
-    fun cancel(slot: Int, generation: Int): Int = take(slot, generation)
+    fun complete(slot: Int, generation: Int, value: Int): Int {
+        val id = ContinuationSlotsLincheckTest.id(slot, generation)
+        return when (val entry = entries[id]) {
+            Entry.Starting -> {
+                entries[id] = Entry.Kept(value)
+                ContinuationSlotsLincheckTest.KEPT
+            }
+            is Entry.Waiting -> {
+                free(id)
+                entry.label
+            }
+            else -> ContinuationSlotsLincheckTest.MISSED
+        }
+    }
 
-    fun completeInline(slot: Int, generation: Int): Boolean = take(slot, generation) != ContinuationSlotsLincheckTest.MISSED
+    fun completeBatch(slot: Int, generation: Int, value: Int): Int {
+        val first = batchCode(complete(slot, generation, value))
+        return first * 100 + batchCode(complete((slot + 1) % 3, generation, value))
+    }
 
-    fun waitingCount(): Int = waiting.size
+    private fun batchCode(result: Int): Int = if (result < 0) ContinuationSlotsLincheckTest.BATCH_NONE else result
 
-    private fun take(slot: Int, generation: Int): Int {
-        val label = waiting.remove(ContinuationSlotsLincheckTest.id(slot, generation)) ?: return ContinuationSlotsLincheckTest.MISSED
-        freed.addLast(slot)
-        return label
+    fun cancel(slot: Int, generation: Int): Int {
+        val id = ContinuationSlotsLincheckTest.id(slot, generation)
+        val entry = entries[id] as? Entry.Waiting ?: return ContinuationSlotsLincheckTest.MISSED
+        free(id)
+        return entry.label
+    }
+
+    fun forget(slot: Int, generation: Int): Boolean {
+        val id = ContinuationSlotsLincheckTest.id(slot, generation)
+        if (entries[id] == null) return false
+        free(id)
+        return true
+    }
+
+    fun anyKept(): Boolean = entries.values.any { it is Entry.Kept }
+
+    fun waitingCount(): Int = entries.size
+
+    private fun free(id: Long) {
+        entries.remove(id)
+        freed.addLast((id and 0xFFFF_FFFFL).toInt())
     }
 }

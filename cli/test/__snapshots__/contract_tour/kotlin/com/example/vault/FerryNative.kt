@@ -12,7 +12,7 @@ import dev.ferry.NativeStreams
 internal object FerryNative : NativeRuntime, NativeStreams {
     init {
         // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("vault_check", this, Bindings(0x454c05dd7c2e2622uL.toLong(), "0.1.0", "0.1.0", 5))
+        NativeLibrary.load("vault_check", this, Bindings(0x5b9aa4039e4b6c21uL.toLong(), "0.1.0", "0.1.0", 6))
     }
 
     @JvmStatic external fun ferryFingerprint(): Long

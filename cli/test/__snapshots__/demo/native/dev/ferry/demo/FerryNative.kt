@@ -30,7 +30,7 @@ internal object FerryNative : NativeRuntime, NativeStreams, NativeFrames {
             staticCFunction(::ferryCallbackReleaseUpcall).toLong(),
         )
         // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("ferry_demo", this, Bindings(0xf022819d514ec612uL.toLong(), "0.1.0", "0.1.0", 5))
+        NativeLibrary.load("ferry_demo", this, Bindings(0x85801236fc689fb9uL.toLong(), "0.1.0", "0.1.0", 6))
     }
 
     fun ferryFingerprint(): Long = CFace.call(::ferryFree) { __status -> ferry_ferry_demo_ferryFingerprint(__status) }

@@ -12,7 +12,7 @@ import dev.ferry.NativeStreams
 internal object FerryNative : NativeRuntime, NativeStreams {
     init {
         // The library must report the interface these bindings were generated for.
-        NativeLibrary.load("kvstore", this, Bindings(0x75949568593b10f7uL.toLong(), "0.1.0", "0.1.0", 5))
+        NativeLibrary.load("kvstore", this, Bindings(0x4523c20256e6b1deuL.toLong(), "0.1.0", "0.1.0", 6))
     }
 
     @JvmStatic external fun ferryFingerprint(): Long
