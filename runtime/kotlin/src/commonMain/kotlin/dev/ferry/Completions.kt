@@ -117,34 +117,33 @@ object Completions {
     /**
      * The rest of [ferryCallValue] for a call that did not bring its value back from the
      * start ([running]: 1 running, 0 done with an upcall that is kept for this caller):
-     * suspends until it completes. A lone caller of a running call first spins up to
-     * [spinNanos] for the completion, still without a continuation. Then the continuation
-     * is attached to the registration: a completion kept meanwhile resumes it at once, on
-     * this thread; otherwise the cancellation handler goes in, and a cancel that came
-     * while the call started (the continuation is then cancelled already) runs it at once,
-     * cancelling the Rust call, which is registered by now.
+     * suspends until it completes. The continuation is attached to the registration first:
+     * a completion kept meanwhile resumes it at once, on this thread; otherwise the
+     * cancellation handler goes in at once, so from here on a cancel reaches the Rust call
+     * before `cancel()` returns (a cancel that came while the call started has cancelled
+     * the continuation already: the handler then runs at once). Only then does a lone
+     * caller spin up to [spinNanos] for the completion before suspending: a spin without a
+     * continuation would leave a call that `FerryDiagnostics.pendingCalls()` counts
+     * beyond the reach of `cancel()` for as long as the spin.
      *
      * Not inlined into callers (the bindings inline `ferryCall`), so which spin hint exists
      * is decided here, once ([SpinHint]: `Thread.onSpinWait` is JDK 9 and Android API 33;
      * Kotlin/Native has none).
      */
     @PublishedApi
-    internal suspend fun await(library: NativeRuntime, kind: Int, id: Long, running: Long, onUi: Boolean): Any? {
-        if (running != 0L && !onUi && spinNanos > 0 && onlyCallInFlight()) {
-            // Lone caller: nobody else's completion is kept, so any kept one is most likely
-            // this call's; the attach below finds out.
-            val deadline = nanoTime() + spinNanos
-            while (!slots.anyKept() && nanoTime() < deadline) SpinHint.pause()
-        }
-        return suspendCancellableCoroutine { continuation ->
+    internal suspend fun await(library: NativeRuntime, kind: Int, id: Long, running: Long, onUi: Boolean): Any? =
+        suspendCancellableCoroutine { continuation ->
             val early = slots.attach(id, continuation)
             if (early != null) {
                 deliver(continuation, library, kind, early.status, early.value, early.payload, inPlace = true)
             } else {
                 continuation.invokeOnCancellation { cancel(id) }
+                if (running != 0L && !onUi && spinNanos > 0 && onlyCallInFlight()) {
+                    val deadline = nanoTime() + spinNanos
+                    while (!continuation.isCompleted && nanoTime() < deadline) SpinHint.pause()
+                }
             }
         }
-    }
 
     /**
      * The upcall (by JNI on the JVM, by the generated C callbacks on Kotlin/Native; safe on

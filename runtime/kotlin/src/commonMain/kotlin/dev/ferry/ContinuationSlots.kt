@@ -42,7 +42,6 @@ internal class ContinuationSlots<C : Any, L : Any>(initialCapacity: Int = 256) {
     private var freeCount = initialCapacity
     // Outside the lock so the spin heuristic of every call can read them without contention.
     private val waiting = AtomicInteger()
-    private val kept = AtomicInteger()
     private val suspended = AtomicInteger()
 
     init {
@@ -133,7 +132,6 @@ internal class ContinuationSlots<C : Any, L : Any>(initialCapacity: Int = 256) {
 
     private fun keep(slot: Int, early: Early) {
         states[slot] = early
-        kept.incrementAndGet()
     }
 
     /**
@@ -180,7 +178,7 @@ internal class ContinuationSlots<C : Any, L : Any>(initialCapacity: Int = 256) {
     /** Frees a live slot. Under the lock. */
     private fun free(slot: Int) {
         val state = states[slot]
-        if (state is Early) kept.decrementAndGet() else if (state !== STARTING) suspended.decrementAndGet()
+        if (state !== STARTING && state !is Early) suspended.decrementAndGet()
         states[slot] = null
         libraries[slot] = null
         free[freeCount++] = slot
@@ -192,9 +190,6 @@ internal class ContinuationSlots<C : Any, L : Any>(initialCapacity: Int = 256) {
 
     /** Registrations with a continuation attached: callers suspended (or about to be). */
     fun suspendedCount(): Int = suspended.get()
-
-    /** Whether some completion waits for its caller to [attach] (read without the lock). */
-    fun anyKept(): Boolean = kept.get() > 0
 
     companion object {
         private val STARTING = Any()
