@@ -141,7 +141,8 @@ internal class ContinuationSlots<C : Any, L : Any>(initialCapacity: Int = 256) {
      * [valueStatus]. The kind each was registered with goes to [kindsOut].
      */
     fun takeBatch(pairs: LongArray, count: Int, kindsOut: ByteArray, valueStatus: Int): Array<Any?> = synchronized(lock) {
-        Array(count) { i ->
+        var taken = 0
+        val continuations = Array(count) { i ->
             val slot = liveSlot(pairs[2 * i])
             val state = if (slot < 0) null else states[slot]
             when {
@@ -152,10 +153,16 @@ internal class ContinuationSlots<C : Any, L : Any>(initialCapacity: Int = 256) {
                 }
                 else -> {
                     kindsOut[i] = kinds[slot]
-                    state.also { free(slot) }
+                    taken++
+                    state.also { clear(slot) }
                 }
             }
         }
+        // One update per counter for the whole batch: read without the lock, a count that
+        // dropped one call at a time would show states the batch never had.
+        suspended.addAndGet(-taken)
+        waiting.addAndGet(-taken)
+        continuations
     }
 
     /**
@@ -179,10 +186,15 @@ internal class ContinuationSlots<C : Any, L : Any>(initialCapacity: Int = 256) {
     private fun free(slot: Int) {
         val state = states[slot]
         if (state !== STARTING && state !is Early) suspended.decrementAndGet()
+        clear(slot)
+        waiting.decrementAndGet()
+    }
+
+    /** [free] without the counters, which the caller updates. Under the lock. */
+    private fun clear(slot: Int) {
         states[slot] = null
         libraries[slot] = null
         free[freeCount++] = slot
-        waiting.decrementAndGet()
     }
 
     /** Registrations not yet taken: starting, kept or waiting. */

@@ -22,6 +22,7 @@ internal class AtomicInteger(initial: Int = 0) {
     fun incrementAndGet(): Int = v.incrementAndGet()
     fun decrementAndGet(): Int = v.decrementAndGet()
     fun getAndIncrement(): Int = v.getAndIncrement()
+    fun addAndGet(delta: Int): Int = v.addAndGet(delta)
 }
 
 internal class AtomicLong(initial: Long = 0) {
