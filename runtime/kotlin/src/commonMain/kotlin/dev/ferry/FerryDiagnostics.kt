@@ -21,7 +21,7 @@ object FerryDiagnostics {
      * Async calls whose caller is suspended, waiting for Rust. A call counts in
      * [pendingCalls] from inside its start (Rust registers it there) but here only once its
      * caller has suspended: a call done on its first poll never does, and a running one
-     * does just after the start returns (after the lone caller's short spin). From then on
+     * does just after the start returns (before the lone caller's short spin). From then on
      * a `cancel()` of the caller cancels the Rust call before it returns; a cancel that
      * comes earlier reaches the call when the caller suspends.
      */
