@@ -47,10 +47,24 @@ export function checkMavenTests(name, r, reportsDir) {
   const total = summaries.length ? Number(summaries[summaries.length - 1][1]) : 0;
   const dumps = fs.existsSync(reportsDir) ? fs.readdirSync(reportsDir).filter((f) => f.endsWith('.dumpstream') || f.endsWith('-output.txt')) : [];
   const jniProblems = [output, ...dumps.map((f) => fs.readFileSync(path.join(reportsDir, f), 'utf8'))].some((t) => JNI_WARNING.test(t));
-  if (r.status !== 0) throw new Error(`${name}: Kotlin tests failed`);
+  if (r.status !== 0) throw new Error(`${name}: Kotlin tests failed${describeFailures(reportsDir)}`);
   if (total === 0) throw new Error(`${name}: no test ran`);
   if (jniProblems) throw new Error(`${name}: -Xcheck:jni reported a JNI misuse (see the output above)`);
   return total;
+}
+
+/** The failed tests in Surefire's XML reports, one line each with the first line of its message. */
+function describeFailures(reportsDir) {
+  if (!fs.existsSync(reportsDir)) return '';
+  const lines = [];
+  for (const f of fs.readdirSync(reportsDir).filter((n) => n.startsWith('TEST-') && n.endsWith('.xml'))) {
+    const xml = fs.readFileSync(path.join(reportsDir, f), 'utf8');
+    for (const m of xml.matchAll(/<testcase name="([^"]*)" classname="([^"]*)"[^>]*>\s*<(failure|error)(?: message="([^"]*)")?(?: type="([^"]*)")?/g)) {
+      const message = (m[4] ?? '').replace(/&#10;/g, '\n').split('\n')[0].replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+      lines.push(`    ${m[2]}.${m[1]}: ${m[5] ?? m[3]}: ${message.slice(0, 300)}`);
+    }
+  }
+  return lines.length ? `:\n${lines.join('\n')}` : '';
 }
 
 export function step(message) {

@@ -36,7 +36,7 @@ function attempt(name, fn) {
     results.push({ name, ok: true });
   } catch (e) {
     console.error(`\n!! ${name} failed: ${e.message}`);
-    results.push({ name, ok: false });
+    results.push({ name, ok: false, why: e.message });
   }
 }
 
@@ -147,5 +147,7 @@ const passed = results.filter((r) => r.ok).length;
 const failed = results.length - passed;
 console.log('\n==> summary');
 for (const r of results) console.log(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.name}`);
+// The reasons again at the very end: a CI log is often read from its tail only.
+for (const r of results.filter((x) => !x.ok)) console.log(`\n!! ${r.name}: ${r.why}`);
 console.log(`\nsuites: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
