@@ -96,13 +96,36 @@ object Completions {
 
     /**
      * The caller of [id] was cancelled: forget it and cancel its Rust call, which Rust
-     * knows by the same id. Runs inside `Job.cancel()`, so a call Rust has registered is
-     * cancelled (and no longer pending) when that returns.
+     * knows by the same id. Runs inside `Job.cancel()` (or, for a caller cancelled while
+     * its call started, as it suspends), so a call Rust has registered is cancelled, and
+     * no longer pending, when that returns.
      */
     @PublishedApi
     internal fun cancel(id: Long) {
-        val waiting = slots.take(id) ?: return // completed already
-        waiting.library!!.cancelCall(id)
+        val taken = slots.takeForCancel(id) ?: return // completed already
+        taken.library!!.cancelCall(id)
+    }
+
+    /**
+     * Waits until the calls that are starting now on other threads have settled: returned
+     * their value, or attached their continuation and cancellation handler (and run it, if
+     * their caller was cancelled meanwhile). A call counts as pending from inside its start,
+     * where Rust registers it; a `cancel()` that comes before its caller suspends reaches
+     * it only then, a few µs later. [FerryDiagnostics.pendingCalls] waits for that, so a
+     * count read after `cancel()` returns is right. Bounded by [maxNanos]: a first poll
+     * that user code holds (or a count read from inside one) does not settle.
+     */
+    internal fun settleStarts(maxNanos: Long = 50_000_000) {
+        val starting = slots.startingIds()
+        if (starting.isEmpty()) return
+        val begin = nanoTime()
+        for (id in starting) {
+            while (slots.isStarting(id)) {
+                val waited = nanoTime() - begin
+                if (waited > maxNanos) return
+                if (waited < 50_000) SpinHint.pause() else pauseBriefly()
+            }
+        }
     }
 
     /** Calls registered and not yet completed: starting, with a completion kept, or waiting. */
@@ -117,14 +140,13 @@ object Completions {
     /**
      * The rest of [ferryCallValue] for a call that did not bring its value back from the
      * start ([running]: 1 running, 0 done with an upcall that is kept for this caller):
-     * suspends until it completes. The continuation is attached to the registration first:
-     * a completion kept meanwhile resumes it at once, on this thread; otherwise the
-     * cancellation handler goes in at once, so from here on a cancel reaches the Rust call
-     * before `cancel()` returns (a cancel that came while the call started has cancelled
-     * the continuation already: the handler then runs at once). Only then does a lone
-     * caller spin up to [spinNanos] for the completion before suspending: a spin without a
-     * continuation would leave a call that `FerryDiagnostics.pendingCalls()` counts
-     * beyond the reach of `cancel()` for as long as the spin.
+     * suspends until it completes. The cancellation handler goes in first, then the
+     * continuation is attached to the registration, so from the moment the call stops
+     * "starting" (see [settleStarts]) a cancel reaches the Rust call before `cancel()`
+     * returns; a cancel that came while the call started has cancelled the continuation
+     * already, and the handler then runs at once, here. A completion kept meanwhile resumes
+     * the caller at once, on this thread. Only then does a lone caller spin up to
+     * [spinNanos] for the completion before suspending.
      *
      * Not inlined into callers (the bindings inline `ferryCall`), so which spin hint exists
      * is decided here, once ([SpinHint]: `Thread.onSpinWait` is JDK 9 and Android API 33;
@@ -133,12 +155,13 @@ object Completions {
     @PublishedApi
     internal suspend fun await(library: NativeRuntime, kind: Int, id: Long, running: Long, onUi: Boolean): Any? =
         suspendCancellableCoroutine { continuation ->
+            continuation.invokeOnCancellation { cancel(id) }
             val early = slots.attach(id, continuation)
-            if (early != null) {
-                deliver(continuation, library, kind, early.status, early.value, early.payload, inPlace = true)
-            } else {
-                continuation.invokeOnCancellation { cancel(id) }
-                if (running != 0L && !onUi && spinNanos > 0 && onlyCallInFlight()) {
+            when {
+                // The handler took the call and cancelled it in Rust: the caller is cancelled.
+                early === ContinuationSlots.CANCELLED -> {}
+                early != null -> deliver(continuation, library, kind, early.status, early.value, early.payload, inPlace = true)
+                running != 0L && !onUi && spinNanos > 0 && onlyCallInFlight() -> {
                     val deadline = nanoTime() + spinNanos
                     while (!continuation.isCompleted && nanoTime() < deadline) SpinHint.pause()
                 }

@@ -22,9 +22,10 @@ package dev.ferry
  */
 internal class ContinuationSlots<C : Any, L : Any>(initialCapacity: Int = 256) {
     /**
-     * What [take] removed: the waiting continuation, the library that owns its call, and the
-     * kind of value it waits for (what [register] was given). [continuation] is null for
-     * [takeOrKeep]'s answer "kept for a caller still starting".
+     * What [takeOrKeep] or [takeForCancel] removed: the waiting continuation, the library
+     * that owns its call, and the kind of value it waits for (what [register] was given).
+     * [continuation] is null for [takeOrKeep]'s answer "kept for a caller still starting"
+     * and for [takeForCancel]'s "taken while starting".
      */
     class Taken<C, L>(val continuation: C?, val library: L?, val kind: Int)
 
@@ -82,13 +83,15 @@ internal class ContinuationSlots<C : Any, L : Any>(initialCapacity: Int = 256) {
     }
 
     /**
-     * Gives the reserved call [id] its [continuation]. Returns null when it now waits, or
-     * the completion that came meanwhile (the slot is then free and the caller resumes at
-     * once). Only the caller that reserved [id] attaches, once: anything else is a bug.
+     * Gives the reserved call [id] its [continuation]. Returns null when it now waits, the
+     * completion that came meanwhile (the slot is then free and the caller resumes at
+     * once), or [CANCELLED] when the caller's cancellation took the call while it was
+     * starting ([takeForCancel]: the Rust call is cancelled, nothing is left to do). Only
+     * the caller that reserved [id] attaches, once: anything else is a bug.
      */
     fun attach(id: Long, continuation: C): Early? = synchronized(lock) {
         val slot = liveSlot(id)
-        val state = if (slot < 0) null else states[slot]
+        val state = if (slot < 0) return CANCELLED else states[slot]
         when {
             state === STARTING -> {
                 states[slot] = continuation
@@ -99,15 +102,40 @@ internal class ContinuationSlots<C : Any, L : Any>(initialCapacity: Int = 256) {
                 free(slot)
                 state
             }
-            else -> throw IllegalStateException("ferry: call $id attached while not starting")
+            else -> throw IllegalStateException("ferry: call $id attached twice")
         }
     }
 
-    /** Removes and returns the continuation waiting under [id], if one still does. */
-    fun take(id: Long): Taken<C, L>? = synchronized(lock) {
+    /**
+     * Removes the call [id] because its caller was cancelled: the continuation that waits
+     * there, or, for a call still starting (the caller's cancellation handler goes in
+     * before its [attach]), a [Taken] without a continuation. Either way the caller then
+     * cancels the Rust call. Null when there is nothing to cancel: the id is stale, or the
+     * call completed (a completion kept for [attach] is delivered there, to the cancelled
+     * continuation, which releases what it holds).
+     */
+    fun takeForCancel(id: Long): Taken<C, L>? = synchronized(lock) {
         val slot = liveSlot(id)
-        if (slot < 0 || states[slot] === STARTING || states[slot] is Early) return null
+        if (slot < 0 || states[slot] is Early) return null
         taken(slot)
+    }
+
+    /** The ids of the calls starting now (reserved, no continuation, no completion kept). */
+    fun startingIds(): LongArray = synchronized(lock) {
+        var count = 0
+        for (state in states) if (state === STARTING) count++
+        val ids = LongArray(count)
+        var next = 0
+        for (slot in states.indices) {
+            if (states[slot] === STARTING) ids[next++] = (generations[slot].toLong() shl 32) or slot.toLong()
+        }
+        ids
+    }
+
+    /** Whether [id] is still starting: reserved, with neither a continuation nor a completion. */
+    fun isStarting(id: Long): Boolean = synchronized(lock) {
+        val slot = liveSlot(id)
+        slot >= 0 && states[slot] === STARTING
     }
 
     /**
@@ -127,8 +155,10 @@ internal class ContinuationSlots<C : Any, L : Any>(initialCapacity: Int = 256) {
     }
 
     @Suppress("UNCHECKED_CAST")
-    private fun taken(slot: Int): Taken<C, L> =
-        Taken(states[slot] as C, libraries[slot] as L, kinds[slot].toInt()).also { free(slot) }
+    private fun taken(slot: Int): Taken<C, L> {
+        val state = states[slot]
+        return Taken(if (state === STARTING) null else state as C, libraries[slot] as L, kinds[slot].toInt()).also { free(slot) }
+    }
 
     private fun keep(slot: Int, early: Early) {
         states[slot] = early
@@ -206,5 +236,8 @@ internal class ContinuationSlots<C : Any, L : Any>(initialCapacity: Int = 256) {
     companion object {
         private val STARTING = Any()
         private val KEPT = Taken<Any, Any>(null, null, 0)
+
+        /** [attach]'s answer for a call its caller's cancellation took while it was starting. */
+        val CANCELLED = Early(-1, 0, null)
     }
 }

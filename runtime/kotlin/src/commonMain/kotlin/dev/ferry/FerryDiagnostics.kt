@@ -13,17 +13,23 @@ object FerryDiagnostics {
     @JvmStatic
     fun liveObjects(): Long = Libraries.runtimes.sumOf { it.liveObjects() }
 
-    /** Async calls started and neither finished nor cancelled. */
+    /**
+     * Async calls started and neither finished nor cancelled. Calls that are starting on
+     * other threads at that moment are counted once their start has settled (microseconds;
+     * at most 50 ms for a first poll that user code holds): a call that counts here is
+     * one that `cancel()` of its caller reaches, so a count read after `cancel()` returns
+     * no longer includes that call.
+     */
     @JvmStatic
-    fun pendingCalls(): Long = Libraries.runtimes.sumOf { it.pendingCalls() }
+    fun pendingCalls(): Long {
+        Completions.settleStarts()
+        return Libraries.runtimes.sumOf { it.pendingCalls() }
+    }
 
     /**
-     * Async calls whose caller is suspended, waiting for Rust. A call counts in
-     * [pendingCalls] from inside its start (Rust registers it there) but here only once its
-     * caller has suspended: a call done on its first poll never does, and a running one
-     * does just after the start returns (before the lone caller's short spin). From then on
-     * a `cancel()` of the caller cancels the Rust call before it returns; a cancel that
-     * comes earlier reaches the call when the caller suspends.
+     * Async calls whose caller is suspended, waiting for Rust: a call done on its first poll
+     * never counts here, a running one does just after its start returns (before the lone
+     * caller's short spin).
      */
     @JvmStatic
     fun suspendedCalls(): Long = Completions.suspendedCount().toLong()

@@ -63,8 +63,9 @@ class ContinuationSlotsLincheckTest {
     /**
      * [Completions.await]'s attach by id, with a continuation labelled [label]: [WAITING]
      * when it now waits, the value of the completion kept meanwhile (the slot is then
-     * free), or [NOT_STARTING] for an id that is not starting (the table throws: only the
-     * caller that reserved an id attaches, once).
+     * free), [GONE] for an id no longer registered (a cancel took the call while it was
+     * starting), or [NOT_STARTING] for an id that already waits (the table throws: only
+     * the caller that reserved an id attaches, once).
      */
     @Operation
     fun attach(@Param(name = "slot") slot: Int, @Param(name = "generation") generation: Int, @Param(name = "label") label: Int): Int {
@@ -73,7 +74,7 @@ class ContinuationSlotsLincheckTest {
         } catch (_: IllegalStateException) {
             return NOT_STARTING
         }
-        return early.value.toInt()
+        return if (early === ContinuationSlots.CANCELLED) GONE else early.value.toInt()
     }
 
     /**
@@ -105,16 +106,23 @@ class ContinuationSlotsLincheckTest {
     private fun batchCode(taken: Any?): Int = if (taken == null) BATCH_NONE else (taken as FakeContinuation).resumeOnce()
 
     /**
-     * [Completions.cancel] by id: the label of the caller whose Rust call it cancelled, or
-     * [MISSED] when the call was no longer waiting. Cancelling resumes nothing itself (the
-     * coroutine is already cancelled), so it reports the hand-out the same way.
+     * [Completions.cancel] by id: the label of the caller whose Rust call it cancelled,
+     * [CANCELLED_STARTING] for a call taken while starting (its caller's handler ran before
+     * the attach), or [MISSED] when the call was neither waiting nor starting. Cancelling
+     * resumes nothing itself (the coroutine is already cancelled), so it reports the
+     * hand-out the same way.
      */
     @Operation
     fun cancel(@Param(name = "slot") slot: Int, @Param(name = "generation") generation: Int): Int {
-        val taken = slots.take(id(slot, generation)) ?: return MISSED
-        taken.library!!.cancelCall()
-        return taken.continuation!!.resumeOnce()
+        val taken = slots.takeForCancel(id(slot, generation)) ?: return MISSED
+        checkNotNull(taken.library) { "a call taken without its library" }.cancelCall()
+        return taken.continuation?.resumeOnce() ?: CANCELLED_STARTING
     }
+
+    /** [Completions.settleStarts]' question about one id. */
+    @Operation
+    fun isStarting(@Param(name = "slot") slot: Int, @Param(name = "generation") generation: Int): Boolean =
+        slots.isStarting(id(slot, generation))
 
     /**
      * [Completions.forget] by id: the call returned its value from the start itself (or
@@ -146,6 +154,25 @@ class ContinuationSlotsLincheckTest {
                 thread {
                     actor(ContinuationSlotsLincheckTest::completeBatch, 0, 1, 12)
                     actor(ContinuationSlotsLincheckTest::waitingCount)
+                }
+            }
+            post {
+                actor(ContinuationSlotsLincheckTest::waitingCount)
+            }
+        }
+        // The caller's cancellation (its handler goes in before the attach) racing the
+        // attach and a completion of a call that is starting: the call is cancelled in Rust
+        // once, or delivered once, never both lost and never handed out twice.
+        .addCustomScenario {
+            initial {
+                actor(ContinuationSlotsLincheckTest::reserve, 0)
+            }
+            parallel {
+                thread { actor(ContinuationSlotsLincheckTest::cancel, 0, 1) }
+                thread { actor(ContinuationSlotsLincheckTest::attach, 0, 1, 3) }
+                thread {
+                    actor(ContinuationSlotsLincheckTest::complete, 0, 1, 11)
+                    actor(ContinuationSlotsLincheckTest::isStarting, 0, 1)
                 }
             }
             post {
@@ -203,6 +230,8 @@ class ContinuationSlotsLincheckTest {
         const val KEPT = -2
         const val WAITING = -3
         const val NOT_STARTING = -4
+        const val GONE = -5
+        const val CANCELLED_STARTING = -6
         const val BATCH_NONE = 99
 
         fun id(slot: Int, generation: Int): Long = (generation.toLong() shl 32) or slot.toLong()
@@ -254,6 +283,7 @@ class SequentialRegistry {
                 free(id)
                 entry.value
             }
+            null -> ContinuationSlotsLincheckTest.GONE
             else -> ContinuationSlotsLincheckTest.NOT_STARTING
         }
     }
@@ -282,10 +312,20 @@ class SequentialRegistry {
 
     fun cancel(slot: Int, generation: Int): Int {
         val id = ContinuationSlotsLincheckTest.id(slot, generation)
-        val entry = entries[id] as? Entry.Waiting ?: return ContinuationSlotsLincheckTest.MISSED
-        free(id)
-        return entry.label
+        return when (val entry = entries[id]) {
+            Entry.Starting -> {
+                free(id)
+                ContinuationSlotsLincheckTest.CANCELLED_STARTING
+            }
+            is Entry.Waiting -> {
+                free(id)
+                entry.label
+            }
+            else -> ContinuationSlotsLincheckTest.MISSED
+        }
     }
+
+    fun isStarting(slot: Int, generation: Int): Boolean = entries[ContinuationSlotsLincheckTest.id(slot, generation)] == Entry.Starting
 
     fun forget(slot: Int, generation: Int): Boolean {
         val id = ContinuationSlotsLincheckTest.id(slot, generation)
