@@ -6,9 +6,11 @@ import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.Runnable
 import kotlinx.coroutines.ensureActive
+import kotlinx.coroutines.isActive
 import kotlinx.coroutines.suspendCancellableCoroutine
 import kotlin.coroutines.Continuation
 import kotlin.coroutines.ContinuationInterceptor
+import kotlin.coroutines.CoroutineContext
 import kotlin.coroutines.coroutineContext
 import kotlin.coroutines.resume
 
@@ -139,10 +141,15 @@ object Completions {
 
     /**
      * The rest of [ferryCallValue] for a call that did not bring its value back from the
-     * start ([running]: 1 running, 0 done with an upcall that is kept for this caller):
-     * suspends until it completes. The cancellation handler goes in first, then the
-     * continuation is attached to the registration, so from the moment the call stops
-     * "starting" (see [settleStarts]) a cancel reaches the Rust call before `cancel()`
+     * start ([running]: 1 running, 0 done with an upcall that is kept for this caller).
+     *
+     * A call done while starting (a string, bytes, an error or a panic, which need the
+     * upcall) needs no continuation either: its kept completion is taken and returned or
+     * thrown here, on the caller's thread, as [ferryCallValue] returns an inline value.
+     *
+     * A running call suspends until it completes. The cancellation handler goes in first,
+     * then the continuation is attached to the registration, so from the moment the call
+     * stops "starting" (see [settleStarts]) a cancel reaches the Rust call before `cancel()`
      * returns; a cancel that came while the call started has cancelled the continuation
      * already, and the handler then runs at once, here. A completion kept meanwhile resumes
      * the caller at once, on this thread. Only then does a lone caller spin up to
@@ -153,8 +160,12 @@ object Completions {
      * Kotlin/Native has none).
      */
     @PublishedApi
-    internal suspend fun await(library: NativeRuntime, kind: Int, id: Long, running: Long, onUi: Boolean): Any? =
-        suspendCancellableCoroutine { continuation ->
+    internal suspend fun await(library: NativeRuntime, kind: Int, id: Long, running: Long, onUi: Boolean): Any? {
+        if (running == 0L) {
+            val kept = slots.takeKept(id)
+            if (kept != null) return outcomeOfKept(library, kind, kept, coroutineContext)
+        }
+        return suspendCancellableCoroutine { continuation ->
             continuation.invokeOnCancellation { cancel(id) }
             val early = slots.attach(id, continuation)
             when {
@@ -167,6 +178,30 @@ object Completions {
                 }
             }
         }
+    }
+
+    /**
+     * The result of a call whose completion came while it started ([await]): returned, or
+     * thrown. A caller cancelled meanwhile (or before) ends with its `CancellationException`
+     * instead, as a resume of a cancelled continuation would, and the objects the result
+     * holds are released; so are those of a result that cannot be read.
+     */
+    private fun outcomeOfKept(library: NativeRuntime, kind: Int, kept: ContinuationSlots.Early, context: CoroutineContext): Any? {
+        var handles: LongArray? = null
+        val result: Result<Any?> = try {
+            handles = handlesOf(kept.status, kept.payload)
+            resultOf(kind, kept.status, kept.value, kept.payload, handles)
+        } catch (t: Throwable) {
+            Result.failure(t)
+        }
+        val owned = handles
+        if (!context.isActive) {
+            if (owned != null) releaseQuietly(library, owned)
+            context.ensureActive() // throws: a Job that is no longer active stays so
+        }
+        if (owned != null && result.isFailure) releaseQuietly(library, owned)
+        return result.getOrThrow()
+    }
 
     /**
      * The upcall (by JNI on the JVM, by the generated C callbacks on Kotlin/Native; safe on
@@ -204,24 +239,8 @@ object Completions {
     ) {
         var handles: LongArray? = null
         val result: Result<Any?> = try {
-            var body = payload
-            if (status and HANDLES != 0) {
-                val bytes = payload!!
-                if (bytes.size < 4) throw IllegalStateException("ferry: a completion of ${bytes.size} bytes has no handle count")
-                val count = readIntLe(bytes, bytes.size - 4)
-                val start = bytes.size - 4 - 8 * count
-                if (count < 0 || start < 0) throw IllegalStateException("ferry: a completion of ${bytes.size} bytes cannot hold $count handles")
-                handles = LongArray(count) { readLongLe(bytes, start + 8 * it) }
-                body = bytes.copyOf(start)
-            }
-            when (status and (INLINE or HANDLES).inv()) {
-                VALUE -> Result.success(ValueKind.of(kind, value))
-                BYTES -> Result.success(body)
-                ERROR -> Result.success(RustError(body!!))
-                PANIC -> Result.failure(RustPanicException(body!!.decodeToString()))
-                CANCELLED -> Result.failure(CancellationException("ferry: the library was shut down"))
-                else -> Result.failure(IllegalStateException("ferry: unknown completion status $status"))
-            }
+            handles = handlesOf(status, payload)
+            resultOf(kind, status, value, payload, handles)
         } catch (t: Throwable) {
             Result.failure(t)
         }
@@ -238,6 +257,36 @@ object Completions {
             resume()
         } else {
             resumeOffRuntimeThread(continuation, resume)
+        }
+    }
+
+    /**
+     * The object handles at the end of a completion's payload (status flag `HANDLES`: `i64`s,
+     * then their `u32` count), or null. Throws for a payload too short to hold them.
+     */
+    private fun handlesOf(status: Int, payload: ByteArray?): LongArray? {
+        if (status and HANDLES == 0) return null
+        val bytes = payload!!
+        if (bytes.size < 4) throw IllegalStateException("ferry: a completion of ${bytes.size} bytes has no handle count")
+        val count = readIntLe(bytes, bytes.size - 4)
+        val start = bytes.size - 4 - 8 * count
+        if (count < 0 || start < 0) throw IllegalStateException("ferry: a completion of ${bytes.size} bytes cannot hold $count handles")
+        return LongArray(count) { readLongLe(bytes, start + 8 * it) }
+    }
+
+    /**
+     * A completion (`status, value, payload`, as [complete] gets it) as the caller's result,
+     * the payload without its trailing [handles] (see [handlesOf]).
+     */
+    private fun resultOf(kind: Int, status: Int, value: Long, payload: ByteArray?, handles: LongArray?): Result<Any?> {
+        val body = if (handles == null) payload else payload!!.copyOf(payload.size - 4 - 8 * handles.size)
+        return when (status and (INLINE or HANDLES).inv()) {
+            VALUE -> Result.success(ValueKind.of(kind, value))
+            BYTES -> Result.success(body)
+            ERROR -> Result.success(RustError(body!!))
+            PANIC -> Result.failure(RustPanicException(body!!.decodeToString()))
+            CANCELLED -> Result.failure(CancellationException("ferry: the library was shut down"))
+            else -> Result.failure(IllegalStateException("ferry: unknown completion status $status"))
         }
     }
 

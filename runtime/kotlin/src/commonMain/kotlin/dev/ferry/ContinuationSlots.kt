@@ -120,6 +120,18 @@ internal class ContinuationSlots<C : Any, L : Any>(initialCapacity: Int = 256) {
         taken(slot)
     }
 
+    /**
+     * Removes and returns the completion kept for [id] (its call completed while starting),
+     * or null when none is kept there.
+     */
+    fun takeKept(id: Long): Early? = synchronized(lock) {
+        val slot = liveSlot(id)
+        val state = if (slot < 0) null else states[slot]
+        if (state !is Early) return null
+        free(slot)
+        state
+    }
+
     /** The ids of the calls starting now (reserved, no continuation, no completion kept). */
     fun startingIds(): LongArray = synchronized(lock) {
         var count = 0

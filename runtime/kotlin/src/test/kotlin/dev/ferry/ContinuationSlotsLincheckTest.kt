@@ -119,6 +119,14 @@ class ContinuationSlotsLincheckTest {
         return taken.continuation?.resumeOnce() ?: CANCELLED_STARTING
     }
 
+    /**
+     * [Completions.await]'s taking of the completion kept for a call done while starting:
+     * its value, or [NONE_KEPT] when no completion is kept under the id.
+     */
+    @Operation
+    fun takeKept(@Param(name = "slot") slot: Int, @Param(name = "generation") generation: Int): Int =
+        slots.takeKept(id(slot, generation))?.value?.toInt() ?: NONE_KEPT
+
     /** [Completions.settleStarts]' question about one id. */
     @Operation
     fun isStarting(@Param(name = "slot") slot: Int, @Param(name = "generation") generation: Int): Boolean =
@@ -232,6 +240,7 @@ class ContinuationSlotsLincheckTest {
         const val NOT_STARTING = -4
         const val GONE = -5
         const val CANCELLED_STARTING = -6
+        const val NONE_KEPT = -7
         const val BATCH_NONE = 99
 
         fun id(slot: Int, generation: Int): Long = (generation.toLong() shl 32) or slot.toLong()
@@ -323,6 +332,13 @@ class SequentialRegistry {
             }
             else -> ContinuationSlotsLincheckTest.MISSED
         }
+    }
+
+    fun takeKept(slot: Int, generation: Int): Int {
+        val id = ContinuationSlotsLincheckTest.id(slot, generation)
+        val entry = entries[id] as? Entry.Kept ?: return ContinuationSlotsLincheckTest.NONE_KEPT
+        free(id)
+        return entry.value
     }
 
     fun isStarting(slot: Int, generation: Int): Boolean = entries[ContinuationSlotsLincheckTest.id(slot, generation)] == Entry.Starting
