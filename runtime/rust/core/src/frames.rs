@@ -11,13 +11,6 @@
 //! release), and reads the other side's counter before touching the slots it got (an
 //! acquire), so a slot is never written and read at once.
 //!
-//! Batches: a producer run by [`produce`] stores `head` once per batch of frames, not per
-//! frame (the reader polls `head`, so each store moved its line between the cores). It
-//! publishes early whenever a frame could otherwise wait: when the reader is marked as
-//! waiting, when the ring is full, when the producer's future is pending (its task sees
-//! that), and when it ends. A reader about to park publishes the written rest itself
-//! (`written`, stored per frame on a line the reader reads only then).
-//!
 //! Notification: a side parks only when it cannot move (the consumer on an empty ring, the
 //! producer on a full one). Before parking it raises its "waiting" mark (a Rust waker, or
 //! the Kotlin sink to upcall), then checks the counter again; the other side checks the
@@ -39,7 +32,7 @@ use futures_core::Stream;
 use std::alloc::Layout;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering::Release, Ordering::SeqCst};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering::SeqCst};
 use std::sync::OnceLock;
 use std::task::{Context, Poll, Waker};
 
@@ -69,12 +62,6 @@ pub mod status {
 /// rate on 2 loaded cores: ADR 0009).
 #[cfg(not(ferry_loom))]
 const SPIN: std::time::Duration = std::time::Duration::from_micros(5);
-
-/// The most frames a producer run by [`produce`] writes before it stores `head`. Each store
-/// moves `head`'s line to the producer's core and back to the reader, which polls it; one
-/// per frame kept the producer waiting on that line most of its time (ADR 0009). 64 small
-/// frames are about a microsecond of writing, well inside the reader's re-check.
-const MAX_BATCH: usize = 64;
 
 /// The other side closed the ring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,13 +130,6 @@ struct Ring {
     layout: Layout,
     head: Line<AtomicU64>,
     tail: Line<AtomicU64>,
-    /// Frames the Rust producer has written (headers too), published or not: `head` lags it
-    /// by at most one batch ([`FrameProducer::batch`]). Stored by the producer per frame
-    /// (a plain store, on a line of its own that the reader reads only before it parks);
-    /// `head` catches up at the end of a batch, when the producer would wait, when its task
-    /// is pending, when it ends, or when a reader that found nothing publishes the rest
-    /// itself ([`Ring::take_written`]). Stays 0 for a Kotlin writer.
-    written: Line<AtomicU64>,
     /// Rarely written (closes, parking marks): stays shared in both sides' caches.
     state: Line<AtomicU64>,
     failure: Mutex<Option<String>>,
@@ -231,29 +211,6 @@ impl Ring {
         }
     }
 
-    /// Publishes every frame the producer has written: `head` up to `written`. Called by the
-    /// producer itself and by a reader about to park (which so never waits for frames that
-    /// are written but held in a batch). `fetch_max`: either may come first, `head` only grows.
-    /// Returns whether `head` moved (the caller then wakes the other side).
-    fn take_written(&self) -> bool {
-        let written = self.written.load(SeqCst);
-        written > self.head.load(SeqCst) && self.head.fetch_max(written, SeqCst) < written
-    }
-
-    /// [`Self::take_written`] by the producer's side: also wakes a parked reader.
-    fn flush(&self) {
-        if self.take_written() {
-            self.moved(PRODUCER);
-        }
-    }
-
-    /// Whether a reader is parked or parking (its mark is up): the producer then publishes
-    /// at once instead of at the end of its batch.
-    #[inline]
-    fn reader_marked(&self) -> bool {
-        self.waiters[CONSUMER].waiting.load(SeqCst) || self.kotlin_sink.load(SeqCst) != 0
-    }
-
     /// Parks a Rust side until `ready` holds, with the mark-then-recheck order.
     fn poll_until<T>(&self, side: usize, cx: &mut Context<'_>, mut ready: impl FnMut() -> Option<T>) -> Poll<T> {
         if let Some(t) = ready() {
@@ -296,7 +253,6 @@ pub fn ring(slot_size: usize, slot_count: usize) -> (FrameProducer, FrameConsume
         layout,
         head: Line(AtomicU64::new(0)),
         tail: Line(AtomicU64::new(0)),
-        written: Line(AtomicU64::new(0)),
         state: Line(AtomicU64::new(0)),
         failure: Mutex::new(None),
         waiters: [Waiter::new(), Waiter::new()],
@@ -307,8 +263,7 @@ pub fn ring(slot_size: usize, slot_count: usize) -> (FrameProducer, FrameConsume
         handed: AtomicU64::new(0),
     });
     OPEN.fetch_add(1, SeqCst);
-    let producer = FrameProducer { ring: ring.clone(), supervised: false, batch: 1, tail: 0, index: 0, written: 0, published: 0 };
-    (producer, FrameConsumer { ring, next: 0 })
+    (FrameProducer { ring: ring.clone(), supervised: false, tail: 0, index: 0 }, FrameConsumer { ring, next: 0 })
 }
 
 /// Creates a ring and runs `produce` with its producer on ferry's runtime; returns the
@@ -321,45 +276,20 @@ where
     Fut: Future<Output = ()> + Send + 'static,
 {
     let (mut producer, consumer) = ring(slot_size, slot_count);
-    producer.batch = (slot_count / 8).clamp(1, MAX_BATCH) as u64;
-    run_producer(producer, produce);
-    consumer
-}
-
-/// [`produce`]'s task: runs `produce` under a panic guard, and publishes what the producer
-/// wrote whenever its future is pending. This task polls that future, so it sees every
-/// point where the producer stops (a timer, a channel, a full ring, anything) and no frame
-/// stays in a batch while the producer waits: the producer may batch its `head` stores.
-fn run_producer<F, Fut>(mut producer: FrameProducer, produce: F)
-where
-    F: FnOnce(FrameProducer) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
     producer.supervised = true;
     let ring = producer.ring.clone();
     let task = panics::catch(|| produce(producer));
     crate::sync::spawn(async move {
         let outcome = match task {
-            Ok(task) => {
-                let mut task = std::pin::pin!(panics::CatchUnwind(task));
-                poll_fn(|cx| {
-                    let poll = task.as_mut().poll(cx);
-                    if poll.is_pending() {
-                        ring.flush();
-                    }
-                    poll
-                })
-                .await
-            }
+            Ok(task) => panics::CatchUnwind(task).await,
             Err(panic) => Err(panic),
         };
-        // Frames written by a producer that was leaked rather than dropped: published too.
-        ring.flush();
         match outcome {
             Ok(()) => ring.close(PRODUCER_CLOSED),
             Err(panic) => ring.fail(panic),
         }
     });
+    consumer
 }
 
 /// Creates a ring and runs `consume` with its consumer on ferry's runtime; returns the
@@ -388,14 +318,6 @@ pub struct FrameProducer {
     ring: Arc<Ring>,
     /// Run by [`produce`], which reports a panic with its message itself.
     supervised: bool,
-    /// Frames written per `head` store: 1 (every publish stores it) unless run by
-    /// [`produce`], whose task publishes whatever is written whenever the producer's future
-    /// is pending; a user's own task could await something foreign with a frame held.
-    batch: u64,
-    /// Frames written (this side's copy of `Ring::written`), and `head` as this side last
-    /// stored it (a reader may have published further: [`Ring::take_written`]).
-    written: u64,
-    published: u64,
     /// The consumer's `tail` as last read: reread only when the ring looks full, so the
     /// producer touches the consumer's cache line once per lap, not once per frame.
     tail: u64,
@@ -420,17 +342,16 @@ impl FrameProducer {
 
     /// The next free slot's sequence number, if any. A free function of the fields it uses,
     /// so `reserve` needs no clone of the `Arc` (whose count would be a shared hot line).
-    fn free_slot(ring: &Ring, written: u64, tail: &mut u64) -> Option<Result<u64, Closed>> {
+    fn free_slot(ring: &Ring, tail: &mut u64) -> Option<Result<u64, Closed>> {
         if ring.closed(CONSUMER_CLOSED) {
             return Some(Err(Closed));
         }
-        if written - *tail >= ring.slot_count as u64 {
-            // Full as far as we know: publish what the batch holds first, so the reader can
-            // read (and release) every frame before this side waits for it.
-            ring.flush();
+        // Only this side stores `head`: a relaxed read of our own counter is exact.
+        let head = ring.head.load(std::sync::atomic::Ordering::Relaxed);
+        if head - *tail >= ring.slot_count as u64 {
             *tail = ring.tail.load(SeqCst);
         }
-        (written - *tail < ring.slot_count as u64).then_some(Ok(written))
+        (head - *tail < ring.slot_count as u64).then_some(Ok(head))
     }
 
     /// The slot for frame `seq`, the next one (its address computed once, from [`Self::index`]).
@@ -446,33 +367,28 @@ impl FrameProducer {
     /// backpressure. `Err(Closed)` once the consumer closed the ring.
     pub async fn reserve(&mut self) -> Result<FrameSlot<'_>, Closed> {
         // A free slot (the common case while the reader keeps up): one check, no `poll_fn`.
-        if let Some(free) = Self::free_slot(&self.ring, self.written, &mut self.tail) {
+        if let Some(free) = Self::free_slot(&self.ring, &mut self.tail) {
             return free.map(|seq| self.slot_for(seq));
         }
-        self.published = self.written;
         // A reader only a little behind frees a slot within microseconds: yield to the
         // scheduler a few times before parking, rather than pay a wake-up each way.
         // (Not under loom: the model explores the parking, which is what must be right.)
         #[cfg(not(ferry_loom))]
         {
             let start = std::time::Instant::now();
-            while Self::free_slot(&self.ring, self.written, &mut self.tail).is_none() && start.elapsed() < SPIN {
+            while Self::free_slot(&self.ring, &mut self.tail).is_none() && start.elapsed() < SPIN {
                 tokio::task::yield_now().await;
             }
         }
-        let (ring, written, tail) = (&*self.ring, self.written, &mut self.tail);
-        let seq = poll_fn(|cx| ring.poll_until(PRODUCER, cx, || Self::free_slot(ring, written, tail))).await?;
+        let (ring, tail) = (&*self.ring, &mut self.tail);
+        let seq = poll_fn(|cx| ring.poll_until(PRODUCER, cx, || Self::free_slot(ring, tail))).await?;
         Ok(self.slot_for(seq))
     }
 
-    /// A free slot now, or `Ok(None)` when the ring is full (every written frame is then
-    /// published).
+    /// A free slot now, or `Ok(None)` when the ring is full.
     pub fn try_reserve(&mut self) -> Result<Option<FrameSlot<'_>>, Closed> {
-        match Self::free_slot(&self.ring, self.written, &mut self.tail) {
-            None => {
-                self.published = self.written;
-                Ok(None)
-            }
+        match Self::free_slot(&self.ring, &mut self.tail) {
+            None => Ok(None),
             Some(Err(closed)) => Err(closed),
             Some(Ok(seq)) => Ok(Some(self.slot_for(seq))),
         }
@@ -484,8 +400,6 @@ impl Drop for FrameProducer {
         if self.ring.handed.load(SeqCst) & PRODUCER_CLOSED != 0 {
             return;
         }
-        // The frames written before the end (or the panic) are the reader's.
-        self.ring.flush();
         if std::thread::panicking() {
             if !self.supervised {
                 self.ring.fail("ferry: the frame producer panicked".into());
@@ -515,25 +429,18 @@ impl FrameSlot<'_> {
     /// Hands the first `len` bytes to the consumer (`len` at most the slot size).
     #[inline]
     pub fn publish(self, len: usize) {
-        let FrameSlot { producer, seq, data: slot } = self;
-        let ring = &*producer.ring;
+        let ring = &self.producer.ring;
         assert!(len <= ring.slot_size, "ferry: frame length {len} exceeds the slot size {}", ring.slot_size);
-        let next = producer.index + 1;
-        producer.index = if next == ring.slot_count { 0 } else { next };
-        // SAFETY: the producer owns this slot until `head` passes it.
+        let slot = self.data;
+        let next = self.producer.index + 1;
+        self.producer.index = if next == ring.slot_count { 0 } else { next };
+        // SAFETY: the producer owns this slot until the head store below.
         unsafe {
-            std::ptr::copy_nonoverlapping(seq.to_le_bytes().as_ptr(), slot, 8);
+            std::ptr::copy_nonoverlapping(self.seq.to_le_bytes().as_ptr(), slot, 8);
             std::ptr::copy_nonoverlapping((len as u32).to_le_bytes().as_ptr(), slot.add(8), 4);
         }
-        producer.written += 1;
-        // A release store: a reader that reads it (before parking) sees the slot's bytes.
-        ring.written.store(producer.written, Release);
-        // `head` at the end of a batch, or at once for a reader that waits (or is about to:
-        // one that marks itself just after this check publishes the batch itself).
-        if producer.written - producer.published >= producer.batch || ring.reader_marked() {
-            producer.published = producer.written;
-            ring.flush();
-        }
+        ring.head.fetch_add(1, SeqCst);
+        ring.moved(PRODUCER);
     }
 }
 
@@ -577,9 +484,7 @@ impl FrameConsumer {
         let ring = self.ring.clone();
         let next = self.next;
         let seq = ready!(ring.poll_until(CONSUMER, cx, || {
-            // Nothing published: frames the producer holds in a batch are published here,
-            // so a reader never waits for frames that are written.
-            if next < ring.head.load(SeqCst) || (ring.take_written() && next < ring.head.load(SeqCst)) {
+            if next < ring.head.load(SeqCst) {
                 Some(Some(next))
             } else if ring.closed(PRODUCER_CLOSED) {
                 // Published before closing? The head is stored before the close.
@@ -795,12 +700,7 @@ pub fn sync(handle: i64, sink: i64, position: i64, seen: i64) -> Result<i64, Str
             // The close first: a side publishes before it closes, so a counter read after
             // seeing the close is final.
             let ended = ring.closed(their_close);
-            let mut theirs_now = theirs.load(SeqCst);
-            // A reader about to park publishes the frames its producer holds in a batch
-            // (not while it spins: that would move `head`'s line per poll).
-            if side == Side::Reader && sink != 0 && theirs_now <= seen && ring.take_written() {
-                theirs_now = theirs.load(SeqCst);
-            }
+            let theirs_now = theirs.load(SeqCst);
             let moved = match side {
                 Side::Reader => theirs_now > seen,
                 Side::Writer => seen - theirs_now < ring.slot_count as u64,
@@ -879,66 +779,6 @@ mod loom_tests {
                     assert_eq!((frame.sequence(), frame[0]), (u64::from(i), i));
                 }
                 assert!(rx.next().await.is_none(), "the producer's drop ends the stream");
-            });
-            producer.join().unwrap();
-        });
-    }
-
-    /// A batching producer writes two frames, then awaits something else: a signal the reader
-    /// gives only once it has read both. The reader may have checked for frames (and found
-    /// none published) just before it parked while the producer checked for its mark just
-    /// before the reader raised it: then only the producer's task, publishing what is written
-    /// when the producer's future is pending, gets the frames to it. Without that, loom
-    /// reports the two waiting on each other.
-    #[test]
-    fn frames_held_in_a_batch_reach_a_parked_reader_when_the_producer_awaits_something_else() {
-        loom::model(|| {
-            let (mut tx, mut rx) = ring(1, 4);
-            tx.batch = 4;
-            let read = Arc::new(crate::sync::Notify::new());
-            let signal = read.clone();
-            run_producer(tx, move |mut tx| async move {
-                for i in 0..2u8 {
-                    let mut slot = tx.reserve().await.unwrap();
-                    slot[0] = i;
-                    slot.publish(1);
-                }
-                signal.notified().await;
-            });
-            loom::future::block_on(async {
-                for i in 0..2u8 {
-                    let frame = rx.next().await.unwrap();
-                    assert_eq!((frame.sequence(), frame[0]), (u64::from(i), i));
-                }
-                read.notify_one();
-                assert!(rx.next().await.is_none(), "the producer's end ends the stream");
-            });
-            crate::sync::join_spawned();
-        });
-    }
-
-    /// A batching producer that finds the ring full publishes what it holds before it parks:
-    /// otherwise both sides can wait, the reader for frames, the producer for free slots.
-    #[test]
-    fn a_batching_producer_publishes_what_it_holds_before_it_parks_on_a_full_ring() {
-        loom::model(|| {
-            let (mut tx, mut rx) = ring(1, 2);
-            tx.batch = 4;
-            let producer = loom::thread::spawn(move || {
-                loom::future::block_on(async move {
-                    for i in 0..3u8 {
-                        let mut slot = tx.reserve().await.unwrap();
-                        slot[0] = i;
-                        slot.publish(1);
-                    }
-                })
-            });
-            loom::future::block_on(async {
-                for i in 0..3u8 {
-                    let frame = rx.next().await.unwrap();
-                    assert_eq!((frame.sequence(), frame[0]), (u64::from(i), i));
-                }
-                assert!(rx.next().await.is_none());
             });
             producer.join().unwrap();
         });
