@@ -209,3 +209,34 @@ fn a_reservation_dropped_unpublished_keeps_its_slot_for_the_next_across_laps() {
         }
     });
 }
+
+/// Polls the reader's handle the way a spinning Kotlin reader does (never parking) until
+/// `head` reaches `n`; returns how long that took.
+fn poll_until_published(handle: i64, n: i64, limit: std::time::Duration) -> std::time::Duration {
+    let start = std::time::Instant::now();
+    loop {
+        let r = sync(handle, 0, 0, 0).unwrap();
+        if r >= n || r < 0 {
+            assert_eq!(r, n);
+            return start.elapsed();
+        }
+        assert!(start.elapsed() < limit, "head {r} after {:?}, waiting for {n}", start.elapsed());
+        std::thread::sleep(std::time::Duration::from_micros(200));
+    }
+}
+
+/// Every publish stores `head` at once. A producer that batched its stores (measured and not
+/// kept: ADR 0009) would have to keep this: nothing held back while the producer sleeps.
+#[test]
+fn a_frame_published_right_before_the_producer_awaits_a_timer_reaches_a_polling_reader_at_once() {
+    let rx = produce(8, 64, |mut tx| async move {
+        tx.reserve().await.unwrap().publish(8);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        tx.reserve().await.unwrap().publish(8);
+    });
+    let handle = reader_handle(rx, |_| true) as i64;
+    let took = poll_until_published(handle, 1, std::time::Duration::from_millis(150));
+    assert!(took < std::time::Duration::from_millis(100), "{took:?}");
+    poll_until_published(handle, 2, std::time::Duration::from_secs(10));
+    assert!(close(handle));
+}
