@@ -66,6 +66,14 @@ mod __ferry_glue {
 
 
     #[allow(dead_code)]
+    fn __signature_pausing_frames() {
+        type Params = (u64, u64);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::pausing_frames);
+    }
+
+
+
+    #[allow(dead_code)]
     fn __signature_panicking_frames() {
         type Params = (u64,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::panicking_frames);
@@ -165,7 +173,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_frames_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0x3d10f025954347b3u64 as i64
+            0x53cdadfc9070d7ecu64 as i64
         }
 
         #[no_mangle]
@@ -288,6 +296,16 @@ mod __ferry_glue {
                 let arg_count: u64 = arg_count as u64;
                 let arg_every_ms: u64 = arg_every_ms as u64;
                 let __result = crate::slow_frames(arg_count, arg_every_ms);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::frames::hand_over_reader(&__result) as i64); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_frames_FerryNative_pausing_1frames<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, arg_count: i64, arg_pause_ms: i64) -> jbyteArray {
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_count: u64 = arg_count as u64;
+                let arg_pause_ms: u64 = arg_pause_ms as u64;
+                let __result = crate::pausing_frames(arg_count, arg_pause_ms);
                 { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::frames::hand_over_reader(&__result) as i64); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
             })
         }
@@ -420,7 +438,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_frames_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0x3d10f025954347b3u64 as i64
+            0x53cdadfc9070d7ecu64 as i64
         }
 
         #[no_mangle]
@@ -563,6 +581,17 @@ mod __ferry_glue {
                 let arg_count: u64 = arg_count as u64;
                 let arg_every_ms: u64 = arg_every_ms as u64;
                 let __result = crate::slow_frames(arg_count, arg_every_ms);
+                { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::frames::hand_over_reader(&__result) as i64); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_frames_pausing_frames(__status: *mut i64, arg_count: i64, arg_pause_ms: i64) -> face::Buffer {
+            let mut env = face::Status::new(__status);
+            face::sync_call_tracked(&mut env, |env| {
+                let arg_count: u64 = arg_count as u64;
+                let arg_pause_ms: u64 = arg_pause_ms as u64;
+                let __result = crate::pausing_frames(arg_count, arg_pause_ms);
                 { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::frames::hand_over_reader(&__result) as i64); __w.into_bytes() }; face::bytes_return(env, &__bytes) }
             })
         }

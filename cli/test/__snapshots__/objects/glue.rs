@@ -84,6 +84,14 @@ mod __ferry_glue {
 
 
     #[allow(dead_code)]
+    fn __signature_make_counter_at_once() {
+        type Params = (i64,);
+        ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::make_counter_at_once);
+    }
+
+
+
+    #[allow(dead_code)]
     fn __signature_make_counter_async() {
         type Params = (i64,);
         ::ferry::__private::if_this_fails_the_glue_is_out_of_date_run_ferry_generate::<Params, _>(crate::make_counter_async);
@@ -431,7 +439,7 @@ mod __ferry_glue {
 
         #[no_mangle]
         pub extern "system" fn Java_fixtures_objects_FerryNative_ferryFingerprint<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>) -> i64 {
-            0x2c979c172b9d9085u64 as i64
+            0x5fd658713a6dac55u64 as i64
         }
 
         #[no_mangle]
@@ -560,6 +568,18 @@ mod __ferry_glue {
                 let arg_found: bool = arg_found != 0;
                 let __result = crate::find_counter(arg_found);
                 { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.i64(::ferry::objects::register(::std::sync::Arc::clone(x0))); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub extern "system" fn Java_fixtures_objects_FerryNative_make_1counter_1at_1once<'local>(mut env: JNIEnv<'local>, _class: JClass<'local>, completion: i64, arg_start: i64) -> i64 {
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                let arg_start: i64 = arg_start as i64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::make_counter_at_once(arg_start).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() })
+                }))
             })
         }
 
@@ -1011,7 +1031,7 @@ mod __ferry_glue {
         #[no_mangle]
         pub unsafe extern "C" fn ferry_fixture_objects_ferryFingerprint(__status: *mut i64) -> i64 {
             let mut env = face::Status::new(__status);
-            0x2c979c172b9d9085u64 as i64
+            0x5fd658713a6dac55u64 as i64
         }
 
         #[no_mangle]
@@ -1160,6 +1180,19 @@ mod __ferry_glue {
                 let arg_found: bool = arg_found != 0;
                 let __result = crate::find_counter(arg_found);
                 { let __bytes = { let mut __w = Writer::new(); let w = &mut __w; match &__result { ::std::option::Option::None => w.u8(0), ::std::option::Option::Some(x0) => { w.u8(1); w.i64(::ferry::objects::register(::std::sync::Arc::clone(x0))); } } __w.into_bytes() }; face::bytes_return(env, &__bytes) }
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn ferry_fixture_objects_make_counter_at_once(__status: *mut i64, completion: i64, arg_start: i64) -> i64 {
+            let mut env = face::Status::new(__status);
+            face::sync_call(&mut env, |env| {
+                ::ferry::runtime::ensure_running()?;
+                let arg_start: i64 = arg_start as i64;
+                Ok(face::spawn_call(completion, move |token| async move {
+                    let __result = crate::make_counter_at_once(arg_start).await;
+                    Outcome::Bytes({ let mut __w = Writer::new(); let w = &mut __w; w.i64(::ferry::objects::register(::std::sync::Arc::clone(&__result))); __w.into_bytes() })
+                }))
             })
         }
 

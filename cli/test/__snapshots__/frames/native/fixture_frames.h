@@ -34,6 +34,7 @@ int8_t * ferry_fixture_frames_paced_frames(int64_t *status, int64_t arg_count, i
 int8_t * ferry_fixture_frames_varied_frames(int64_t *status, int64_t arg_count);
 int8_t * ferry_fixture_frames_endless_frames(int64_t *status, int32_t arg_slots);
 int8_t * ferry_fixture_frames_slow_frames(int64_t *status, int64_t arg_count, int64_t arg_every_ms);
+int8_t * ferry_fixture_frames_pausing_frames(int64_t *status, int64_t arg_count, int64_t arg_pause_ms);
 int8_t * ferry_fixture_frames_panicking_frames(int64_t *status, int64_t arg_after);
 int8_t * ferry_fixture_frames_unsupervised_panic(int64_t *status);
 int64_t ferry_fixture_frames_frames_later(int64_t *status, int64_t completion, int64_t arg_count);

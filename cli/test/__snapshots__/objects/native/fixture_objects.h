@@ -34,6 +34,7 @@ int64_t ferry_fixture_objects_counters_alive(int64_t *status);
 int64_t ferry_fixture_objects_sum_pair(int64_t *status, int64_t arg_a, int64_t arg_b);
 int8_t * ferry_fixture_objects_make_counters(int64_t *status, int32_t arg_n);
 int8_t * ferry_fixture_objects_find_counter(int64_t *status, bool arg_found);
+int64_t ferry_fixture_objects_make_counter_at_once(int64_t *status, int64_t completion, int64_t arg_start);
 int64_t ferry_fixture_objects_make_counter_async(int64_t *status, int64_t completion, int64_t arg_start);
 int64_t ferry_fixture_objects_account_balance(int64_t *status, int64_t arg_account);
 int64_t ferry_fixture_objects_sum_counters(int64_t *status, const int8_t *arg_counters_ptr, int64_t arg_counters_len);
