@@ -38,8 +38,10 @@ use std::task::{Context, Poll, Waker};
 
 /// Bytes before each slot's data: sequence number (u64 LE) and length (u32 LE), 4 spare.
 pub const SLOT_HEADER: usize = 16;
-/// Slots start on cache-line boundaries, so two slots never share a line.
-const ALIGN: usize = 64;
+/// Slots start on 128-byte boundaries: two slots never share a line, nor a pair of lines
+/// that the adjacent-line prefetcher moves together (see [`Line`]), so the producer writing
+/// the next slot does not pull back the slot the reader is reading.
+const ALIGN: usize = 128;
 
 const PRODUCER_CLOSED: u64 = 1;
 const CONSUMER_CLOSED: u64 = 2;
@@ -85,9 +87,14 @@ pub fn open_count() -> usize {
     OPEN.load(SeqCst)
 }
 
-/// A value alone on its cache line: the producer's and the consumer's counters never share
-/// one, so a store by one side does not slow the other side's reads of everything else.
-#[repr(align(64))]
+/// A value alone on its pair of cache lines: the producer's and the consumer's counters
+/// never share one, so a store by one side does not slow the other side's reads of
+/// everything else. A pair, not one line: x86-64 and arm64 cores fetch lines in aligned
+/// pairs (the adjacent-line prefetcher), so two values on neighbouring lines written by
+/// different cores still move together. With 64-byte alignment, the bench's `frames_small`
+/// fell from 17-20 M to 3.4-5 M frames/s when the ring's struct grew by 8 bytes and its
+/// allocation moved (ADR 0009); 128 bytes is what crossbeam's and Tokio's padding use there.
+#[repr(align(128))]
 struct Line<T>(T);
 
 impl<T> std::ops::Deref for Line<T> {
@@ -135,7 +142,8 @@ struct Ring {
     failure: Mutex<Option<String>>,
     /// A Rust side waiting, one per side ([`PRODUCER`], [`CONSUMER`]): a side re-checking
     /// with a stale view may mark itself for a moment, and must never take the other's place.
-    waiters: [Waiter; 2],
+    /// Off the shape fields' lines: parking and waking write it from both sides.
+    waiters: Line<[Waiter; 2]>,
     /// A Kotlin side waiting: its sink id (0: none), and how to reach it. On its own line: the
     /// reader writes it when it parks, and the shape fields above are read on every frame.
     kotlin_sink: Line<AtomicI64>,
@@ -255,7 +263,7 @@ pub fn ring(slot_size: usize, slot_count: usize) -> (FrameProducer, FrameConsume
         tail: Line(AtomicU64::new(0)),
         state: Line(AtomicU64::new(0)),
         failure: Mutex::new(None),
-        waiters: [Waiter::new(), Waiter::new()],
+        waiters: Line([Waiter::new(), Waiter::new()]),
         kotlin_sink: Line(AtomicI64::new(0)),
         wake: OnceLock::new(),
         released: (0..slot_count).map(|_| AtomicBool::new(false)).collect(),
