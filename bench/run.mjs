@@ -383,12 +383,22 @@ export function svgChart(c, quick) {
   return out.join('\n') + '\n';
 }
 
+/** The harness's core-to-core line transfer, one way, at the start and the end of the run (ns). */
+function coreToCore(h) {
+  const pair = Array.isArray(h.core_to_core_ns) ? h.core_to_core_ns : [];
+  return { start: typeof pair[0] === 'number' ? pair[0] : null, end: typeof pair[1] === 'number' ? pair[1] : null };
+}
+
 function markdown(result, notes) {
   const L = [];
   const m = result.machine;
   L.push(`# ferry benchmark — ${result.date}${result.quick ? ' (quick)' : ''}`);
   L.push('');
   L.push(`Machine: ${m.cpus} CPUs (${m.cpu_model || 'unknown CPU'}), ${m.memory_gib} GiB, ${m.os}; JVM ${m.jvm}, rustc ${m.rustc}, UniFFI ${m.uniffi}, Node ${m.node}.`);
+  if (m.core_to_core_ns) {
+    const ns = (v) => (typeof v === 'number' ? `${v.toFixed(0)} ns` : 'not measured');
+    L.push(`Core-to-core: a cache line moved between two threads in ${ns(m.core_to_core_ns.start)} one way at the start of the run and ${ns(m.core_to_core_ns.end)} at the end. The cases that cross threads move with it (on a VM it changes when the host moves the vCPUs), so compare runs only when these agree.`);
+  }
   L.push('Each figure is the median over the rounds after warm-up, followed by (min–max) over those rounds: two runs whose ranges overlap do not show a change. The columns are measured in one JVM, interleaved round by round. `—` means the column does not apply (or was not built), never a guess. *ferry cost vs floor* is ferry ÷ raw JNI for lower-is-better cases and raw JNI ÷ ferry for higher-is-better ones: above 1× ferry costs more than the floor, below 1× it beats it.');
   L.push('');
   L.push('| case | unit | better | ferry | raw JNI (floor) | Kotlin baseline | UniFFI | ferry cost vs floor | rounds |');
@@ -566,7 +576,7 @@ async function main() {
     row.rounds = r.rounds ?? 0;
     return row;
   });
-  const result = { date, quick: opt.quick, machine: machine(h.jvm), cases };
+  const result = { date, quick: opt.quick, machine: { ...machine(h.jvm), core_to_core_ns: coreToCore(h) }, cases };
 
   const notes = [];
   if (!h.columns.includes('ferry')) notes.push(`The ferry column is null: ${ferry.why || 'it did not load'}.`);

@@ -163,6 +163,8 @@ class Harness(private val opts: Opts) {
         log("columns: ${cols.joinToString { it.key }}")
         val rows = mutableListOf<String>()
         val results = LinkedHashMap<String, Pair<Map<String, Stat?>, Int>>()
+        val coreToCoreBefore = CoreToCore.measure()
+        log("core-to-core: ${coreToCoreBefore?.let { "%.0f ns one way".format(it) } ?: "not measured"}")
         val t0 = System.nanoTime()
 
         fun want(id: String) = opts.only == null || id in opts.only
@@ -188,6 +190,8 @@ class Harness(private val opts: Opts) {
         if (want(Cases.AFFINE_CALLS_MUTEX)) results[Cases.AFFINE_CALLS_MUTEX] = concurrentCalls(Cases.AFFINE_CALLS_MUTEX, cols) { c -> c.mutexBump() }
         for (id in Cases.BYTE_SLICES) if (want(id)) results[id] = byteSlices(id, cols)
         log("measured in %.1f s".format((System.nanoTime() - t0) / 1e9))
+        val coreToCoreAfter = CoreToCore.measure()
+        log("core-to-core: ${coreToCoreAfter?.let { "%.0f ns one way".format(it) } ?: "not measured"}")
 
         for ((id, r) in results) {
             val (values, rounds) = r
@@ -200,7 +204,8 @@ class Harness(private val opts: Opts) {
         val sizes = "{ \"hop_samples\": ${plan.hopSamples}, \"throughput_coroutines\": ${plan.throughputCoroutines}, " +
             "\"inflight_calls\": ${plan.inflightCalls}, \"cancel_samples\": ${plan.cancelSamples}, " +
             "\"stream_items\": ${plan.streamItems}, \"bulk_bytes\": ${plan.bulkBytes} }"
-        return "{\n  \"quick\": ${opts.quick},\n  \"jvm\": \"${System.getProperty("java.version")}\",\n  \"columns\": [${cols.joinToString { "\"${it.key}\"" }}],\n" +
+        return "{\n  \"quick\": ${opts.quick},\n  \"jvm\": \"${System.getProperty("java.version")}\",\n" +
+            "  \"core_to_core_ns\": [${fmt(coreToCoreBefore)}, ${fmt(coreToCoreAfter)}],\n  \"columns\": [${cols.joinToString { "\"${it.key}\"" }}],\n" +
             "  \"sizes\": $sizes,\n  \"cases\": [\n${rows.joinToString(",\n")}\n  ]\n}\n"
     }
 
