@@ -1,5 +1,6 @@
 package bench
 
+import java.util.concurrent.atomic.AtomicBoolean
 import java.util.concurrent.atomic.AtomicLong
 
 /**
@@ -24,11 +25,11 @@ object CoreToCore {
     /** One-way nanoseconds, or null if the two threads could not take turns in time (one CPU). */
     private fun oneWayNs(turns: Long = 200_000, budgetNs: Long = 500_000_000): Double? {
         val counter = AtomicLong(0)
-        val stop = AtomicLong(0)
+        val stop = AtomicBoolean(false)
         // The partner answers every odd value with the next even one.
         val partner = Thread {
             var expect = 1L
-            while (stop.get() == 0L) {
+            while (!stop.get()) {
                 if (counter.get() == expect) {
                     counter.set(expect + 1)
                     expect += 2
@@ -37,33 +38,34 @@ object CoreToCore {
                 }
             }
         }.apply { isDaemon = true; name = "core-to-core"; start() }
-        // The partner thread needs a moment to start: count from its first answer.
         val deadline = System.nanoTime() + budgetNs
-        counter.set(1)
-        while (counter.get() != 2L) {
-            if (System.nanoTime() > deadline) { stop.set(1); return null }
-            Thread.onSpinWait()
-        }
-        val t0 = System.nanoTime()
-        var next = 2L
-        val last = 2 * turns
-        while (next < last) {
+
+        /** Spins until the partner has answered with [value]; false once the budget is spent. */
+        fun answered(value: Long): Boolean {
             var spins = 0
-            while (counter.get() != next) {
+            while (counter.get() != value) {
                 Thread.onSpinWait()
                 // The clock only now and then: reading it on every spin would be timed too.
-                if (++spins and 1023 == 0 && System.nanoTime() > deadline) { stop.set(1); return null }
+                if (++spins and 1023 == 0 && System.nanoTime() > deadline) return false
             }
-            counter.set(next + 1)
-            next += 2
+            return true
         }
-        while (counter.get() != next) {
-            if (System.nanoTime() > deadline) { stop.set(1); return null }
-            Thread.onSpinWait()
+
+        try {
+            // The partner thread needs a moment to start: count from its first answer.
+            counter.set(1)
+            if (!answered(2)) return null
+            val t0 = System.nanoTime()
+            var next = 2L
+            while (next < 2 * turns) {
+                counter.set(next + 1)
+                next += 2
+                if (!answered(next)) return null
+            }
+            return (System.nanoTime() - t0).toDouble() / (2 * (turns - 1))
+        } finally {
+            stop.set(true)
+            partner.join(1000)
         }
-        val elapsed = System.nanoTime() - t0
-        stop.set(1)
-        partner.join(1000)
-        return elapsed.toDouble() / (2 * (turns - 1))
     }
 }

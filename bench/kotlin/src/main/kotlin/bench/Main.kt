@@ -163,8 +163,7 @@ class Harness(private val opts: Opts) {
         log("columns: ${cols.joinToString { it.key }}")
         val rows = mutableListOf<String>()
         val results = LinkedHashMap<String, Pair<Map<String, Stat?>, Int>>()
-        val coreToCoreBefore = CoreToCore.measure()
-        log("core-to-core: ${coreToCoreBefore?.let { "%.0f ns one way".format(it) } ?: "not measured"}")
+        val coreToCoreBefore = coreToCore()
         val t0 = System.nanoTime()
 
         fun want(id: String) = opts.only == null || id in opts.only
@@ -190,8 +189,7 @@ class Harness(private val opts: Opts) {
         if (want(Cases.AFFINE_CALLS_MUTEX)) results[Cases.AFFINE_CALLS_MUTEX] = concurrentCalls(Cases.AFFINE_CALLS_MUTEX, cols) { c -> c.mutexBump() }
         for (id in Cases.BYTE_SLICES) if (want(id)) results[id] = byteSlices(id, cols)
         log("measured in %.1f s".format((System.nanoTime() - t0) / 1e9))
-        val coreToCoreAfter = CoreToCore.measure()
-        log("core-to-core: ${coreToCoreAfter?.let { "%.0f ns one way".format(it) } ?: "not measured"}")
+        val coreToCoreAfter = coreToCore()
 
         for ((id, r) in results) {
             val (values, rounds) = r
@@ -207,6 +205,11 @@ class Harness(private val opts: Opts) {
         return "{\n  \"quick\": ${opts.quick},\n  \"jvm\": \"${System.getProperty("java.version")}\",\n" +
             "  \"core_to_core_ns\": [${fmt(coreToCoreBefore)}, ${fmt(coreToCoreAfter)}],\n  \"columns\": [${cols.joinToString { "\"${it.key}\"" }}],\n" +
             "  \"sizes\": $sizes,\n  \"cases\": [\n${rows.joinToString(",\n")}\n  ]\n}\n"
+    }
+
+    /** [CoreToCore.measure], logged. */
+    private fun coreToCore(): Double? = CoreToCore.measure().also { ns ->
+        log("core-to-core: ${ns?.let { "%.0f ns one way".format(it) } ?: "not measured"}")
     }
 
     private fun fmt(v: Double?): String =

@@ -89,7 +89,7 @@ internal class RingEnd(private val library: NativeFrames, private val handle: Lo
             do {
                 val r = library.frameSync(handle, 0L, position, seen)
                 if (r < 0 || (writable && seen - r < slotCount)) return waited(checked(r))
-                if (r > seen) {
+                if (!writable && r > seen) {
                     // A reader that caught up takes a batch, not every frame the moment it is
                     // published: polling `head` while the producer stores it costs both sides
                     // the line once per frame (frames_small at 4 M frames/s, with more polls
